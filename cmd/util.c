@@ -1,0 +1,154 @@
+/* util.c - diagnostics, file opening and number parsing for the nn tools,
+ * after sbase's libutil. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "nn.h"
+#include "util.h"
+
+const char *argv0 = "nn";
+
+void setprog(const char *argv0_)
+{
+    const char *slash = strrchr(argv0_, '/');
+    argv0 = slash ? slash + 1 : argv0_;
+    /* A closed pipe (nn-predict ... | head) is reported by write errors,
+     * handled in close_stdout, rather than killing us mid-line. */
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static void vmsg(const char *fmt, va_list ap)
+{
+    int saved = errno;
+    size_t len = strlen(fmt);
+
+    fflush(stdout);
+    fprintf(stderr, "%s: ", argv0);
+    vfprintf(stderr, fmt, ap);
+    if (len > 0 && fmt[len - 1] == ':')
+        fprintf(stderr, " %s", strerror(saved));
+    fputc('\n', stderr);
+}
+
+void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg(fmt, ap);
+    va_end(ap);
+    exit(1);
+}
+
+void edie(int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg(fmt, ap);
+    va_end(ap);
+    exit(status);
+}
+
+void warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg(fmt, ap);
+    va_end(ap);
+}
+
+void usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg(fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "Try '%s --help'.\n", argv0);
+    exit(2);
+}
+
+FILE *xfopen(const char *path, const char *mode)
+{
+    struct stat st;
+    FILE *fp;
+
+    if (strcmp(path, "-") == 0)
+        return mode[0] == 'r' ? stdin : stdout;
+    fp = fopen(path, mode);
+    if (!fp)
+        die("%s:", path);
+    if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode))
+        die("%s: is a directory", path);
+    return fp;
+}
+
+void xfclose(FILE *fp, const char *path)
+{
+    if (fp == stdin || fp == stdout)
+        return;
+    if (fclose(fp) != 0)
+        die("%s:", path);
+}
+
+long parse_int(const char *s, long lo, long hi, const char *what)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (end == s || *end != '\0')
+        usage_error("%s: '%s' is not an integer", what, s);
+    if (errno == ERANGE || v < lo || v > hi)
+        usage_error("%s: %s is out of range (%ld to %ld)", what, s, lo, hi);
+    return v;
+}
+
+double parse_float(const char *s, double lo, double hi, const char *what)
+{
+    char *end;
+    double v;
+
+    errno = 0;
+    v = strtod(s, &end);
+    if (end == s || *end != '\0')
+        usage_error("%s: '%s' is not a number", what, s);
+    if (errno == ERANGE || !isfinite(v) || v < lo || v > hi)
+        usage_error("%s: %s is out of range (%g to %g)", what, s, lo, hi);
+    return v;
+}
+
+void print_version(void)
+{
+    printf("%s (nnpipe) %s\n", argv0, NN_VERSION);
+}
+
+int close_stdout(void)
+{
+    int err = fflush(stdout) != 0 || ferror(stdout);
+    int saved = errno;
+
+    if (fclose(stdout) != 0 && !err) {
+        err = 1;
+        saved = errno;
+    }
+    if (err && saved != EPIPE) {
+        fprintf(stderr, "%s: writing output failed: %s\n", argv0,
+                strerror(saved));
+        return 1;
+    }
+    return 0;
+}
+
+double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}

@@ -1,0 +1,35 @@
+/* util.h - helpers shared by the nn tools (not part of libnn). */
+#ifndef UTIL_H
+#define UTIL_H
+
+#include <stdio.h>
+
+extern const char *argv0;   /* program name for messages, set by setprog() */
+
+void setprog(const char *argv0_);
+/* "prog: message" on stderr; a format ending in ':' appends strerror(errno).
+ * die exits 1, edie exits with status, warn returns. */
+void die(const char *fmt, ...);
+void edie(int status, const char *fmt, ...);
+void warn(const char *fmt, ...);
+/* "prog: message" then "Try 'prog --help'." on stderr, exit 2. */
+void usage_error(const char *fmt, ...);
+
+/* fopen that maps "-" to stdin/stdout and dies naming the file on failure;
+ * refuses directories.  xfclose closes (not stdin/stdout) and dies on error. */
+FILE *xfopen(const char *path, const char *mode);
+void xfclose(FILE *fp, const char *path);
+
+/* Parse a whole string as a number in [lo, hi]; exit 2 naming the option on
+ * failure. */
+long parse_int(const char *s, long lo, long hi, const char *what);
+double parse_float(const char *s, double lo, double hi, const char *what);
+/* "--version" text: "prog (nnpipe) VERSION". */
+void print_version(void);
+/* Flush and close stdout; report a write error and return 1, else 0.  A
+ * closed pipe (EPIPE) is not reported. */
+int close_stdout(void);
+/* Seconds on a monotonic clock. */
+double now_seconds(void);
+
+#endif

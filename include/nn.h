@@ -1,0 +1,299 @@
+/* nn.h - libnn: dense neural networks for handwritten digits (nnpipe).
+ *
+ * Conventions: functions return NN_OK (0) or a negative NN_E* code and put
+ * results in out-parameters; nn_strerror() gives the text.  Parsers take an
+ * optional `why` buffer (may be NULL) that receives the place and the reason,
+ * e.g. "line 12: expected 784 values, got 783".  The caller owns what _new
+ * and _read return and frees it with the matching _free (NULL is a no-op).
+ * The library never prints, exits, closes a FILE it did not open, keeps
+ * global error state or calls rand().
+ */
+#ifndef NN_H
+#define NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef NN_VERSION
+#define NN_VERSION "0.1.0"
+#endif
+
+enum {
+    NN_OK = 0,
+    NN_ENOMEM = -1,     /* out of memory */
+    NN_EIO = -2,        /* read or write error */
+    NN_EFORMAT = -3,    /* malformed input */
+    NN_ESHAPE = -4,     /* sizes disagree (vector length, layer shapes) */
+    NN_EINVAL = -5,     /* invalid argument or option */
+    NN_ENUMERIC = -6,   /* NaN or Inf during training */
+    NN_ELIMIT = -7,     /* input exceeds a documented size limit */
+    NN_EINTR = -8       /* stopped on request (callback asked to stop) */
+};
+
+/* Text for an NN_E* code; never NULL. */
+const char *nn_strerror(int err);
+
+/* Largest number of classes and of values per vector the readers accept. */
+#define NN_MAX_CLASSES 65536
+#define NN_MAX_DIM (1 << 24)
+
+/* ------------------------------------------------------------------------ */
+/* Random numbers: splitmix64 seeding + xoroshiro128+ (lib/rng.c).          */
+
+typedef struct nn_rng { uint64_t s[2]; } nn_rng;
+
+void nn_rng_seed(nn_rng *r, uint64_t seed);
+uint64_t nn_rng_next(nn_rng *r);
+double nn_rng_uniform(nn_rng *r);           /* [0, 1) */
+double nn_rng_normal(nn_rng *r);            /* N(0, 1) */
+uint32_t nn_rng_below(nn_rng *r, uint32_t n);  /* uniform in [0, n), n > 0 */
+
+/* ------------------------------------------------------------------------ */
+/* Data sets in memory.  x is n*dim floats, row-major; label is n ints, -1
+ * for a record without a label.  Plain data carrier: fields may be read
+ * directly. */
+
+typedef struct nn_data {
+    int n, dim;
+    float *x;
+    int *label;
+    int cap;          /* allocated records */
+} nn_data;
+
+/* Empty data set of vectors of length dim (dim > 0). */
+int nn_data_new(nn_data **out, int dim);
+void nn_data_free(nn_data *d);
+/* Append one record (dim floats, copied). */
+int nn_data_add(nn_data *d, const float *x, int label);
+/* Number of records with a label (>= 0); largest label, or -1 if none. */
+int nn_data_n_labeled(const nn_data *d);
+int nn_data_max_label(const nn_data *d);
+
+/* ------------------------------------------------------------------------ */
+/* Vector streams (lib/vec.c); the formats are specified in docs/formats.md.
+ * Text: one record per line, "LABEL<TAB>v1 v2 ... vN", LABEL an integer or
+ * '?'; '#' starts a comment line.  Binary: a 16-byte header, then records of
+ * an int32 label and dim values.  Readers detect the format from the first
+ * byte and accept concatenated binary streams of the same dim. */
+
+enum { NN_VEC_TEXT = 0, NN_VEC_F32 = 1, NN_VEC_U8 = 2 };
+
+typedef struct nn_vec_reader nn_vec_reader;
+
+/* Reader over fp (borrowed, not closed).  dim_hint is the expected vector
+ * length, or 0 to take it from the first record; with a hint, a text line of
+ * exactly dim_hint values and no label is accepted as unlabelled. */
+int nn_vec_reader_new(nn_vec_reader **out, FILE *fp, int dim_hint);
+void nn_vec_reader_free(nn_vec_reader *r);
+/* Next record: returns 1 and sets *x (nn_vec_dim() floats, valid until the
+ * next call) and *label (-1 if none); 0 at end of input; or NN_E* with the
+ * line (text) or record (binary) number in why. */
+int nn_vec_read(nn_vec_reader *r, const float **x, int *label,
+                char *why, size_t whylen);
+/* Vector length (0 before the first record); format seen (NN_VEC_*). */
+int nn_vec_dim(const nn_vec_reader *r);
+int nn_vec_format(const nn_vec_reader *r);
+/* Records returned so far. */
+long nn_vec_count(const nn_vec_reader *r);
+
+/* Whole stream into memory.  dim_hint as for nn_vec_reader_new.  Empty
+ * input is an error (NN_EFORMAT, "no records"). */
+int nn_data_read(nn_data **out, FILE *fp, int dim_hint,
+                 char *why, size_t whylen);
+
+typedef struct nn_vec_writer nn_vec_writer;
+
+/* Writer of records of length dim to fp (borrowed).  format is NN_VEC_TEXT,
+ * NN_VEC_F32 or NN_VEC_U8 (values must then be multiples of 1/255 in [0,1]).
+ * Binary headers are written with the first record. */
+int nn_vec_writer_new(nn_vec_writer **out, FILE *fp, int format, int dim);
+void nn_vec_writer_free(nn_vec_writer *w);
+/* label -1 writes '?' (text) or -1 (binary).  NN_EINVAL for a value that the
+ * format cannot hold (non-finite, or not k/255 for NN_VEC_U8); NN_EIO when
+ * fp reports a write error. */
+int nn_vec_write(nn_vec_writer *w, const float *x, int label);
+
+/* The float nnpipe uses for pixel value k (0..255): (float)k / 255.0f. */
+float nn_pixel(int k);
+
+/* ------------------------------------------------------------------------ */
+/* IDX files (lib/idx.c): MNIST's container, gzip-compressed or raw. */
+
+typedef struct nn_idx {
+    int ndim;
+    int dims[4];           /* dims[0] is the item count */
+    long count;            /* dims[0] */
+    long item_size;        /* product of dims[1..]: bytes per item */
+    uint8_t *data;         /* count * item_size bytes */
+} nn_idx;
+
+/* Read an IDX file of unsigned bytes (type 0x08) from fp (borrowed), gzip
+ * or raw, checking magic, type, dimensions and the exact size.  The why text
+ * names common mistakes (HTML page, truncated download, double gzip). */
+int nn_idx_read(nn_idx **out, FILE *fp, char *why, size_t whylen);
+void nn_idx_free(nn_idx *idx);
+
+/* ------------------------------------------------------------------------ */
+/* Models (lib/model.c, lib/json.c). */
+
+typedef struct nn_model nn_model;
+
+enum { NN_ACT_SIGMOID, NN_ACT_RELU, NN_ACT_TANH, NN_ACT_SOFTMAX,
+       NN_ACT_LINEAR };
+enum { NN_COST_CE, NN_COST_QUADRATIC };
+enum { NN_INIT_DEFAULT, NN_INIT_HE, NN_INIT_XAVIER, NN_INIT_NIELSEN };
+
+/* Names <-> codes ("relu", "ce", "he", ...); -1 / NULL if unknown. */
+int nn_act_parse(const char *s);
+const char *nn_act_name(int act);
+int nn_cost_parse(const char *s);
+const char *nn_cost_name(int cost);
+int nn_init_parse(const char *s);
+const char *nn_init_name(int init);
+
+/* Architecture of a new network. */
+typedef struct nn_arch {
+    int nlayers;            /* number of layer sizes, >= 2 (input, output) */
+    const int *sizes;       /* sizes[0] inputs ... sizes[nlayers-1] classes */
+    int hidden_act;         /* NN_ACT_SIGMOID/RELU/TANH */
+    int output_act;         /* NN_ACT_SOFTMAX or NN_ACT_SIGMOID */
+    int cost;               /* NN_COST_*; softmax requires NN_COST_CE */
+    int init;               /* NN_INIT_*; DEFAULT: he for relu, else nielsen */
+} nn_arch;
+
+/* New network with seeded weights.  NN_EINVAL if the combination is not
+ * supported (why says which). */
+int nn_model_new(nn_model **out, const nn_arch *a, uint64_t seed,
+                 char *why, size_t whylen);
+void nn_model_free(nn_model *m);
+int nn_model_copy(nn_model **out, const nn_model *m);
+
+int nn_model_n_in(const nn_model *m);
+int nn_model_n_out(const nn_model *m);
+int nn_model_n_layers(const nn_model *m);     /* weight layers */
+int nn_model_layer_size(const nn_model *m, int i); /* 0 = input */
+int nn_model_hidden_act(const nn_model *m);
+int nn_model_output_act(const nn_model *m);
+int nn_model_cost(const nn_model *m);
+long nn_model_n_params(const nn_model *m);
+
+/* Class names: class i's name, or NULL when the model has none (then the
+ * class is printed as its number).  set: names is n_out strings, copied. */
+const char *nn_model_class_name(const nn_model *m, int i);
+int nn_model_set_class_names(nn_model *m, int n, const char *const *names);
+
+/* Input description, recorded for the tools that make vectors. */
+typedef struct nn_input_desc {
+    int width, height;      /* image shape, 0 if not an image */
+    float lo, hi;           /* value range, normally 0 and 1 */
+    int ink_high;           /* 1: ink is hi (MNIST: white digit on black) */
+} nn_input_desc;
+void nn_model_input(const nn_model *m, nn_input_desc *d);
+void nn_model_set_input(nn_model *m, const nn_input_desc *d);
+
+/* Outputs of the network (probabilities) for n inputs x (n * n_in floats)
+ * into y (n * n_out floats).  The result for a record does not depend on n
+ * or on the other records. */
+int nn_predict(const nn_model *m, const float *x, int n, float *y);
+
+/* Loss of one output vector y against class `label` for the model's cost. */
+double nn_loss(const nn_model *m, const float *y, int label);
+/* Index of the largest of y[0..n-1] (first on ties). */
+int nn_argmax(const float *y, int n);
+
+/* ------------------------------------------------------------------------ */
+/* Training (lib/train.c). */
+
+typedef struct nn_train_opts {
+    int epochs;             /* upper bound on epochs */
+    int batch;              /* mini-batch size */
+    float rate;             /* learning rate eta */
+    float momentum;         /* classical momentum, 0 = plain SGD */
+    float lambda;           /* L2: adds lambda/(2n) sum w^2 to the cost */
+    int patience;           /* stop after this many epochs without a better
+                               validation accuracy; 0 = never */
+    uint64_t seed;          /* shuffling (and init, in the tools) */
+    int threads;            /* 0 = all cores */
+} nn_train_opts;
+
+void nn_train_opts_default(nn_train_opts *o);
+
+typedef struct nn_epoch_stats {
+    int epoch;              /* 1-based */
+    int epochs;             /* o->epochs */
+    double train_loss;      /* mean data loss over the epoch's batches */
+    double train_acc;       /* 0..1, measured before each batch's update */
+    double val_loss, val_acc;  /* after the epoch; -1 without validation */
+    int best_epoch;         /* epoch of the best validation accuracy so far */
+    double seconds;         /* wall time of this epoch */
+} nn_epoch_stats;
+
+/* Called after each epoch; a non-zero return stops training (NN_EINTR is
+ * then returned, with the best model kept). */
+typedef int (*nn_epoch_fn)(const nn_epoch_stats *s, void *arg);
+
+/* Train m on the labelled records of train (all must have labels in
+ * [0, n_out)).  With val (may be NULL), the weights of the epoch with the
+ * best validation accuracy are kept.  Returns NN_OK, NN_ENUMERIC (loss not
+ * finite; m then holds the last good weights), NN_EINTR, or NN_E*. */
+int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
+             const nn_train_opts *o, nn_epoch_fn fn, void *arg,
+             char *why, size_t whylen);
+
+/* What nn_train records in the model (written to its JSON). */
+typedef struct nn_train_info {
+    nn_train_opts opts;
+    int epochs_run;         /* total, over resumed runs */
+    int best_epoch;         /* 0 if no validation */
+    double best_val_acc;    /* -1 if no validation */
+    long n_train, n_val;
+    double seconds;         /* total training time */
+} nn_train_info;
+const nn_train_info *nn_model_train_info(const nn_model *m);
+
+/* ------------------------------------------------------------------------ */
+/* Evaluation (lib/eval.c): the code path of nn-predict and nn-eval. */
+
+typedef struct nn_eval {
+    int k;                  /* classes */
+    long n;                 /* labelled records counted */
+    long correct;
+    double loss_sum;
+    long *confusion;        /* k*k, confusion[actual*k + predicted] */
+} nn_eval;
+
+int nn_eval_new(nn_eval **out, int k);
+void nn_eval_free(nn_eval *e);
+/* Count one record with output y (k floats) and true label. */
+void nn_eval_add(nn_eval *e, const nn_model *m, const float *y, int label);
+
+/* ------------------------------------------------------------------------ */
+/* Model files (lib/json.c): JSON, schema in docs/model-format.md. */
+
+/* Read a model from fp (borrowed).  Every field and shape is checked; why
+ * names the field ("layers[1].weights: 1000 values, expected 1280"). */
+int nn_model_read(nn_model **out, FILE *fp, char *why, size_t whylen);
+int nn_model_write(const nn_model *m, FILE *fp);
+/* Write to path atomically: a temporary file in the same directory,
+ * flushed, synced and renamed over path.  "-" is not accepted here. */
+int nn_model_save(const nn_model *m, const char *path, char *why, size_t whylen);
+
+/* ------------------------------------------------------------------------ */
+/* Matrix product (lib/gemm.c).  Row-major C = alpha*op(A)*op(B) + beta*C,
+ * op(A) M x K, op(B) K x N.  The order in which each element of C is summed
+ * depends only on K, so results do not depend on M, N or thread count. */
+void nn_sgemm(int transa, int transb, int M, int N, int K, float alpha,
+              const float *A, int lda, const float *B, int ldb,
+              float beta, float *C, int ldc);
+/* Name of the kernel in use ("avx512", "avx2", "generic", "blas"). */
+const char *nn_sgemm_kernel(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
