@@ -19,7 +19,8 @@ DEP_PKGS = libcjson zlib
 DEP_CFLAGS = $$($(PKG_CONFIG) --cflags $(DEP_PKGS))
 DEP_LIBS = $$($(PKG_CONFIG) --libs $(DEP_PKGS)) -lm -lpthread
 
-ifeq ($(WERROR),1)
+# Warnings are errors with WERROR=1, and in CI (which sets CI=true).
+ifneq ($(filter 1 true,$(WERROR) $(CI)),)
 NN_CFLAGS += -Werror
 endif
 ifeq ($(SAN),1)
@@ -55,4 +56,70 @@ tests/check_nn: $(TEST_OBJ) lib/libnn.a
 
 -include $(DEPS)
 
-.PHONY: all deps check unit cli clean install uninstall demo
+.PHONY: all deps check unit cli clean distclean install uninstall demo
+
+# Install the Debian packages the build needs, if any is missing.
+deps:
+	@missing=; for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
+	        || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:$$missing"; \
+	    if [ "$$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi; \
+	    $$sudo apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
+
+check: deps
+	$(MAKE) all tests/check_nn
+	tests/check_nn
+	tests/cli/run.sh
+
+# The unit tests alone, and the tool tests alone.
+unit: tests/check_nn
+	tests/check_nn
+cli: all
+	tests/cli/run.sh
+
+# The demo: MNIST to a trained model, its test accuracy, a few predictions.
+DEMO_TRAIN = --holdout 10000 --patience 4 --epochs 20 --seed 1 --log data/train-log.tsv
+
+demo: deps
+	$(MAKE) all data/model.json data/test.nnv
+	cmd/nn-eval data/model.json data/test.nnv
+	@echo; echo "First five test images: predicted class, probability, true label"
+	head -c $$((16 + 5 * (4 + 784))) data/test.nnv | cmd/nn-predict data/model.json
+
+data/train.nnv: | cmd/idx2vec
+	cmd/idx2vec -b "$$(sh data/mnist.sh train-images-idx3-ubyte)" \
+	    "$$(sh data/mnist.sh train-labels-idx1-ubyte)" > $@.tmp && mv $@.tmp $@
+data/test.nnv: | cmd/idx2vec
+	cmd/idx2vec -b "$$(sh data/mnist.sh t10k-images-idx3-ubyte)" \
+	    "$$(sh data/mnist.sh t10k-labels-idx1-ubyte)" > $@.tmp && mv $@.tmp $@
+data/model.json: data/train.nnv | cmd/nn-train
+	cmd/nn-train $(DEMO_TRAIN) -o $@ data/train.nnv
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(INCDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)
+	for t in $(TOOLS); do [ ! -f $$t.1 ] || install -m 644 $$t.1 $(DESTDIR)$(MANDIR)/man1; done
+	install -m 644 include/nn.h $(DESTDIR)$(INCDIR)
+	install -m 644 lib/libnn.a $(DESTDIR)$(LIBDIR)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' lib/libnn.pc.in \
+	    > $(DESTDIR)$(LIBDIR)/pkgconfig/libnn.pc
+
+uninstall:
+	for t in $(TOOLS); do n=$${t#cmd/}; rm -f $(DESTDIR)$(BINDIR)/$$n $(DESTDIR)$(MANDIR)/man1/$$n.1; done
+	rm -f $(DESTDIR)$(INCDIR)/nn.h $(DESTDIR)$(LIBDIR)/libnn.a \
+	    $(DESTDIR)$(LIBDIR)/pkgconfig/libnn.pc
+
+clean:
+	rm -f lib/*.o lib/*.d lib/libnn.a cmd/*.o cmd/*.d $(TOOLS) \
+	    tests/*.o tests/*.d tests/check_nn
+
+# Also remove what make demo made (MNIST vectors and the model).
+distclean: clean
+	rm -f data/*.nnv data/*.tmp data/model.json data/train-log.tsv
+	rm -rf data/mnist

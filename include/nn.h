@@ -229,7 +229,8 @@ typedef struct nn_epoch_stats {
     double train_loss;      /* mean data loss over the epoch's batches */
     double train_acc;       /* 0..1, measured before each batch's update */
     double val_loss, val_acc;  /* after the epoch; -1 without validation */
-    int best_epoch;         /* epoch of the best validation accuracy so far */
+    int best_epoch;         /* epoch (of this run) with the best validation
+                               accuracy so far, 0 without validation */
     double seconds;         /* wall time of this epoch */
 } nn_epoch_stats;
 
@@ -251,9 +252,10 @@ typedef struct nn_train_info {
     int epochs_run;         /* total, over resumed runs */
     int best_epoch;         /* 0 if no validation */
     double best_val_acc;    /* -1 if no validation */
-    long n_train, n_val;
-    double seconds;         /* total training time */
+    long n_train, n_val;    /* records of the last run */
 } nn_train_info;
+/* No wall times are recorded, so that a seed and an input give a
+ * byte-identical model file. */
 const nn_train_info *nn_model_train_info(const nn_model *m);
 
 /* ------------------------------------------------------------------------ */
@@ -271,6 +273,17 @@ int nn_eval_new(nn_eval **out, int k);
 void nn_eval_free(nn_eval *e);
 /* Count one record with output y (k floats) and true label. */
 void nn_eval_add(nn_eval *e, const nn_model *m, const float *y, int label);
+
+/* Called for each record in input order with the network's output y
+ * (n_out floats) and the record's label (-1 if none); non-zero stops. */
+typedef int (*nn_record_fn)(const float *y, int label, void *arg);
+
+/* Read every record of r, predict in batches of up to `batch` records and
+ * call fn for each.  Returns NN_OK at the end of input, NN_ESHAPE if the
+ * vectors do not have the model's length, NN_EINTR if fn stopped, or the
+ * reader's error (why names the line or record). */
+int nn_predict_stream(const nn_model *m, nn_vec_reader *r, int batch,
+                      nn_record_fn fn, void *arg, char *why, size_t whylen);
 
 /* ------------------------------------------------------------------------ */
 /* Model files (lib/json.c): JSON, schema in docs/model-format.md. */

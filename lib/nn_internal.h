@@ -26,6 +26,33 @@ struct nn_model {
     nn_train_info train;            /* epochs_run == 0: never trained */
 };
 
+/* Layer kernels (lib/layers.c).  B is the batch size; matrices row-major.
+ * Forward: out[B x n_out] = act(in[B x n_in] * W^T + b). */
+void nn_dense_forward(float *out, const float *in, const float *W,
+                      const float *b, int B, int n_in, int n_out, int act);
+/* Output-layer error signal delta[B x k] = dC/dz for outputs y[B x k],
+ * labels[B], divided by B (mean over the batch). */
+void nn_output_delta(float *delta, const float *y, const int *labels, int B,
+                     int k, int output_act, int cost);
+/* Given delta[B x n_out] of a layer whose input was in[B x n_in]:
+ * dW[n_out x n_in] = delta^T * in, db[n_out] = column sums of delta, and,
+ * if din is not NULL, din[B x n_in] = (delta * W) .* act'(in), where in is
+ * the output of the previous layer's activation `in_act`. */
+void nn_dense_backward(float *din, float *dW, float *db, const float *delta,
+                       const float *in, const float *W, int B, int n_in,
+                       int n_out, int in_act);
+/* Forward pass of B records through m; acts[l] (B x sizes[l+1] floats) get
+ * each layer's outputs; the last is the prediction. */
+void nn_forward(const nn_model *m, const float *x, int B, float **acts);
+
+/* Gradient of the mean loss of B records x (B x n_in) with labels, without
+ * the L2 term, into grad (n_params floats, laid out as m->params).  acts and
+ * deltas hold B x sizes[l+1] floats per layer.  The summed loss and the
+ * number of correct answers are added to *loss and *hits. */
+void nn_backprop(const nn_model *m, const float *x, const int *labels, int B,
+                 float **acts, float **deltas, float *grad, double *loss,
+                 long *hits);
+
 /* Allocate m's params block and offsets for its sizes (params zeroed). */
 int nn_model_alloc_params(nn_model *m);
 

@@ -1,0 +1,214 @@
+/* nn-predict - classify vectors with a trained model, one line per record. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "nn.h"
+#include "util.h"
+
+struct opts {
+    const char *model, *input;
+    int top, probs, json;
+    double min_prob;
+};
+
+static void usage(void)
+{
+    printf("Usage: %s [OPTIONS] MODEL [FILE]\n"
+"Classify each vector of FILE (or standard input) with MODEL and print one\n"
+"line per record: the class and its probability, tab-separated, then the\n"
+"record's own label when it has one.\n"
+"\n"
+"  -k, --top K          the K most probable classes, best first [1]\n"
+"  -p, --probs          the class, then the probability of every class\n"
+"  -j, --json           one JSON object per line\n"
+"  -t, --min-prob P     print '?' as the class when its probability is\n"
+"                       below P (a reject option) [0]\n"
+"  -h, --help           show this help and exit\n"
+"      --version        show the version and exit\n", argv0);
+}
+
+static void parse_args(int argc, char **argv, struct opts *o)
+{
+    static const struct option longopts[] = {
+        { "top", required_argument, NULL, 'k' },
+        { "probs", no_argument, NULL, 'p' },
+        { "json", no_argument, NULL, 'j' },
+        { "min-prob", required_argument, NULL, 't' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 }
+    };
+    int c;
+
+    memset(o, 0, sizeof *o);
+    o->top = 1;
+    while ((c = getopt_long(argc, argv, "k:pjt:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'k': o->top = (int)parse_int(optarg, 1, NN_MAX_CLASSES, "--top"); break;
+        case 'p': o->probs = 1; break;
+        case 'j': o->json = 1; break;
+        case 't': o->min_prob = parse_float(optarg, 0, 1, "--min-prob"); break;
+        case 'h': usage(); exit(0);
+        case 'V': print_version(); exit(0);
+        default: usage_error("invalid usage");
+        }
+    }
+    if (optind >= argc)
+        usage_error("no model given");
+    if (argc - optind > 2)
+        usage_error("too many operands");
+    o->model = argv[optind];
+    o->input = optind + 1 < argc ? argv[optind + 1] : "-";
+}
+
+struct out {
+    const struct opts *o;
+    const nn_model *m;
+    int k;
+    int *rank;          /* class indices, sorted by probability */
+};
+
+/* Print class i's name, or its number when the model has no names. */
+static void print_class(const nn_model *m, int i, int json)
+{
+    const char *name = i >= 0 ? nn_model_class_name(m, i) : "?";
+    if (!json) {
+        if (name)
+            fputs(name, stdout);
+        else
+            printf("%d", i);
+        return;
+    }
+    putchar('"');
+    if (name) {
+        for (const char *s = name; *s; s++)
+            if (*s == '"' || *s == '\\')
+                printf("\\%c", *s);
+            else if ((unsigned char)*s < 0x20)
+                printf("\\u%04x", *s);
+            else
+                putchar(*s);
+    } else {
+        printf("%d", i);
+    }
+    putchar('"');
+}
+
+/* rank[0..top-1]: the most probable classes, best first (ties: lower class
+ * first, as nn_argmax). */
+static void rank_classes(const float *y, int k, int top, int *rank)
+{
+    for (int t = 0; t < top; t++) {
+        int best = -1;
+        for (int j = 0; j < k; j++) {
+            int used = 0;
+            for (int u = 0; u < t && !used; u++)
+                used = rank[u] == j;
+            if (!used && (best < 0 || y[j] > y[best]))
+                best = j;
+        }
+        rank[t] = best;
+    }
+}
+
+static int on_record(const float *y, int label, void *arg)
+{
+    struct out *p = arg;
+    const struct opts *o = p->o;
+    int top = o->top < p->k ? o->top : p->k;
+
+    rank_classes(y, p->k, top, p->rank);
+    int best = y[p->rank[0]] < o->min_prob ? -1 : p->rank[0];
+    if (o->json) {
+        fputs("{\"class\":", stdout);
+        print_class(p->m, best, 1);
+        printf(",\"prob\":%.6g", y[p->rank[0]]);
+        if (label >= 0) {
+            fputs(",\"label\":", stdout);
+            print_class(p->m, label, 1);
+        }
+        if (top > 1) {
+            fputs(",\"top\":[", stdout);
+            for (int t = 0; t < top; t++) {
+                fputs(t ? ",{\"class\":" : "{\"class\":", stdout);
+                print_class(p->m, p->rank[t], 1);
+                printf(",\"prob\":%.6g}", y[p->rank[t]]);
+            }
+            putchar(']');
+        }
+        if (o->probs) {
+            fputs(",\"probs\":[", stdout);
+            for (int j = 0; j < p->k; j++)
+                printf(j ? ",%.6g" : "%.6g", y[j]);
+            putchar(']');
+        }
+        putchar('}');
+    } else {
+        print_class(p->m, best, 0);
+        if (o->probs) {
+            for (int j = 0; j < p->k; j++)
+                printf("\t%.6g", y[j]);
+        } else {
+            printf("\t%.6g", y[p->rank[0]]);
+            for (int t = 1; t < top; t++) {
+                putchar('\t');
+                print_class(p->m, p->rank[t], 0);
+                printf("\t%.6g", y[p->rank[t]]);
+            }
+        }
+        if (label >= 0) {
+            putchar('\t');
+            print_class(p->m, label, 0);
+        }
+    }
+    putchar('\n');
+    return ferror(stdout);      /* e.g. a closed pipe: stop reading */
+}
+
+/* A whole batch of records is read before any is printed, so batch only
+ * when the input is a file; from a pipe or terminal answer each record as
+ * it arrives. */
+static int batch_size(FILE *fp)
+{
+    struct stat st;
+    return fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) ? 256 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    struct opts o;
+    struct out p;
+    nn_model *m;
+    nn_vec_reader *r;
+    char why[256] = "";
+    FILE *mf, *in;
+    int err;
+
+    setprog(argv[0]);
+    parse_args(argc, argv, &o);
+    mf = xfopen(o.model, "rb");
+    if ((err = nn_model_read(&m, mf, why, sizeof why)))
+        die("%s: %s", o.model, why[0] ? why : nn_strerror(err));
+    xfclose(mf, o.model);
+    in = xfopen(o.input, "rb");
+    if (nn_vec_reader_new(&r, in, nn_model_n_in(m)))
+        die("out of memory");
+    p.o = &o;
+    p.m = m;
+    p.k = nn_model_n_out(m);
+    if (!(p.rank = malloc(p.k * sizeof *p.rank)))
+        die("out of memory");
+    if (batch_size(in) == 1)
+        setvbuf(stdout, NULL, _IOLBF, 0);
+    err = nn_predict_stream(m, r, batch_size(in), on_record, &p, why, sizeof why);
+    if (err && err != NN_EINTR)
+        die("%s: %s", strcmp(o.input, "-") ? o.input : "(stdin)",
+            why[0] ? why : nn_strerror(err));
+    nn_vec_reader_free(r);
+    xfclose(in, o.input);
+    free(p.rank);
+    nn_model_free(m);
+    return close_stdout();
+}

@@ -1,0 +1,422 @@
+/* nn-train - train a dense network on labelled vectors and save it. */
+#include <getopt.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nn.h"
+#include "util.h"
+
+struct opts {
+    const char *input, *output, *resume, *validation, *log;
+    int hidden[16], n_hidden;
+    int activation, output_act, cost, init;
+    int holdout, classes, quiet;
+    const char *class_names;
+    nn_train_opts train;
+    int arch_set, rate_set, momentum_set;   /* given on the command line */
+};
+
+/* Defaults per hidden activation: ReLU and tanh train well with momentum;
+ * sigmoid networks follow Nielsen's book (eta 0.5, plain SGD, batch 10). */
+static void rate_defaults(struct opts *o)
+{
+    int sigmoid = o->activation == NN_ACT_SIGMOID;
+    if (!o->rate_set)
+        o->train.rate = sigmoid ? 0.5f : 0.05f;
+    if (!o->momentum_set)
+        o->train.momentum = sigmoid ? 0.0f : 0.9f;
+}
+
+static void usage(void)
+{
+    nn_train_opts d;
+    nn_train_opts_default(&d);
+    printf("Usage: %s [OPTIONS] -o MODEL [FILE]\n"
+"Train a fully connected network on labelled vectors (FILE, or standard\n"
+"input) and write it to MODEL as JSON.\n"
+"\n"
+"Network:\n"
+"  -H, --hidden LIST       hidden layer sizes, e.g. 100 or 256,128; 'none' for\n"
+"                          no hidden layer [256]\n"
+"  -a, --activation NAME   hidden activation: relu, sigmoid or tanh [relu]\n"
+"      --output NAME       output layer: softmax or sigmoid [softmax]\n"
+"      --cost NAME         ce (cross-entropy) or quadratic (sigmoid output\n"
+"                          only) [ce]\n"
+"      --weight-init NAME  he, xavier or nielsen (N(0,1/n_in)); default he for\n"
+"                          relu, xavier for tanh, nielsen for sigmoid\n"
+"      --classes N         number of classes [largest label + 1]\n"
+"      --class-names LIST  comma-separated class names (sets --classes)\n"
+"\n"
+"Training:\n"
+"  -e, --epochs N          epochs at most [%d]\n"
+"  -b, --batch N           mini-batch size [%d]\n"
+"  -r, --rate X            learning rate [0.05; 0.5 for sigmoid]\n"
+"  -m, --momentum X        momentum [0.9; 0 for sigmoid]\n"
+"  -l, --lambda X          L2 regularisation: adds lambda/(2n) * sum(w^2) to\n"
+"                          the cost, n = training records [%g]\n"
+"  -s, --seed N            seed for weights and shuffling [%llu]\n"
+"      --validation FILE   labelled vectors to validate on after each epoch\n"
+"      --holdout N         validate on the last N records of the input\n"
+"  -p, --patience N        stop after N epochs without a better validation\n"
+"                          accuracy (0: never); the best epoch is kept [0]\n"
+"      --resume MODEL      continue training MODEL (its architecture)\n"
+"\n"
+"Output:\n"
+"  -o, --output MODEL      model file, written atomically ('-': stdout)\n"
+"  -q, --quiet             no per-epoch lines on standard error\n"
+"      --log FILE          per-epoch statistics as tab-separated values\n"
+"  -h, --help              show this help and exit\n"
+"      --version           show the version and exit\n",
+           argv0, d.epochs, d.batch, d.lambda, (unsigned long long)d.seed);
+}
+
+static int parse_hidden(const char *s, int *sizes, int max)
+{
+    int n = 0;
+    char buf[256], *tok, *save;
+
+    if (strcmp(s, "none") == 0)
+        return 0;
+    if (strlen(s) >= sizeof buf)
+        usage_error("--hidden: list too long");
+    strcpy(buf, s);
+    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (n == max)
+            usage_error("--hidden: at most %d hidden layers", max);
+        sizes[n++] = (int)parse_int(tok, 1, 1 << 16, "--hidden");
+    }
+    if (n == 0)
+        usage_error("--hidden: '%s' names no layer", s);
+    return n;
+}
+
+static int parse_name(const char *s, int (*parse)(const char *), const char *opt)
+{
+    int v = parse(s);
+    if (v < 0)
+        usage_error("%s: unknown value '%s'", opt, s);
+    return v;
+}
+
+enum { OPT_OUTPUT = 256, OPT_COST, OPT_INIT, OPT_CLASSES, OPT_CLASS_NAMES,
+       OPT_VALIDATION, OPT_HOLDOUT, OPT_RESUME, OPT_LOG, OPT_VERSION };
+
+static void parse_args(int argc, char **argv, struct opts *o)
+{
+    static const struct option longopts[] = {
+        { "hidden", required_argument, NULL, 'H' },
+        { "activation", required_argument, NULL, 'a' },
+        { "output", required_argument, NULL, OPT_OUTPUT },
+        { "cost", required_argument, NULL, OPT_COST },
+        { "weight-init", required_argument, NULL, OPT_INIT },
+        { "classes", required_argument, NULL, OPT_CLASSES },
+        { "class-names", required_argument, NULL, OPT_CLASS_NAMES },
+        { "epochs", required_argument, NULL, 'e' },
+        { "batch", required_argument, NULL, 'b' },
+        { "rate", required_argument, NULL, 'r' },
+        { "momentum", required_argument, NULL, 'm' },
+        { "lambda", required_argument, NULL, 'l' },
+        { "seed", required_argument, NULL, 's' },
+        { "validation", required_argument, NULL, OPT_VALIDATION },
+        { "holdout", required_argument, NULL, OPT_HOLDOUT },
+        { "patience", required_argument, NULL, 'p' },
+        { "resume", required_argument, NULL, OPT_RESUME },
+        { "quiet", no_argument, NULL, 'q' },
+        { "log", required_argument, NULL, OPT_LOG },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, OPT_VERSION },
+        { NULL, 0, NULL, 0 }
+    };
+    int c;
+
+    memset(o, 0, sizeof *o);
+    nn_train_opts_default(&o->train);
+    o->hidden[0] = 256;
+    o->n_hidden = 1;
+    o->activation = NN_ACT_RELU;
+    o->output_act = NN_ACT_SOFTMAX;
+    o->cost = NN_COST_CE;
+    o->init = NN_INIT_DEFAULT;
+    o->holdout = -1;
+    while ((c = getopt_long(argc, argv, "H:a:e:b:r:m:l:s:p:o:qh", longopts,
+                            NULL)) != -1) {
+        switch (c) {
+        case 'H':
+            o->n_hidden = parse_hidden(optarg, o->hidden, 15);
+            o->arch_set = 1;
+            break;
+        case 'a':
+            o->activation = parse_name(optarg, nn_act_parse, "--activation");
+            if (o->activation != NN_ACT_RELU && o->activation != NN_ACT_SIGMOID &&
+                o->activation != NN_ACT_TANH)
+                usage_error("--activation: must be relu, sigmoid or tanh");
+            o->arch_set = 1;
+            break;
+        case OPT_OUTPUT:
+            o->output_act = parse_name(optarg, nn_act_parse, "--output");
+            if (o->output_act != NN_ACT_SOFTMAX && o->output_act != NN_ACT_SIGMOID)
+                usage_error("--output: must be softmax or sigmoid");
+            o->arch_set = 1;
+            break;
+        case OPT_COST:
+            o->cost = parse_name(optarg, nn_cost_parse, "--cost");
+            o->arch_set = 1;
+            break;
+        case OPT_INIT:
+            o->init = parse_name(optarg, nn_init_parse, "--weight-init");
+            o->arch_set = 1;
+            break;
+        case OPT_CLASSES:
+            o->classes = (int)parse_int(optarg, 1, NN_MAX_CLASSES, "--classes");
+            o->arch_set = 1;
+            break;
+        case OPT_CLASS_NAMES: o->class_names = optarg; break;
+        case 'e': o->train.epochs = (int)parse_int(optarg, 1, 1000000, "--epochs"); break;
+        case 'b': o->train.batch = (int)parse_int(optarg, 1, 1 << 20, "--batch"); break;
+        case 'r':
+            o->train.rate = (float)parse_float(optarg, 1e-9, 1e6, "--rate");
+            o->rate_set = 1;
+            break;
+        case 'm':
+            o->train.momentum = (float)parse_float(optarg, 0, 0.999, "--momentum");
+            o->momentum_set = 1;
+            break;
+        case 'l': o->train.lambda = (float)parse_float(optarg, 0, 1e9, "--lambda"); break;
+        case 's':
+            o->train.seed = (uint64_t)parse_int(optarg, 0, 0x7fffffffffffffffL, "--seed");
+            break;
+        case OPT_VALIDATION: o->validation = optarg; break;
+        case OPT_HOLDOUT: o->holdout = (int)parse_int(optarg, 1, 1 << 30, "--holdout"); break;
+        case 'p': o->train.patience = (int)parse_int(optarg, 0, 1000000, "--patience"); break;
+        case OPT_RESUME: o->resume = optarg; break;
+        case 'o': o->output = optarg; break;
+        case 'q': o->quiet = 1; break;
+        case OPT_LOG: o->log = optarg; break;
+        case 'h': usage(); exit(0);
+        case OPT_VERSION: print_version(); exit(0);
+        default: usage_error("invalid usage");
+        }
+    }
+    if (argc - optind > 1)
+        usage_error("too many operands");
+    o->input = optind < argc ? argv[optind] : "-";
+    if (!o->output)
+        usage_error("no output file: give -o MODEL");
+    if (o->validation && o->holdout > 0)
+        usage_error("--validation and --holdout exclude each other");
+    if (o->train.patience > 0 && !o->validation && o->holdout < 0)
+        usage_error("--patience needs --validation or --holdout");
+    if (o->resume && (o->arch_set || o->class_names))
+        usage_error("--resume keeps the model's network; drop the network options");
+    if (o->output_act == NN_ACT_SOFTMAX && o->cost == NN_COST_QUADRATIC)
+        usage_error("--cost quadratic needs --output sigmoid (softmax is "
+                    "trained with cross-entropy)");
+    rate_defaults(o);
+}
+
+/* Per-epoch report: a line on stderr, a row in the log, and the warnings. */
+struct report {
+    const struct opts *o;
+    FILE *log;
+    int k;
+    int warned;
+};
+
+static int on_epoch(const nn_epoch_stats *s, void *arg)
+{
+    struct report *r = arg;
+
+    if (!r->o->quiet) {
+        fprintf(stderr, "epoch %d/%d: loss %.4f, acc %.2f%%", s->epoch,
+                s->epochs, s->train_loss, 100 * s->train_acc);
+        if (s->val_acc >= 0)
+            fprintf(stderr, "; val loss %.4f, val acc %.2f%%%s", s->val_loss,
+                    100 * s->val_acc,
+                    s->best_epoch == s->epoch ? " *" : "");
+        fprintf(stderr, "; %.1f s\n", s->seconds);
+    }
+    if (r->log) {
+        fprintf(r->log, "%d\t%.6g\t%.6g\t%.6g\t%.6g\t%.3f\n", s->epoch,
+                s->train_loss, s->train_acc, s->val_loss, s->val_acc,
+                s->seconds);
+        fflush(r->log);
+    }
+    if (!r->warned && s->epoch >= 3 && s->train_acc < 1.5 / r->k) {
+        warn("warning: accuracy %.1f%% is at chance level after %d epochs: "
+             "learning rate too high (--rate %g), or input not scaled to [0,1]?",
+             100 * s->train_acc, s->epoch, r->o->train.rate);
+        r->warned = 1;
+    }
+    return 0;
+}
+
+static nn_data *read_data(const char *path, int dim_hint)
+{
+    char why[256] = "";
+    nn_data *d;
+    FILE *fp = xfopen(path, "rb");
+    int err = nn_data_read(&d, fp, dim_hint, why, sizeof why);
+
+    if (err)
+        die("%s: %s", strcmp(path, "-") ? path : "(stdin)",
+            why[0] ? why : nn_strerror(err));
+    xfclose(fp, path);
+    return d;
+}
+
+/* Split the last n records of d off into a data set of their own. */
+static nn_data *split_holdout(nn_data *d, int n)
+{
+    nn_data *v;
+
+    if (n >= d->n)
+        die("--holdout %d leaves no training records (the input has %d)", n, d->n);
+    if (nn_data_new(&v, d->dim))
+        die("out of memory");
+    for (int i = d->n - n; i < d->n; i++)
+        if (nn_data_add(v, d->x + (long)i * d->dim, d->label[i]))
+            die("out of memory");
+    d->n -= n;
+    return v;
+}
+
+static nn_model *new_model(const struct opts *o, const nn_data *d)
+{
+    int sizes[18], n = 0, k = o->classes, err;
+    char why[256] = "";
+    nn_model *m;
+
+    if (!k)
+        k = nn_data_max_label(d) + 1;
+    if (k < 2)
+        die("%s: the labels name fewer than 2 classes", o->input);
+    sizes[n++] = d->dim;
+    for (int i = 0; i < o->n_hidden; i++)
+        sizes[n++] = o->hidden[i];
+    sizes[n++] = k;
+    nn_arch a = { n, sizes, o->activation, o->output_act, o->cost, o->init };
+    if ((err = nn_model_new(&m, &a, o->train.seed, why, sizeof why)))
+        die("%s", why[0] ? why : nn_strerror(err));
+    return m;
+}
+
+static void set_class_names(nn_model *m, const char *list)
+{
+    char *buf = strdup(list), *save, *tok;
+    const char *names[1024];
+    int n = 0, k = nn_model_n_out(m);
+
+    if (!buf)
+        die("out of memory");
+    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (n == 1024)
+            die("--class-names: too many names");
+        names[n++] = tok;
+    }
+    if (n != k)
+        die("--class-names: %d names, but the data has %d classes", n, k);
+    if (nn_model_set_class_names(m, n, names))
+        die("out of memory");
+    free(buf);
+}
+
+static nn_model *load_model(const char *path)
+{
+    char why[256] = "";
+    nn_model *m;
+    FILE *fp = xfopen(path, "rb");
+    int err = nn_model_read(&m, fp, why, sizeof why);
+
+    if (err)
+        die("%s: %s", path, why[0] ? why : nn_strerror(err));
+    xfclose(fp, path);
+    return m;
+}
+
+/* Fail now, not after an hour of training, if the model cannot be written. */
+static void check_writable(const char *path)
+{
+    char *copy = strdup(path);
+    const char *dir;
+
+    if (!copy)
+        die("out of memory");
+    dir = dirname(copy);
+    if (access(dir, W_OK) != 0)
+        die("%s: cannot write in %s:", path, dir);
+    free(copy);
+}
+
+static void warn_unscaled(const nn_data *d, const char *name)
+{
+    float max = 0.0f;
+    for (long i = 0; i < (long)d->n * d->dim; i++)
+        if (fabsf(d->x[i]) > max)
+            max = fabsf(d->x[i]);
+    if (max > 2.0f)
+        warn("warning: %s: input values reach %g; networks train best on "
+             "values scaled to [0,1]", name, max);
+}
+
+int main(int argc, char **argv)
+{
+    struct opts o;
+    struct report rep = { 0 };
+    nn_data *train, *val = NULL;
+    nn_model *m;
+    char why[256] = "";
+    int err;
+
+    setprog(argv[0]);
+    parse_args(argc, argv, &o);
+    if (strcmp(o.output, "-") != 0)
+        check_writable(o.output);
+    m = o.resume ? load_model(o.resume) : NULL;
+    train = read_data(o.input, m ? nn_model_n_in(m) : 0);
+    if (o.holdout > 0)
+        val = split_holdout(train, o.holdout);
+    else if (o.validation)
+        val = read_data(o.validation, train->dim);
+    if (!m)
+        m = new_model(&o, train);
+    if (o.class_names)
+        set_class_names(m, o.class_names);
+    if (nn_model_n_in(m) != train->dim)
+        die("%s: vectors have %d values, the model %s takes %d", o.input,
+            train->dim, o.resume, nn_model_n_in(m));
+    warn_unscaled(train, strcmp(o.input, "-") ? o.input : "(stdin)");
+
+    rep.o = &o;
+    rep.k = nn_model_n_out(m);
+    if (o.log) {
+        rep.log = xfopen(o.log, "w");
+        fprintf(rep.log, "epoch\ttrain_loss\ttrain_acc\tval_loss\tval_acc\tseconds\n");
+    }
+    if (!o.quiet)
+        fprintf(stderr, "%s: %d records of %d values, %d classes, %ld weights, "
+                "kernel %s\n", argv0, train->n, train->dim, rep.k,
+                nn_model_n_params(m), nn_sgemm_kernel());
+    err = nn_train(m, train, val, &o.train, on_epoch, &rep, why, sizeof why);
+    if (err)
+        die("%s: %s; no model written", o.input, why[0] ? why : nn_strerror(err));
+    if (rep.log && (ferror(rep.log) || (rep.log != stdout && fclose(rep.log))))
+        die("%s: write error:", o.log);
+    if (strcmp(o.output, "-") == 0) {
+        if (nn_model_write(m, stdout))
+            die("writing the model to standard output failed");
+    } else if ((err = nn_model_save(m, o.output, why, sizeof why))) {
+        die("%s: %s", o.output, why[0] ? why : nn_strerror(err));
+    }
+    if (!o.quiet && val)
+        fprintf(stderr, "%s: best validation accuracy %.2f%% at epoch %d; "
+                "model written to %s\n", argv0,
+                100 * nn_model_train_info(m)->best_val_acc,
+                nn_model_train_info(m)->best_epoch, o.output);
+    nn_model_free(m);
+    nn_data_free(train);
+    nn_data_free(val);
+    return close_stdout();
+}

@@ -1,0 +1,93 @@
+/* eval.c - accuracy, loss and confusion counts: what nn-eval reports,
+ * counted from the same outputs nn-predict prints. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn_internal.h"
+
+int nn_eval_new(nn_eval **out, int k)
+{
+    nn_eval *e;
+
+    *out = NULL;
+    if (k < 1 || k > NN_MAX_CLASSES)
+        return NN_EINVAL;
+    if (!(e = calloc(1, sizeof *e)))
+        return NN_ENOMEM;
+    e->k = k;
+    if (!(e->confusion = calloc((size_t)k * k, sizeof *e->confusion))) {
+        free(e);
+        return NN_ENOMEM;
+    }
+    *out = e;
+    return NN_OK;
+}
+
+void nn_eval_free(nn_eval *e)
+{
+    if (!e)
+        return;
+    free(e->confusion);
+    free(e);
+}
+
+void nn_eval_add(nn_eval *e, const nn_model *m, const float *y, int label)
+{
+    int pred = nn_argmax(y, e->k);
+
+    if (label < 0 || label >= e->k)
+        return;
+    e->n++;
+    e->correct += pred == label;
+    e->loss_sum += nn_loss(m, y, label);
+    e->confusion[(long)label * e->k + pred]++;
+}
+
+int nn_predict_stream(const nn_model *m, nn_vec_reader *r, int batch,
+                      nn_record_fn fn, void *arg, char *why, size_t whylen)
+{
+    int n_in = nn_model_n_in(m), k = nn_model_n_out(m), err = NN_OK;
+    float *x = malloc((size_t)batch * n_in * sizeof *x);
+    float *y = malloc((size_t)batch * k * sizeof *y);
+    int *labels = malloc(batch * sizeof *labels);
+    int n = 0, more = 1;
+
+    if (!x || !y || !labels) {
+        err = NN_ENOMEM;
+        goto fail;
+    }
+    while (more) {
+        const float *v;
+        int label, got = nn_vec_read(r, &v, &label, why, whylen);
+        if (got < 0) {
+            err = got;
+            goto fail;
+        }
+        if (got > 0) {
+            if (nn_vec_dim(r) != n_in) {
+                err = nn_why(why, whylen, NN_ESHAPE, "record %ld: %d values, "
+                             "the model takes %d", nn_vec_count(r),
+                             nn_vec_dim(r), n_in);
+                goto fail;
+            }
+            memcpy(x + (long)n * n_in, v, n_in * sizeof *x);
+            labels[n++] = label;
+        }
+        more = got > 0;
+        if (n == batch || (!more && n > 0)) {
+            if ((err = nn_predict(m, x, n, y)))
+                goto fail;
+            for (int i = 0; i < n; i++)
+                if (fn(y + (long)i * k, labels[i], arg)) {
+                    err = NN_EINTR;
+                    goto fail;
+                }
+            n = 0;
+        }
+    }
+fail:
+    free(x);
+    free(y);
+    free(labels);
+    return err;
+}

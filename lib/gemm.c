@@ -1,0 +1,260 @@
+/* gemm.c - single-precision matrix product, the work of every layer.
+ *
+ * A packed, blocked product in the style of BLIS/GotoBLAS: blocks of op(A)
+ * and op(B) are copied into contiguous panels, and a small register-blocked
+ * kernel computes an MR x NR tile of C from them.  The kernel is chosen at
+ * run time from the CPU (AVX-512, AVX2+FMA, or plain C), so one binary is
+ * fast on this machine and still correct on a CPU without AVX-512.  Each
+ * element of C is summed over k in the same order (KC-sized blocks in
+ * ascending k) whatever M, N and the kernel tile, so a record's result does
+ * not depend on the batch it is in.  `make BLAS=1` uses cblas_sgemm instead.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn_internal.h"
+
+#ifdef NN_BLAS
+#include <cblas.h>
+#endif
+
+enum { KC = 256, MC = 96, NC = 1024, MR_MAX = 8, NR_MAX = 32 };
+
+/* A kernel: t[MR x NR] = sum over k < kc of a[k*MR + r] * b[k*NR + c]. */
+typedef void kernel_fn(int kc, const float *a, const float *b, float *t);
+
+struct kernel {
+    const char *name;
+    int mr, nr;
+    kernel_fn *fn;
+};
+
+static void kernel_generic(int kc, const float *a, const float *b, float *t)
+{
+    enum { MR = 4, NR = 8 };
+    float acc[MR][NR] = {{0}};
+
+    for (int k = 0; k < kc; k++)
+        for (int r = 0; r < MR; r++)
+            for (int c = 0; c < NR; c++)
+                acc[r][c] += a[k * MR + r] * b[k * NR + c];
+    memcpy(t, acc, sizeof acc);
+}
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#define HAVE_X86_KERNELS 1
+
+__attribute__((target("avx2,fma")))
+static void kernel_avx2(int kc, const float *a, const float *b, float *t)
+{
+    enum { MR = 6, NR = 16 };
+    __m256 c[MR][2];
+
+    for (int r = 0; r < MR; r++)
+        c[r][0] = c[r][1] = _mm256_setzero_ps();
+    for (int k = 0; k < kc; k++) {
+        __m256 b0 = _mm256_loadu_ps(b + k * NR);
+        __m256 b1 = _mm256_loadu_ps(b + k * NR + 8);
+        for (int r = 0; r < MR; r++) {
+            __m256 ar = _mm256_broadcast_ss(a + k * MR + r);
+            c[r][0] = _mm256_fmadd_ps(ar, b0, c[r][0]);
+            c[r][1] = _mm256_fmadd_ps(ar, b1, c[r][1]);
+        }
+    }
+    for (int r = 0; r < MR; r++) {
+        _mm256_storeu_ps(t + r * NR, c[r][0]);
+        _mm256_storeu_ps(t + r * NR + 8, c[r][1]);
+    }
+}
+
+__attribute__((target("avx512f")))
+static void kernel_avx512(int kc, const float *a, const float *b, float *t)
+{
+    enum { MR = 8, NR = 32 };
+    __m512 c[MR][2];
+
+    for (int r = 0; r < MR; r++)
+        c[r][0] = c[r][1] = _mm512_setzero_ps();
+    for (int k = 0; k < kc; k++) {
+        __m512 b0 = _mm512_loadu_ps(b + k * NR);
+        __m512 b1 = _mm512_loadu_ps(b + k * NR + 16);
+        for (int r = 0; r < MR; r++) {
+            __m512 ar = _mm512_set1_ps(a[k * MR + r]);
+            c[r][0] = _mm512_fmadd_ps(ar, b0, c[r][0]);
+            c[r][1] = _mm512_fmadd_ps(ar, b1, c[r][1]);
+        }
+    }
+    for (int r = 0; r < MR; r++) {
+        _mm512_storeu_ps(t + r * NR, c[r][0]);
+        _mm512_storeu_ps(t + r * NR + 16, c[r][1]);
+    }
+}
+#endif
+
+static const struct kernel *pick_kernel(void)
+{
+    static const struct kernel generic = { "generic", 4, 8, kernel_generic };
+#ifdef HAVE_X86_KERNELS
+    static const struct kernel avx2 = { "avx2", 6, 16, kernel_avx2 };
+    static const struct kernel avx512 = { "avx512", 8, 32, kernel_avx512 };
+    const char *force = getenv("NN_KERNEL");    /* for tests and benchmarks */
+
+    __builtin_cpu_init();
+    if (force && strcmp(force, "generic") == 0)
+        return &generic;
+    if (__builtin_cpu_supports("avx512f") && !(force && strcmp(force, "avx2") == 0))
+        return &avx512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return &avx2;
+#endif
+    return &generic;
+}
+
+static const struct kernel *kernel(void)
+{
+    /* Benign race: every thread computes the same pointer. */
+    static const struct kernel *k;
+    if (!k)
+        k = pick_kernel();
+    return k;
+}
+
+const char *nn_sgemm_kernel(void)
+{
+#ifdef NN_BLAS
+    return "blas";
+#else
+    return kernel()->name;
+#endif
+}
+
+/* Element (i, k) of op(A) and (k, j) of op(B). */
+#define OPA(i, k) (transa ? A[(long)(k) * lda + (i)] : A[(long)(i) * lda + (k)])
+#define OPB(k, j) (transb ? B[(long)(j) * ldb + (k)] : B[(long)(k) * ldb + (j)])
+
+/* Reference product: the plain loops, used when packing memory cannot be
+ * had and by the tests.  Same k order as the packed code within a block. */
+static void gemm_ref(int transa, int transb, int M, int N, int K, float alpha,
+                     const float *A, int lda, const float *B, int ldb,
+                     float beta, float *C, int ldc)
+{
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            float *c = &C[(long)i * ldc + j];
+            *c = beta == 0.0f ? 0.0f : beta * *c;
+            for (int k0 = 0; k0 < K; k0 += KC) {
+                float s = 0.0f;
+                for (int k = k0; k < K && k < k0 + KC; k++)
+                    s += OPA(i, k) * OPB(k, j);
+                *c += alpha * s;
+            }
+        }
+}
+
+/* Pack op(A)[i0 .. i0+mc) x [k0 .. k0+kc) into MR-row panels, zero-padded:
+ * ap[(p*kc + k)*mr + r] = op(A)(i0 + p*mr + r, k0 + k). */
+static void pack_a(int transa, const float *A, int lda, int i0, int mc,
+                   int k0, int kc, int mr, float *ap)
+{
+    for (int p = 0; p < mc; p += mr) {
+        int m = mc - p < mr ? mc - p : mr;
+        for (int k = 0; k < kc; k++) {
+            for (int r = 0; r < m; r++)
+                ap[k * mr + r] = OPA(i0 + p + r, k0 + k);
+            for (int r = m; r < mr; r++)
+                ap[k * mr + r] = 0.0f;
+        }
+        ap += (long)kc * mr;
+    }
+}
+
+/* Pack op(B)[k0 .. k0+kc) x [j0 .. j0+nc) into NR-column panels:
+ * bp[(q*kc + k)*nr + c] = op(B)(k0 + k, j0 + q*nr + c). */
+static void pack_b(int transb, const float *B, int ldb, int k0, int kc,
+                   int j0, int nc, int nr, float *bp)
+{
+    for (int q = 0; q < nc; q += nr) {
+        int n = nc - q < nr ? nc - q : nr;
+        for (int k = 0; k < kc; k++) {
+            float *dst = bp + (long)k * nr;
+            if (!transb && n == nr) {
+                memcpy(dst, &B[(long)(k0 + k) * ldb + j0 + q], nr * sizeof *dst);
+                continue;
+            }
+            for (int c = 0; c < n; c++)
+                dst[c] = OPB(k0 + k, j0 + q + c);
+            for (int c = n; c < nr; c++)
+                dst[c] = 0.0f;
+        }
+        bp += (long)kc * nr;
+    }
+}
+
+void nn_sgemm(int transa, int transb, int M, int N, int K, float alpha,
+              const float *A, int lda, const float *B, int ldb,
+              float beta, float *C, int ldc)
+{
+    const struct kernel *kern;
+    float *ap, *bp;
+
+    if (M <= 0 || N <= 0)
+        return;
+#ifdef NN_BLAS
+    cblas_sgemm(CblasRowMajor, transa ? CblasTrans : CblasNoTrans,
+                transb ? CblasTrans : CblasNoTrans, M, N, K, alpha, A, lda,
+                B, ldb, beta, C, ldc);
+    return;
+#endif
+    kern = kernel();
+    ap = malloc(sizeof(float) * MC * KC);
+    bp = malloc(sizeof(float) * KC * (NC + NR_MAX));
+    if (!ap || !bp) {
+        free(ap);
+        free(bp);
+        gemm_ref(transa, transb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+    if (K <= 0) {   /* C = beta*C */
+        for (int i = 0; i < M; i++)
+            for (int j = 0; j < N; j++) {
+                float *c = &C[(long)i * ldc + j];
+                *c = beta == 0.0f ? 0.0f : beta * *c;
+            }
+    }
+    for (int j0 = 0; j0 < N; j0 += NC) {
+        int nc = N - j0 < NC ? N - j0 : NC;
+        for (int k0 = 0; k0 < K; k0 += KC) {
+            int kc = K - k0 < KC ? K - k0 : KC;
+            /* The first k block scales C by beta, later ones accumulate. */
+            float b = k0 == 0 ? beta : 1.0f;
+            pack_b(transb, B, ldb, k0, kc, j0, nc, kern->nr, bp);
+            for (int i0 = 0; i0 < M; i0 += MC) {
+                int mc = M - i0 < MC ? M - i0 : MC;
+                pack_a(transa, A, lda, i0, mc, k0, kc, kern->mr, ap);
+                for (int q = 0; q < nc; q += kern->nr) {
+                    int n = nc - q < kern->nr ? nc - q : kern->nr;
+                    const float *bq = bp + (long)(q / kern->nr) * kc * kern->nr;
+                    for (int p = 0; p < mc; p += kern->mr) {
+                        int m = mc - p < kern->mr ? mc - p : kern->mr;
+                        float t[MR_MAX * NR_MAX];
+                        kern->fn(kc, ap + (long)(p / kern->mr) * kc * kern->mr,
+                                 bq, t);
+                        for (int r = 0; r < m; r++) {
+                            float *c = &C[(long)(i0 + p + r) * ldc + j0 + q];
+                            const float *tr = t + r * kern->nr;
+                            if (b == 0.0f)
+                                for (int j = 0; j < n; j++)
+                                    c[j] = alpha * tr[j];
+                            else
+                                for (int j = 0; j < n; j++)
+                                    c[j] = b * c[j] + alpha * tr[j];
+                        }
+                    }
+                }
+            }
+        }
+    }
+    free(ap);
+    free(bp);
+}

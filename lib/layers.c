@@ -1,0 +1,151 @@
+/* layers.c - forward and backward kernels of a dense layer, its
+ * activations and the output costs, over whole mini-batches. */
+#include <math.h>
+#include <string.h>
+
+#include "nn_internal.h"
+
+/* y = act(y) in place, for n values (softmax: over each row of k). */
+static void activate(float *y, long n, int k, int act)
+{
+    switch (act) {
+    case NN_ACT_SIGMOID:
+        for (long i = 0; i < n; i++)
+            y[i] = 1.0f / (1.0f + expf(-y[i]));
+        break;
+    case NN_ACT_RELU:
+        for (long i = 0; i < n; i++)
+            y[i] = y[i] > 0.0f ? y[i] : 0.0f;
+        break;
+    case NN_ACT_TANH:
+        for (long i = 0; i < n; i++)
+            y[i] = tanhf(y[i]);
+        break;
+    case NN_ACT_SOFTMAX:
+        for (long r = 0; r < n; r += k) {
+            float *row = y + r, max = row[0], sum = 0.0f;
+            for (int j = 1; j < k; j++)
+                if (row[j] > max)
+                    max = row[j];
+            for (int j = 0; j < k; j++) {
+                row[j] = expf(row[j] - max);    /* max first: no overflow */
+                sum += row[j];
+            }
+            for (int j = 0; j < k; j++)
+                row[j] /= sum;
+        }
+        break;
+    }
+}
+
+/* out[B x n_out] = act(in[B x n_in] * W^T + b), W is n_out x n_in. */
+void nn_dense_forward(float *out, const float *in, const float *W,
+                      const float *b, int B, int n_in, int n_out, int act)
+{
+    for (int r = 0; r < B; r++)
+        memcpy(out + (long)r * n_out, b, n_out * sizeof *out);
+    nn_sgemm(0, 1, B, n_out, n_in, 1.0f, in, n_in, W, n_in, 1.0f, out, n_out);
+    activate(out, (long)B * n_out, n_out, act);
+}
+
+/* dC/dz of the output layer.  Softmax or sigmoid with cross-entropy both
+ * reduce to y - onehot; the quadratic cost keeps the sigmoid's slope. */
+void nn_output_delta(float *delta, const float *y, const int *labels, int B,
+                     int k, int output_act, int cost)
+{
+    float scale = 1.0f / B;
+
+    for (int r = 0; r < B; r++) {
+        const float *yr = y + (long)r * k;
+        float *dr = delta + (long)r * k;
+        for (int j = 0; j < k; j++) {
+            float d = yr[j] - (j == labels[r] ? 1.0f : 0.0f);
+            if (cost == NN_COST_QUADRATIC && output_act == NN_ACT_SIGMOID)
+                d *= yr[j] * (1.0f - yr[j]);
+            dr[j] = d * scale;
+        }
+    }
+}
+
+/* din .*= act'(z), written in terms of the activation's output a. */
+static void times_slope(float *din, const float *a, long n, int act)
+{
+    switch (act) {
+    case NN_ACT_SIGMOID:
+        for (long i = 0; i < n; i++)
+            din[i] *= a[i] * (1.0f - a[i]);
+        break;
+    case NN_ACT_RELU:
+        for (long i = 0; i < n; i++)
+            din[i] = a[i] > 0.0f ? din[i] : 0.0f;
+        break;
+    case NN_ACT_TANH:
+        for (long i = 0; i < n; i++)
+            din[i] *= 1.0f - a[i] * a[i];
+        break;
+    }
+}
+
+void nn_dense_backward(float *din, float *dW, float *db, const float *delta,
+                       const float *in, const float *W, int B, int n_in,
+                       int n_out, int in_act)
+{
+    /* dW[n_out x n_in] = delta^T[n_out x B] * in[B x n_in] */
+    nn_sgemm(1, 0, n_out, n_in, B, 1.0f, delta, n_out, in, n_in, 0.0f, dW, n_in);
+    memset(db, 0, n_out * sizeof *db);
+    for (int r = 0; r < B; r++)
+        for (int o = 0; o < n_out; o++)
+            db[o] += delta[(long)r * n_out + o];
+    if (!din)
+        return;
+    /* din[B x n_in] = delta[B x n_out] * W[n_out x n_in] */
+    nn_sgemm(0, 0, B, n_in, n_out, 1.0f, delta, n_out, W, n_in, 0.0f, din, n_in);
+    times_slope(din, in, (long)B * n_in, in_act);
+}
+
+void nn_forward(const nn_model *m, const float *x, int B, float **acts)
+{
+    const float *in = x;
+
+    for (int l = 0; l < m->nlayers; l++) {
+        int act = l == m->nlayers - 1 ? m->output_act : m->hidden_act;
+        nn_dense_forward(acts[l], in, m->params + m->w_off[l],
+                         m->params + m->b_off[l], B, m->sizes[l],
+                         m->sizes[l + 1], act);
+        in = acts[l];
+    }
+}
+
+/* log(p), with p kept above 1e-12 so that a certain wrong answer costs a
+ * finite amount.  Written so that NaN stays NaN (fmax would hide it, and a
+ * diverged network would report a finite loss). */
+static double safe_log(double p)
+{
+    return log(p < 1e-12 ? 1e-12 : p);
+}
+
+double nn_loss(const nn_model *m, const float *y, int label)
+{
+    int k = m->sizes[m->nlayers];
+    double loss = 0.0;
+
+    if (m->output_act == NN_ACT_SOFTMAX)
+        return -safe_log(y[label]);
+    for (int j = 0; j < k; j++) {
+        double t = j == label, a = y[j];
+        if (m->cost == NN_COST_QUADRATIC)
+            loss += 0.5 * (a - t) * (a - t);
+        else
+            loss -= t * safe_log(a) + (1 - t) * safe_log(1 - a);
+    }
+    return loss;
+}
+
+int nn_argmax(const float *y, int n)
+{
+    int best = 0;
+    for (int j = 1; j < n; j++)
+        if (y[j] > y[best])
+            best = j;
+    return best;
+}

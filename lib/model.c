@@ -1,0 +1,285 @@
+/* model.c - dense networks: creation with seeded weights, accessors, and
+ * prediction. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn_internal.h"
+
+static const char *const act_names[] = {
+    [NN_ACT_SIGMOID] = "sigmoid", [NN_ACT_RELU] = "relu",
+    [NN_ACT_TANH] = "tanh", [NN_ACT_SOFTMAX] = "softmax",
+    [NN_ACT_LINEAR] = "linear",
+};
+static const char *const cost_names[] = {
+    [NN_COST_CE] = "ce", [NN_COST_QUADRATIC] = "quadratic",
+};
+static const char *const init_names[] = {
+    [NN_INIT_DEFAULT] = "default", [NN_INIT_HE] = "he",
+    [NN_INIT_XAVIER] = "xavier", [NN_INIT_NIELSEN] = "nielsen",
+};
+
+#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static int lookup(const char *const *names, int n, const char *s)
+{
+    for (int i = 0; s && i < n; i++)
+        if (strcmp(names[i], s) == 0)
+            return i;
+    return -1;
+}
+
+int nn_act_parse(const char *s) { return lookup(act_names, COUNT(act_names), s); }
+int nn_cost_parse(const char *s) { return lookup(cost_names, COUNT(cost_names), s); }
+int nn_init_parse(const char *s) { return lookup(init_names, COUNT(init_names), s); }
+
+const char *nn_act_name(int a)
+{
+    return a >= 0 && a < COUNT(act_names) ? act_names[a] : NULL;
+}
+
+const char *nn_cost_name(int c)
+{
+    return c >= 0 && c < COUNT(cost_names) ? cost_names[c] : NULL;
+}
+
+const char *nn_init_name(int i)
+{
+    return i >= 0 && i < COUNT(init_names) ? init_names[i] : NULL;
+}
+
+int nn_model_alloc_params(nn_model *m)
+{
+    long n = 0;
+
+    for (int l = 0; l < m->nlayers; l++) {
+        long w = (long)m->sizes[l] * m->sizes[l + 1];
+        if (w / m->sizes[l] != m->sizes[l + 1] || n > (1L << 40) - w)
+            return NN_ELIMIT;
+        m->w_off[l] = n;
+        n += w;
+        m->b_off[l] = n;
+        n += m->sizes[l + 1];
+    }
+    m->n_params = n;
+    m->params = calloc(n, sizeof *m->params);
+    return m->params ? NN_OK : NN_ENOMEM;
+}
+
+/* The initialisation used when the architecture does not name one: He for
+ * ReLU, Xavier (Glorot) for tanh, Nielsen's N(0, 1/n_in) for sigmoid. */
+static int default_init(int hidden_act)
+{
+    switch (hidden_act) {
+    case NN_ACT_RELU: return NN_INIT_HE;
+    case NN_ACT_TANH: return NN_INIT_XAVIER;
+    }
+    return NN_INIT_NIELSEN;
+}
+
+static void init_weights(nn_model *m, uint64_t seed)
+{
+    nn_rng rng;
+
+    nn_rng_seed(&rng, seed);
+    for (int l = 0; l < m->nlayers; l++) {
+        int n_in = m->sizes[l], n_out = m->sizes[l + 1];
+        float *W = m->params + m->w_off[l], *b = m->params + m->b_off[l];
+        double sd = m->init == NN_INIT_HE ? sqrt(2.0 / n_in)
+                  : m->init == NN_INIT_XAVIER ? sqrt(2.0 / (n_in + n_out))
+                  : sqrt(1.0 / n_in);
+        for (long i = 0; i < (long)n_in * n_out; i++)
+            W[i] = (float)(sd * nn_rng_normal(&rng));
+        /* Nielsen's book draws biases from N(0, 1); the others start at 0. */
+        for (int o = 0; o < n_out; o++)
+            b[o] = m->init == NN_INIT_NIELSEN ? (float)nn_rng_normal(&rng) : 0.0f;
+    }
+}
+
+static int check_arch(const nn_arch *a, char *why, size_t whylen)
+{
+    if (a->nlayers < 2 || a->nlayers > NN_MAX_LAYERS + 1)
+        return nn_why(why, whylen, NN_EINVAL, "%d layer sizes; 2 to %d allowed",
+                      a->nlayers, NN_MAX_LAYERS + 1);
+    for (int i = 0; i < a->nlayers; i++)
+        if (a->sizes[i] < 1 || a->sizes[i] > NN_MAX_DIM)
+            return nn_why(why, whylen, NN_EINVAL, "layer size %d out of range "
+                          "(1 to %d)", a->sizes[i], NN_MAX_DIM);
+    if (a->hidden_act != NN_ACT_SIGMOID && a->hidden_act != NN_ACT_RELU &&
+        a->hidden_act != NN_ACT_TANH)
+        return nn_why(why, whylen, NN_EINVAL, "hidden activation must be "
+                      "sigmoid, relu or tanh");
+    if (a->output_act != NN_ACT_SOFTMAX && a->output_act != NN_ACT_SIGMOID)
+        return nn_why(why, whylen, NN_EINVAL, "output must be softmax or sigmoid");
+    if (a->cost != NN_COST_CE && a->cost != NN_COST_QUADRATIC)
+        return nn_why(why, whylen, NN_EINVAL, "unknown cost");
+    if (a->output_act == NN_ACT_SOFTMAX && a->cost != NN_COST_CE)
+        return nn_why(why, whylen, NN_EINVAL, "softmax output needs the "
+                      "cross-entropy cost (use --output sigmoid for quadratic)");
+    if (a->init < NN_INIT_DEFAULT || a->init > NN_INIT_NIELSEN)
+        return nn_why(why, whylen, NN_EINVAL, "unknown weight initialisation");
+    return NN_OK;
+}
+
+int nn_model_new(nn_model **out, const nn_arch *a, uint64_t seed,
+                 char *why, size_t whylen)
+{
+    nn_model *m;
+    int err;
+
+    *out = NULL;
+    if ((err = check_arch(a, why, whylen)))
+        return err;
+    if (!(m = calloc(1, sizeof *m)))
+        return NN_ENOMEM;
+    m->nlayers = a->nlayers - 1;
+    memcpy(m->sizes, a->sizes, a->nlayers * sizeof *a->sizes);
+    m->hidden_act = a->hidden_act;
+    m->output_act = a->output_act;
+    m->cost = a->cost;
+    m->init = a->init == NN_INIT_DEFAULT ? default_init(a->hidden_act) : a->init;
+    m->seed = seed;
+    m->input.lo = 0.0f;
+    m->input.hi = 1.0f;
+    m->input.ink_high = 1;
+    for (int s = 1; s * s <= a->sizes[0]; s++)
+        if (s * s == a->sizes[0])
+            m->input.width = m->input.height = s;
+    m->train.best_val_acc = -1.0;
+    if ((err = nn_model_alloc_params(m))) {
+        nn_model_free(m);
+        return err == NN_ELIMIT
+            ? nn_why(why, whylen, err, "network has too many weights") : err;
+    }
+    init_weights(m, seed);
+    *out = m;
+    return NN_OK;
+}
+
+static void free_names(char **names, int n)
+{
+    if (!names)
+        return;
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+void nn_model_free(nn_model *m)
+{
+    if (!m)
+        return;
+    free_names(m->class_names, nn_model_n_out(m));
+    free(m->params);
+    free(m);
+}
+
+int nn_model_copy(nn_model **out, const nn_model *m)
+{
+    nn_model *c = malloc(sizeof *c);
+
+    *out = NULL;
+    if (!c)
+        return NN_ENOMEM;
+    *c = *m;
+    c->class_names = NULL;
+    if (!(c->params = malloc(m->n_params * sizeof *c->params))) {
+        free(c);
+        return NN_ENOMEM;
+    }
+    memcpy(c->params, m->params, m->n_params * sizeof *c->params);
+    if (m->class_names &&
+        nn_model_set_class_names(c, nn_model_n_out(m),
+                                 (const char *const *)m->class_names)) {
+        nn_model_free(c);
+        return NN_ENOMEM;
+    }
+    *out = c;
+    return NN_OK;
+}
+
+int nn_model_n_in(const nn_model *m) { return m->sizes[0]; }
+int nn_model_n_out(const nn_model *m) { return m->sizes[m->nlayers]; }
+int nn_model_n_layers(const nn_model *m) { return m->nlayers; }
+int nn_model_hidden_act(const nn_model *m) { return m->hidden_act; }
+int nn_model_output_act(const nn_model *m) { return m->output_act; }
+int nn_model_cost(const nn_model *m) { return m->cost; }
+long nn_model_n_params(const nn_model *m) { return m->n_params; }
+
+int nn_model_layer_size(const nn_model *m, int i)
+{
+    return i >= 0 && i <= m->nlayers ? m->sizes[i] : 0;
+}
+
+const char *nn_model_class_name(const nn_model *m, int i)
+{
+    if (!m->class_names || i < 0 || i >= nn_model_n_out(m))
+        return NULL;
+    return m->class_names[i];
+}
+
+int nn_model_set_class_names(nn_model *m, int n, const char *const *names)
+{
+    char **copy;
+
+    if (n != nn_model_n_out(m))
+        return NN_ESHAPE;
+    if (!(copy = calloc(n, sizeof *copy)))
+        return NN_ENOMEM;
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(names[i]) + 1;
+        if (!(copy[i] = malloc(len))) {
+            free_names(copy, n);
+            return NN_ENOMEM;
+        }
+        memcpy(copy[i], names[i], len);
+    }
+    free_names(m->class_names, n);
+    m->class_names = copy;
+    return NN_OK;
+}
+
+void nn_model_input(const nn_model *m, nn_input_desc *d)
+{
+    *d = m->input;
+}
+
+void nn_model_set_input(nn_model *m, const nn_input_desc *d)
+{
+    m->input = *d;
+}
+
+const nn_train_info *nn_model_train_info(const nn_model *m)
+{
+    return &m->train;
+}
+
+/* Records per forward pass: big enough for fast matrix products, small
+ * enough that the activations stay in cache. */
+enum { PREDICT_CHUNK = 256 };
+
+int nn_predict(const nn_model *m, const float *x, int n, float *y)
+{
+    float *acts[NN_MAX_LAYERS], *buf;
+    long per_row = 0;
+    int chunk = n < PREDICT_CHUNK ? n : PREDICT_CHUNK;
+
+    if (n <= 0)
+        return NN_OK;
+    for (int l = 0; l < m->nlayers - 1; l++)
+        per_row += m->sizes[l + 1];
+    if (!(buf = malloc((per_row ? per_row : 1) * chunk * sizeof *buf)))
+        return NN_ENOMEM;
+    for (int i = 0; i < n; i += chunk) {
+        int b = n - i < chunk ? n - i : chunk;
+        float *p = buf;
+        for (int l = 0; l < m->nlayers - 1; l++) {
+            acts[l] = p;
+            p += (long)b * m->sizes[l + 1];
+        }
+        acts[m->nlayers - 1] = y + (long)i * nn_model_n_out(m);
+        nn_forward(m, x + (long)i * m->sizes[0], b, acts);
+    }
+    free(buf);
+    return NN_OK;
+}

@@ -1,0 +1,29 @@
+/* check_main.c - runs every unit-test suite; exit status 1 if any failed. */
+#include <stdlib.h>
+
+#include "tests.h"
+
+nn_model *tiny_model(int hidden_act, int output_act, int cost, uint64_t seed)
+{
+    static const int sizes[] = { 5, 4, 3, 3 };
+    nn_arch a = { 4, sizes, hidden_act, output_act, cost, NN_INIT_DEFAULT };
+    nn_model *m = NULL;
+
+    ck_assert_int_eq(nn_model_new(&m, &a, seed, NULL, 0), NN_OK);
+    return m;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(model_suite());
+    int failed;
+
+    srunner_add_suite(sr, train_suite());
+    srunner_add_suite(sr, idx_suite());
+    srunner_add_suite(sr, vec_suite());
+    srunner_add_suite(sr, json_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

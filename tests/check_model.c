@@ -1,0 +1,179 @@
+/* check_model.c - matrix product, network creation and prediction. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn_internal.h"
+#include "tests.h"
+
+/* Plain triple loop in double: the reference for nn_sgemm. */
+static void gemm_double(int ta, int tb, int M, int N, int K, float alpha,
+                        const float *A, int lda, const float *B, int ldb,
+                        float beta, float *C, int ldc)
+{
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            double s = 0;
+            for (int k = 0; k < K; k++)
+                s += (double)(ta ? A[k * lda + i] : A[i * lda + k]) *
+                     (tb ? B[j * ldb + k] : B[k * ldb + j]);
+            C[i * ldc + j] = (float)(beta * C[i * ldc + j] + alpha * s);
+        }
+}
+
+static const char *const kernels[] = { "avx512", "avx2", "generic" };
+
+/* Every kernel (those the CPU has), both transposes, odd shapes that cover
+ * partial tiles and several k blocks, and beta 0 / non-zero. */
+START_TEST(test_sgemm_matches_reference)
+{
+    static const int shapes[][3] = {
+        { 1, 1, 1 }, { 7, 13, 300 }, { 33, 65, 513 }, { 10, 784, 64 },
+        { 100, 10, 1 }, { 9, 1100, 3 },
+    };
+    nn_rng rng;
+
+    setenv("NN_KERNEL", kernels[_i], 1);  /* each test runs in its own process */
+    nn_rng_seed(&rng, 7);
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+        for (int t = 0; t < 8; t++) {
+            int ta = t & 1, tb = (t >> 1) & 1, M = shapes[s][0];
+            int N = shapes[s][1], K = shapes[s][2];
+            float beta = (t >> 2) ? 0.5f : 0.0f;
+            float *A = malloc(sizeof(float) * M * K);
+            float *B = malloc(sizeof(float) * K * N);
+            float *C = malloc(sizeof(float) * M * N);
+            float *D = malloc(sizeof(float) * M * N);
+            for (int i = 0; i < M * K; i++)
+                A[i] = (float)nn_rng_normal(&rng);
+            for (int i = 0; i < K * N; i++)
+                B[i] = (float)nn_rng_normal(&rng);
+            for (int i = 0; i < M * N; i++)
+                C[i] = D[i] = (float)nn_rng_normal(&rng);
+            nn_sgemm(ta, tb, M, N, K, 1.5f, A, ta ? M : K, B, tb ? K : N,
+                     beta, C, N);
+            gemm_double(ta, tb, M, N, K, 1.5f, A, ta ? M : K, B, tb ? K : N,
+                        beta, D, N);
+            for (int i = 0; i < M * N; i++)
+                ck_assert_msg(fabsf(C[i] - D[i]) <= 1e-4f * sqrtf((float)K) * 4,
+                              "%s %dx%dx%d ta=%d tb=%d: C[%d] = %g, expected %g",
+                              nn_sgemm_kernel(), M, N, K, ta, tb, i, C[i], D[i]);
+            free(A);
+            free(B);
+            free(C);
+            free(D);
+        }
+}
+END_TEST
+
+START_TEST(test_same_seed_same_model)
+{
+    nn_model *a = tiny_model(NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE, 42);
+    nn_model *b = tiny_model(NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE, 42);
+    nn_model *c = tiny_model(NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE, 43);
+
+    ck_assert_int_eq(a->n_params, b->n_params);
+    ck_assert(memcmp(a->params, b->params, a->n_params * sizeof(float)) == 0);
+    ck_assert(memcmp(a->params, c->params, a->n_params * sizeof(float)) != 0);
+    nn_model_free(a);
+    nn_model_free(b);
+    nn_model_free(c);
+}
+END_TEST
+
+/* He init: weights of a wide layer have standard deviation sqrt(2/n_in). */
+START_TEST(test_init_scale)
+{
+    int sizes[] = { 400, 300, 10 };
+    nn_arch a = { 3, sizes, NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE,
+                  NN_INIT_DEFAULT };
+    nn_model *m;
+    double ss = 0;
+
+    ck_assert_int_eq(nn_model_new(&m, &a, 1, NULL, 0), NN_OK);
+    for (int i = 0; i < 400 * 300; i++)
+        ss += (double)m->params[i] * m->params[i];
+    ck_assert_double_eq_tol(sqrt(ss / (400 * 300)), sqrt(2.0 / 400), 0.002);
+    ck_assert_int_eq(m->init, NN_INIT_HE);
+    nn_model_free(m);
+}
+END_TEST
+
+START_TEST(test_bad_arch)
+{
+    int sizes[] = { 4, 3, 2 };
+    char why[128] = "";
+    nn_model *m;
+    nn_arch a = { 3, sizes, NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_QUADRATIC,
+                  NN_INIT_DEFAULT };
+
+    ck_assert_int_eq(nn_model_new(&m, &a, 1, why, sizeof why), NN_EINVAL);
+    ck_assert_ptr_null(m);
+    ck_assert(strstr(why, "cross-entropy"));
+    a.cost = NN_COST_CE;
+    a.hidden_act = NN_ACT_SOFTMAX;
+    ck_assert_int_eq(nn_model_new(&m, &a, 1, why, sizeof why), NN_EINVAL);
+    a.hidden_act = NN_ACT_RELU;
+    sizes[1] = 0;
+    ck_assert_int_eq(nn_model_new(&m, &a, 1, why, sizeof why), NN_EINVAL);
+    ck_assert(strstr(why, "layer size 0"));
+}
+END_TEST
+
+/* A record's output is the same alone and inside any batch, bit for bit
+ * (nn-predict and nn-eval rely on it). */
+START_TEST(test_predict_batch_independent)
+{
+    enum { N = 300 };
+    int sizes[] = { 20, 17, 9, 5 };
+    nn_arch a = { 4, sizes, NN_ACT_TANH, NN_ACT_SOFTMAX, NN_COST_CE,
+                  NN_INIT_DEFAULT };
+    nn_model *m;
+    float *x = malloc(sizeof(float) * N * 20), all[N * 5], one[5];
+    nn_rng rng;
+
+    nn_rng_seed(&rng, 3);
+    for (int i = 0; i < N * 20; i++)
+        x[i] = (float)nn_rng_uniform(&rng);
+    ck_assert_int_eq(nn_model_new(&m, &a, 5, NULL, 0), NN_OK);
+    ck_assert_int_eq(nn_predict(m, x, N, all), NN_OK);
+    for (int r = 0; r < N; r++) {
+        float sum = 0;
+        ck_assert_int_eq(nn_predict(m, x + r * 20, 1, one), NN_OK);
+        ck_assert(memcmp(one, all + r * 5, sizeof one) == 0);
+        for (int j = 0; j < 5; j++)
+            sum += one[j];
+        ck_assert_float_eq_tol(sum, 1.0f, 1e-5f);
+    }
+    nn_model_free(m);
+    free(x);
+}
+END_TEST
+
+START_TEST(test_names)
+{
+    ck_assert_int_eq(nn_act_parse("relu"), NN_ACT_RELU);
+    ck_assert_int_eq(nn_act_parse("nope"), -1);
+    ck_assert_str_eq(nn_act_name(NN_ACT_TANH), "tanh");
+    ck_assert_int_eq(nn_cost_parse("quadratic"), NN_COST_QUADRATIC);
+    ck_assert_int_eq(nn_init_parse("nielsen"), NN_INIT_NIELSEN);
+    ck_assert_ptr_null(nn_init_name(99));
+    ck_assert_str_eq(nn_strerror(NN_ESHAPE), "sizes do not match");
+}
+END_TEST
+
+Suite *model_suite(void)
+{
+    Suite *s = suite_create("model");
+    TCase *tc = tcase_create("model");
+
+    tcase_add_loop_test(tc, test_sgemm_matches_reference, 0, 3);
+    tcase_add_test(tc, test_same_seed_same_model);
+    tcase_add_test(tc, test_init_scale);
+    tcase_add_test(tc, test_bad_arch);
+    tcase_add_test(tc, test_predict_batch_independent);
+    tcase_add_test(tc, test_names);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,17 @@
+/* tests.h - the Check suites and helpers shared by the unit tests. */
+#ifndef TESTS_H
+#define TESTS_H
+
+#include <check.h>
+#include "nn.h"
+
+Suite *model_suite(void);
+Suite *train_suite(void);
+Suite *idx_suite(void);
+Suite *vec_suite(void);
+Suite *json_suite(void);
+
+/* A 5-4-3-3 network with the given activations, cost and seed. */
+nn_model *tiny_model(int hidden_act, int output_act, int cost, uint64_t seed);
+
+#endif
