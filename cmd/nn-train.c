@@ -289,6 +289,10 @@ static nn_model *new_model(const struct opts *o, const nn_data *d)
     char why[256] = "";
     nn_model *m;
 
+    for (int i = 0; i < d->n; i++)
+        if (d->label[i] < 0)
+            die("%s: record %d has no label; nn-train needs labelled records",
+                o->input, i + 1);
     if (!k)
         k = nn_data_max_label(d) + 1;
     if (k < 2)

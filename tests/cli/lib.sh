@@ -37,3 +37,26 @@ expect_out() {
         fail "stdout lacks '$1'"
     }
 }
+
+# skip REASON: mark the test skipped (run.sh counts exit status 77).
+skip() {
+    echo "$*" >&2
+    exit 77
+}
+
+# mnist_dir: print the directory holding the MNIST files, as make demo
+# looks for them ($MNIST_DIR, data/mnist, ../shared/data/mnist), or skip.
+mnist_dir() {
+    for d in ${MNIST_DIR:+"$MNIST_DIR"} "$TOP/data/mnist" "$TOP/../shared/data/mnist"; do
+        if [ -f "$d/train-images-idx3-ubyte.gz" ] || [ -f "$d/train-images-idx3-ubyte" ]; then
+            echo "$d"
+            return 0
+        fi
+    done
+    skip "MNIST not found (set MNIST_DIR)"
+}
+
+# mnist_file DIR NAME: the gzipped or raw file NAME in DIR.
+mnist_file() {
+    if [ -f "$1/$2.gz" ]; then echo "$1/$2.gz"; else echo "$1/$2"; fi
+}

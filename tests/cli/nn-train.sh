@@ -1,0 +1,95 @@
+# nn-train: options, reproducibility, atomic output, errors.
+idx2vec "$DATA/mnist10-images-idx3-ubyte.gz" "$DATA/mnist10-labels-idx1-ubyte.gz" > ten.vec
+idx2vec -b "$DATA/mnist10-images-idx3-ubyte.gz" "$DATA/mnist10-labels-idx1-ubyte.gz" > ten.nnv
+
+expect 0 nn-train --help
+expect_out "Usage: nn-train"
+expect_out "--hidden"
+expect 0 nn-train --version
+expect_out "nn-train (nnpipe) "
+expect 2 nn-train ten.vec
+expect_err "nn-train: no output file: give -o MODEL"
+expect_err "Try 'nn-train --help'."
+expect 2 nn-train --bogus -o m.json ten.vec
+expect 2 nn-train --epochs 0 -o m.json ten.vec
+expect_err "nn-train: --epochs: 0 is out of range"
+expect 2 nn-train --rate abc -o m.json ten.vec
+expect_err "--rate: 'abc' is not a number"
+expect 2 nn-train --hidden 10,x -o m.json ten.vec
+expect 2 nn-train --activation softmax -o m.json ten.vec
+expect 2 nn-train --cost quadratic -o m.json ten.vec
+expect_err "needs --output sigmoid"
+expect 2 nn-train --patience 3 -o m.json ten.vec
+expect_err "--patience needs --validation or --holdout"
+expect 2 nn-train -o m.json a.vec b.vec
+
+# Same seed and input: byte-identical models, from text or binary, file or
+# standard input.  Another seed: another model.
+expect 0 nn-train -q -H 8 -e 3 -s 5 -o a.json ten.vec
+expect 0 nn-train -q -H 8 -e 3 -s 5 -o b.json ten.nnv
+nn-train -q -H 8 -e 3 -s 5 -o c.json < ten.vec
+cmp a.json b.json
+cmp a.json c.json
+expect 0 nn-train -q -H 8 -e 3 -s 6 -o d.json ten.vec
+if cmp -s a.json d.json; then fail "seeds 5 and 6 gave the same model"; fi
+# -o - writes the model to standard output.
+nn-train -q -H 8 -e 3 -s 5 -o - ten.vec > e.json
+cmp a.json e.json
+
+# Per-epoch lines on stderr, silenced by -q; the log has a header and a row
+# per epoch.
+expect 0 nn-train -H 8 -e 2 --holdout 3 --log log.tsv -o f.json ten.vec
+expect_err "epoch 1/2: loss "
+expect_err "val acc"
+[ "$(wc -l < log.tsv)" -eq 3 ] || fail "log has $(wc -l < log.tsv) lines"
+head -n 1 log.tsv | grep -q "^epoch	train_loss	train_acc	val_loss	val_acc	seconds$"
+expect 0 nn-train -q -H 8 -e 2 -o g.json ten.vec
+[ ! -s "$TMP/err" ] || fail "-q printed: $(cat "$TMP/err")"
+
+# Architectures named in the model.
+expect 0 nn-train -q -H 6,5 -a tanh --output sigmoid --cost quadratic \
+    --weight-init xavier -e 1 -o h.json ten.vec
+grep -q '"activation": "tanh"' h.json
+grep -q '"cost": "quadratic"' h.json
+expect 0 nn-train -q -H none -e 1 -o i.json ten.vec
+[ "$(grep -c '"in":' i.json)" -eq 1 ] || fail "--hidden none: expected one layer"
+
+# --resume continues from a model and counts its epochs.
+expect 0 nn-train -q --resume a.json -e 2 -o r.json ten.vec
+grep -q '"epochs_run": 5' r.json
+expect 2 nn-train -q --resume a.json -H 9 -o r.json ten.vec
+
+# Class names are stored; their count must match the classes.
+expect 0 nn-train -q -H 4 -e 1 --class-names zero,one,two,three,four,five,six,seven,eight,nine -o n.json ten.vec
+grep -q '"nine"' n.json
+expect 1 nn-train -q -H 4 -e 1 --class-names a,b -o n2.json ten.vec
+expect_err "--class-names: 2 names, but the data has 10 classes"
+[ ! -e n2.json ] || fail "a model was written after an error"
+
+# Bad input: named, exit 1, and no model file is left behind.
+printf '3\t0.5 0.5\n4\t0.1\n' > short.vec
+expect 1 nn-train -q -o bad.json short.vec
+expect_err "nn-train: short.vec: line 2"
+[ ! -e bad.json ] || fail "bad.json written"
+: > empty.vec
+expect 1 nn-train -q -o bad.json empty.vec
+expect_err "nn-train: empty.vec: "
+expect 1 nn-train -q -o bad.json nosuch.vec
+expect_err "nn-train: nosuch.vec: No such file or directory"
+printf '?\t0.5 0.5\n' > unlabelled.vec
+expect 1 nn-train -q -o bad.json unlabelled.vec
+expect_err "has no label"
+expect 1 nn-train -q -o nodir/m.json ten.vec
+expect_err "nn-train: nodir/m.json: cannot write in nodir"
+# An existing model is only replaced by a complete one.
+cp a.json keep.json
+expect 1 nn-train -q -o keep.json short.vec
+cmp a.json keep.json
+[ "$(ls | grep -c tmp)" -eq 0 ] || fail "temporary files left: $(ls)"
+
+# Unscaled input that overflows to NaN: refused, nothing written.
+awk -F'\t' '{ n = split($2, v, " "); s = ""; for (i = 1; i <= n; i++) s = s " " v[i] * 3e38; print $1 "\t" s }' ten.vec > huge.vec
+expect 1 nn-train -q -H 8 -e 3 -r 1000 -o nan.json huge.vec
+expect_err "not finite"
+expect_err "no model written"
+[ ! -e nan.json ] || fail "nan.json written"
