@@ -9,7 +9,7 @@ PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O3 -g
 
 # Debian packages the build and the tests need (installed by make deps).
-DEB_PKGS = pkg-config zlib1g-dev libturbojpeg0-dev libcjson-dev check
+DEB_PKGS = pkg-config zlib1g-dev libcjson-dev check
 
 NN_CFLAGS = -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -MMD -MP
@@ -88,8 +88,9 @@ DEMO_TRAIN = --holdout 10000 --patience 4 --epochs 20 --seed 1 --log data/train-
 demo: deps
 	$(MAKE) all data/model.json data/test.nnv
 	cmd/nn-eval data/model.json data/test.nnv
-	@echo; echo "First five test images: predicted class, probability, true label"
-	head -c $$((16 + 5 * (4 + 784))) data/test.nnv | cmd/nn-predict data/model.json
+	@echo; echo "The first five test images: predicted class, probability, true label"
+	cmd/idx2vec -n 5 "$$(sh data/mnist.sh t10k-images-idx3-ubyte)" \
+	    "$$(sh data/mnist.sh t10k-labels-idx1-ubyte)" | cmd/nn-predict data/model.json
 
 data/train.nnv: | cmd/idx2vec
 	cmd/idx2vec -b "$$(sh data/mnist.sh train-images-idx3-ubyte)" \

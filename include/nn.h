@@ -38,9 +38,12 @@ enum {
 /* Text for an NN_E* code; never NULL. */
 const char *nn_strerror(int err);
 
-/* Largest number of classes and of values per vector the readers accept. */
+/* Largest number of classes and of values per vector the readers accept,
+ * longest text line, and largest IDX file (after decompression). */
 #define NN_MAX_CLASSES 65536
 #define NN_MAX_DIM (1 << 24)
+#define NN_MAX_LINE ((size_t)64 << 20)
+#define NN_IDX_MAX_BYTES 2147483647L
 
 /* ------------------------------------------------------------------------ */
 /* Random numbers: splitmix64 seeding + xoroshiro128+ (lib/rng.c).          */
@@ -95,7 +98,9 @@ void nn_vec_reader_free(nn_vec_reader *r);
  * line (text) or record (binary) number in why. */
 int nn_vec_read(nn_vec_reader *r, const float **x, int *label,
                 char *why, size_t whylen);
-/* Vector length (0 before the first record); format seen (NN_VEC_*). */
+/* Vector length: dim_hint (or 0) until known from a binary header or the
+ * first record.  Format of the current stream section (NN_VEC_TEXT before
+ * the first read and for empty input). */
 int nn_vec_dim(const nn_vec_reader *r);
 int nn_vec_format(const nn_vec_reader *r);
 /* Records returned so far. */
@@ -109,8 +114,9 @@ int nn_data_read(nn_data **out, FILE *fp, int dim_hint,
 typedef struct nn_vec_writer nn_vec_writer;
 
 /* Writer of records of length dim to fp (borrowed).  format is NN_VEC_TEXT,
- * NN_VEC_F32 or NN_VEC_U8 (values must then be multiples of 1/255 in [0,1]).
- * Binary headers are written with the first record. */
+ * NN_VEC_F32 or NN_VEC_U8 (values must then be bit-identical to nn_pixel(k)
+ * for some k).  Binary headers are written with the first record; no records,
+ * no bytes. */
 int nn_vec_writer_new(nn_vec_writer **out, FILE *fp, int format, int dim);
 void nn_vec_writer_free(nn_vec_writer *w);
 /* label -1 writes '?' (text) or -1 (binary).  NN_EINVAL for a value that the
@@ -133,8 +139,10 @@ typedef struct nn_idx {
 } nn_idx;
 
 /* Read an IDX file of unsigned bytes (type 0x08) from fp (borrowed), gzip
- * or raw, checking magic, type, dimensions and the exact size.  The why text
- * names common mistakes (HTML page, truncated download, double gzip). */
+ * (concatenated members too) or raw, checking magic, type, dimensions and
+ * the exact size.  The why text names common mistakes (HTML page, truncated
+ * download, double gzip, little-endian header).  Unused dims[] are 0.
+ * NN_EFORMAT, NN_ELIMIT (over NN_IDX_MAX_BYTES), NN_EIO, NN_ENOMEM. */
 int nn_idx_read(nn_idx **out, FILE *fp, char *why, size_t whylen);
 void nn_idx_free(nn_idx *idx);
 

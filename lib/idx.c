@@ -22,7 +22,7 @@
 
 #include "nn_internal.h"
 
-#define IDX_MAX_BYTES 2147483647UL
+#define IDX_MAX_BYTES ((unsigned long)NN_IDX_MAX_BYTES)
 #define CHUNK 65536
 #define FIRST_ALLOC (1UL << 20)
 #define SNIFF 512               /* bytes looked at to recognise a file */

@@ -1,0 +1,140 @@
+/* data.c - data sets in memory (nn_data): a growable n x dim block of floats
+ * with labels, and nn_data_read, which fills one from a vector stream. */
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn_internal.h"
+
+int nn_data_new(nn_data **out, int dim)
+{
+    nn_data *d;
+
+    if (!out)
+        return NN_EINVAL;
+    *out = NULL;
+    if (dim < 1 || dim > NN_MAX_DIM)
+        return NN_EINVAL;
+    d = calloc(1, sizeof *d);
+    if (!d)
+        return NN_ENOMEM;
+    d->dim = dim;
+    *out = d;
+    return NN_OK;
+}
+
+void nn_data_free(nn_data *d)
+{
+    if (!d)
+        return;
+    free(d->x);
+    free(d->label);
+    free(d);
+}
+
+/* Sets the capacity to cap records (>= d->n), checking cap * dim floats
+ * for overflow. */
+static int set_cap(nn_data *d, int cap)
+{
+    float *x;
+    int *label;
+
+    if ((size_t)cap > SIZE_MAX / sizeof(float) / (size_t)d->dim)
+        return NN_ENOMEM;
+    x = realloc(d->x, (size_t)cap * (size_t)d->dim * sizeof *x);
+    if (!x)
+        return NN_ENOMEM;
+    d->x = x;
+    label = realloc(d->label, (size_t)cap * sizeof *label);
+    if (!label) {
+        /* Both blocks still hold min(old, new) records. */
+        if (cap < d->cap)
+            d->cap = cap;
+        return NN_ENOMEM;
+    }
+    d->label = label;
+    d->cap = cap;
+    return NN_OK;
+}
+
+int nn_data_add(nn_data *d, const float *x, int label)
+{
+    int err;
+
+    if (!d || !x || label < -1 || label >= NN_MAX_CLASSES)
+        return NN_EINVAL;
+    if (d->n == d->cap) {
+        int cap;
+        if (d->cap == INT_MAX)
+            return NN_ELIMIT;
+        cap = d->cap < 64 ? 64 : d->cap > INT_MAX / 2 ? INT_MAX : d->cap * 2;
+        if ((err = set_cap(d, cap)) != NN_OK)
+            return err;
+    }
+    memcpy(d->x + (size_t)d->n * (size_t)d->dim, x,
+           (size_t)d->dim * sizeof *x);
+    d->label[d->n++] = label;
+    return NN_OK;
+}
+
+int nn_data_n_labeled(const nn_data *d)
+{
+    int i, n = 0;
+
+    for (i = 0; i < d->n; i++)
+        n += d->label[i] >= 0;
+    return n;
+}
+
+int nn_data_max_label(const nn_data *d)
+{
+    int i, m = -1;
+
+    for (i = 0; i < d->n; i++)
+        if (d->label[i] > m)
+            m = d->label[i];
+    return m;
+}
+
+int nn_data_read(nn_data **out, FILE *fp, int dim_hint,
+                 char *why, size_t whylen)
+{
+    nn_vec_reader *r = NULL;
+    nn_data *d = NULL;
+    const float *x;
+    int label, rc, err;
+
+    if (!out)
+        return NN_EINVAL;
+    *out = NULL;
+    if ((err = nn_vec_reader_new(&r, fp, dim_hint)) != NN_OK)
+        return err;
+    while ((rc = nn_vec_read(r, &x, &label, why, whylen)) == 1) {
+        if (!d && (err = nn_data_new(&d, nn_vec_dim(r))) != NN_OK)
+            goto fail;
+        if ((err = nn_data_add(d, x, label)) != NN_OK) {
+            nn_why(why, whylen, err, "record %ld: %s", nn_vec_count(r),
+                   err == NN_ELIMIT ? "too many records" : nn_strerror(err));
+            goto fail;
+        }
+    }
+    if (rc < 0) {
+        err = rc;
+        goto fail;
+    }
+    if (!d) {
+        err = nn_why(why, whylen, NN_EFORMAT, "no records");
+        goto fail;
+    }
+    if (d->n < d->cap)
+        set_cap(d, d->n);   /* shrink to fit; keeps the block on failure */
+    nn_vec_reader_free(r);
+    *out = d;
+    return NN_OK;
+
+fail:
+    nn_vec_reader_free(r);
+    nn_data_free(d);
+    return err;
+}

@@ -1,0 +1,917 @@
+/* vec.c - the vector streams that connect the nn tools: readers and writers
+ * of the text and binary formats (specified in docs/formats.md), and
+ * nn_pixel.  Numbers are read and written in the C locale. */
+#include <ctype.h>
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn_internal.h"
+
+#ifdef __GNUC__
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#else
+#define PRINTF_LIKE(f, a)
+#endif
+
+#define MAX_LINE NN_MAX_LINE        /* text line bytes, newline excluded */
+#define HDR_SIZE 16
+#define VEC_VERSION 1
+#define FLAG_LABELLED 0x01
+#define WBUF 65536                   /* writer staging buffer */
+
+/* 0x89 cannot start a text stream (not ASCII) and, as the high byte of the
+ * little-endian int32 0x564e4e89, keeps the magic far above any label. */
+static const unsigned char magic[4] = { 0x89, 'N', 'N', 'V' };
+
+float nn_pixel(int k)
+{
+    return (float)k / 255.0f;
+}
+
+static uint32_t get_u32(const unsigned char *b)
+{
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+           (uint32_t)b[3] << 24;
+}
+
+static void put_u32(unsigned char *b, uint32_t v)
+{
+    b[0] = (unsigned char)v;
+    b[1] = (unsigned char)(v >> 8);
+    b[2] = (unsigned char)(v >> 16);
+    b[3] = (unsigned char)(v >> 24);
+}
+
+static uint32_t float_bits(float f)
+{
+    uint32_t u;
+
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+static int bits_finite(uint32_t u)
+{
+    return (u & 0x7f800000u) != 0x7f800000u;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Reader */
+
+enum { ST_FRESH, ST_TEXT, ST_BINARY, ST_END, ST_FAILED };
+
+struct nn_vec_reader {
+    FILE *fp;
+    int hint;               /* dim_hint, 0 if none */
+    int dim;                /* 0 until known */
+    int format;             /* NN_VEC_*: text, or the current header's type */
+    int state;              /* ST_* */
+    long count;             /* records returned */
+    long line;              /* text: lines consumed */
+    int err;                /* ST_FAILED: the error, repeated on later calls */
+    char msg[256];
+    /* text */
+    char *lbuf;             /* current line, lcap bytes */
+    size_t lcap;
+    float *vals;            /* fields of the current line as floats */
+    size_t vcap;
+    /* binary */
+    int nhdr;               /* headers read */
+    int esize, flags;
+    unsigned char *raw;     /* one record's elements, dim * 4 bytes */
+    float *x;               /* dim floats */
+    float pix[256];
+};
+
+static int fail(nn_vec_reader *r, char *why, size_t whylen, int err,
+                const char *fmt, ...) PRINTF_LIKE(5, 6);
+
+/* Records the error (sticky: later reads return it again) and reports it. */
+static int fail(nn_vec_reader *r, char *why, size_t whylen, int err,
+                const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(r->msg, sizeof r->msg, fmt, ap);
+    va_end(ap);
+    r->err = err;
+    r->state = ST_FAILED;
+    if (why && whylen > 0)
+        snprintf(why, whylen, "%s", r->msg);
+    return err;
+}
+
+/* Up to 20 bytes of s[0..n) for a message, non-printing bytes as \xHH;
+ * out must hold 90 bytes. */
+static const char *quote(char *out, const char *s, size_t n)
+{
+    size_t i, k = 0;
+
+    for (i = 0; i < n && i < 20; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\')
+            out[k++] = (char)c;
+        else
+            k += (size_t)sprintf(out + k, "\\x%02x", c);
+    }
+    if (i < n) {
+        memcpy(out + k, "...", 3);
+        k += 3;
+    }
+    out[k] = '\0';
+    return out;
+}
+
+/* What a stream starting with s[0..n) is, when it is a well-known kind of
+ * file given by mistake; NULL otherwise. */
+static const char *sniff(const unsigned char *s, size_t n)
+{
+    if (n >= 2 && s[0] == 0x1f && s[1] == 0x8b)
+        return "gzip-compressed data, not a vector stream "
+               "(decompress it first, e.g. with zcat)";
+    if (n >= 3 && s[0] == 0 && s[1] == 0 && s[2] == 0x08)
+        return "an IDX file, not a vector stream (convert it with idx2vec)";
+    if (n >= 3 && s[0] == 0xff && s[1] == 0xd8 && s[2] == 0xff)
+        return "a JPEG image, not a vector stream (convert it with img2vec)";
+    if (n >= 4 && memcmp(s, "\x89PNG", 4) == 0)
+        return "a PNG image, not a vector stream";
+    if (n >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
+        return "starts with a UTF-8 byte order mark; vector streams are "
+               "plain ASCII";
+    return NULL;
+}
+
+int nn_vec_reader_new(nn_vec_reader **out, FILE *fp, int dim_hint)
+{
+    nn_vec_reader *r;
+    int k;
+
+    if (!out)
+        return NN_EINVAL;
+    *out = NULL;
+    if (!fp || dim_hint < 0 || dim_hint > NN_MAX_DIM)
+        return NN_EINVAL;
+    r = calloc(1, sizeof *r);
+    if (!r)
+        return NN_ENOMEM;
+    r->fp = fp;
+    r->hint = dim_hint;
+    r->dim = dim_hint;
+    r->format = NN_VEC_TEXT;
+    r->state = ST_FRESH;
+    for (k = 0; k < 256; k++)
+        r->pix[k] = nn_pixel(k);
+    *out = r;
+    return NN_OK;
+}
+
+void nn_vec_reader_free(nn_vec_reader *r)
+{
+    if (!r)
+        return;
+    free(r->lbuf);
+    free(r->vals);
+    free(r->raw);
+    free(r->x);
+    free(r);
+}
+
+int nn_vec_dim(const nn_vec_reader *r)
+{
+    return r->dim;
+}
+
+int nn_vec_format(const nn_vec_reader *r)
+{
+    return r->format;
+}
+
+long nn_vec_count(const nn_vec_reader *r)
+{
+    return r->count;
+}
+
+/* ---- text ---- */
+
+/* Next line into r->lbuf, without its '\n', NUL-terminated (there is always
+ * room for one more byte).  1 and *len, or 0 at the end of input, or NN_E*. */
+static int read_line(nn_vec_reader *r, size_t *len, char *why, size_t whylen)
+{
+    FILE *fp = r->fp;
+    size_t n = 0, cap = r->lcap;
+    char *buf = r->lbuf;
+    int c, err = NN_OK;
+
+    flockfile(fp);
+    while ((c = getc_unlocked(fp)) != EOF && c != '\n') {
+        if (n + 1 >= cap) {
+            size_t ncap = cap ? cap * 2 : 4096;
+            char *p;
+            if (n >= MAX_LINE) {
+                err = NN_ELIMIT;
+                break;
+            }
+            if (ncap > MAX_LINE + 1)
+                ncap = MAX_LINE + 1;
+            p = realloc(buf, ncap);
+            if (!p) {
+                err = NN_ENOMEM;
+                break;
+            }
+            r->lbuf = buf = p;
+            r->lcap = cap = ncap;
+        }
+        buf[n++] = (char)c;
+    }
+    funlockfile(fp);
+    if (err == NN_ELIMIT) {
+        const char *what = r->line == 0 ?
+            sniff((const unsigned char *)buf, n) : NULL;
+        if (what)
+            return fail(r, why, whylen, NN_EFORMAT, "line 1: %s", what);
+        return fail(r, why, whylen, NN_ELIMIT,
+                    "line %ld: longer than %lu bytes (not a text vector "
+                    "stream?)", r->line + 1, (unsigned long)MAX_LINE);
+    }
+    if (err == NN_ENOMEM)
+        return fail(r, why, whylen, NN_ENOMEM, "line %ld: out of memory",
+                    r->line + 1);
+    if (c == EOF) {
+        if (ferror(fp))
+            return fail(r, why, whylen, NN_EIO, "line %ld: read error",
+                        r->line + 1);
+        if (n == 0)
+            return 0;
+    }
+    if (!buf) {             /* empty first line: nothing allocated yet */
+        r->lbuf = buf = malloc(4096);
+        if (!buf)
+            return fail(r, why, whylen, NN_ENOMEM, "out of memory");
+        r->lcap = 4096;
+    }
+    buf[n] = '\0';
+    r->line++;
+    *len = n;
+    return 1;
+}
+
+/* Fast, exact decimal to float for the common forms [+-]d*[.d*] with at
+ * most 9 significant digits and 11 decimals.  d < 10^9 and 10^k (k <= 11)
+ * are exact doubles, so d / 10^k is the correctly rounded double q.  A
+ * decimal of this size that is not itself a float midpoint differs from
+ * every midpoint by more than 2^-50.5 relatively, far more than q's error
+ * (2^-53), so rounding q to float gives what strtof gives.  Returns 0 to
+ * leave the token to strtof. */
+static int fast_float(const char *s, const char *e, float *out)
+{
+    static const double p10[12] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6,
+                                     1e7, 1e8, 1e9, 1e10, 1e11 };
+    const char *p = s;
+    uint32_t d = 0;
+    int nd = 0, k = 0, any = 0, neg = 0;
+    double q;
+
+#if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
+    return 0;               /* excess precision (x87) would break the proof */
+#endif
+    if (p < e && (*p == '-' || *p == '+'))
+        neg = *p++ == '-';
+    for (; p < e && *p == '0'; p++)
+        any = 1;
+    for (; p < e && *p >= '0' && *p <= '9'; p++) {
+        if (++nd > 9)
+            return 0;
+        d = d * 10 + (uint32_t)(*p - '0');
+        any = 1;
+    }
+    if (p < e && *p == '.') {
+        p++;
+        if (nd == 0)
+            for (; p < e && *p == '0'; p++, k++)
+                any = 1;
+        for (; p < e && *p >= '0' && *p <= '9'; p++, k++) {
+            if (++nd > 9)
+                return 0;
+            d = d * 10 + (uint32_t)(*p - '0');
+            any = 1;
+        }
+    }
+    if (p != e || !any || k > 11)
+        return 0;
+    q = (double)d / p10[k];
+    *out = (float)(neg ? -q : q);
+    return 1;
+}
+
+enum { V_OK, V_NOTNUM, V_NONFINITE, V_TOOBIG };
+
+/* Parses the token t[0..e) (e is writable) as a finite float. */
+static int parse_value(char *t, char *e, float *out)
+{
+    char *end, save;
+    float f;
+    int range;
+
+    if (e - t == 1 && *t == '0') {
+        *out = 0.0f;
+        return V_OK;
+    }
+    if (fast_float(t, e, out))
+        return V_OK;
+    if (isspace((unsigned char)*t))     /* strtof would skip it */
+        return V_NOTNUM;
+    save = *e;
+    *e = '\0';
+    errno = 0;
+    f = strtof(t, &end);
+    range = errno == ERANGE;
+    *e = save;
+    if (end != e || end == t)
+        return V_NOTNUM;
+    if (!isfinite(f))
+        return range ? V_TOOBIG : V_NONFINITE;
+    *out = f;
+    return V_OK;
+}
+
+/* '?' -> -1, or a decimal class number below NN_MAX_CLASSES. */
+static int parse_label(const char *t, const char *e, int *out)
+{
+    long v = 0;
+
+    if (e - t == 1 && *t == '?') {
+        *out = -1;
+        return 0;
+    }
+    if (t == e)
+        return -1;
+    for (; t < e; t++) {
+        if (*t < '0' || *t > '9')
+            return -1;
+        v = v * 10 + (*t - '0');
+        if (v >= NN_MAX_CLASSES)
+            return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+static int grow_vals(nn_vec_reader *r, size_t need)
+{
+    size_t cap = r->vcap ? r->vcap : 1024;
+    float *p;
+
+    while (cap < need)
+        cap *= 2;
+    if (cap > (size_t)NN_MAX_DIM + 1)
+        cap = (size_t)NN_MAX_DIM + 1;
+    p = realloc(r->vals, cap * sizeof *p);
+    if (!p)
+        return NN_ENOMEM;
+    r->vals = p;
+    r->vcap = cap;
+    return NN_OK;
+}
+
+/* Before reporting a malformed record: if the line r->lbuf[0..e) holds a
+ * byte that is not printable ASCII, tab or CR, the input is binary data, and
+ * saying so is clearer than quoting the bytes. */
+static int binary_line(nn_vec_reader *r, const char *e, char *why,
+                       size_t whylen)
+{
+    const char *s;
+
+    for (s = r->lbuf; s < e; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c < 0x20 && c != '\t' && c != '\r') || c >= 0x7f)
+            return fail(r, why, whylen, NN_EFORMAT,
+                        "line %ld: byte 0x%02x at column %lu is not text "
+                        "(binary data, not a text vector stream)", r->line,
+                        c, (unsigned long)(s - r->lbuf + 1));
+    }
+    return NN_OK;
+}
+
+/* One record from the fields in p[0..e) (e writable; not blank). */
+static int text_record(nn_vec_reader *r, char *p, char *e, const float **x,
+                       int *label, char *why, size_t whylen)
+{
+    size_t nf = 0;                      /* fields seen */
+    size_t maxf = r->dim ? (size_t)r->dim + 1 : (size_t)NN_MAX_DIM + 1;
+    char *t0 = p, *t0e = p;             /* field 0: label or value 1 */
+    int bad0 = V_OK;                    /* field 0 as a value (hint only) */
+    size_t badi = 0;                    /* first bad field after field 0 */
+    int badk = V_OK;
+    char *bt = NULL, *bte = NULL, q[90];
+    int labelled, lab = -1, rc;
+    long ln = r->line;
+
+    for (;;) {
+        char *t;
+        while (p < e && (*p == ' ' || *p == '\t'))
+            p++;
+        if (p == e)
+            break;
+        t = p;
+        while (p < e && *p != ' ' && *p != '\t')
+            p++;
+        if (nf < maxf) {
+            if (nf >= r->vcap && grow_vals(r, nf + 1))
+                return fail(r, why, whylen, NN_ENOMEM,
+                            "line %ld: out of memory", ln);
+            if (nf == 0) {
+                t0 = t;
+                t0e = p;
+                if (r->hint)
+                    bad0 = parse_value(t, p, &r->vals[0]);
+            } else if (badk == V_OK) {
+                int k = parse_value(t, p, &r->vals[nf]);
+                if (k != V_OK) {
+                    badi = nf;
+                    badk = k;
+                    bt = t;
+                    bte = p;
+                }
+            }
+        } else if (!r->dim) {
+            return fail(r, why, whylen, NN_ELIMIT,
+                        "line %ld: more than %d values", ln, NN_MAX_DIM);
+        }
+        nf++;
+    }
+
+    if (!r->dim || nf == (size_t)r->dim + 1) {
+        labelled = 1;
+    } else if (r->hint && nf == (size_t)r->dim) {
+        labelled = 0;
+    } else if ((rc = binary_line(r, e, why, whylen)) != NN_OK) {
+        return rc;
+    } else if (r->hint) {
+        return fail(r, why, whylen, NN_ESHAPE,
+                    "line %ld: expected %d values (or a label and %d "
+                    "values), got %lu fields", ln, r->dim, r->dim,
+                    (unsigned long)nf);
+    } else {
+        return fail(r, why, whylen, NN_ESHAPE,
+                    "line %ld: expected %d values, got %lu", ln, r->dim,
+                    (unsigned long)(nf - 1));
+    }
+
+    if (labelled) {
+        if (parse_label(t0, t0e, &lab)) {
+            if ((rc = binary_line(r, e, why, whylen)) != NN_OK)
+                return rc;
+            return fail(r, why, whylen, NN_EFORMAT,
+                        "line %ld: label '%s' is not a class number "
+                        "(0..%d) or '?'", ln, quote(q, t0, (size_t)(t0e - t0)),
+                        NN_MAX_CLASSES - 1);
+        }
+        if (nf < 2)
+            return fail(r, why, whylen, NN_EFORMAT,
+                        "line %ld: a label and no values", ln);
+    } else if (bad0 != V_OK) {
+        badi = 0;
+        badk = bad0;
+        bt = t0;
+        bte = t0e;
+    }
+    if (badk != V_OK) {
+        unsigned long vi;
+        if ((rc = binary_line(r, e, why, whylen)) != NN_OK)
+            return rc;
+        vi = (unsigned long)(labelled ? badi : badi + 1);
+        quote(q, bt, (size_t)(bte - bt));
+        if (badk == V_NOTNUM)
+            return fail(r, why, whylen, NN_EFORMAT,
+                        "line %ld: value %lu: '%s' is not a number", ln, vi, q);
+        if (badk == V_NONFINITE)
+            return fail(r, why, whylen, NN_EFORMAT,
+                        "line %ld: value %lu: %s is not finite", ln, vi, q);
+        return fail(r, why, whylen, NN_EFORMAT,
+                    "line %ld: value %lu: %s is too large for a float",
+                    ln, vi, q);
+    }
+    if (!r->dim)
+        r->dim = (int)(nf - 1);
+    *x = labelled ? r->vals + 1 : r->vals;
+    *label = lab;
+    r->count++;
+    return 1;
+}
+
+static int text_read(nn_vec_reader *r, const float **x, int *label,
+                     char *why, size_t whylen)
+{
+    for (;;) {
+        size_t n = 0;
+        char *s, *e, *p;
+        int rc = read_line(r, &n, why, whylen);
+
+        if (rc <= 0) {
+            if (rc == 0)
+                r->state = ST_END;
+            return rc;
+        }
+        s = r->lbuf;
+        e = s + n;
+        if (r->line == 1) {
+            const char *what = sniff((const unsigned char *)s, n);
+            if (what)
+                return fail(r, why, whylen, NN_EFORMAT, "line 1: %s", what);
+        }
+        if (memchr(s, '\0', n))
+            return fail(r, why, whylen, NN_EFORMAT,
+                        "line %ld: NUL byte (binary data, not a text vector "
+                        "stream)", r->line);
+        if (e > s && e[-1] == '\r')
+            *--e = '\0';
+        for (p = s; p < e && (*p == ' ' || *p == '\t'); p++)
+            ;
+        if (p == e || *p == '#')
+            continue;
+        return text_record(r, p, e, x, label, why, whylen);
+    }
+}
+
+/* ---- binary ---- */
+
+/* Checks and adopts header h (16 bytes, magic already matched). */
+static int bin_header(nn_vec_reader *r, const unsigned char *h, char *why,
+                      size_t whylen)
+{
+    char where[48];
+    uint32_t dim = get_u32(h + 8);
+    int first = r->nhdr == 0;
+
+    if (first)
+        snprintf(where, sizeof where, "header");
+    else
+        snprintf(where, sizeof where, "record %ld: new header", r->count + 1);
+    if (h[4] != VEC_VERSION)
+        return fail(r, why, whylen, NN_EFORMAT,
+                    "%s: version %d not supported (this reader knows %d)",
+                    where, h[4], VEC_VERSION);
+    if (h[5] != NN_VEC_F32 && h[5] != NN_VEC_U8)
+        return fail(r, why, whylen, NN_EFORMAT,
+                    "%s: unknown element type %d", where, h[5]);
+    if (h[6] & ~FLAG_LABELLED)
+        return fail(r, why, whylen, NN_EFORMAT,
+                    "%s: unknown flags 0x%02x", where, h[6]);
+    if (h[7] || get_u32(h + 12))
+        return fail(r, why, whylen, NN_EFORMAT,
+                    "%s: reserved bytes are not zero", where);
+    if (dim == 0)
+        return fail(r, why, whylen, NN_EFORMAT, "%s: dim is 0", where);
+    if (dim > NN_MAX_DIM)
+        return fail(r, why, whylen, NN_ELIMIT,
+                    "%s: dim %lu exceeds the limit %d", where,
+                    (unsigned long)dim, NN_MAX_DIM);
+    if (r->dim && dim != (uint32_t)r->dim) {
+        if (first)
+            return fail(r, why, whylen, NN_ESHAPE,
+                        "header: vectors of %lu values, expected %d",
+                        (unsigned long)dim, r->dim);
+        return fail(r, why, whylen, NN_ESHAPE,
+                    "%s: dim %lu, expected %d (concatenated streams must "
+                    "have the same dim)", where, (unsigned long)dim, r->dim);
+    }
+    if (!r->x) {
+        r->raw = malloc((size_t)dim * 4);
+        r->x = malloc((size_t)dim * sizeof *r->x);
+        if (!r->raw || !r->x)
+            return fail(r, why, whylen, NN_ENOMEM, "%s: out of memory",
+                        where);
+    }
+    r->dim = (int)dim;
+    r->format = h[5];
+    r->esize = h[5] == NN_VEC_F32 ? 4 : 1;
+    r->flags = h[6];
+    r->nhdr++;
+    return NN_OK;
+}
+
+static int bin_read(nn_vec_reader *r, const float **x, int *label,
+                    char *why, size_t whylen)
+{
+    unsigned char b[HDR_SIZE];
+    size_t got, need;
+    long rec = r->count + 1;
+    int64_t lab;
+    int j, rc;
+
+    for (;;) {
+        need = (size_t)r->dim * (size_t)r->esize;
+        got = fread(b, 1, 4, r->fp);
+        if (got < 4) {
+            if (ferror(r->fp))
+                return fail(r, why, whylen, NN_EIO,
+                            "record %ld: read error", rec);
+            if (got == 0) {
+                r->state = ST_END;
+                return 0;
+            }
+            return fail(r, why, whylen, NN_EFORMAT,
+                        "record %ld: truncated: %lu of %lu bytes", rec,
+                        (unsigned long)got, (unsigned long)(4 + need));
+        }
+        if (memcmp(b, magic, 4) != 0)
+            break;
+        got = fread(b + 4, 1, HDR_SIZE - 4, r->fp);
+        if (got < HDR_SIZE - 4) {
+            if (ferror(r->fp))
+                return fail(r, why, whylen, NN_EIO,
+                            "record %ld: read error", rec);
+            return fail(r, why, whylen, NN_EFORMAT,
+                        "record %ld: truncated header: %lu of %d bytes",
+                        rec, (unsigned long)(got + 4), HDR_SIZE);
+        }
+        if ((rc = bin_header(r, b, why, whylen)) != NN_OK)
+            return rc;
+    }
+
+    lab = (int64_t)get_u32(b);
+    if (lab > INT32_MAX)
+        lab -= (int64_t)1 << 32;
+    if (lab < -1 || lab >= NN_MAX_CLASSES)
+        return fail(r, why, whylen, NN_EFORMAT,
+                    "record %ld: label %ld out of range (-1..%d)", rec,
+                    (long)lab, NN_MAX_CLASSES - 1);
+    if (lab == -1 && (r->flags & FLAG_LABELLED))
+        return fail(r, why, whylen, NN_EFORMAT,
+                    "record %ld: no label (-1), but the header says every "
+                    "record is labelled", rec);
+    got = fread(r->raw, 1, need, r->fp);
+    if (got < need) {
+        if (ferror(r->fp))
+            return fail(r, why, whylen, NN_EIO, "record %ld: read error",
+                        rec);
+        return fail(r, why, whylen, NN_EFORMAT,
+                    "record %ld: truncated: %lu of %lu bytes", rec,
+                    (unsigned long)(4 + got), (unsigned long)(4 + need));
+    }
+    if (r->esize == 4) {
+        for (j = 0; j < r->dim; j++) {
+            uint32_t u = get_u32(r->raw + 4 * (size_t)j);
+            if (!bits_finite(u))
+                return fail(r, why, whylen, NN_EFORMAT,
+                            "record %ld: value %d: %s is not finite", rec,
+                            j + 1, (u & 0x007fffffu) ? "nan" :
+                            (u >> 31) ? "-inf" : "inf");
+            memcpy(&r->x[j], &u, sizeof u);
+        }
+    } else {
+        for (j = 0; j < r->dim; j++)
+            r->x[j] = r->pix[r->raw[j]];
+    }
+    *x = r->x;
+    *label = (int)lab;
+    r->count++;
+    return 1;
+}
+
+int nn_vec_read(nn_vec_reader *r, const float **x, int *label,
+                char *why, size_t whylen)
+{
+    unsigned char h[HDR_SIZE];
+    size_t got;
+    int c, rc;
+
+    if (r->state == ST_FAILED) {
+        if (why && whylen > 0)
+            snprintf(why, whylen, "%s", r->msg);
+        return r->err;
+    }
+    if (r->state == ST_END)
+        return 0;
+    if (r->state == ST_FRESH) {
+        c = getc(r->fp);
+        if (c == EOF) {
+            if (ferror(r->fp))
+                return fail(r, why, whylen, NN_EIO, "read error");
+            r->state = ST_END;
+            return 0;
+        }
+        if (ungetc(c, r->fp) == EOF)
+            return fail(r, why, whylen, NN_EIO, "read error");
+        if (c != magic[0]) {
+            r->state = ST_TEXT;
+        } else {
+            got = fread(h, 1, HDR_SIZE, r->fp);
+            if (got < HDR_SIZE && ferror(r->fp))
+                return fail(r, why, whylen, NN_EIO, "header: read error");
+            if (got >= 4 && memcmp(h, magic, 4) != 0) {
+                const char *what = sniff(h, got);
+                return fail(r, why, whylen, NN_EFORMAT,
+                            "header: %s", what ? what :
+                            "bad magic, not a vector stream");
+            }
+            if (got < HDR_SIZE)
+                return fail(r, why, whylen, NN_EFORMAT,
+                            "header: truncated: %lu of %d bytes",
+                            (unsigned long)got, HDR_SIZE);
+            if ((rc = bin_header(r, h, why, whylen)) != NN_OK)
+                return rc;
+            r->state = ST_BINARY;
+        }
+    }
+    if (r->state == ST_TEXT)
+        return text_read(r, x, label, why, whylen);
+    return bin_read(r, x, label, why, whylen);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Writer */
+
+struct nn_vec_writer {
+    FILE *fp;
+    int format, dim;
+    int nhdr;               /* headers written */
+    int hdr_flags;          /* flags of the last header */
+    unsigned char *buf;     /* staging, WBUF bytes; empty between calls */
+    size_t len;
+    float pix[256];
+    char pixs[256][16];     /* text of pixel k (text writers) */
+    unsigned char pixn[256];
+};
+
+/* Shortest of %.6g .. %.9g that strtof reads back as v (%.9g always does);
+ * out holds >= 24 bytes.  Returns the length. */
+static int format_float(char *out, float v)
+{
+    int p, n = 0;
+
+    if (v == 0.0f) {
+        if (signbit(v)) {
+            memcpy(out, "-0", 3);
+            return 2;
+        }
+        memcpy(out, "0", 2);
+        return 1;
+    }
+    for (p = 6; p <= 9; p++) {
+        n = snprintf(out, 24, "%.*g", p, (double)v);
+        if (strtof(out, NULL) == v)
+            break;
+    }
+    return n;
+}
+
+/* k if v is nn_pixel(k) bit for bit, else -1. */
+static int pixel_index(const float *pix, float v)
+{
+    int k;
+
+    if (!(v >= 0.0f && v <= 1.0f))
+        return -1;
+    k = (int)(v * 255.0f + 0.5f);
+    return float_bits(pix[k]) == float_bits(v) ? k : -1;
+}
+
+int nn_vec_writer_new(nn_vec_writer **out, FILE *fp, int format, int dim)
+{
+    nn_vec_writer *w;
+    int k;
+
+    if (!out)
+        return NN_EINVAL;
+    *out = NULL;
+    if (!fp || dim < 1 || dim > NN_MAX_DIM ||
+        (format != NN_VEC_TEXT && format != NN_VEC_F32 &&
+         format != NN_VEC_U8))
+        return NN_EINVAL;
+    w = calloc(1, sizeof *w);
+    if (!w)
+        return NN_ENOMEM;
+    w->buf = malloc(WBUF);
+    if (!w->buf) {
+        free(w);
+        return NN_ENOMEM;
+    }
+    w->fp = fp;
+    w->format = format;
+    w->dim = dim;
+    for (k = 0; k < 256; k++) {
+        w->pix[k] = nn_pixel(k);
+        if (format == NN_VEC_TEXT)
+            w->pixn[k] = (unsigned char)format_float(w->pixs[k], w->pix[k]);
+    }
+    *out = w;
+    return NN_OK;
+}
+
+void nn_vec_writer_free(nn_vec_writer *w)
+{
+    if (!w)
+        return;
+    free(w->buf);
+    free(w);
+}
+
+static int wflush(nn_vec_writer *w)
+{
+    if (w->len > 0 && fwrite(w->buf, 1, w->len, w->fp) != w->len) {
+        w->len = 0;
+        return NN_EIO;
+    }
+    w->len = 0;
+    return NN_OK;
+}
+
+/* Makes room for n more bytes (n <= WBUF). */
+static int wroom(nn_vec_writer *w, size_t n)
+{
+    return w->len + n > WBUF ? wflush(w) : NN_OK;
+}
+
+static int write_text(nn_vec_writer *w, const float *x, int label)
+{
+    int j, k, err;
+
+    if (label < 0)
+        w->buf[w->len++] = '?';
+    else
+        w->len += (size_t)sprintf((char *)w->buf + w->len, "%d", label);
+    w->buf[w->len++] = '\t';
+    for (j = 0; j < w->dim; j++) {
+        /* 24 bytes: separator, up to 15 characters, and slack */
+        if ((err = wroom(w, 32)) != NN_OK)
+            return err;
+        if (j > 0)
+            w->buf[w->len++] = ' ';
+        k = pixel_index(w->pix, x[j]);
+        if (k >= 0) {
+            memcpy(w->buf + w->len, w->pixs[k], w->pixn[k]);
+            w->len += w->pixn[k];
+        } else {
+            w->len += (size_t)format_float((char *)w->buf + w->len, x[j]);
+        }
+    }
+    if ((err = wroom(w, 1)) != NN_OK)
+        return err;
+    w->buf[w->len++] = '\n';
+    return NN_OK;
+}
+
+static int write_binary(nn_vec_writer *w, const float *x, int label)
+{
+    int j, err, flags = label >= 0 ? FLAG_LABELLED : 0;
+    unsigned char *b;
+
+    /* The header's "all labelled" flag is set from the first record; an
+     * unlabelled record after that starts a new header without it. */
+    if (w->nhdr == 0 || (w->hdr_flags & ~flags)) {
+        b = w->buf + w->len;
+        memset(b, 0, HDR_SIZE);
+        memcpy(b, magic, 4);
+        b[4] = VEC_VERSION;
+        b[5] = (unsigned char)w->format;
+        b[6] = (unsigned char)flags;
+        put_u32(b + 8, (uint32_t)w->dim);
+        w->len += HDR_SIZE;
+        w->nhdr++;
+        w->hdr_flags = flags;
+    }
+    put_u32(w->buf + w->len, (uint32_t)label);
+    w->len += 4;
+    for (j = 0; j < w->dim; j++) {
+        if ((err = wroom(w, 4)) != NN_OK)
+            return err;
+        if (w->format == NN_VEC_F32) {
+            put_u32(w->buf + w->len, float_bits(x[j]));
+            w->len += 4;
+        } else {
+            w->buf[w->len++] = (unsigned char)pixel_index(w->pix, x[j]);
+        }
+    }
+    return NN_OK;
+}
+
+int nn_vec_write(nn_vec_writer *w, const float *x, int label)
+{
+    int j, err;
+
+    if (!w || !x || label < -1 || label >= NN_MAX_CLASSES)
+        return NN_EINVAL;
+    /* Check the whole record first, so that nothing of it is written. */
+    for (j = 0; j < w->dim; j++) {
+        if (!bits_finite(float_bits(x[j])))
+            return NN_EINVAL;
+        if (w->format == NN_VEC_U8 && pixel_index(w->pix, x[j]) < 0)
+            return NN_EINVAL;
+    }
+    w->len = 0;
+    if (w->format == NN_VEC_TEXT)
+        err = write_text(w, x, label);
+    else
+        err = write_binary(w, x, label);
+    if (err == NN_OK)
+        err = wflush(w);
+    if (err == NN_OK && ferror(w->fp))
+        err = NN_EIO;
+    return err;
+}
