@@ -322,6 +322,9 @@ static void set_class_names(nn_model *m, const char *list)
     }
     if (n != k)
         die("--class-names: %d names, but the data has %d classes", n, k);
+    for (int i = 0; i < n; i++)
+        if (nn_class_name_problem(names[i]))
+            die("--class-names: '%s': %s", names[i], nn_class_name_problem(names[i]));
     if (nn_model_set_class_names(m, n, names))
         die("out of memory");
     free(buf);

@@ -191,9 +191,14 @@ int nn_model_cost(const nn_model *m);
 long nn_model_n_params(const nn_model *m);
 
 /* Class names: class i's name, or NULL when the model has none (then the
- * class is printed as its number).  set: names is n_out strings, copied. */
+ * class is printed as its number).  set: names is n_out strings, copied,
+ * each 1 to 255 bytes without control characters (NN_EINVAL otherwise;
+ * NN_ESHAPE if n is not n_out). */
 const char *nn_model_class_name(const nn_model *m, int i);
 int nn_model_set_class_names(nn_model *m, int n, const char *const *names);
+/* What is wrong with class name s ("control character in a name"), or
+ * NULL if it is acceptable. */
+const char *nn_class_name_problem(const char *s);
 
 /* Input description, recorded for the tools that make vectors. */
 typedef struct nn_input_desc {
@@ -226,7 +231,6 @@ typedef struct nn_train_opts {
     int patience;           /* stop after this many epochs without a better
                                validation accuracy; 0 = never */
     uint64_t seed;          /* shuffling (and init, in the tools) */
-    int threads;            /* 0 = all cores */
 } nn_train_opts;
 
 void nn_train_opts_default(nn_train_opts *o);

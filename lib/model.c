@@ -134,7 +134,9 @@ int nn_model_new(nn_model **out, const nn_arch *a, uint64_t seed,
         return NN_ENOMEM;
     m->nlayers = a->nlayers - 1;
     memcpy(m->sizes, a->sizes, a->nlayers * sizeof *a->sizes);
-    m->hidden_act = a->hidden_act;
+    /* Without hidden layers the hidden activation is unused and not saved;
+     * fix it so a model reads back equal to what was written. */
+    m->hidden_act = a->nlayers > 2 ? a->hidden_act : NN_ACT_SIGMOID;
     m->output_act = a->output_act;
     m->cost = a->cost;
     m->init = a->init == NN_INIT_DEFAULT ? default_init(a->hidden_act) : a->init;
@@ -218,12 +220,27 @@ const char *nn_model_class_name(const nn_model *m, int i)
     return m->class_names[i];
 }
 
+const char *nn_class_name_problem(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    if (!*p || strlen(s) > 255)
+        return "a name has 1 to 255 bytes";
+    for (; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return "control character in a name";
+    return NULL;
+}
+
 int nn_model_set_class_names(nn_model *m, int n, const char *const *names)
 {
     char **copy;
 
     if (n != nn_model_n_out(m))
         return NN_ESHAPE;
+    for (int i = 0; i < n; i++)
+        if (nn_class_name_problem(names[i]))
+            return NN_EINVAL;
     if (!(copy = calloc(n, sizeof *copy)))
         return NN_ENOMEM;
     for (int i = 0; i < n; i++) {

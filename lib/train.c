@@ -18,7 +18,6 @@ void nn_train_opts_default(nn_train_opts *o)
     o->lambda = 0.0f;
     o->patience = 0;
     o->seed = 1;
-    o->threads = 0;
 }
 
 static double seconds(void)

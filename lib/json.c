@@ -1,0 +1,1352 @@
+/* json.c - model files: nn_model_write builds a cJSON tree and prints it,
+ * nn_model_read parses a whole document and checks every field, and
+ * nn_model_save replaces a file atomically.  Schema: docs/model-format.md. */
+#include <errno.h>
+#include <fcntl.h>
+#include <float.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <locale.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "nn_internal.h"
+
+/* Largest model file nn_model_read accepts (documented; NN_ELIMIT above).
+ * cJSON needs about 80 bytes of memory per number on top of the text. */
+#ifndef NN_MODEL_MAX_BYTES
+#define NN_MODEL_MAX_BYTES ((size_t)1 << 30)
+#endif
+
+#define MAX_EXACT 9007199254740992.0   /* 2^53: larger integers lose bits */
+/* Counts in a long: up to 2^53 on LP64, LONG_MAX where long has 32 bits. */
+#if LONG_MAX > 9007199254740992LL
+#define MAX_LONG MAX_EXACT
+#else
+#define MAX_LONG ((double)LONG_MAX)
+#endif
+/* Doubles from here up round to infinity as floats (2^128 - 2^103). */
+#define FLOAT_LIMIT 0x1.ffffffp127
+
+/* ------------------------------------------------------------------------ */
+/* Numbers as text.  printf follows LC_NUMERIC, JSON does not: `point` is
+ * the locale's decimal point, swapped for '.' after the round-trip check. */
+
+static int same_float(float a, float b)
+{
+    return memcmp(&a, &b, sizeof a) == 0;
+}
+
+static int same_double(double a, double b)
+{
+    return memcmp(&a, &b, sizeof a) == 0;
+}
+
+static void fix_point(char *s, char point)
+{
+    if (point != '.')
+        for (; *s; s++)
+            if (*s == point)
+                *s = '.';
+}
+
+/* Shortest of %.6g..%.9g that reads back as the identical float, both by
+ * strtof and by strtod-then-float (what a reader through cJSON does, and
+ * double rounding could in principle differ).  %.17g of the double is
+ * exact for both and only a safety net.  s has room for 32 bytes. */
+static void format_float(char *s, float f, char point)
+{
+    int p;
+
+    for (p = 6; p <= 9; p++) {
+        snprintf(s, 32, "%.*g", p, (double)f);
+        if (same_float(strtof(s, NULL), f)
+            && same_float((float)strtod(s, NULL), f))
+            break;
+    }
+    if (p > 9)
+        snprintf(s, 32, "%.17g", (double)f);
+    fix_point(s, point);
+}
+
+/* Shortest of %.15g..%.17g that strtod reads back identically. */
+static void format_double(char *s, double d, char point)
+{
+    int p;
+
+    for (p = 15; p < 17; p++) {
+        snprintf(s, 32, "%.*g", p, d);
+        if (same_double(strtod(s, NULL), d))
+            break;
+    }
+    if (p == 17)
+        snprintf(s, 32, "%.17g", d);
+    fix_point(s, point);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Writing: every number is a raw item holding its exact text, and each
+ * weight or bias vector one raw item "[...]", so the printer below can keep
+ * it on one line while the small fields get one line each. */
+
+struct buf {
+    char *p;
+    size_t len, cap;
+};
+
+static int buf_add(struct buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        char *p;
+
+        while (b->len + n + 1 > cap)
+            cap *= 2;
+        if (!(p = realloc(b->p, cap)))
+            return NN_ENOMEM;
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return NN_OK;
+}
+
+/* Raw text as member key of obj, or as the next element if obj is an
+ * array. */
+static int add_raw(cJSON *obj, const char *key, const char *text)
+{
+    cJSON *item = cJSON_CreateRaw(text);
+
+    if (!item)
+        return NN_ENOMEM;
+    if (cJSON_IsArray(obj))
+        cJSON_AddItemToArray(obj, item);
+    else
+        cJSON_AddItemToObject(obj, key, item);
+    return NN_OK;
+}
+
+static int add_str(cJSON *obj, const char *key, const char *s)
+{
+    return cJSON_AddStringToObject(obj, key, s) ? NN_OK : NN_ENOMEM;
+}
+
+static int add_int(cJSON *obj, const char *key, long v)
+{
+    char s[32];
+
+    snprintf(s, sizeof s, "%ld", v);
+    return add_raw(obj, key, s);
+}
+
+/* Up to 2^53 a number; above, a decimal string, since most JSON readers
+ * (cJSON included) hold numbers as doubles. */
+static int add_u64(cJSON *obj, const char *key, uint64_t v)
+{
+    char s[32];
+
+    snprintf(s, sizeof s, "%" PRIu64, v);
+    return v <= (uint64_t)1 << 53 ? add_raw(obj, key, s)
+                                   : add_str(obj, key, s);
+}
+
+static int add_float(cJSON *obj, const char *path, const char *key, float f,
+                     char point, char *why, size_t whylen)
+{
+    char s[32];
+
+    if (!isfinite(f))
+        return nn_why(why, whylen, NN_ENUMERIC,
+                      "%s%s%s: %s cannot be stored in JSON", path,
+                      *path ? "." : "", key, isnan(f) ? "NaN" : "infinity");
+    format_float(s, f, point);
+    return add_raw(obj, key, s);
+}
+
+static int add_double(cJSON *obj, const char *path, const char *key,
+                      double d, char point, char *why, size_t whylen)
+{
+    char s[32];
+
+    if (!isfinite(d))
+        return nn_why(why, whylen, NN_ENUMERIC,
+                      "%s%s%s: %s cannot be stored in JSON", path,
+                      *path ? "." : "", key, isnan(d) ? "NaN" : "infinity");
+    format_double(s, d, point);
+    return add_raw(obj, key, s);
+}
+
+/* v[0..n-1] as one raw item "[a,b,...]". */
+static int add_floats(cJSON *obj, const char *path, const char *key,
+                      const float *v, long n, char point,
+                      char *why, size_t whylen)
+{
+    struct buf b = { NULL, 0, 0 };
+    char s[32];
+    long i;
+    int err = buf_add(&b, "[", 1);
+
+    for (i = 0; i < n && !err; i++) {
+        if (!isfinite(v[i])) {
+            err = nn_why(why, whylen, NN_ENUMERIC,
+                         "%s.%s[%ld]: %s cannot be stored in JSON", path,
+                         key, i, isnan(v[i]) ? "NaN" : "infinity");
+            break;
+        }
+        format_float(s, v[i], point);
+        if (i > 0)
+            err = buf_add(&b, ",", 1);
+        if (!err)
+            err = buf_add(&b, s, strlen(s));
+    }
+    if (!err)
+        err = buf_add(&b, "]", 1);
+    if (!err)
+        err = add_raw(obj, key, b.p);
+    free(b.p);
+    return err;
+}
+
+static int bad_model(char *why, size_t whylen, const char *what)
+{
+    return nn_why(why, whylen, NN_EINVAL, "invalid model: %s", what);
+}
+
+/* The whole document as a cJSON tree in *out (caller deletes). */
+static int build_tree(const nn_model *m, cJSON **out, char *why,
+                      size_t whylen)
+{
+    const nn_train_info *t = &m->train;
+    const nn_train_opts *o = &t->opts;
+    const char *hid = nn_act_name(m->hidden_act);
+    const char *outact = nn_act_name(m->output_act);
+    const char *cost = nn_cost_name(m->cost);
+    const char *init = nn_init_name(m->init);
+    char point = localeconv()->decimal_point[0];
+    cJSON *root, *obj, *arr, *item;
+    char path[32];
+    int err = NN_ENOMEM, l;
+
+    *out = NULL;
+    if (m->nlayers < 1 || m->nlayers > NN_MAX_LAYERS || !m->params)
+        return bad_model(why, whylen, "no layers");
+    if (!hid || !outact || !cost || !init)
+        return bad_model(why, whylen, "unknown activation, cost or init");
+    if (!(root = cJSON_CreateObject()))
+        return NN_ENOMEM;
+
+    if (add_str(root, "format", NN_FORMAT_NAME)
+        || add_int(root, "version", NN_FORMAT_VERSION)
+        || add_str(root, "tool", "nnpipe " NN_VERSION))
+        goto fail;
+
+    if (!(obj = cJSON_AddObjectToObject(root, "output"))
+        || add_str(obj, "activation", outact) || add_str(obj, "cost", cost)
+        || add_str(root, "init", init) || add_u64(root, "seed", m->seed))
+        goto fail;
+
+    if (!(obj = cJSON_AddObjectToObject(root, "input"))
+        || add_int(obj, "width", m->input.width)
+        || add_int(obj, "height", m->input.height)
+        || !(arr = cJSON_AddArrayToObject(obj, "range")))
+        goto fail;
+    if ((err = add_float(arr, "input", "range", m->input.lo, point, why,
+                         whylen))
+        || (err = add_float(arr, "input", "range", m->input.hi, point, why,
+                            whylen)))
+        goto fail;
+    err = NN_ENOMEM;
+    if (add_str(obj, "ink", m->input.ink_high ? "high" : "low"))
+        goto fail;
+
+    if (m->class_names) {
+        if (!(arr = cJSON_AddArrayToObject(root, "classes")))
+            goto fail;
+        for (l = 0; l < m->sizes[m->nlayers]; l++) {
+            const char *bad = m->class_names[l]
+                ? nn_class_name_problem(m->class_names[l]) : "no name";
+
+            if (bad) {
+                err = nn_why(why, whylen, NN_EINVAL, "classes[%d]: %s", l,
+                             bad);
+                goto fail;
+            }
+            if (!(item = cJSON_CreateString(m->class_names[l])))
+                goto fail;
+            cJSON_AddItemToArray(arr, item);
+        }
+    }
+
+    if (!(obj = cJSON_AddObjectToObject(root, "training"))
+        || !(item = cJSON_AddObjectToObject(obj, "options"))
+        || add_int(item, "epochs", o->epochs)
+        || add_int(item, "batch", o->batch))
+        goto fail;
+    if ((err = add_float(item, "training.options", "rate", o->rate, point,
+                         why, whylen))
+        || (err = add_float(item, "training.options", "momentum",
+                            o->momentum, point, why, whylen))
+        || (err = add_float(item, "training.options", "lambda", o->lambda,
+                            point, why, whylen)))
+        goto fail;
+    err = NN_ENOMEM;
+    if (add_int(item, "patience", o->patience)
+        || add_u64(item, "seed", o->seed)
+        || add_int(obj, "epochs_run", t->epochs_run)
+        || add_int(obj, "best_epoch", t->best_epoch))
+        goto fail;
+    if ((err = add_double(obj, "training", "best_val_acc", t->best_val_acc,
+                          point, why, whylen)))
+        goto fail;
+    err = NN_ENOMEM;
+    if (add_int(obj, "n_train", t->n_train) || add_int(obj, "n_val", t->n_val))
+        goto fail;
+
+    if (!(arr = cJSON_AddArrayToObject(root, "layers")))
+        goto fail;
+    for (l = 0; l < m->nlayers; l++) {
+        int in = m->sizes[l], nout = m->sizes[l + 1];
+        int last = l == m->nlayers - 1;
+
+        snprintf(path, sizeof path, "layers[%d]", l);
+        err = NN_ENOMEM;
+        if (!(obj = cJSON_CreateObject()))
+            goto fail;
+        cJSON_AddItemToArray(arr, obj);
+        if (add_int(obj, "in", in) || add_int(obj, "out", nout)
+            || add_str(obj, "activation", last ? outact : hid))
+            goto fail;
+        if ((err = add_floats(obj, path, "bias", m->params + m->b_off[l],
+                              nout, point, why, whylen))
+            || (err = add_floats(obj, path, "weights",
+                                 m->params + m->w_off[l], (long)in * nout,
+                                 point, why, whylen)))
+            goto fail;
+    }
+    *out = root;
+    return NN_OK;
+
+fail:
+    cJSON_Delete(root);
+    return err;
+}
+
+static void indent(FILE *fp, int depth)
+{
+    while (depth-- > 0)
+        fputs("  ", fp);
+}
+
+/* Objects get one member per line; arrays of scalars (and the raw weight
+ * vectors) stay on one line.  Keys are this file's own identifiers, so they
+ * need no escaping; strings go through cJSON for that. */
+static int print_item(FILE *fp, const cJSON *v, int depth)
+{
+    const cJSON *c;
+    int err = NN_OK, flat = 1;
+
+    if (cJSON_IsRaw(v)) {
+        fputs(v->valuestring, fp);
+    } else if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
+        int obj = cJSON_IsObject(v);
+
+        for (c = v->child; c; c = c->next)
+            if (cJSON_IsObject(c) || cJSON_IsArray(c))
+                flat = 0;
+        if (obj)
+            flat = !v->child;
+        fputc(obj ? '{' : '[', fp);
+        for (c = v->child; c && !err; c = c->next) {
+            if (flat) {
+                if (c != v->child)
+                    fputs(", ", fp);
+            } else {
+                fputs(c != v->child ? ",\n" : "\n", fp);
+                indent(fp, depth + 1);
+            }
+            if (obj)
+                fprintf(fp, "\"%s\": ", c->string);
+            err = print_item(fp, c, depth + 1);
+        }
+        if (!flat) {
+            fputc('\n', fp);
+            indent(fp, depth);
+        }
+        fputc(obj ? '}' : ']', fp);
+    } else {
+        char *s = cJSON_PrintUnformatted(v);
+
+        if (!s)
+            return NN_ENOMEM;
+        fputs(s, fp);
+        cJSON_free(s);
+    }
+    return err;
+}
+
+static int write_model(const nn_model *m, FILE *fp, char *why, size_t whylen)
+{
+    cJSON *root;
+    int err;
+
+    if (!m || !fp)
+        return nn_why(why, whylen, NN_EINVAL, "no model or no stream");
+    if ((err = build_tree(m, &root, why, whylen)))
+        return err;
+    err = print_item(fp, root, 0);
+    cJSON_Delete(root);
+    if (err)
+        return nn_why(why, whylen, err, "%s", nn_strerror(err));
+    fputc('\n', fp);
+    if (fflush(fp) != 0 || ferror(fp))
+        return nn_why(why, whylen, NN_EIO, "write error: %s",
+                      strerror(errno));
+    return NN_OK;
+}
+
+int nn_model_write(const nn_model *m, FILE *fp)
+{
+    return write_model(m, fp, NULL, 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Atomic save. */
+
+/* Make the rename durable; best effort, as some file systems refuse. */
+static void sync_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir;
+    int fd;
+
+    if (!slash) {
+        dir = strdup(".");
+    } else {
+        size_t n = slash == path ? 1 : (size_t)(slash - path);
+
+        if ((dir = malloc(n + 1))) {
+            memcpy(dir, path, n);
+            dir[n] = '\0';
+        }
+    }
+    if (!dir)
+        return;
+    if ((fd = open(dir, O_RDONLY)) >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(dir);
+}
+
+int nn_model_save(const nn_model *m, const char *path, char *why,
+                  size_t whylen)
+{
+    char *tmp = NULL;
+    FILE *fp = NULL;
+    int fd = -1, err, e;
+    mode_t mask;
+
+    if (!m || !path || !*path)
+        return nn_why(why, whylen, NN_EINVAL, "no model or no file name");
+    if (strcmp(path, "-") == 0)
+        return nn_why(why, whylen, NN_EINVAL,
+                      "'-' is not a file name here (write to standard "
+                      "output with nn_model_write)");
+    if (!(tmp = malloc(strlen(path) + sizeof ".tmpXXXXXX")))
+        return nn_why(why, whylen, NN_ENOMEM, "%s", nn_strerror(NN_ENOMEM));
+    strcpy(tmp, path);
+    strcat(tmp, ".tmpXXXXXX");
+    if ((fd = mkstemp(tmp)) < 0) {
+        e = errno;
+        free(tmp);
+        return nn_why(why, whylen, NN_EIO,
+                      "cannot create temporary file %s.tmpXXXXXX: %s", path,
+                      strerror(e));
+    }
+    /* mkstemp makes the file 0600; give it what fopen would.  Reading the
+     * umask means setting it: a brief window for other threads. */
+    mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask) != 0) {
+        e = errno;
+        err = nn_why(why, whylen, NN_EIO, "cannot set the mode of %s: %s",
+                     tmp, strerror(e));
+        goto fail;
+    }
+    if (!(fp = fdopen(fd, "wb"))) {
+        e = errno;
+        err = nn_why(why, whylen, NN_EIO, "cannot open %s: %s", tmp,
+                     strerror(e));
+        goto fail;
+    }
+    fd = -1;
+    errno = 0;
+    if ((err = write_model(m, fp, why, whylen))) {
+        if (err == NN_EIO)
+            nn_why(why, whylen, err, "cannot write %s: %s", tmp,
+                   strerror(errno ? errno : EIO));
+        goto fail;
+    }
+    if (fsync(fileno(fp)) != 0) {
+        e = errno;
+        err = nn_why(why, whylen, NN_EIO, "cannot sync %s: %s", tmp,
+                     strerror(e));
+        goto fail;
+    }
+    e = fclose(fp) != 0 ? (errno ? errno : EIO) : 0;
+    fp = NULL;
+    if (e) {
+        err = nn_why(why, whylen, NN_EIO, "cannot write %s: %s", tmp,
+                     strerror(e));
+        goto fail;
+    }
+    if (rename(tmp, path) != 0) {
+        e = errno;
+        err = nn_why(why, whylen, NN_EIO, "cannot rename %s to %s: %s", tmp,
+                     path, strerror(e));
+        goto fail;
+    }
+    sync_dir(path);
+    free(tmp);
+    return NN_OK;
+
+fail:
+    if (fp)
+        fclose(fp);
+    else if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    free(tmp);
+    return err;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Reading. */
+
+/* All of fp (borrowed) into a NUL-terminated buffer, at most the limit. */
+static int slurp(FILE *fp, char **out, size_t *outlen, char *why,
+                 size_t whylen)
+{
+    size_t cap = 1 << 16, len = 0, n, want;
+    char *buf = malloc(cap + 1), *p;
+
+    *out = NULL;
+    if (!buf)
+        return nn_why(why, whylen, NN_ENOMEM, "%s", nn_strerror(NN_ENOMEM));
+    for (;;) {
+        if (len == cap) {
+            if (cap > NN_MODEL_MAX_BYTES) {
+                free(buf);
+                return nn_why(why, whylen, NN_ELIMIT,
+                              "model file larger than %lu MiB (the limit)",
+                              (unsigned long)(NN_MODEL_MAX_BYTES >> 20));
+            }
+            cap = cap * 2 > NN_MODEL_MAX_BYTES
+                ? NN_MODEL_MAX_BYTES + 1 : cap * 2;
+            if (!(p = realloc(buf, cap + 1))) {
+                free(buf);
+                return nn_why(why, whylen, NN_ENOMEM, "%s",
+                              nn_strerror(NN_ENOMEM));
+            }
+            buf = p;
+        }
+        want = cap - len;
+        n = fread(buf + len, 1, want, fp);
+        len += n;
+        if (n < want) {
+            if (ferror(fp)) {
+                int e = errno;
+
+                free(buf);
+                return nn_why(why, whylen, NN_EIO, "read error: %s",
+                              strerror(e ? e : EIO));
+            }
+            break;   /* end of file */
+        }
+    }
+    if (len > NN_MODEL_MAX_BYTES) {
+        free(buf);
+        return nn_why(why, whylen, NN_ELIMIT,
+                      "model file larger than %lu MiB (the limit)",
+                      (unsigned long)(NN_MODEL_MAX_BYTES >> 20));
+    }
+    buf[len] = '\0';
+    *out = buf;
+    *outlen = len;
+    return NN_OK;
+}
+
+/* s for a message into dst (CLIP bytes): at most 40 bytes of it, with
+ * control characters as '?'. */
+#define CLIP 48
+static const char *clip(char *dst, const char *s)
+{
+    size_t i;
+
+    for (i = 0; i < 40 && s[i]; i++)
+        dst[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+    if (s[i]) {
+        memcpy(dst + i, "...", 3);
+        i += 3;
+    }
+    dst[i] = '\0';
+    return dst;
+}
+
+static const char *kind(const cJSON *v)
+{
+    if (cJSON_IsNull(v))
+        return "null";
+    if (cJSON_IsTrue(v))
+        return "true";
+    if (cJSON_IsFalse(v))
+        return "false";
+    if (cJSON_IsNumber(v))
+        return "a number";
+    if (cJSON_IsString(v))
+        return "a string";
+    if (cJSON_IsArray(v))
+        return "an array";
+    if (cJSON_IsObject(v))
+        return "an object";
+    return "an unknown value";
+}
+
+/* Reader state: where messages go. */
+struct rd {
+    char *why;
+    size_t whylen;
+};
+
+/* "where.key" (or "key" at the top level) into p. */
+static const char *join(char *p, size_t n, const char *where, const char *key)
+{
+    snprintf(p, n, "%s%s%s", where, *where ? "." : "", key);
+    return p;
+}
+
+/* Member key of obj (path `where`): NN_OK with *out, NULL if absent and not
+ * required.  A key given twice is an error: readers disagree on which wins. */
+static int member(struct rd *r, const cJSON *obj, const char *where,
+                  const char *key, int required, const cJSON **out)
+{
+    const cJSON *c, *found = NULL;
+    char p[96];
+
+    for (c = obj->child; c; c = c->next) {
+        if (c->string && strcmp(c->string, key) == 0) {
+            if (found)
+                return nn_why(r->why, r->whylen, NN_EFORMAT,
+                              "%s: given twice", join(p, sizeof p, where,
+                                                      key));
+            found = c;
+        }
+    }
+    if (!found && required) {
+        if (*where)
+            return nn_why(r->why, r->whylen, NN_EFORMAT,
+                          "%s: no \"%s\" field", where, key);
+        return nn_why(r->why, r->whylen, NN_EFORMAT, "no \"%s\" field", key);
+    }
+    *out = found;
+    return NN_OK;
+}
+
+/* Integer member in lo..hi into *out (untouched when absent). */
+static int get_int(struct rd *r, const cJSON *obj, const char *where,
+                   const char *key, int required, double lo, double hi,
+                   long *out)
+{
+    const cJSON *v;
+    char p[96];
+    double d;
+    int err;
+
+    if ((err = member(r, obj, where, key, required, &v)) || !v)
+        return err;
+    join(p, sizeof p, where, key);
+    if (!cJSON_IsNumber(v))
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "%s: expected an integer, got %s", p, kind(v));
+    d = v->valuedouble;
+    if (d != floor(d))
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "%s: expected an integer, got %.15g", p, d);
+    if (!(d >= lo && d <= hi))
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "%s: %.15g is out of range (%.15g to %.15g)", p, d, lo,
+                      hi);
+    *out = (long)d;
+    return NN_OK;
+}
+
+static int get_intv(struct rd *r, const cJSON *obj, const char *where,
+                    const char *key, int *out)
+{
+    long v = *out;
+    int err = get_int(r, obj, where, key, 0, 0, INT_MAX, &v);
+
+    *out = (int)v;
+    return err;
+}
+
+/* Unsigned 64-bit member: a number up to 2^53 or a decimal string. */
+static int get_u64(struct rd *r, const cJSON *obj, const char *where,
+                   const char *key, uint64_t *out)
+{
+    const cJSON *v;
+    char p[96];
+    int err;
+
+    if ((err = member(r, obj, where, key, 0, &v)) || !v)
+        return err;
+    join(p, sizeof p, where, key);
+    if (cJSON_IsNumber(v)) {
+        double d = v->valuedouble;
+
+        if (d != floor(d) || d < 0 || d > MAX_EXACT)
+            return nn_why(r->why, r->whylen, NN_EFORMAT,
+                          "%s: %.15g is not an integer from 0 to 2^53 "
+                          "(write larger values as a string)", p, d);
+        *out = (uint64_t)d;
+    } else if (cJSON_IsString(v)) {
+        const char *s = v->valuestring;
+        char *end, c[CLIP];
+        unsigned long long u;
+
+        errno = 0;
+        u = strtoull(s, &end, 10);
+        if (*s < '0' || *s > '9' || *end || errno == ERANGE
+            || u > UINT64_MAX)
+            return nn_why(r->why, r->whylen, NN_EFORMAT,
+                          "%s: \"%s\" is not an integer from 0 to 2^64-1", p,
+                          clip(c, s));
+        *out = (uint64_t)u;
+    } else {
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "%s: expected an integer, got %s", p, kind(v));
+    }
+    return NN_OK;
+}
+
+/* A number that is a finite float; p[idx] names it (idx < 0: just p). */
+static int to_float(struct rd *r, const cJSON *v, const char *p, long idx,
+                    float *out)
+{
+    char at[32] = "";
+    double d;
+
+    if (idx >= 0)
+        snprintf(at, sizeof at, "[%ld]", idx);
+    if (cJSON_IsNull(v))
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "%s%s: null is not a number (NaN or infinity saved "
+                      "by another program?)", p, at);
+    if (!cJSON_IsNumber(v))
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "%s%s: expected a number, got %s", p, at, kind(v));
+    d = v->valuedouble;
+    if (!(fabs(d) < FLOAT_LIMIT))
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "%s%s: %.9g is beyond the float range (3.4e+38)", p,
+                      at, d);
+    *out = (float)d;
+    return NN_OK;
+}
+
+static int get_float(struct rd *r, const cJSON *obj, const char *where,
+                     const char *key, float *out)
+{
+    const cJSON *v;
+    char p[96];
+    int err;
+
+    if ((err = member(r, obj, where, key, 0, &v)) || !v)
+        return err;
+    return to_float(r, v, join(p, sizeof p, where, key), -1, out);
+}
+
+static int get_double(struct rd *r, const cJSON *obj, const char *where,
+                      const char *key, double lo, double hi, double *out)
+{
+    const cJSON *v;
+    char p[96];
+    int err;
+
+    if ((err = member(r, obj, where, key, 0, &v)) || !v)
+        return err;
+    join(p, sizeof p, where, key);
+    if (!cJSON_IsNumber(v))
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "%s: expected a number, got %s", p, kind(v));
+    if (!(v->valuedouble >= lo && v->valuedouble <= hi))
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "%s: %.15g is out of range (%g to %g)", p,
+                      v->valuedouble, lo, hi);
+    *out = v->valuedouble;
+    return NN_OK;
+}
+
+static int get_str(struct rd *r, const cJSON *obj, const char *where,
+                   const char *key, int required, const char **out)
+{
+    const cJSON *v;
+    char p[96];
+    int err;
+
+    if ((err = member(r, obj, where, key, required, &v)) || !v)
+        return err;
+    if (!cJSON_IsString(v))
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "%s: expected a string, got %s",
+                      join(p, sizeof p, where, key), kind(v));
+    *out = v->valuestring;
+    return NN_OK;
+}
+
+static int get_obj(struct rd *r, const cJSON *obj, const char *where,
+                   const char *key, int required, const cJSON **out)
+{
+    const cJSON *v;
+    char p[96];
+    int err;
+
+    *out = NULL;
+    if ((err = member(r, obj, where, key, required, &v)) || !v)
+        return err;
+    if (!cJSON_IsObject(v))
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "%s: expected an object, got %s",
+                      join(p, sizeof p, where, key), kind(v));
+    *out = v;
+    return NN_OK;
+}
+
+/* Array member with exactly n elements. */
+static int get_array(struct rd *r, const cJSON *obj, const char *where,
+                     const char *key, long n, const cJSON **out)
+{
+    const cJSON *v;
+    char p[96];
+    long got;
+    int err;
+
+    if ((err = member(r, obj, where, key, 1, &v)))
+        return err;
+    join(p, sizeof p, where, key);
+    if (!cJSON_IsArray(v))
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "%s: expected an array, got %s", p, kind(v));
+    if ((got = cJSON_GetArraySize(v)) != n)
+        return nn_why(r->why, r->whylen, NN_ESHAPE,
+                      "%s: %ld value%s, expected %ld", p, got,
+                      got == 1 ? "" : "s", n);
+    *out = v;
+    return NN_OK;
+}
+
+/* A layer size: 1..NN_MAX_DIM (NN_ELIMIT above). */
+static int get_size(struct rd *r, const cJSON *obj, const char *where,
+                    const char *key, int *out)
+{
+    const cJSON *v;
+    char p[96];
+    double d;
+    int err;
+
+    if ((err = member(r, obj, where, key, 1, &v)))
+        return err;
+    join(p, sizeof p, where, key);
+    if (!cJSON_IsNumber(v))
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "%s: expected an integer, got %s", p, kind(v));
+    d = v->valuedouble;
+    if (d != floor(d) || d < 1)
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "%s: %.15g is not a valid size (an integer, at least 1)",
+                      p, d);
+    if (d > NN_MAX_DIM)
+        return nn_why(r->why, r->whylen, NN_ELIMIT,
+                      "%s: %.15g is larger than the limit (%d)", p, d,
+                      NN_MAX_DIM);
+    *out = (int)d;
+    return NN_OK;
+}
+
+/* Activation name of one layer, with where it is allowed. */
+static int get_act(struct rd *r, const cJSON *obj, const char *where,
+                   int last, int *out)
+{
+    const char *s;
+    char c[CLIP];
+    int err, a;
+
+    if ((err = get_str(r, obj, where, "activation", 1, &s)))
+        return err;
+    a = nn_act_parse(s);
+    if (a < 0)
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "%s.activation: unknown activation '%s'", where,
+                      clip(c, s));
+    if (!last && a != NN_ACT_SIGMOID && a != NN_ACT_RELU && a != NN_ACT_TANH)
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "%s.activation: '%s' is not a hidden-layer activation "
+                      "(sigmoid, relu or tanh)", where, s);
+    if (last && a != NN_ACT_SOFTMAX && a != NN_ACT_SIGMOID)
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "%s.activation: '%s' is not an output activation "
+                      "(softmax or sigmoid)", where, s);
+    *out = a;
+    return NN_OK;
+}
+
+/* "format" and "version": is this a document we can read at all? */
+static int check_header(struct rd *r, const cJSON *root)
+{
+    const cJSON *v;
+    char c[CLIP];
+    int err;
+
+    if (!cJSON_IsObject(root))
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "a JSON document but not an nnpipe model (the top "
+                      "level is %s, not an object)", kind(root));
+    if ((err = member(r, root, "", "format", 0, &v)))
+        return err;
+    if (!v)
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "a JSON document but not an nnpipe model "
+                      "(no \"format\" field)");
+    if (!cJSON_IsString(v))
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "not an nnpipe model: format is %s, not \"%s\"",
+                      kind(v), NN_FORMAT_NAME);
+    if (strcmp(v->valuestring, NN_FORMAT_NAME) != 0)
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "not an nnpipe model: format is '%s'",
+                      clip(c, v->valuestring));
+    if ((err = member(r, root, "", "version", 1, &v)))
+        return err;
+    if (!cJSON_IsNumber(v))
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "version: expected a positive integer, got %s",
+                      kind(v));
+    if (v->valuedouble != floor(v->valuedouble) || v->valuedouble < 1)
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "version: expected a positive integer, got %.15g",
+                      v->valuedouble);
+    if (v->valuedouble > NN_FORMAT_VERSION)
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "model format version %.15g is newer than this nnpipe "
+                      "supports (%d)", v->valuedouble, NN_FORMAT_VERSION);
+    return NN_OK;
+}
+
+/* Weights and biases of layer l into m->params. */
+static int read_params(struct rd *r, nn_model *m, int l, const cJSON *w,
+                       const cJSON *b)
+{
+    char p[32];
+    const cJSON *c;
+    float *dst;
+    long i;
+    int err;
+
+    snprintf(p, sizeof p, "layers[%d].weights", l);
+    dst = m->params + m->w_off[l];
+    for (c = w->child, i = 0; c; c = c->next, i++)
+        if ((err = to_float(r, c, p, i, dst + i)))
+            return err;
+    snprintf(p, sizeof p, "layers[%d].bias", l);
+    dst = m->params + m->b_off[l];
+    for (c = b->child, i = 0; c; c = c->next, i++)
+        if ((err = to_float(r, c, p, i, dst + i)))
+            return err;
+    return NN_OK;
+}
+
+static int read_input(struct rd *r, nn_model *m, const cJSON *root)
+{
+    const cJSON *in, *range;
+    nn_input_desc d;
+    const char *ink = NULL;
+    long w, h;
+    int err;
+
+    if ((err = get_obj(r, root, "", "input", 0, &in)) || !in)
+        return err;
+    nn_model_input(m, &d);
+    w = d.width;
+    h = d.height;
+    if ((err = get_int(r, in, "input", "width", 0, 0, NN_MAX_DIM, &w))
+        || (err = get_int(r, in, "input", "height", 0, 0, NN_MAX_DIM, &h)))
+        return err;
+    if ((w == 0) != (h == 0))
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "input: width %ld and height %ld (both 0 when the "
+                      "input is not an image)", w, h);
+    if (w > 0 && w * h != m->sizes[0])
+        return nn_why(r->why, r->whylen, NN_ESHAPE,
+                      "input: a %ldx%ld image is %ld values, but "
+                      "layers[0].in is %d", w, h, w * h, m->sizes[0]);
+    d.width = (int)w;
+    d.height = (int)h;
+    if ((err = member(r, in, "input", "range", 0, &range)))
+        return err;
+    if (range) {
+        if ((err = get_array(r, in, "input", "range", 2, &range))
+            || (err = to_float(r, range->child, "input.range", 0, &d.lo))
+            || (err = to_float(r, range->child->next, "input.range", 1,
+                               &d.hi)))
+            return err;
+        if (!(d.lo < d.hi))
+            return nn_why(r->why, r->whylen, NN_EFORMAT,
+                          "input.range: [%g, %g] is empty (need lo < hi)",
+                          (double)d.lo, (double)d.hi);
+    }
+    if ((err = get_str(r, in, "input", "ink", 0, &ink)))
+        return err;
+    if (ink) {
+        if (strcmp(ink, "high") != 0 && strcmp(ink, "low") != 0) {
+            char c[CLIP];
+
+            return nn_why(r->why, r->whylen, NN_EFORMAT,
+                          "input.ink: '%s', expected 'high' or 'low'",
+                          clip(c, ink));
+        }
+        d.ink_high = ink[0] == 'h';
+    }
+    nn_model_set_input(m, &d);
+    return NN_OK;
+}
+
+static int read_classes(struct rd *r, nn_model *m, const cJSON *root)
+{
+    const cJSON *arr, *c;
+    const char **names;
+    int n = m->sizes[m->nlayers], i, err;
+
+    if ((err = member(r, root, "", "classes", 0, &arr)) || !arr)
+        return err;
+    if ((err = get_array(r, root, "", "classes", n, &arr)))
+        return err;
+    for (c = arr->child, i = 0; c; c = c->next, i++) {
+        const char *bad;
+
+        if (!cJSON_IsString(c))
+            return nn_why(r->why, r->whylen, NN_EFORMAT,
+                          "classes[%d]: expected a string, got %s", i,
+                          kind(c));
+        if ((bad = nn_class_name_problem(c->valuestring)))
+            return nn_why(r->why, r->whylen, NN_EFORMAT, "classes[%d]: %s",
+                          i, bad);
+    }
+    if (!(names = malloc((size_t)n * sizeof *names)))
+        return nn_why(r->why, r->whylen, NN_ENOMEM, "%s",
+                      nn_strerror(NN_ENOMEM));
+    for (c = arr->child, i = 0; c; c = c->next, i++)
+        names[i] = c->valuestring;
+    err = nn_model_set_class_names(m, n, names);
+    free(names);
+    if (err)
+        return nn_why(r->why, r->whylen, err, "classes: %s",
+                      nn_strerror(err));
+    return NN_OK;
+}
+
+static int read_training(struct rd *r, nn_model *m, const cJSON *root)
+{
+    const cJSON *t, *o;
+    nn_train_info *ti = &m->train;
+    nn_train_opts *op = &ti->opts;
+    long v;
+    int err;
+
+    if ((err = get_obj(r, root, "", "training", 0, &t)) || !t)
+        return err;
+    if ((err = get_obj(r, t, "training", "options", 0, &o)))
+        return err;
+    if (o && ((err = get_intv(r, o, "training.options", "epochs",
+                              &op->epochs))
+              || (err = get_intv(r, o, "training.options", "batch",
+                                 &op->batch))
+              || (err = get_float(r, o, "training.options", "rate",
+                                  &op->rate))
+              || (err = get_float(r, o, "training.options", "momentum",
+                                  &op->momentum))
+              || (err = get_float(r, o, "training.options", "lambda",
+                                  &op->lambda))
+              || (err = get_intv(r, o, "training.options", "patience",
+                                 &op->patience))
+              || (err = get_u64(r, o, "training.options", "seed", &op->seed))))
+        return err;
+    if ((err = get_intv(r, t, "training", "epochs_run", &ti->epochs_run))
+        || (err = get_intv(r, t, "training", "best_epoch", &ti->best_epoch))
+        || (err = get_double(r, t, "training", "best_val_acc", -1, 1,
+                             &ti->best_val_acc)))
+        return err;
+    v = ti->n_train;
+    if ((err = get_int(r, t, "training", "n_train", 0, 0, MAX_LONG, &v)))
+        return err;
+    ti->n_train = v;
+    v = ti->n_val;
+    if ((err = get_int(r, t, "training", "n_val", 0, 0, MAX_LONG, &v)))
+        return err;
+    ti->n_val = v;
+    return NN_OK;
+}
+
+/* The model described by root, checked field by field. */
+static int from_tree(struct rd *r, const cJSON *root, nn_model **out)
+{
+    const cJSON *layers, *L, *w[NN_MAX_LAYERS], *b[NN_MAX_LAYERS];
+    const cJSON *output;
+    const char *s;
+    int sizes[NN_MAX_LAYERS + 1], acts[NN_MAX_LAYERS];
+    char where[32], c[CLIP], msg[200];
+    nn_arch arch;
+    nn_model *m = NULL;
+    uint64_t seed = 0;
+    long nl;
+    int err, l, out_act, cost, init = NN_INIT_DEFAULT;
+
+    if ((err = check_header(r, root)))
+        return err;
+    if ((err = get_str(r, root, "", "tool", 0, &s)))
+        return err;
+
+    /* Shapes first, so nothing is allocated for a malformed model. */
+    if ((err = member(r, root, "", "layers", 1, &layers)))
+        return err;
+    if (!cJSON_IsArray(layers))
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "layers: expected an array, got %s", kind(layers));
+    nl = cJSON_GetArraySize(layers);
+    if (nl < 1)
+        return nn_why(r->why, r->whylen, NN_EFORMAT, "layers: empty");
+    if (nl > NN_MAX_LAYERS)
+        return nn_why(r->why, r->whylen, NN_ELIMIT,
+                      "layers: %ld layers, more than the limit (%d)", nl,
+                      NN_MAX_LAYERS);
+    for (L = layers->child, l = 0; L; L = L->next, l++) {
+        int in, nout;
+
+        snprintf(where, sizeof where, "layers[%d]", l);
+        if (!cJSON_IsObject(L))
+            return nn_why(r->why, r->whylen, NN_EFORMAT,
+                          "%s: expected an object, got %s", where, kind(L));
+        if ((err = get_size(r, L, where, "in", &in))
+            || (err = get_size(r, L, where, "out", &nout)))
+            return err;
+        if (l > 0 && in != sizes[l])
+            return nn_why(r->why, r->whylen, NN_ESHAPE,
+                          "%s.in: %d, but layers[%d].out is %d", where, in,
+                          l - 1, sizes[l]);
+        sizes[l] = in;
+        sizes[l + 1] = nout;
+        if ((err = get_act(r, L, where, l == nl - 1, &acts[l]))
+            || (err = get_array(r, L, where, "weights", (long)in * nout,
+                                &w[l]))
+            || (err = get_array(r, L, where, "bias", nout, &b[l])))
+            return err;
+        if (l > 0 && l < nl - 1 && acts[l] != acts[0])
+            return nn_why(r->why, r->whylen, NN_EFORMAT,
+                          "%s.activation: '%s', but layers[0] has '%s' "
+                          "(hidden layers share one activation)", where,
+                          nn_act_name(acts[l]), nn_act_name(acts[0]));
+    }
+    if (sizes[nl] > NN_MAX_CLASSES)
+        return nn_why(r->why, r->whylen, NN_ELIMIT,
+                      "layers[%ld].out: %d classes, more than the limit (%d)",
+                      nl - 1, sizes[nl], NN_MAX_CLASSES);
+
+    if ((err = get_obj(r, root, "", "output", 1, &output))
+        || (err = get_str(r, output, "output", "activation", 1, &s)))
+        return err;
+    if ((out_act = nn_act_parse(s)) < 0)
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "output.activation: unknown activation '%s'",
+                      clip(c, s));
+    if (out_act != acts[nl - 1])
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "output.activation: '%s', but layers[%ld].activation "
+                      "is '%s'", clip(c, s), nl - 1,
+                      nn_act_name(acts[nl - 1]));
+    if ((err = get_str(r, output, "output", "cost", 1, &s)))
+        return err;
+    if ((cost = nn_cost_parse(s)) < 0)
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "output.cost: unknown cost '%s' (ce or quadratic)",
+                      clip(c, s));
+    if (out_act == NN_ACT_SOFTMAX && cost != NN_COST_CE)
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "output: softmax needs cost 'ce', not '%s'",
+                      nn_cost_name(cost));
+
+    s = NULL;
+    if ((err = get_str(r, root, "", "init", 0, &s)))
+        return err;
+    if (s && (init = nn_init_parse(s)) < 0)
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "init: unknown initialisation '%s'",
+                      clip(c, s));
+    if ((err = get_u64(r, root, "", "seed", &seed)))
+        return err;
+
+    /* nn_model_new gives the defaults of the optional sections. */
+    arch.nlayers = (int)nl + 1;
+    arch.sizes = sizes;
+    arch.hidden_act = nl > 1 ? acts[0] : NN_ACT_SIGMOID;
+    arch.output_act = out_act;
+    arch.cost = cost;
+    arch.init = init;
+    msg[0] = '\0';
+    if ((err = nn_model_new(&m, &arch, seed, msg, sizeof msg)))
+        return nn_why(r->why, r->whylen, err == NN_EINVAL ? NN_EFORMAT : err,
+                      "%s", msg[0] ? msg : nn_strerror(err));
+    for (l = 0; l < nl; l++)
+        if ((err = read_params(r, m, l, w[l], b[l])))
+            goto fail;
+    if ((err = read_input(r, m, root)) || (err = read_classes(r, m, root))
+        || (err = read_training(r, m, root)))
+        goto fail;
+    *out = m;
+    return NN_OK;
+
+fail:
+    nn_model_free(m);
+    return err;
+}
+
+/* Line and column (1-based) of byte off in buf. */
+static void position(const char *buf, size_t off, long *line, long *col)
+{
+    size_t i, start = 0;
+
+    *line = 1;
+    for (i = 0; i < off; i++)
+        if (buf[i] == '\n') {
+            ++*line;
+            start = i + 1;
+        }
+    *col = (long)(off - start) + 1;
+}
+
+/* Does buf end inside a string, array or object (a cut-off document), with
+ * the brackets so far matched?  *str is where an unterminated string
+ * begins, or len. */
+static int unclosed(const char *buf, size_t len, size_t *str)
+{
+    char open[CJSON_NESTING_LIMIT];
+    size_t i, start = len, depth = 0;
+    int in = 0;
+
+    for (i = 0; i < len; i++) {
+        char ch = buf[i];
+
+        if (in) {
+            if (ch == '\\')
+                i++;
+            else if (ch == '"')
+                in = 0;
+        } else if (ch == '"') {
+            in = 1;
+            start = i;
+        } else if (ch == '[' || ch == '{') {
+            if (depth == sizeof open)
+                return 0;   /* too deep for cJSON anyway */
+            open[depth++] = ch;
+        } else if (ch == ']' || ch == '}') {
+            if (depth == 0 || open[--depth] != (ch == ']' ? '[' : '{'))
+                return 0;
+        }
+    }
+    *str = in ? start : len;
+    return in || depth > 0;
+}
+
+static int is_space(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+int nn_model_read(nn_model **out, FILE *fp, char *why, size_t whylen)
+{
+    struct rd r;
+    char *buf = NULL, *doc;
+    const char *end = NULL;
+    cJSON *root;
+    size_t len = 0, off;
+    long line, col;
+    int err;
+
+    r.why = why;
+    r.whylen = whylen;
+    if (why && whylen)
+        why[0] = '\0';
+    if (!out || !fp)
+        return nn_why(why, whylen, NN_EINVAL, "no model or no stream");
+    *out = NULL;
+    if ((err = slurp(fp, &buf, &len, why, whylen)))
+        return err;
+    doc = buf;
+    if (len >= 3 && memcmp(doc, "\xef\xbb\xbf", 3) == 0) {
+        doc += 3;   /* a UTF-8 byte order mark, as some editors write */
+        len -= 3;
+    }
+    for (off = 0; off < len && is_space(doc[off]); off++)
+        ;
+    if (off == len) {
+        free(buf);
+        return nn_why(why, whylen, NN_EFORMAT,
+                      "empty input (expected an nnpipe model in JSON)");
+    }
+    root = cJSON_ParseWithLengthOpts(doc, len, &end, 0);
+    if (root) {
+        for (off = (size_t)(end - doc); off < len && is_space(doc[off]);
+             off++)
+            ;
+        if (off < len) {
+            position(doc, off, &line, &col);
+            cJSON_Delete(root);
+            free(buf);
+            return nn_why(why, whylen, NN_EFORMAT,
+                          "not valid JSON: unexpected text after the end of "
+                          "the document at line %ld, column %ld", line, col);
+        }
+    } else {
+        size_t str = len;
+        int cut;
+
+        /* cJSON points at the value it could not parse: at the last byte
+         * for a cut-off number or array, at or just after the opening
+         * quote of a cut-off string. */
+        off = end && end >= doc && end <= doc + len
+            ? (size_t)(end - doc) : 0;
+        cut = unclosed(doc, len, &str)
+            && (off + 1 >= len || off == str || off == str + 1);
+        position(doc, cut ? len : off, &line, &col);
+        free(buf);
+        if (cut)
+            return nn_why(why, whylen, NN_EFORMAT,
+                          "not valid JSON: unexpected end of input at line "
+                          "%ld, column %ld (truncated file?)", line, col);
+        return nn_why(why, whylen, NN_EFORMAT,
+                      "not valid JSON: syntax error at line %ld, column %ld",
+                      line, col);
+    }
+    free(buf);   /* the tree holds everything now: lower the peak */
+    err = from_tree(&r, root, out);
+    cJSON_Delete(root);
+    return err;
+}
