@@ -236,12 +236,12 @@ int nn_model_set_class_names(nn_model *m, int n, const char *const *names)
 {
     char **copy;
 
-    if (n != nn_model_n_out(m))
+    if (n < 1 || n != nn_model_n_out(m))
         return NN_ESHAPE;
     for (int i = 0; i < n; i++)
         if (nn_class_name_problem(names[i]))
             return NN_EINVAL;
-    if (!(copy = calloc(n, sizeof *copy)))
+    if (!(copy = calloc((size_t)n, sizeof *copy)))
         return NN_ENOMEM;
     for (int i = 0; i < n; i++) {
         size_t len = strlen(names[i]) + 1;
