@@ -74,13 +74,13 @@ deps:
 check: deps
 	$(MAKE) all tests/check_nn
 	tests/check_nn
-	tests/cli/run.sh
+	CC="$(CC)" LDFLAGS="$(LDFLAGS)" tests/cli/run.sh
 
 # The unit tests alone, and the tool tests alone.
 unit: tests/check_nn
 	tests/check_nn
 cli: all
-	tests/cli/run.sh
+	CC="$(CC)" LDFLAGS="$(LDFLAGS)" tests/cli/run.sh
 
 # The demo: MNIST to a trained model, its test accuracy, a few predictions.
 DEMO_TRAIN = --holdout 10000 --patience 4 --epochs 20 --seed 1 --log data/train-log.tsv

@@ -21,8 +21,9 @@ static void usage(void)
 "mean loss, the confusion matrix (rows: actual class, columns: predicted\n"
 "class) and precision, recall and F1 for each class.\n"
 "\n"
-"  -j, --json       one JSON object: n, accuracy (0..1), loss, classes,\n"
-"                   confusion (confusion[actual][predicted]), per_class\n"
+"  -j, --json       one JSON object: n, accuracy (0..1), loss, correct,\n"
+"                   classes, confusion (confusion[actual][predicted]),\n"
+"                   per_class, confusion_axes\n"
 "  -h, --help       show this help and exit\n"
 "      --version    show the version and exit\n", argv0);
 }

@@ -22,6 +22,7 @@ static void usage(void)
 "\n"
 "  -k, --top K          the K most probable classes, best first [1]\n"
 "  -p, --probs          the class, then the probability of every class\n"
+"                       (in text output instead of --top)\n"
 "  -j, --json           one JSON object per line\n"
 "  -t, --min-prob P     print '?' as the class when its probability is\n"
 "                       below P (a reject option) [0]\n"

@@ -20,10 +20,10 @@ struct opts {
 };
 
 /* Defaults per hidden activation: ReLU and tanh train well with momentum;
- * sigmoid networks follow Nielsen's book (eta 0.5, plain SGD, batch 10). */
-static void rate_defaults(struct opts *o)
+ * sigmoid networks follow Nielsen's book (eta 0.5, plain SGD). */
+static void rate_defaults(struct opts *o, int hidden_act)
 {
-    int sigmoid = o->activation == NN_ACT_SIGMOID;
+    int sigmoid = hidden_act == NN_ACT_SIGMOID;
     if (!o->rate_set)
         o->train.rate = sigmoid ? 0.5f : 0.05f;
     if (!o->momentum_set)
@@ -45,10 +45,11 @@ static void usage(void)
 "      --output NAME       output layer: softmax or sigmoid [softmax]\n"
 "      --cost NAME         ce (cross-entropy) or quadratic (sigmoid output\n"
 "                          only) [ce]\n"
-"      --weight-init NAME  he, xavier or nielsen (N(0,1/n_in)); default he for\n"
-"                          relu, xavier for tanh, nielsen for sigmoid\n"
-"      --classes N         number of classes [largest label + 1]\n"
-"      --class-names LIST  comma-separated class names (sets --classes)\n"
+"      --weight-init NAME  he, xavier or nielsen (N(0,1/n_in)); 'default': he\n"
+"                          for relu, xavier for tanh, nielsen for sigmoid\n"
+"      --classes N         number of classes [number of --class-names, or\n"
+"                          largest label + 1]\n"
+"      --class-names LIST  comma-separated class names, stored in the model\n"
 "\n"
 "Training:\n"
 "  -e, --epochs N          epochs at most [%d]\n"
@@ -62,10 +63,11 @@ static void usage(void)
 "      --holdout N         validate on the last N records of the input\n"
 "  -p, --patience N        stop after N epochs without a better validation\n"
 "                          accuracy (0: never); the best epoch is kept [0]\n"
-"      --resume MODEL      continue training MODEL (its architecture)\n"
+"      --resume MODEL      continue training MODEL (its network; the rate and\n"
+"                          momentum defaults follow its hidden activation)\n"
 "\n"
 "Output:\n"
-"  -o, --output MODEL      model file, written atomically ('-': stdout)\n"
+"  -o MODEL                model file, written atomically ('-': stdout)\n"
 "  -q, --quiet             no per-epoch lines on standard error\n"
 "      --log FILE          per-epoch statistics as tab-separated values\n"
 "  -h, --help              show this help and exit\n"
@@ -170,7 +172,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
             o->arch_set = 1;
             break;
         case OPT_CLASSES:
-            o->classes = (int)parse_int(optarg, 1, NN_MAX_CLASSES, "--classes");
+            o->classes = (int)parse_int(optarg, 2, NN_MAX_CLASSES, "--classes");
             o->arch_set = 1;
             break;
         case OPT_CLASS_NAMES: o->class_names = optarg; break;
@@ -214,7 +216,6 @@ static void parse_args(int argc, char **argv, struct opts *o)
     if (o->output_act == NN_ACT_SOFTMAX && o->cost == NN_COST_QUADRATIC)
         usage_error("--cost quadratic needs --output sigmoid (softmax is "
                     "trained with cross-entropy)");
-    rate_defaults(o);
 }
 
 /* Per-epoch report: a line on stderr, a row in the log, and the warnings. */
@@ -283,9 +284,27 @@ static nn_data *split_holdout(nn_data *d, int n)
     return v;
 }
 
-static nn_model *new_model(const struct opts *o, const nn_data *d)
+/* Class names from a comma-separated list, into names[]; returns the count. */
+static int split_names(char *list, const char **names, int max)
 {
-    int sizes[18], n = 0, k = o->classes, err;
+    char *save, *tok;
+    int n = 0;
+
+    for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (n == max)
+            usage_error("--class-names: more than %d names", max);
+        if (nn_class_name_problem(tok))
+            usage_error("--class-names: '%s': %s", tok, nn_class_name_problem(tok));
+        names[n++] = tok;
+    }
+    if (n < 2)
+        usage_error("--class-names: name at least 2 classes");
+    return n;
+}
+
+static nn_model *new_model(const struct opts *o, const nn_data *d, int k)
+{
+    int sizes[18], n = 0, err;
     char why[256] = "";
     nn_model *m;
 
@@ -297,6 +316,9 @@ static nn_model *new_model(const struct opts *o, const nn_data *d)
         k = nn_data_max_label(d) + 1;
     if (k < 2)
         die("%s: the labels name fewer than 2 classes", o->input);
+    if (nn_data_max_label(d) >= k)
+        die("%s: label %d, but there are %d classes", o->input,
+            nn_data_max_label(d), k);
     sizes[n++] = d->dim;
     for (int i = 0; i < o->n_hidden; i++)
         sizes[n++] = o->hidden[i];
@@ -305,29 +327,6 @@ static nn_model *new_model(const struct opts *o, const nn_data *d)
     if ((err = nn_model_new(&m, &a, o->train.seed, why, sizeof why)))
         die("%s", why[0] ? why : nn_strerror(err));
     return m;
-}
-
-static void set_class_names(nn_model *m, const char *list)
-{
-    char *buf = strdup(list), *save, *tok;
-    const char *names[1024];
-    int n = 0, k = nn_model_n_out(m);
-
-    if (!buf)
-        die("out of memory");
-    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (n == 1024)
-            die("--class-names: too many names");
-        names[n++] = tok;
-    }
-    if (n != k)
-        die("--class-names: %d names, but the data has %d classes", n, k);
-    for (int i = 0; i < n; i++)
-        if (nn_class_name_problem(names[i]))
-            die("--class-names: '%s': %s", names[i], nn_class_name_problem(names[i]));
-    if (nn_model_set_class_names(m, n, names))
-        die("out of memory");
-    free(buf);
 }
 
 static nn_model *load_model(const char *path)
@@ -374,23 +373,32 @@ int main(int argc, char **argv)
     struct report rep = { 0 };
     nn_data *train, *val = NULL;
     nn_model *m;
-    char why[256] = "";
-    int err;
+    const char *names[1024];
+    char why[256] = "", *names_buf = NULL;
+    int err, n_names = 0;
 
     setprog(argv[0]);
     parse_args(argc, argv, &o);
     if (strcmp(o.output, "-") != 0)
         check_writable(o.output);
+    if (o.class_names) {
+        if (!(names_buf = strdup(o.class_names)))
+            die("out of memory");
+        n_names = split_names(names_buf, names, 1024);
+        if (o.classes && o.classes != n_names)
+            usage_error("--classes %d but %d --class-names", o.classes, n_names);
+    }
     m = o.resume ? load_model(o.resume) : NULL;
+    rate_defaults(&o, m ? nn_model_hidden_act(m) : o.activation);
     train = read_data(o.input, m ? nn_model_n_in(m) : 0);
     if (o.holdout > 0)
         val = split_holdout(train, o.holdout);
     else if (o.validation)
         val = read_data(o.validation, train->dim);
     if (!m)
-        m = new_model(&o, train);
-    if (o.class_names)
-        set_class_names(m, o.class_names);
+        m = new_model(&o, train, o.classes ? o.classes : n_names);
+    if (n_names && nn_model_set_class_names(m, n_names, names))
+        die("out of memory");
     if (nn_model_n_in(m) != train->dim)
         die("%s: vectors have %d values, the model %s takes %d", o.input,
             train->dim, o.resume, nn_model_n_in(m));
@@ -425,5 +433,6 @@ int main(int argc, char **argv)
     nn_model_free(m);
     nn_data_free(train);
     nn_data_free(val);
+    free(names_buf);
     return close_stdout();
 }

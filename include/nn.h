@@ -171,7 +171,8 @@ typedef struct nn_arch {
     int hidden_act;         /* NN_ACT_SIGMOID/RELU/TANH */
     int output_act;         /* NN_ACT_SOFTMAX or NN_ACT_SIGMOID */
     int cost;               /* NN_COST_*; softmax requires NN_COST_CE */
-    int init;               /* NN_INIT_*; DEFAULT: he for relu, else nielsen */
+    int init;               /* NN_INIT_*; DEFAULT: he for relu, xavier for
+                               tanh, nielsen for sigmoid */
 } nn_arch;
 
 /* New network with seeded weights.  NN_EINVAL if the combination is not
@@ -267,7 +268,7 @@ typedef struct nn_train_info {
     long n_train, n_val;    /* records of the last run */
 } nn_train_info;
 /* No wall times are recorded, so that a seed and an input give a
- * byte-identical model file. */
+ * byte-identical model file (for a given matrix kernel: see nn_sgemm). */
 const nn_train_info *nn_model_train_info(const nn_model *m);
 
 /* ------------------------------------------------------------------------ */

@@ -267,11 +267,10 @@ int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
     /* Keep the best weights (with validation) or the last finite ones. */
     memcpy(m->params, w.best, m->n_params * sizeof *w.best);
     m->train.opts = *o;
-    if (val) {
-        m->train.best_epoch = m->train.epochs_run + best_epoch;
-        m->train.best_val_acc = best_acc;
-        m->train.n_val = val->n;
-    }
+    /* Validation figures describe this run only. */
+    m->train.best_epoch = val ? m->train.epochs_run + best_epoch : 0;
+    m->train.best_val_acc = val ? best_acc : -1.0;
+    m->train.n_val = val ? val->n : 0;
     m->train.epochs_run += epoch - 1;
     m->train.n_train = n;
     work_free(&w, m->nlayers);

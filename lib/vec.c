@@ -137,7 +137,7 @@ static const char *sniff(const unsigned char *s, size_t n)
     if (n >= 3 && s[0] == 0 && s[1] == 0 && s[2] == 0x08)
         return "an IDX file, not a vector stream (convert it with idx2vec)";
     if (n >= 3 && s[0] == 0xff && s[1] == 0xd8 && s[2] == 0xff)
-        return "a JPEG image, not a vector stream (convert it with img2vec)";
+        return "a JPEG image, not a vector stream";
     if (n >= 4 && memcmp(s, "\x89PNG", 4) == 0)
         return "a PNG image, not a vector stream";
     if (n >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)

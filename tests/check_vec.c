@@ -321,7 +321,8 @@ START_TEST(test_text_decimals)
         if (i == 6)
             strcpy(tok, "000000000000.1000000000000");
         want[i] = strtof(tok, NULL);
-        p += sprintf(p, "%s%s", i ? " " : "", tok);
+        p += snprintf(p, (size_t)(line + sizeof line - p), "%s%s",
+                      i ? " " : "", tok);
     }
     *p++ = '\n';
     ck_assert_msg(read_data(line, (size_t)(p - line), 0, &d, why,

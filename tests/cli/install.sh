@@ -7,7 +7,8 @@ done
 [ -f "$TMP/root/share/man/man1/nn-train.1" ] || fail "man page not installed"
 PKG_CONFIG_PATH="$TMP/root/lib/pkgconfig"
 export PKG_CONFIG_PATH
-cc -o classify "$TOP/examples/classify.c" $(pkg-config --cflags --libs libnn)
+# CC and LDFLAGS come from make (e.g. the sanitizer flags of make SAN=1).
+${CC:-cc} ${LDFLAGS:-} -o classify "$TOP/examples/classify.c" $(pkg-config --cflags --libs libnn)
 "$TMP/root/bin/idx2vec" "$DATA/mnist10-images-idx3-ubyte.gz" "$DATA/mnist10-labels-idx1-ubyte.gz" > ten.vec
 "$TMP/root/bin/nn-train" -q -H 8 -e 5 -o m.json ten.vec
 ./classify m.json < ten.vec > classes

@@ -63,7 +63,7 @@ expect 2 nn-train -q --resume a.json -H 9 -o r.json ten.vec
 expect 0 nn-train -q -H 4 -e 1 --class-names zero,one,two,three,four,five,six,seven,eight,nine -o n.json ten.vec
 grep -q '"nine"' n.json
 expect 1 nn-train -q -H 4 -e 1 --class-names a,b -o n2.json ten.vec
-expect_err "--class-names: 2 names, but the data has 10 classes"
+expect_err "nn-train: ten.vec: label 9, but there are 2 classes"
 [ ! -e n2.json ] || fail "a model was written after an error"
 
 # Bad input: named, exit 1, and no model file is left behind.
