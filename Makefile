@@ -23,8 +23,11 @@ DEP_LIBS = $$($(PKG_CONFIG) --libs $(DEP_PKGS)) -lm -lpthread
 ifneq ($(filter 1 true,$(WERROR) $(CI)),)
 NN_CFLAGS += -Werror
 endif
+# GCC 12 reports false "null destination pointer" format warnings under
+# -fsanitize=address, hence the two -Wno- flags.
 ifeq ($(SAN),1)
-NN_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
+NN_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-Wno-format-truncation -Wno-format-overflow
 LDFLAGS += -fsanitize=address,undefined
 endif
 ifeq ($(BLAS),1)
