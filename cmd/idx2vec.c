@@ -77,19 +77,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
         case OPT_VERSION:
             print_version();
             exit(close_stdout());
-        case ':':
-            if (strncmp(argv[optind - 1], "--", 2) != 0)
-                usage_error("option '-%c' needs an argument", optopt);
-            usage_error("option '%s' needs an argument", argv[optind - 1]);
-            break;
         default:
-            if (strncmp(argv[optind - 1], "--", 2) != 0)
-                usage_error("unknown option '-%c'", optopt);
-            if (optopt)     /* a known long option given "=VALUE" */
-                usage_error("option '%.*s' takes no argument",
-                            (int)strcspn(argv[optind - 1], "="),
-                            argv[optind - 1]);
-            usage_error("unknown option '%s'", argv[optind - 1]);
+            option_error(c, argv);
         }
     }
     if (optind == argc)

@@ -39,12 +39,13 @@ static void parse_args(int argc, char **argv, struct opts *o)
     int c;
 
     memset(o, 0, sizeof *o);
-    while ((c = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
         switch (c) {
         case 'j': o->json = 1; break;
-        case 'h': usage(); exit(0);
-        case 'V': print_version(); exit(0);
-        default: usage_error("invalid usage");
+        case 'h': usage(); exit(close_stdout());
+        case 'V': print_version(); exit(close_stdout());
+        default: option_error(c, argv);
         }
     }
     if (optind >= argc)

@@ -45,15 +45,16 @@ static void parse_args(int argc, char **argv, struct opts *o)
 
     memset(o, 0, sizeof *o);
     o->top = 1;
-    while ((c = getopt_long(argc, argv, "k:pjt:h", longopts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":k:pjt:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'k': o->top = (int)parse_int(optarg, 1, NN_MAX_CLASSES, "--top"); break;
         case 'p': o->probs = 1; break;
         case 'j': o->json = 1; break;
         case 't': o->min_prob = parse_float(optarg, 0, 1, "--min-prob"); break;
-        case 'h': usage(); exit(0);
-        case 'V': print_version(); exit(0);
-        default: usage_error("invalid usage");
+        case 'h': usage(); exit(close_stdout());
+        case 'V': print_version(); exit(close_stdout());
+        default: option_error(c, argv);
         }
     }
     if (optind >= argc)

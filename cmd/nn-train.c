@@ -143,7 +143,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
     o->cost = NN_COST_CE;
     o->init = NN_INIT_DEFAULT;
     o->holdout = -1;
-    while ((c = getopt_long(argc, argv, "H:a:e:b:r:m:l:s:p:o:qh", longopts,
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":H:a:e:b:r:m:l:s:p:o:qh", longopts,
                             NULL)) != -1) {
         switch (c) {
         case 'H':
@@ -197,9 +198,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
         case 'o': o->output = optarg; break;
         case 'q': o->quiet = 1; break;
         case OPT_LOG: o->log = optarg; break;
-        case 'h': usage(); exit(0);
-        case OPT_VERSION: print_version(); exit(0);
-        default: usage_error("invalid usage");
+        case 'h': usage(); exit(close_stdout());
+        case OPT_VERSION: print_version(); exit(close_stdout());
+        default: option_error(c, argv);
         }
     }
     if (argc - optind > 1)

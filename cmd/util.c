@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "nn.h"
 #include "util.h"
@@ -71,6 +72,22 @@ void usage_error(const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "Try '%s --help'.\n", argv0);
     exit(2);
+}
+
+void option_error(int c, char *const *argv)
+{
+    const char *arg = argv[optind - 1];
+
+    if (c == ':' && strncmp(arg, "--", 2) != 0)
+        usage_error("option '-%c' needs an argument", optopt);
+    if (c == ':')
+        usage_error("option '%s' needs an argument", arg);
+    if (strncmp(arg, "--", 2) != 0)
+        usage_error("unknown option '-%c'", optopt);
+    if (optopt)     /* a known long option given "=VALUE" */
+        usage_error("option '%.*s' takes no argument",
+                    (int)strcspn(arg, "="), arg);
+    usage_error("unknown option '%s'", arg);
 }
 
 FILE *xfopen(const char *path, const char *mode)

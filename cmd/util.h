@@ -15,6 +15,10 @@ void warn(const char *fmt, ...);
 /* "prog: message" then "Try 'prog --help'." on stderr, exit 2. */
 void usage_error(const char *fmt, ...);
 
+/* The usage error for what getopt_long returned as c (':' or '?'); call it
+ * with opterr = 0 and an optstring that starts with ':'.  Exits 2. */
+void option_error(int c, char *const *argv);
+
 /* fopen that maps "-" to stdin/stdout and dies naming the file on failure;
  * refuses directories.  xfclose closes (not stdin/stdout) and dies on error. */
 FILE *xfopen(const char *path, const char *mode);
