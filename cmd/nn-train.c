@@ -303,7 +303,8 @@ static int split_names(char *list, const char **names, int max)
     return n;
 }
 
-static nn_model *new_model(const struct opts *o, const nn_data *d, int k)
+static nn_model *new_model(const struct opts *o, const nn_data *d, int k,
+                           const char *in_name)
 {
     int sizes[18], n = 0, err;
     char why[256] = "";
@@ -312,13 +313,13 @@ static nn_model *new_model(const struct opts *o, const nn_data *d, int k)
     for (int i = 0; i < d->n; i++)
         if (d->label[i] < 0)
             die("%s: record %d has no label; nn-train needs labelled records",
-                o->input, i + 1);
+                in_name, i + 1);
     if (!k)
         k = nn_data_max_label(d) + 1;
     if (k < 2)
-        die("%s: the labels name fewer than 2 classes", o->input);
+        die("%s: the labels name fewer than 2 classes", in_name);
     if (nn_data_max_label(d) >= k)
-        die("%s: label %d, but there are %d classes", o->input,
+        die("%s: label %d, but there are %d classes", in_name,
             nn_data_max_label(d), k);
     sizes[n++] = d->dim;
     for (int i = 0; i < o->n_hidden; i++)
@@ -376,10 +377,12 @@ int main(int argc, char **argv)
     nn_model *m;
     const char *names[1024];
     char why[256] = "", *names_buf = NULL;
+    const char *in_name;
     int err, n_names = 0;
 
     setprog(argv[0]);
     parse_args(argc, argv, &o);
+    in_name = strcmp(o.input, "-") ? o.input : "(stdin)";
     if (strcmp(o.output, "-") != 0)
         check_writable(o.output);
     if (o.class_names) {
@@ -397,13 +400,13 @@ int main(int argc, char **argv)
     else if (o.validation)
         val = read_data(o.validation, train->dim);
     if (!m)
-        m = new_model(&o, train, o.classes ? o.classes : n_names);
+        m = new_model(&o, train, o.classes ? o.classes : n_names, in_name);
     if (n_names && nn_model_set_class_names(m, n_names, names))
         die("out of memory");
     if (nn_model_n_in(m) != train->dim)
-        die("%s: vectors have %d values, the model %s takes %d", o.input,
+        die("%s: vectors have %d values, the model %s takes %d", in_name,
             train->dim, o.resume, nn_model_n_in(m));
-    warn_unscaled(train, strcmp(o.input, "-") ? o.input : "(stdin)");
+    warn_unscaled(train, in_name);
 
     rep.o = &o;
     rep.k = nn_model_n_out(m);
@@ -417,7 +420,7 @@ int main(int argc, char **argv)
                 nn_model_n_params(m), nn_sgemm_kernel());
     err = nn_train(m, train, val, &o.train, on_epoch, &rep, why, sizeof why);
     if (err)
-        die("%s: %s; no model written", o.input, why[0] ? why : nn_strerror(err));
+        die("%s: %s; no model written", in_name, why[0] ? why : nn_strerror(err));
     if (rep.log && (ferror(rep.log) || (rep.log != stdout && fclose(rep.log))))
         die("%s: write error:", o.log);
     if (strcmp(o.output, "-") == 0) {
