@@ -192,16 +192,13 @@ int main(int argc, char **argv)
     nn_vec_reader *r;
     char why[256] = "";
     const char *in_name;
-    FILE *mf, *in;
+    FILE *in;
     int err;
 
     setprog(argv[0]);
     parse_args(argc, argv, &o);
     in_name = strcmp(o.input, "-") ? o.input : "(stdin)";
-    mf = xfopen(o.model, "rb");
-    if ((err = nn_model_read(&m, mf, why, sizeof why)))
-        die("%s: %s", o.model, why[0] ? why : nn_strerror(err));
-    xfclose(mf, o.model);
+    m = load_model(o.model);
     in = xfopen(o.input, "rb");
     if (nn_vec_reader_new(&r, in, nn_model_n_in(m)) ||
         nn_eval_new(&c.e, nn_model_n_out(m)))

@@ -185,15 +185,12 @@ int main(int argc, char **argv)
     nn_model *m;
     nn_vec_reader *r;
     char why[256] = "";
-    FILE *mf, *in;
+    FILE *in;
     int err;
 
     setprog(argv[0]);
     parse_args(argc, argv, &o);
-    mf = xfopen(o.model, "rb");
-    if ((err = nn_model_read(&m, mf, why, sizeof why)))
-        die("%s: %s", o.model, why[0] ? why : nn_strerror(err));
-    xfclose(mf, o.model);
+    m = load_model(o.model);
     in = xfopen(o.input, "rb");
     if (nn_vec_reader_new(&r, in, nn_model_n_in(m)))
         die("out of memory");

@@ -331,19 +331,6 @@ static nn_model *new_model(const struct opts *o, const nn_data *d, int k,
     return m;
 }
 
-static nn_model *load_model(const char *path)
-{
-    char why[256] = "";
-    nn_model *m;
-    FILE *fp = xfopen(path, "rb");
-    int err = nn_model_read(&m, fp, why, sizeof why);
-
-    if (err)
-        die("%s: %s", path, why[0] ? why : nn_strerror(err));
-    xfclose(fp, path);
-    return m;
-}
-
 /* Fail now, not after an hour of training, if the model cannot be written. */
 static void check_writable(const char *path)
 {

@@ -113,6 +113,19 @@ void xfclose(FILE *fp, const char *path)
         die("%s:", path);
 }
 
+nn_model *load_model(const char *path)
+{
+    char why[256] = "";
+    nn_model *m;
+    FILE *fp = xfopen(path, "rb");
+    int err = nn_model_read(&m, fp, why, sizeof why);
+
+    if (err)
+        die("%s: %s", path, why[0] ? why : nn_strerror(err));
+    xfclose(fp, path);
+    return m;
+}
+
 long parse_int(const char *s, long lo, long hi, const char *what)
 {
     char *end;

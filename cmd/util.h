@@ -24,6 +24,11 @@ void option_error(int c, char *const *argv);
 FILE *xfopen(const char *path, const char *mode);
 void xfclose(FILE *fp, const char *path);
 
+/* Read the model at path ("-": stdin); dies naming the file and the
+ * problem.  Needs nn.h. */
+struct nn_model;
+struct nn_model *load_model(const char *path);
+
 /* Parse a whole string as a number in [lo, hi]; exit 2 naming the option on
  * failure. */
 long parse_int(const char *s, long lo, long hi, const char *what);

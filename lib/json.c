@@ -797,25 +797,12 @@ static int get_double(struct rd *r, const cJSON *obj, const char *where,
     return NN_OK;
 }
 
-static int get_str(struct rd *r, const cJSON *obj, const char *where,
-                   const char *key, int required, const char **out)
-{
-    const cJSON *v;
-    char p[96];
-    int err;
-
-    if ((err = member(r, obj, where, key, required, &v)) || !v)
-        return err;
-    if (!cJSON_IsString(v))
-        return nn_why(r->why, r->whylen, NN_EFORMAT,
-                      "%s: expected a string, got %s",
-                      join(p, sizeof p, where, key), kind(v));
-    *out = v->valuestring;
-    return NN_OK;
-}
-
-static int get_obj(struct rd *r, const cJSON *obj, const char *where,
-                   const char *key, int required, const cJSON **out)
+/* Member of the JSON type that `is` tests ("a string", "an object"), or
+ * NULL when it is absent and not required. */
+static int get_typed(struct rd *r, const cJSON *obj, const char *where,
+                     const char *key, int required,
+                     cJSON_bool (*is)(const cJSON *), const char *what,
+                     const cJSON **out)
 {
     const cJSON *v;
     char p[96];
@@ -824,12 +811,30 @@ static int get_obj(struct rd *r, const cJSON *obj, const char *where,
     *out = NULL;
     if ((err = member(r, obj, where, key, required, &v)) || !v)
         return err;
-    if (!cJSON_IsObject(v))
-        return nn_why(r->why, r->whylen, NN_EFORMAT,
-                      "%s: expected an object, got %s",
-                      join(p, sizeof p, where, key), kind(v));
+    if (!is(v))
+        return nn_why(r->why, r->whylen, NN_EFORMAT, "%s: expected %s, got %s",
+                      join(p, sizeof p, where, key), what, kind(v));
     *out = v;
     return NN_OK;
+}
+
+static int get_str(struct rd *r, const cJSON *obj, const char *where,
+                   const char *key, int required, const char **out)
+{
+    const cJSON *v;
+    int err = get_typed(r, obj, where, key, required, cJSON_IsString,
+                        "a string", &v);
+
+    if (v)
+        *out = v->valuestring;
+    return err;
+}
+
+static int get_obj(struct rd *r, const cJSON *obj, const char *where,
+                   const char *key, int required, const cJSON **out)
+{
+    return get_typed(r, obj, where, key, required, cJSON_IsObject,
+                     "an object", out);
 }
 
 /* Array member with exactly n elements. */
@@ -887,7 +892,7 @@ static int get_size(struct rd *r, const cJSON *obj, const char *where,
 static int get_act(struct rd *r, const cJSON *obj, const char *where,
                    int last, int *out)
 {
-    const char *s;
+    const char *s = "";
     char c[CLIP];
     int err, a;
 
@@ -1111,7 +1116,7 @@ static int from_tree(struct rd *r, const cJSON *root, nn_model **out)
 {
     const cJSON *layers, *L, *w[NN_MAX_LAYERS], *b[NN_MAX_LAYERS];
     const cJSON *output;
-    const char *s;
+    const char *s = "";
     int sizes[NN_MAX_LAYERS + 1], acts[NN_MAX_LAYERS];
     char where[32], c[CLIP], msg[200];
     nn_arch arch;
