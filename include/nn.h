@@ -310,6 +310,30 @@ int nn_model_write(const nn_model *m, FILE *fp);
 int nn_model_save(const nn_model *m, const char *path, char *why, size_t whylen);
 
 /* ------------------------------------------------------------------------ */
+/* Preprocessing (lib/prep.c): a grayscale image of a digit to an MNIST-like
+ * 28x28 vector (white digit on black, in [0,1]); see the file's comment for
+ * the steps. */
+
+/* Called with each intermediate image (values in [0,1], w x h), for a person
+ * to look at ("1-gray", "2-ink", "3-flat", "4-digit"). */
+typedef void (*nn_stage_fn)(const char *name, const float *img, int w, int h,
+                            void *arg);
+
+typedef struct nn_prep_opts {
+    int invert;             /* -1: decide from the image; 0 no; 1 yes (dark
+                               ink on light paper) */
+    int plain;              /* threshold, shrink, invert: the old baseline */
+    nn_stage_fn stage;      /* may be NULL */
+    void *stage_arg;
+} nn_prep_opts;
+
+void nn_prep_opts_default(nn_prep_opts *o);
+/* gray: w x h bytes, 0 black .. 255 white.  out: 28*28 floats.  NN_EFORMAT
+ * with why "no ink found: ..." for a blank image; NN_ENOMEM. */
+int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
+                  float *out, char *why, size_t whylen);
+
+/* ------------------------------------------------------------------------ */
 /* Matrix product (lib/gemm.c).  Row-major C = alpha*op(A)*op(B) + beta*C,
  * op(A) M x K, op(B) K x N.  The order in which each element of C is summed
  * depends only on K, so results do not depend on M, N or thread count. */

@@ -1,0 +1,443 @@
+/* prep.c - a grayscale photo or drawing of a digit to an MNIST-like 28x28
+ * vector: the one preprocessing path of nnpipe, over plain buffers.
+ *
+ * MNIST digits are white on black, fitted into a 20x20 box keeping their
+ * aspect ratio (anti-aliased), and placed in 28x28 so that their centre of
+ * mass is at pixel (14, 14) (measured: the mean over MNIST's training set
+ * is (14.01, 14.00) in 0-based pixel coordinates).  Photos add what MNIST
+ * never had: either polarity, uneven light, paper texture, ruled lines and
+ * specks.  The steps, each one a function below:
+ *   1. work at a bounded resolution (area-averaged down to WORK pixels);
+ *   2. polarity: the image border is paper, so ink is what differs from
+ *      the border's median (dark ink on light paper is inverted);
+ *   3. flatten the light: subtract a smooth background estimated from
+ *      block medians, so shadows and gradients vanish;
+ *   4. ink mask: Otsu's threshold on the flattened image, with a minimum
+ *      contrast below which there is no ink at all;
+ *   5. keep the digit: connected components, dropping specks (small next
+ *      to the largest part) and ruled lines (spanning the image);
+ *   6. crop to the kept ink, scale its grey levels so strokes reach 1,
+ *      area-average into 20x20 keeping the aspect ratio, and place it in
+ *      28x28 by centre of mass.
+ * The plain method (threshold at mid-grey, shrink the whole image to
+ * 28x28, invert) is kept for comparison.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn_internal.h"
+
+enum { WORK = 400 };            /* longest side while preprocessing */
+
+/* A float image, row-major. */
+struct fimg {
+    int w, h;
+    float *p;
+};
+
+static int fimg_new(struct fimg *f, int w, int h)
+{
+    f->w = w;
+    f->h = h;
+    f->p = calloc((size_t)w * h, sizeof *f->p);
+    return f->p ? NN_OK : NN_ENOMEM;
+}
+
+static void stage(const nn_prep_opts *o, const char *name, const struct fimg *f)
+{
+    if (o && o->stage)
+        o->stage(name, f->p, f->w, f->h, o->stage_arg);
+}
+
+/* Area-averaging resample of the box (x0, y0, sw x sh) of src into dst
+ * (dw x dh): each destination pixel is the mean of the source area it
+ * covers, with fractional coverage at its edges. */
+static void resample(const struct fimg *src, double x0, double y0, double sw,
+                     double sh, float *dst, int dw, int dh, int dstride)
+{
+    double fx = sw / dw, fy = sh / dh;
+
+    for (int y = 0; y < dh; y++) {
+        double ya = y0 + y * fy, yb = ya + fy;
+        for (int x = 0; x < dw; x++) {
+            double xa = x0 + x * fx, xb = xa + fx, sum = 0, area = 0;
+            for (int sy = (int)floor(ya); sy < yb && sy < src->h; sy++) {
+                double cy = fmin(yb, sy + 1) - fmax(ya, sy);
+                if (sy < 0 || cy <= 0)
+                    continue;
+                for (int sx = (int)floor(xa); sx < xb && sx < src->w; sx++) {
+                    double c = (fmin(xb, sx + 1) - fmax(xa, sx)) * cy;
+                    if (sx < 0 || c <= 0)
+                        continue;
+                    sum += c * src->p[(long)sy * src->w + sx];
+                    area += c;
+                }
+            }
+            dst[(long)y * dstride + x] = area > 0 ? (float)(sum / area) : 0.0f;
+        }
+    }
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* The q-quantile (0..1) of n values (copied; v is not changed). */
+static float quantile(const float *v, long n, double q, float *scratch)
+{
+    memcpy(scratch, v, n * sizeof *v);
+    qsort(scratch, n, sizeof *scratch, cmp_float);
+    return scratch[(long)(q * (n - 1))];
+}
+
+/* Step 2: the median of a band around the border is the paper's level. */
+static float border_level(const struct fimg *f, float *scratch)
+{
+    int bw = f->w / 20 + 1, bh = f->h / 20 + 1;
+    long n = 0;
+
+    for (int y = 0; y < f->h; y++)
+        for (int x = 0; x < f->w; x++)
+            if (y < bh || y >= f->h - bh || x < bw || x >= f->w - bw)
+                scratch[n++] = f->p[(long)y * f->w + x];
+    qsort(scratch, n, sizeof *scratch, cmp_float);
+    return scratch[n / 2];
+}
+
+/* Step 3: subtract a smooth background.  The image is cut into a grid of
+ * blocks; a block's background is the median of its pixels (ink is the
+ * minority), taken as the lowest of its 3x3 neighbourhood so that a thick
+ * stroke filling a block does not count as background; the per-pixel
+ * background is interpolated bilinearly between block centres. */
+static int flatten(struct fimg *f, float *scratch)
+{
+    enum { G = 8 };
+    float med[G][G], bg[G][G], *block = scratch;
+    double bw = (double)f->w / G, bh = (double)f->h / G;
+
+    for (int gy = 0; gy < G; gy++)
+        for (int gx = 0; gx < G; gx++) {
+            long n = 0;
+            for (int y = (int)(gy * bh); y < (int)((gy + 1) * bh); y++)
+                for (int x = (int)(gx * bw); x < (int)((gx + 1) * bw); x++)
+                    block[n++] = f->p[(long)y * f->w + x];
+            if (n == 0) {
+                med[gy][gx] = 0;
+                continue;
+            }
+            qsort(block, n, sizeof *block, cmp_float);
+            med[gy][gx] = block[n / 2];
+        }
+    for (int gy = 0; gy < G; gy++)
+        for (int gx = 0; gx < G; gx++) {
+            float lo = med[gy][gx];
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int y = gy + dy, x = gx + dx;
+                    if (y >= 0 && y < G && x >= 0 && x < G && med[y][x] < lo)
+                        lo = med[y][x];
+                }
+            bg[gy][gx] = lo;
+        }
+    for (int y = 0; y < f->h; y++) {
+        double ty = (y + 0.5) / bh - 0.5;
+        int y0 = ty < 0 ? 0 : (int)ty, y1 = y0 + 1 < G ? y0 + 1 : G - 1;
+        double ay = ty < 0 ? 0 : fmin(ty - y0, 1);
+        for (int x = 0; x < f->w; x++) {
+            double tx = (x + 0.5) / bw - 0.5;
+            int x0 = tx < 0 ? 0 : (int)tx, x1 = x0 + 1 < G ? x0 + 1 : G - 1;
+            double ax = tx < 0 ? 0 : fmin(tx - x0, 1);
+            double b = (1 - ay) * ((1 - ax) * bg[y0][x0] + ax * bg[y0][x1]) +
+                       ay * ((1 - ax) * bg[y1][x0] + ax * bg[y1][x1]);
+            float *p = &f->p[(long)y * f->w + x];
+            *p = *p > b ? (float)(*p - b) : 0.0f;
+        }
+    }
+    return NN_OK;
+}
+
+/* Step 4: Otsu's threshold over a 256-bin histogram of values in [0,1]. */
+static float otsu(const struct fimg *f)
+{
+    long hist[256] = { 0 }, n = (long)f->w * f->h, wb = 0;
+    double sum = 0, sumb = 0, best = -1;
+    int t = 0;
+
+    for (long i = 0; i < n; i++) {
+        int b = (int)(f->p[i] * 255.0f + 0.5f);
+        hist[b < 0 ? 0 : b > 255 ? 255 : b]++;
+    }
+    for (int i = 0; i < 256; i++)
+        sum += (double)i * hist[i];
+    for (int i = 0; i < 256; i++) {
+        long wf;
+        double mb, mf, between;
+        wb += hist[i];
+        if (wb == 0)
+            continue;
+        wf = n - wb;
+        if (wf == 0)
+            break;
+        sumb += (double)i * hist[i];
+        mb = sumb / wb;
+        mf = (sum - sumb) / wf;
+        between = (double)wb * wf * (mb - mf) * (mb - mf);
+        if (between > best) {
+            best = between;
+            t = i;
+        }
+    }
+    return (t + 0.5f) / 255.0f;
+}
+
+struct comp { long area; int x0, y0, x1, y1; int border; };
+
+/* Step 5: label 8-connected components of mask (1 = ink) in place with
+ * their index + 2; fills comps (grown as needed).  Returns the count, or -1
+ * when out of memory. */
+static int components(unsigned char *mask, int w, int h, int **label_out,
+                      struct comp **comps_out)
+{
+    int *label = malloc((size_t)w * h * sizeof *label), n = 0, cap = 64;
+    long *stack = malloc((size_t)w * h * sizeof *stack);
+    struct comp *comps = malloc(cap * sizeof *comps);
+
+    if (!label || !stack || !comps)
+        goto fail;
+    for (long i = 0; i < (long)w * h; i++)
+        label[i] = -1;
+    for (long start = 0; start < (long)w * h; start++) {
+        long top = 0;
+        if (!mask[start] || label[start] >= 0)
+            continue;
+        if (n == cap) {
+            struct comp *c = realloc(comps, 2 * cap * sizeof *comps);
+            if (!c)
+                goto fail;
+            comps = c;
+            cap *= 2;
+        }
+        comps[n] = (struct comp){ 0, w, h, -1, -1, 0 };
+        label[start] = n;
+        stack[top++] = start;
+        while (top > 0) {
+            long i = stack[--top];
+            int x = (int)(i % w), y = (int)(i / w);
+            struct comp *c = &comps[n];
+            c->area++;
+            if (x < c->x0) c->x0 = x;
+            if (x > c->x1) c->x1 = x;
+            if (y < c->y0) c->y0 = y;
+            if (y > c->y1) c->y1 = y;
+            if (x == 0 || y == 0 || x == w - 1 || y == h - 1)
+                c->border = 1;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int nx = x + dx, ny = y + dy;
+                    long j = (long)ny * w + nx;
+                    if (nx < 0 || ny < 0 || nx >= w || ny >= h)
+                        continue;
+                    if (mask[j] && label[j] < 0) {
+                        label[j] = n;
+                        stack[top++] = j;
+                    }
+                }
+        }
+        n++;
+    }
+    free(stack);
+    *label_out = label;
+    *comps_out = comps;
+    return n;
+fail:
+    free(label);
+    free(stack);
+    free(comps);
+    return -1;
+}
+
+/* Which components are the digit: not ruled lines (spanning nearly the
+ * whole width or height while thin), and not specks (under 5% of the
+ * largest remaining part).  Parts touching the image border are only used
+ * when nothing substantial lies inside it. */
+static void choose(struct comp *c, int n, int w, int h, unsigned char *keep)
+{
+    long largest = 0, largest_inner = 0;
+
+    for (int i = 0; i < n; i++) {
+        int cw = c[i].x1 - c[i].x0 + 1, ch = c[i].y1 - c[i].y0 + 1;
+        int line = (cw > 0.8 * w && ch < 0.1 * h) || (ch > 0.8 * h && cw < 0.1 * w);
+        keep[i] = !line;
+        if (!keep[i])
+            continue;
+        if (c[i].area > largest)
+            largest = c[i].area;
+        if (!c[i].border && c[i].area > largest_inner)
+            largest_inner = c[i].area;
+    }
+    int inner_only = largest_inner >= 0.2 * largest;
+    long ref = inner_only ? largest_inner : largest;
+    for (int i = 0; i < n; i++)
+        if (keep[i])
+            keep[i] = c[i].area >= 0.05 * ref && !(inner_only && c[i].border);
+}
+
+/* Step 6: crop f to the kept ink, scale into the 20x20 box and place the
+ * result in out[28*28] by centre of mass. */
+static void place(const struct fimg *f, int x0, int y0, int x1, int y1,
+                  float *out)
+{
+    double bw = x1 - x0 + 1, bh = y1 - y0 + 1, s = 20.0 / fmax(bw, bh);
+    int nw = (int)fmax(1, floor(bw * s + 0.5)), nh = (int)fmax(1, floor(bh * s + 0.5));
+    float box[20 * 20] = { 0 };
+    double m = 0, mx = 0, my = 0;
+    int dx, dy;
+
+    resample(f, x0, y0, bw, bh, box, nw, nh, 20);
+    for (int y = 0; y < nh; y++)
+        for (int x = 0; x < nw; x++) {
+            double v = box[y * 20 + x];
+            m += v;
+            mx += v * x;
+            my += v * y;
+        }
+    /* Shift so the centre of mass lands on (14, 14), staying inside. */
+    dx = m > 0 ? (int)floor(14 - mx / m + 0.5) : (28 - nw) / 2;
+    dy = m > 0 ? (int)floor(14 - my / m + 0.5) : (28 - nh) / 2;
+    dx = dx < 0 ? 0 : dx > 28 - nw ? 28 - nw : dx;
+    dy = dy < 0 ? 0 : dy > 28 - nh ? 28 - nh : dy;
+    memset(out, 0, 28 * 28 * sizeof *out);
+    for (int y = 0; y < nh; y++)
+        for (int x = 0; x < nw; x++)
+            out[(y + dy) * 28 + x + dx] = box[y * 20 + x];
+}
+
+/* The baseline of the programs nnpipe grew from: black and white at mid
+ * grey, the whole image shrunk to 28x28, inverted. */
+static void plain(struct fimg *f, float *out)
+{
+    for (long i = 0; i < (long)f->w * f->h; i++)
+        f->p[i] = f->p[i] > 0.5f ? 1.0f : 0.0f;    /* f is ink-high already */
+    resample(f, 0, 0, f->w, f->h, out, 28, 28, 28);
+}
+
+void nn_prep_opts_default(nn_prep_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->invert = -1;
+}
+
+int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
+                  float *out, char *why, size_t whylen)
+{
+    struct fimg src = { w, h, NULL }, f = { 0, 0, NULL };
+    unsigned char *mask = NULL, *keep = NULL;
+    struct comp *comps = NULL;
+    float *scratch = NULL, paper, t, top;
+    int *label = NULL, n, invert, err = NN_ENOMEM;
+    int x0 = INT32_MAX, y0 = INT32_MAX, x1 = -1, y1 = -1;
+    double scale;
+
+    if (w < 1 || h < 1)
+        return nn_why(why, whylen, NN_EINVAL, "empty image");
+    /* Step 1: floats in [0,1], at most WORK pixels on the longest side. */
+    if (!(src.p = malloc((size_t)w * h * sizeof *src.p)))
+        return NN_ENOMEM;
+    for (long i = 0; i < (long)w * h; i++)
+        src.p[i] = gray[i] / 255.0f;
+    scale = fmin(1.0, (double)WORK / (w > h ? w : h));
+    if (fimg_new(&f, (int)fmax(1, floor(w * scale + 0.5)),
+                 (int)fmax(1, floor(h * scale + 0.5))))
+        goto fail;
+    resample(&src, 0, 0, w, h, f.p, f.w, f.h, f.w);
+    if (!(scratch = malloc((size_t)f.w * f.h * sizeof *scratch)))
+        goto fail;
+    stage(o, "1-gray", &f);
+
+    /* Step 2: polarity. */
+    paper = border_level(&f, scratch);
+    invert = o->invert >= 0 ? o->invert : paper > 0.5f;
+    if (invert)
+        for (long i = 0; i < (long)f.w * f.h; i++)
+            f.p[i] = 1.0f - f.p[i];
+    stage(o, "2-ink", &f);
+    if (o->plain) {
+        plain(&f, out);
+        err = NN_OK;
+        goto fail;
+    }
+
+    /* Step 3 and 4. */
+    flatten(&f, scratch);
+    stage(o, "3-flat", &f);
+    top = quantile(f.p, (long)f.w * f.h, 0.999, scratch);
+    if (top < 0.08f) {
+        err = nn_why(why, whylen, NN_EFORMAT, "no ink found: the image is "
+                     "blank or has almost no contrast");
+        goto fail;
+    }
+    t = fmaxf(otsu(&f), 0.25f * top);
+    if (!(mask = malloc((size_t)f.w * f.h)))
+        goto fail;
+    for (long i = 0; i < (long)f.w * f.h; i++)
+        mask[i] = f.p[i] > t;
+
+    /* Step 5. */
+    if ((n = components(mask, f.w, f.h, &label, &comps)) < 0)
+        goto fail;
+    if (!(keep = malloc(n ? n : 1)))
+        goto fail;
+    choose(comps, n, f.w, f.h, keep);
+    for (int i = 0; i < n; i++)
+        if (keep[i]) {
+            x0 = comps[i].x0 < x0 ? comps[i].x0 : x0;
+            y0 = comps[i].y0 < y0 ? comps[i].y0 : y0;
+            x1 = comps[i].x1 > x1 ? comps[i].x1 : x1;
+            y1 = comps[i].y1 > y1 ? comps[i].y1 : y1;
+        }
+    if (x1 < 0) {
+        err = nn_why(why, whylen, NN_EFORMAT, "no ink found: nothing that "
+                     "looks like a digit");
+        goto fail;
+    }
+    /* Ink of the kept parts only (with a pixel of their anti-aliased edge),
+     * scaled so that the strokes' cores reach 1. */
+    {
+        float *soft = scratch, core;
+        long k = 0;
+        for (int y = 0; y < f.h; y++)
+            for (int x = 0; x < f.w; x++) {
+                int near = 0;
+                for (int dy = -1; dy <= 1 && !near; dy++)
+                    for (int dx = -1; dx <= 1 && !near; dx++) {
+                        int nx = x + dx, ny = y + dy;
+                        long j = (long)ny * f.w + nx;
+                        near = nx >= 0 && ny >= 0 && nx < f.w && ny < f.h &&
+                               label[j] >= 0 && keep[label[j]];
+                    }
+                soft[(long)y * f.w + x] = near ? f.p[(long)y * f.w + x] : 0.0f;
+            }
+        for (long i = 0; i < (long)f.w * f.h; i++)     /* f.p is free now */
+            if (label[i] >= 0 && keep[label[i]])
+                f.p[k++] = soft[i];
+        qsort(f.p, k, sizeof *f.p, cmp_float);
+        core = f.p[(long)(0.9 * (k - 1))];
+        for (long i = 0; i < (long)f.w * f.h; i++)
+            f.p[i] = fminf(1.0f, soft[i] / core);
+    }
+    stage(o, "4-digit", &f);
+    place(&f, x0, y0, x1, y1, out);
+    err = NN_OK;
+fail:
+    free(src.p);
+    free(f.p);
+    free(scratch);
+    free(mask);
+    free(label);
+    free(comps);
+    free(keep);
+    return err;
+}

@@ -1,0 +1,252 @@
+/* check_prep.c - preprocessing of synthetic pictures: MNIST digits drawn
+ * as a person would (dark ink on paper, larger, off-centre, under uneven
+ * light, with specks and ruled lines) must come back close to the MNIST
+ * original. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn.h"
+#include "tests.h"
+
+enum { S = 4 };     /* drawing scale */
+
+static nn_idx *digits(void)
+{
+    FILE *fp = fopen("tests/data/mnist10-images-idx3-ubyte", "rb");
+    nn_idx *idx = NULL;
+
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_int_eq(nn_idx_read(&idx, fp, NULL, 0), NN_OK);
+    fclose(fp);
+    return idx;
+}
+
+/* Page of w x h with paper level `paper` (0..255, with a left-to-right
+ * light gradient of `gradient`), digit k of idx drawn S times larger at
+ * (ox, oy) in ink level `ink`. */
+static uint8_t *page(const nn_idx *idx, int k, int w, int h, int ox, int oy,
+                     int paper, int ink, int gradient)
+{
+    uint8_t *g = malloc((size_t)w * h);
+    const uint8_t *d = idx->data + (long)k * 784;
+
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            double p = paper - gradient * (double)x / w;
+            int dx = (x - ox) / S, dy = (y - oy) / S;
+            double a = x >= ox && y >= oy && dx < 28 && dy < 28
+                     ? d[dy * 28 + dx] / 255.0 : 0.0;
+            g[(long)y * w + x] = (uint8_t)(p + a * (ink - p) + 0.5);
+        }
+    return g;
+}
+
+/* Cosine similarity of MNIST digit d and vector v, at the best of the
+ * shifts by up to one pixel: MNIST's own centring of a digit varies by
+ * about half a pixel around (14, 14), so shape is compared here and
+ * centring in test_shift_and_centre. */
+static double cosine(const uint8_t *d, const float *v)
+{
+    double best = -1;
+
+    for (int sy = -1; sy <= 1; sy++)
+        for (int sx = -1; sx <= 1; sx++) {
+            double sxy = 0, sxx = 0, syy = 0;
+            for (int y = 0; y < 28; y++)
+                for (int x = 0; x < 28; x++) {
+                    int vx = x + sx, vy = y + sy;
+                    double a = d[y * 28 + x] / 255.0;
+                    double b = vx >= 0 && vy >= 0 && vx < 28 && vy < 28
+                             ? v[vy * 28 + vx] : 0.0;
+                    sxy += a * b;
+                    sxx += a * a;
+                    syy += b * b;
+                }
+            if (sxy / sqrt(sxx * syy) > best)
+                best = sxy / sqrt(sxx * syy);
+        }
+    return best;
+}
+
+static void expect_close(const nn_idx *idx, int k, const uint8_t *g, int w,
+                         int h, double min_cos, const char *what)
+{
+    nn_prep_opts o;
+    float out[784];
+    char why[128] = "";
+
+    nn_prep_opts_default(&o);
+    ck_assert_msg(nn_prep_digit(g, w, h, &o, out, why, sizeof why) == NN_OK,
+                  "%s, digit %d: %s", what, k, why);
+    double c = cosine(idx->data + (long)k * 784, out);
+    ck_assert_msg(c >= min_cos, "%s, digit %d: cosine %.3f < %.2f", what, k,
+                  c, min_cos);
+}
+
+/* Dark ink on white paper, the digit in the middle of a larger page. */
+START_TEST(test_drawn_digits)
+{
+    nn_idx *idx = digits();
+    for (int k = 0; k < 10; k++) {
+        uint8_t *g = page(idx, k, 28 * S + 60, 28 * S + 40, 30, 20, 240, 20, 0);
+        expect_close(idx, k, g, 28 * S + 60, 28 * S + 40, 0.9, "drawn");
+        free(g);
+    }
+    nn_idx_free(idx);
+}
+END_TEST
+
+/* The same digit anywhere on the page gives the same vector: centred by
+ * mass, scaled into the 20x20 box. */
+START_TEST(test_shift_and_centre)
+{
+    nn_idx *idx = digits();
+    nn_prep_opts o;
+    float a[784], b[784];
+    double m = 0, mx = 0, my = 0;
+    int x0 = 28, x1 = -1, y0 = 28, y1 = -1;
+    uint8_t *g1 = page(idx, 3, 400, 300, 10, 15, 250, 0, 0);
+    uint8_t *g2 = page(idx, 3, 400, 300, 250, 170, 250, 0, 0);
+
+    nn_prep_opts_default(&o);
+    ck_assert_int_eq(nn_prep_digit(g1, 400, 300, &o, a, NULL, 0), NN_OK);
+    ck_assert_int_eq(nn_prep_digit(g2, 400, 300, &o, b, NULL, 0), NN_OK);
+    for (int i = 0; i < 784; i++)
+        ck_assert_float_eq_tol(a[i], b[i], 1e-5f);
+    for (int i = 0; i < 784; i++)
+        if (a[i] > 0) {
+            int x = i % 28, y = i / 28;
+            m += a[i];
+            mx += a[i] * x;
+            my += a[i] * y;
+            x0 = x < x0 ? x : x0;
+            x1 = x > x1 ? x : x1;
+            y0 = y < y0 ? y : y0;
+            y1 = y > y1 ? y : y1;
+        }
+    ck_assert_double_le(fabs(mx / m - 14), 0.5);
+    ck_assert_double_le(fabs(my / m - 14), 0.5);
+    ck_assert_int_eq((x1 - x0 + 1 > y1 - y0 + 1 ? x1 - x0 + 1 : y1 - y0 + 1), 20);
+    free(g1);
+    free(g2);
+    nn_idx_free(idx);
+}
+END_TEST
+
+/* Light strokes on a dark background (a drawing app, a blackboard) are
+ * found without --invert; forcing the wrong polarity changes the result. */
+START_TEST(test_polarity)
+{
+    nn_idx *idx = digits();
+    for (int k = 0; k < 10; k++) {
+        uint8_t *g = page(idx, k, 200, 160, 40, 20, 10, 250, 0);
+        expect_close(idx, k, g, 200, 160, 0.9, "light on dark");
+        free(g);
+    }
+    nn_prep_opts o;
+    float out[784];
+    uint8_t *g = page(idx, 0, 200, 160, 40, 20, 10, 250, 0);
+    nn_prep_opts_default(&o);
+    o.invert = 1;
+    if (nn_prep_digit(g, 200, 160, &o, out, NULL, 0) == NN_OK)
+        ck_assert_double_lt(cosine(idx->data, out), 0.9);
+    free(g);
+    nn_idx_free(idx);
+}
+END_TEST
+
+/* A shadow across the page: paper from 250 on the left down to 120 on the
+ * right, darker than the ink contrast itself. */
+START_TEST(test_uneven_light)
+{
+    nn_idx *idx = digits();
+    for (int k = 0; k < 10; k++) {
+        uint8_t *g = page(idx, k, 300, 200, 90, 40, 250, 40, 130);
+        expect_close(idx, k, g, 300, 200, 0.85, "gradient");
+        free(g);
+    }
+    nn_idx_free(idx);
+}
+END_TEST
+
+/* Specks away from the digit and a ruled line across the page are not the
+ * digit. */
+START_TEST(test_specks_and_lines)
+{
+    nn_idx *idx = digits();
+    for (int k = 0; k < 10; k++) {
+        int w = 320, h = 240;
+        uint8_t *g = page(idx, k, w, h, 100, 60, 235, 30, 0);
+        for (int y = 10; y < 13; y++)           /* specks, 3x3 */
+            for (int x = 10; x < 13; x++) {
+                g[y * w + x] = 40;
+                g[(y + 200) * w + x + 280] = 40;
+            }
+        for (int x = 0; x < w; x++)             /* ruled line under it */
+            g[(long)220 * w + x] = g[(long)221 * w + x] = 120;
+        expect_close(idx, k, g, w, h, 0.9, "specks and line");
+        free(g);
+    }
+    nn_idx_free(idx);
+}
+END_TEST
+
+START_TEST(test_blank)
+{
+    uint8_t g[100 * 80];
+    nn_prep_opts o;
+    float out[784];
+    char why[128] = "";
+
+    memset(g, 230, sizeof g);
+    nn_prep_opts_default(&o);
+    ck_assert_int_eq(nn_prep_digit(g, 100, 80, &o, out, why, sizeof why),
+                     NN_EFORMAT);
+    ck_assert_msg(strstr(why, "no ink"), "why: %s", why);
+    for (int i = 0; i < (int)sizeof g; i++)     /* faint paper texture */
+        g[i] = (uint8_t)(228 + (i * 7919 % 5));
+    ck_assert_int_eq(nn_prep_digit(g, 100, 80, &o, out, why, sizeof why),
+                     NN_EFORMAT);
+}
+END_TEST
+
+/* The plain baseline shrinks the whole page: the digit is not re-centred. */
+START_TEST(test_plain)
+{
+    nn_idx *idx = digits();
+    nn_prep_opts o;
+    float out[784];
+    uint8_t *g = page(idx, 1, 28 * S, 28 * S, 0, 0, 255, 0, 0);
+
+    nn_prep_opts_default(&o);
+    o.plain = 1;
+    ck_assert_int_eq(nn_prep_digit(g, 28 * S, 28 * S, &o, out, NULL, 0), NN_OK);
+    ck_assert_double_ge(cosine(idx->data + 784, out), 0.8);
+    free(g);
+    g = page(idx, 1, 28 * S * 3, 28 * S * 3, 0, 0, 255, 0, 0);
+    ck_assert_int_eq(nn_prep_digit(g, 28 * S * 3, 28 * S * 3, &o, out, NULL, 0),
+                     NN_OK);
+    ck_assert_double_lt(cosine(idx->data + 784, out), 0.5);
+    free(g);
+    nn_idx_free(idx);
+}
+END_TEST
+
+Suite *prep_suite(void)
+{
+    Suite *s = suite_create("prep");
+    TCase *tc = tcase_create("prep");
+
+    tcase_add_test(tc, test_drawn_digits);
+    tcase_add_test(tc, test_shift_and_centre);
+    tcase_add_test(tc, test_polarity);
+    tcase_add_test(tc, test_uneven_light);
+    tcase_add_test(tc, test_specks_and_lines);
+    tcase_add_test(tc, test_blank);
+    tcase_add_test(tc, test_plain);
+    suite_add_tcase(s, tc);
+    return s;
+}
