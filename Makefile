@@ -9,13 +9,13 @@ PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O3 -g
 
 # Debian packages the build and the tests need (installed by make deps).
-DEB_PKGS = pkg-config zlib1g-dev libcjson-dev check
+DEB_PKGS = pkg-config zlib1g-dev libcjson-dev libturbojpeg0-dev libpng-dev check
 
 NN_CFLAGS = -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -MMD -MP
 NN_CPPFLAGS = -Iinclude -Ilib -D_POSIX_C_SOURCE=200809L \
 	-DNN_VERSION='"$(VERSION)"'
-DEP_PKGS = libcjson zlib
+DEP_PKGS = libcjson zlib libturbojpeg libpng
 DEP_CFLAGS = $$($(PKG_CONFIG) --cflags $(DEP_PKGS))
 DEP_LIBS = $$($(PKG_CONFIG) --libs $(DEP_PKGS)) -lm -lpthread
 
@@ -37,7 +37,7 @@ endif
 
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:.c=.o)
-TOOLS = cmd/idx2vec cmd/nn-train cmd/nn-predict cmd/nn-eval
+TOOLS = cmd/idx2vec cmd/img2vec cmd/nn-train cmd/nn-predict cmd/nn-eval
 TEST_SRC = $(wildcard tests/check_*.c)
 TEST_OBJ = $(TEST_SRC:.c=.o)
 DEPS = $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) cmd/util.d $(TOOLS:=.d)
@@ -59,7 +59,7 @@ tests/check_nn: $(TEST_OBJ) lib/libnn.a
 
 -include $(DEPS)
 
-.PHONY: all deps check unit cli clean distclean install uninstall demo
+.PHONY: all deps check unit cli clean distclean install uninstall demo photos
 
 # Install the Debian packages the build needs, if any is missing.
 deps:
@@ -94,6 +94,12 @@ demo: deps
 	@echo; echo "The first five test images: predicted class, probability, true label"
 	cmd/idx2vec -n 5 "$$(sh data/mnist.sh t10k-images-idx3-ubyte)" \
 	    "$$(sh data/mnist.sh t10k-labels-idx1-ubyte)" | cmd/nn-predict data/model.json
+
+# Accuracy on the real photos of ../shared/data/photos (PHOTOS_DIR), with
+# the demo model, beside the plain method; -v lists the misread images.
+photos: deps
+	$(MAKE) all data/model.json
+	sh data/photos.sh -v data/model.json
 
 data/train.nnv: | cmd/idx2vec
 	cmd/idx2vec -b "$$(sh data/mnist.sh train-images-idx3-ubyte)" \

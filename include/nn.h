@@ -310,6 +310,70 @@ int nn_model_write(const nn_model *m, FILE *fp);
 int nn_model_save(const nn_model *m, const char *path, char *why, size_t whylen);
 
 /* ------------------------------------------------------------------------ */
+/* Image files to 8-bit grayscale (lib/img*.c).
+ *
+ * Supported: JPEG (baseline, progressive, grayscale, RGB, CMYK/YCCK, with
+ * the EXIF orientation applied), PNG (every colour type and bit depth,
+ * palette, tRNS, alpha), Netpbm (PBM P1/P4, PGM P2/P5, PPM P3/P6, maxval up
+ * to 65535) and uncompressed baseline TIFF (bilevel, 8/16-bit gray and
+ * RGB, palette, with alpha; the Orientation tag applied).  Only the first
+ * image of a multi-image file is read.  Other formats are recognised and
+ * named in the error (GIF, BMP, WebP, HEIC, AVIF, PDF, SVG, HTML, ...).
+ *
+ * Colour to gray is Rec. 601 luma on the stored (gamma-encoded) values,
+ * Y = 0.299 R + 0.587 G + 0.114 B rounded to the nearest integer: the Y of
+ * JPEG's own YCbCr, so a colour JPEG decoded straight to gray and the same
+ * picture in PNG agree.  Samples deeper than 8 bits are scaled to 0..255
+ * with rounding (v * 255 / maxval).  Transparent pixels are laid over the
+ * page colour the picture implies (see nn_img_decode).
+ */
+/* A decoded picture: width x height bytes, row-major, top row first, as it
+ * is meant to be seen (EXIF orientation applied); 0 = black, 255 = white.
+ * Plain data carrier: fields may be read directly. */
+typedef struct nn_image {
+    int width, height;
+    uint8_t *gray;          /* width * height bytes */
+    const char *format;     /* "JPEG", "PNG", "PGM", ... (static string) */
+    int orientation;        /* EXIF/TIFF orientation applied: 1 = none,
+                               2-8 as in the EXIF standard */
+} nn_image;
+
+/* A reasonable pixel limit for tools: 50 megapixels (a 12 MP phone photo
+ * is 12 000 000 pixels). */
+#define NN_IMG_MAX_PIXELS 50000000L
+
+/* Decode the image file held in buf[0..len-1] (the whole file; the caller
+ * reads it, stdin too).  The format is recognised from the bytes, never
+ * from a file name.  max_pixels: width * height above it gives NN_ELIMIT,
+ * decided from the header before any pixel memory is allocated
+ * ("image is 30000x40000 = 1200 megapixels, more than the limit of 50
+ * megapixels (--max-pixels)"); 0 or less means no limit, for trusted input
+ * only (INT_MAX pixels at most in any case).
+ *
+ * Alpha (PNG, TIFF): a pixel with alpha a (0..255) and luma Y becomes
+ * (a Y + (255 - a) P) / 255, P being the page colour the image implies.
+ * Pixels with a >= 128 count as opaque.  If they cover more than half of
+ * the image they are the paper (a sheet with a transparent border), and P is
+ * their median luma; otherwise they are strokes on a transparent sheet, and
+ * P is the opposite extreme of their median: white (255) behind dark strokes
+ * (median < 128), black (0) behind light ones.  No opaque pixel: P = 255.
+ *
+ * Returns NN_OK and *out (free with nn_img_free), or *out = NULL and:
+ * NN_EFORMAT (empty, unsupported, corrupt or truncated; why names the
+ * format and the problem, e.g. "PNG: IDAT: invalid distance too far back",
+ * "phone HEIC photo: not supported, convert it to JPEG"), NN_ELIMIT,
+ * NN_ENOMEM, or NN_EINVAL (out NULL, or buf NULL with len > 0). */
+int nn_img_decode(nn_image **out, const uint8_t *buf, size_t len,
+                  long max_pixels, char *why, size_t whylen);
+void nn_img_free(nn_image *img);     /* NULL is a no-op */
+
+/* What the bytes look like: "JPEG", "PNG", "PBM", "PGM", "PPM", "TIFF" (all
+ * decodable, if not corrupt), or an unsupported kind ("GIF", "BMP", "WebP",
+ * "HEIC", "AVIF", "PDF", "SVG", "HTML", "PAM", "JPEG 2000", "JPEG XL",
+ * "ICO", "PSD", "gzip", "ZIP", "text"); NULL if unrecognised or len == 0. */
+const char *nn_img_format_name(const uint8_t *buf, size_t len);
+
+/* ------------------------------------------------------------------------ */
 /* Preprocessing (lib/prep.c): a grayscale image of a digit to an MNIST-like
  * 28x28 vector (white digit on black, in [0,1]); see the file's comment for
  * the steps. */

@@ -53,6 +53,62 @@ void nn_backprop(const nn_model *m, const float *x, const int *labels, int B,
                  float **acts, float **deltas, float *grad, double *loss,
                  long *hits);
 
+/* Image decoding internals (lib/img*.c). */
+/* Per-format decoders, called by nn_img_decode with len > 0 and the format
+ * recognised; same contract as nn_img_decode, why without a format prefix
+ * (the caller adds "JPEG: " etc.). */
+int nn_img_decode_jpeg(nn_image **out, const uint8_t *buf, size_t len,
+                       long max_pixels, char *why, size_t whylen);
+int nn_img_decode_png(nn_image **out, const uint8_t *buf, size_t len,
+                      long max_pixels, char *why, size_t whylen);
+int nn_img_decode_pnm(nn_image **out, const uint8_t *buf, size_t len,
+                      long max_pixels, char *why, size_t whylen);
+int nn_img_decode_tiff(nn_image **out, const uint8_t *buf, size_t len,
+                       long max_pixels, char *why, size_t whylen);
+
+/* NN_OK if a width x height picture is acceptable: both >= 1 (NN_EFORMAT
+ * otherwise), at most max_pixels pixels (NN_ELIMIT, with the message shown
+ * above; max_pixels <= 0: no limit), and in any case at most INT_MAX pixels
+ * with width * height * 4 fitting in a size_t (NN_ELIMIT). */
+int nn_img_check_size(long width, long height, long max_pixels, char *why,
+                      size_t whylen);
+/* New picture with an uninitialised gray buffer; NN_ENOMEM. */
+int nn_img_alloc(nn_image **out, int width, int height);
+
+/* Rec. 601 luma of 8-bit R, G, B, rounded. */
+static inline uint8_t nn_img_luma8(unsigned r, unsigned g, unsigned b)
+{
+    return (uint8_t)((299u * r + 587u * g + 114u * b + 500u) / 1000u);
+}
+/* Luma of samples 0..maxval (1..65535), scaled to 0..255, rounded once. */
+static inline uint8_t nn_img_luma(unsigned r, unsigned g, unsigned b,
+                                  unsigned maxval)
+{
+    uint64_t y = 299u * (uint64_t)r + 587u * (uint64_t)g +
+                 114u * (uint64_t)b;
+    uint64_t d = 1000u * (uint64_t)maxval;
+
+    return (uint8_t)((y * 255u + d / 2) / d);
+}
+/* Sample 0..maxval scaled to 0..255, rounded. */
+static inline uint8_t nn_img_scale(unsigned v, unsigned maxval)
+{
+    return (uint8_t)(((uint32_t)v * 255u + maxval / 2) / maxval);
+}
+
+/* Lay gray[i] (luma) with alpha[i] over the implied page colour, in place,
+ * for n pixels (the rule above nn_img_decode). */
+void nn_img_composite(uint8_t *gray, const uint8_t *alpha, size_t n);
+
+/* Orientation (1-8) from an EXIF/TIFF block tiff[0..len-1] starting at its
+ * byte-order mark ("II*\0" or "MM\0*"): tag 0x0112 of IFD0.  1 when absent,
+ * out of range or unreadable; every offset is bounds-checked. */
+int nn_img_exif_orientation(const uint8_t *tiff, size_t len);
+/* Turn img (stored as orientation o, 1-8) upright: rotate and flip the
+ * buffer, swap width and height for 5-8, set img->orientation.  NN_ENOMEM
+ * (img unchanged) or NN_OK. */
+int nn_img_orient(nn_image *img, int o);
+
 /* Allocate m's params block and offsets for its sizes (params zeroed). */
 int nn_model_alloc_params(nn_model *m);
 

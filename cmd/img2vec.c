@@ -1,0 +1,212 @@
+/* img2vec - photos and drawings of digits to MNIST-style 28x28 vectors. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn.h"
+#include "util.h"
+
+struct opts {
+    int binary, label, plain, invert;
+    long max_pixels;
+    const char *debug_dir;
+    char **files;
+    int n_files;
+};
+
+static void usage(void)
+{
+    printf("Usage: %s [OPTIONS] [IMAGE...]\n"
+"Turn each IMAGE (JPEG, PNG, PGM/PPM, TIFF; '-' or none: standard input) of a\n"
+"handwritten digit into an MNIST-style vector: a white digit on black, fitted\n"
+"into 20x20 and centred by mass in 28x28, values in [0,1].  One record per\n"
+"image, in the order given.\n"
+"\n"
+"  -b, --binary         binary vector stream (float32) instead of text\n"
+"  -l, --label N        give every record the label N\n"
+"      --invert         the image is dark ink on light paper\n"
+"      --no-invert      the image is light strokes on a dark background\n"
+"                       (default: decided from the image's border)\n"
+"      --plain          the old method: threshold, shrink the whole image to\n"
+"                       28x28, invert (for comparison)\n"
+"      --debug-dir DIR  write each step of each image as PGM into DIR\n"
+"      --max-pixels N   refuse images of more than N pixels [%ld]\n"
+"  -h, --help           show this help and exit\n"
+"      --version        show the version and exit\n", argv0, NN_IMG_MAX_PIXELS);
+}
+
+enum { OPT_INVERT = 256, OPT_NO_INVERT, OPT_PLAIN, OPT_DEBUG, OPT_MAX, OPT_VERSION };
+
+static void parse_args(int argc, char **argv, struct opts *o)
+{
+    static const struct option longopts[] = {
+        { "binary", no_argument, NULL, 'b' },
+        { "label", required_argument, NULL, 'l' },
+        { "invert", no_argument, NULL, OPT_INVERT },
+        { "no-invert", no_argument, NULL, OPT_NO_INVERT },
+        { "plain", no_argument, NULL, OPT_PLAIN },
+        { "debug-dir", required_argument, NULL, OPT_DEBUG },
+        { "max-pixels", required_argument, NULL, OPT_MAX },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, OPT_VERSION },
+        { NULL, 0, NULL, 0 }
+    };
+    static char *stdin_only[] = { "-" };
+    int c;
+
+    memset(o, 0, sizeof *o);
+    o->label = -1;
+    o->invert = -1;
+    o->max_pixels = NN_IMG_MAX_PIXELS;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":bl:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'b': o->binary = 1; break;
+        case 'l': o->label = (int)parse_int(optarg, 0, NN_MAX_CLASSES - 1, "--label"); break;
+        case OPT_INVERT: o->invert = 1; break;
+        case OPT_NO_INVERT: o->invert = 0; break;
+        case OPT_PLAIN: o->plain = 1; break;
+        case OPT_DEBUG: o->debug_dir = optarg; break;
+        case OPT_MAX: o->max_pixels = parse_int(optarg, 1, 1L << 40, "--max-pixels"); break;
+        case 'h': usage(); exit(close_stdout());
+        case OPT_VERSION: print_version(); exit(close_stdout());
+        default: option_error(c, argv);
+        }
+    }
+    o->files = optind < argc ? argv + optind : stdin_only;
+    o->n_files = optind < argc ? argc - optind : 1;
+}
+
+/* The whole of fp in a buffer; NULL with errno set on a read error. */
+static uint8_t *slurp(FILE *fp, size_t *len)
+{
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *buf = malloc(cap), *p;
+
+    while (buf) {
+        n += fread(buf + n, 1, cap - n, fp);
+        if (n < cap)
+            break;
+        if (!(p = realloc(buf, cap * 2)))
+            break;
+        buf = p;
+        cap *= 2;
+    }
+    if (!buf || n == cap || ferror(fp)) {
+        if (buf && !ferror(fp))
+            errno = ENOMEM;
+        free(buf);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+/* --debug-dir: each stage as an 8-bit PGM named after the image. */
+struct debug {
+    const char *dir, *name;
+    int failed;
+};
+
+static void write_stage(const char *stage, const float *img, int w, int h,
+                        void *arg)
+{
+    struct debug *d = arg;
+    const char *base = strrchr(d->name, '/') ? strrchr(d->name, '/') + 1 : d->name;
+    char path[4096];
+    FILE *fp;
+
+    if (strcmp(d->name, "-") == 0)
+        base = "stdin";
+    snprintf(path, sizeof path, "%s/%s-%s.pgm", d->dir, base, stage);
+    if (!(fp = fopen(path, "wb"))) {
+        if (!d->failed)
+            warn("%s:", path);
+        d->failed = 1;
+        return;
+    }
+    fprintf(fp, "P5\n%d %d\n255\n", w, h);
+    for (long i = 0; i < (long)w * h; i++)
+        fputc((int)(img[i] * 255.0f + 0.5f), fp);
+    if (fclose(fp) != 0 && !d->failed) {
+        warn("%s:", path);
+        d->failed = 1;
+    }
+}
+
+/* One image to one vector; 0, or 1 after reporting what is wrong. */
+static int convert(const char *name, const struct opts *o, float *x)
+{
+    const char *shown = strcmp(name, "-") ? name : "(stdin)";
+    struct debug dbg = { o->debug_dir, name, 0 };
+    char why[256] = "";
+    nn_prep_opts po;
+    nn_image *img;
+    size_t len;
+    uint8_t *buf;
+    FILE *fp;
+    int err;
+
+    if (strcmp(name, "-") == 0) {
+        fp = stdin;
+    } else if (!(fp = fopen(name, "rb"))) {
+        warn("%s:", name);
+        return 1;
+    }
+    buf = slurp(fp, &len);
+    if (!buf) {
+        warn("%s:", shown);
+        if (fp != stdin)
+            fclose(fp);
+        return 1;
+    }
+    if (fp != stdin)
+        fclose(fp);
+    err = nn_img_decode(&img, buf, len, o->max_pixels, why, sizeof why);
+    free(buf);
+    if (err) {
+        warn("%s: %s", shown, why[0] ? why : nn_strerror(err));
+        return 1;
+    }
+    nn_prep_opts_default(&po);
+    po.invert = o->invert;
+    po.plain = o->plain;
+    if (o->debug_dir) {
+        po.stage = write_stage;
+        po.stage_arg = &dbg;
+    }
+    err = nn_prep_digit(img->gray, img->width, img->height, &po, x, why,
+                        sizeof why);
+    nn_img_free(img);
+    if (err) {
+        warn("%s: %s", shown, why[0] ? why : nn_strerror(err));
+        return 1;
+    }
+    if (o->debug_dir)
+        write_stage("5-vector", x, 28, 28, &dbg);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct opts o;
+    nn_vec_writer *w;
+    float x[28 * 28];
+    int status = 0;
+
+    setprog(argv[0]);
+    parse_args(argc, argv, &o);
+    if (nn_vec_writer_new(&w, stdout, o.binary ? NN_VEC_F32 : NN_VEC_TEXT, 28 * 28))
+        die("out of memory");
+    for (int i = 0; i < o.n_files; i++) {
+        if (convert(o.files[i], &o, x)) {
+            status = 1;
+            continue;
+        }
+        if (nn_vec_write(w, x, o.label) == NN_EIO)
+            break;      /* close_stdout reports it, or ends quietly on EPIPE */
+    }
+    nn_vec_writer_free(w);
+    return close_stdout() || status;
+}

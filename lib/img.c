@@ -1,0 +1,733 @@
+/* img.c - image files to gray: format detection from the bytes, dispatch
+ * to lib/img_jpeg.c, img_png.c, img_pnm.c and the TIFF reader below, and
+ * what the formats share: size checks, alpha compositing, the EXIF/TIFF
+ * orientation tag and the eight orientations.  Conventions in img.h. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn_internal.h"
+
+/* ------------------------------------------------------------------------ */
+/* Recognising a file from its first bytes. */
+
+enum kind { K_UNKNOWN, K_JPEG, K_PNG, K_PNM, K_TIFF, K_OTHER };
+
+struct sniff {
+    enum kind kind;
+    const char *name;           /* NULL if unrecognised */
+    const char *msg;            /* K_OTHER: the whole error text */
+};
+
+static int has(const uint8_t *b, size_t n, size_t off, const char *s,
+               size_t slen)
+{
+    return n >= off + slen && memcmp(b + off, s, slen) == 0;
+}
+#define HAS(b, n, off, lit) has(b, n, off, lit, sizeof lit - 1)
+
+static int lower(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+/* Case-insensitive: does b[0..n-1] start with s? */
+static int starts_nocase(const uint8_t *b, size_t n, const char *s)
+{
+    size_t i;
+
+    for (i = 0; s[i]; i++)
+        if (i >= n || lower(b[i]) != s[i])
+            return 0;
+    return 1;
+}
+
+/* Does s occur (case-insensitive) in the first n bytes of b? */
+static int contains_nocase(const uint8_t *b, size_t n, const char *s)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (starts_nocase(b + i, n - i, s))
+            return 1;
+    return 0;
+}
+
+static int is_space(int c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' ||
+           c == '\r';
+}
+
+/* No NUL or other control bytes in the first 512: text (UTF-8 allowed). */
+static int is_text(const uint8_t *b, size_t n)
+{
+    size_t i;
+
+    if (n > 512)
+        n = 512;
+    for (i = 0; i < n; i++)
+        if ((b[i] < 0x20 && !is_space(b[i])) || b[i] == 0x7f)
+            return 0;
+    return n > 0;
+}
+
+/* An ISO base media file (HEIC, AVIF, MP4): "ftyp" box at offset 4. */
+static const char *ftyp_kind(const uint8_t *b, size_t n)
+{
+    static const char *const heic[] = { "heic", "heix", "hevc", "hevx",
+        "heim", "heis", "hevm", "hevs", "mif1", "msf1" };
+    size_t box, i;
+
+    if (!HAS(b, n, 4, "ftyp") || n < 12)
+        return NULL;
+    box = (size_t)b[0] << 24 | (size_t)b[1] << 16 | (size_t)b[2] << 8 | b[3];
+    if (box > n)
+        box = n;
+    /* major brand at 8, minor version at 12, compatible brands from 16 */
+    for (i = 8; i + 4 <= box; i += 4) {
+        if (i == 12)
+            continue;
+        if (has(b, n, i, "avif", 4) || has(b, n, i, "avis", 4))
+            return "AVIF";
+    }
+    for (i = 0; i < sizeof heic / sizeof heic[0]; i++)
+        if (has(b, n, 8, heic[i], 4))
+            return "HEIC";
+    return "video";
+}
+
+static struct sniff sniff(const uint8_t *b, size_t n)
+{
+    struct sniff s = { K_OTHER, NULL, NULL };
+    const char *ft;
+    size_t i;
+
+    if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF)
+        s.kind = K_JPEG, s.name = "JPEG";
+    else if (n == 2 && b[0] == 0xFF && b[1] == 0xD8)
+        s.kind = K_JPEG, s.name = "JPEG";
+    else if (HAS(b, n, 0, "\x89PNG") || (n < 4 && n > 0 &&
+                                         has(b, n, 0, "\x89PNG", n)))
+        s.kind = K_PNG, s.name = "PNG";
+    else if (n >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '7' &&
+             (n == 2 || is_space(b[2]) || b[2] == '#')) {
+        static const char *const pnm[] = { "PBM", "PGM", "PPM" };
+        if (b[1] == '7') {
+            s.name = "PAM";
+            s.msg = "Netpbm PAM (P7): not supported, convert it with "
+                    "pamtopnm";
+        } else {
+            s.kind = K_PNM;
+            s.name = pnm[(b[1] - '1') % 3];
+        }
+    } else if (HAS(b, n, 0, "II*\0") || HAS(b, n, 0, "MM\0*"))
+        s.kind = K_TIFF, s.name = "TIFF";
+    else if (HAS(b, n, 0, "II+\0") || HAS(b, n, 0, "MM\0+"))
+        s.name = "TIFF", s.msg = "BigTIFF: not supported, convert it to PNG";
+    else if (HAS(b, n, 0, "GIF8"))
+        s.name = "GIF", s.msg = "GIF image: not supported, convert it to PNG";
+    else if (HAS(b, n, 0, "BM") && n >= 18 &&
+             (b[14] == 12 || b[14] == 16 || b[14] == 40 || b[14] == 52 ||
+              b[14] == 56 || b[14] == 64 || b[14] == 108 || b[14] == 124) &&
+             b[15] == 0 && b[16] == 0 && b[17] == 0)
+        s.name = "BMP", s.msg = "BMP image: not supported, convert it to PNG";
+    else if (HAS(b, n, 0, "RIFF") && HAS(b, n, 8, "WEBP"))
+        s.name = "WebP", s.msg = "WebP image: not supported, convert it to "
+                                 "PNG or JPEG";
+    else if ((ft = ftyp_kind(b, n)) != NULL) {
+        s.name = ft;
+        if (strcmp(ft, "HEIC") == 0)
+            s.msg = "phone HEIC photo: not supported, convert it to JPEG";
+        else if (strcmp(ft, "AVIF") == 0)
+            s.msg = "AVIF image: not supported, convert it to PNG or JPEG";
+        else
+            s.msg = "a video (MP4/QuickTime), not an image: save a frame "
+                    "as PNG";
+    } else if (HAS(b, n, 0, "%PDF-"))
+        s.name = "PDF", s.msg = "PDF document, not an image: export the "
+                                "page as PNG";
+    else if (HAS(b, n, 0, "\0\0\0\x0cjP  \r\n\x87\n") ||
+             HAS(b, n, 0, "\xff\x4f\xff\x51"))
+        s.name = "JPEG 2000", s.msg = "JPEG 2000 image: not supported, "
+                                      "convert it to PNG";
+    else if (HAS(b, n, 0, "\0\0\0\x0cJXL \r\n\x87\n") ||
+             HAS(b, n, 0, "\xff\x0a"))
+        s.name = "JPEG XL", s.msg = "JPEG XL image: not supported, convert "
+                                    "it to PNG";
+    else if (HAS(b, n, 0, "8BPS"))
+        s.name = "PSD", s.msg = "Photoshop document (PSD): not supported, "
+                                "export it as PNG";
+    else if (HAS(b, n, 0, "\0\0\1\0") && n >= 6 && (b[4] | b[5]) != 0)
+        s.name = "ICO", s.msg = "Windows icon (ICO): not supported, convert "
+                                "it to PNG";
+    else if (HAS(b, n, 0, "\x1f\x8b"))
+        s.name = "gzip", s.msg = "gzip-compressed data: decompress it first";
+    else if (HAS(b, n, 0, "PK\3\4"))
+        s.name = "ZIP", s.msg = "ZIP archive: extract the image first";
+    else if (is_text(b, n)) {
+        i = HAS(b, n, 0, "\xef\xbb\xbf") ? 3 : 0;   /* UTF-8 BOM */
+        while (i < n && is_space(b[i]))
+            i++;
+        if (starts_nocase(b + i, n - i, "<!doctype html") ||
+            starts_nocase(b + i, n - i, "<html") ||
+            starts_nocase(b + i, n - i, "<head") ||
+            starts_nocase(b + i, n - i, "<body"))
+            s.name = "HTML", s.msg = "an HTML page, not an image (a web "
+                                     "page saved instead of the picture?)";
+        else if (starts_nocase(b + i, n - i, "<svg") ||
+                 (starts_nocase(b + i, n - i, "<?xml") &&
+                  contains_nocase(b, n < 4096 ? n : 4096, "<svg")))
+            s.name = "SVG", s.msg = "SVG drawing (vector graphics): not "
+                                    "supported, render it to PNG";
+        else
+            s.name = "text", s.msg = "a text file, not an image";
+    } else
+        s.kind = K_UNKNOWN;
+    return s;
+}
+
+const char *nn_img_format_name(const uint8_t *buf, size_t len)
+{
+    if (!buf || len == 0)
+        return NULL;
+    return sniff(buf, len).name;
+}
+
+/* ------------------------------------------------------------------------ */
+
+int nn_img_decode(nn_image **out, const uint8_t *buf, size_t len,
+                  long max_pixels, char *why, size_t whylen)
+{
+    struct sniff s;
+    char msg[512] = "";
+    int err;
+
+    if (!out)
+        return nn_why(why, whylen, NN_EINVAL, "no output pointer");
+    *out = NULL;
+    if (!buf && len > 0)
+        return nn_why(why, whylen, NN_EINVAL, "no input buffer");
+    if (len == 0)
+        return nn_why(why, whylen, NN_EFORMAT, "empty file");
+    s = sniff(buf, len);
+    switch (s.kind) {
+    case K_JPEG:
+        err = nn_img_decode_jpeg(out, buf, len, max_pixels, msg, sizeof msg);
+        break;
+    case K_PNG:
+        err = nn_img_decode_png(out, buf, len, max_pixels, msg, sizeof msg);
+        break;
+    case K_PNM:
+        err = nn_img_decode_pnm(out, buf, len, max_pixels, msg, sizeof msg);
+        break;
+    case K_TIFF:
+        err = nn_img_decode_tiff(out, buf, len, max_pixels, msg, sizeof msg);
+        break;
+    case K_OTHER:
+        return nn_why(why, whylen, NN_EFORMAT, "%s", s.msg);
+    default:
+        if (len < 4)
+            return nn_why(why, whylen, NN_EFORMAT, "not an image: only %lu "
+                          "byte%s", (unsigned long)len, len == 1 ? "" : "s");
+        return nn_why(why, whylen, NN_EFORMAT, "not a known image format "
+                      "(first bytes %02x %02x %02x %02x); supported: JPEG, "
+                      "PNG, TIFF, Netpbm", buf[0], buf[1], buf[2], buf[3]);
+    }
+    if (err != NN_OK) {
+        nn_img_free(*out);
+        *out = NULL;
+        return nn_why(why, whylen, err, "%s: %s", s.name,
+                      msg[0] ? msg : nn_strerror(err));
+    }
+    (*out)->format = s.name;
+    return NN_OK;
+}
+
+void nn_img_free(nn_image *img)
+{
+    if (img) {
+        free(img->gray);
+        free(img);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Shared helpers. */
+
+/* v megapixels as "1200", "12.6", "1.64". */
+static void mp_str(char *s, size_t n, double v)
+{
+    snprintf(s, n, v >= 100 ? "%.0f" : "%.3g", v);
+}
+
+int nn_img_check_size(long width, long height, long max_pixels, char *why,
+                      size_t whylen)
+{
+    unsigned long long px;
+    char a[32], b[32];
+
+    if (width < 1 || height < 1)
+        return nn_why(why, whylen, NN_EFORMAT, "image has no pixels "
+                      "(%ldx%ld)", width, height);
+    if (width > INT_MAX || height > INT_MAX)
+        return nn_why(why, whylen, NN_ELIMIT, "image is %ldx%ld, more than "
+                      "%d pixels wide or high", width, height, INT_MAX);
+    px = (unsigned long long)width * (unsigned long long)height;
+    if (max_pixels > 0 && px > (unsigned long long)max_pixels) {
+        if (max_pixels >= 1000000) {
+            mp_str(a, sizeof a, (double)px / 1e6);
+            mp_str(b, sizeof b, (double)max_pixels / 1e6);
+            return nn_why(why, whylen, NN_ELIMIT, "image is %ldx%ld = %s "
+                          "megapixels, more than the limit of %s megapixels "
+                          "(--max-pixels)", width, height, a, b);
+        }
+        return nn_why(why, whylen, NN_ELIMIT, "image is %ldx%ld = %llu "
+                      "pixels, more than the limit of %ld pixels "
+                      "(--max-pixels)", width, height, px, max_pixels);
+    }
+    if (px > (unsigned long long)INT_MAX || px > SIZE_MAX / 4)
+        return nn_why(why, whylen, NN_ELIMIT, "image is %ldx%ld = %llu "
+                      "pixels, more than %d", width, height, px, INT_MAX);
+    return NN_OK;
+}
+
+int nn_img_alloc(nn_image **out, int width, int height)
+{
+    nn_image *img = malloc(sizeof *img);
+
+    *out = NULL;
+    if (!img)
+        return NN_ENOMEM;
+    img->width = width;
+    img->height = height;
+    img->format = NULL;
+    img->orientation = 1;
+    img->gray = malloc((size_t)width * (size_t)height);
+    if (!img->gray) {
+        free(img);
+        return NN_ENOMEM;
+    }
+    *out = img;
+    return NN_OK;
+}
+
+/* The alpha rule, documented in img.h above nn_img_decode: opaque means
+ * alpha >= 128; opaque majority -> they are the paper, page = their median;
+ * opaque minority -> they are strokes, page = the opposite extreme of their
+ * median; partial alpha blends linearly with the page. */
+void nn_img_composite(uint8_t *gray, const uint8_t *alpha, size_t n)
+{
+    size_t hist[256] = { 0 };
+    size_t opaque = 0, cum = 0, i;
+    unsigned page = 255, med = 0, a;
+
+    for (i = 0; i < n; i++)
+        if (alpha[i] >= 128) {
+            hist[gray[i]]++;
+            opaque++;
+        }
+    if (opaque > 0) {
+        while (med < 255 && (cum += hist[med]) < (opaque + 1) / 2)
+            med++;
+        if (opaque > n - opaque)
+            page = med;                     /* paper with a transparent rim */
+        else
+            page = med < 128 ? 255 : 0;     /* strokes on a clear sheet */
+    }
+    for (i = 0; i < n; i++) {
+        a = alpha[i];
+        if (a < 255)
+            gray[i] = (uint8_t)((a * gray[i] + (255 - a) * page + 127) / 255);
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* TIFF structure (EXIF blocks and TIFF files), every read bounds-checked. */
+
+struct tiff {
+    const uint8_t *p;
+    size_t len;
+    int be;                     /* "MM": big-endian */
+};
+
+struct tiff_entry {
+    unsigned type;
+    uint32_t count;
+    size_t off;                 /* of the values */
+};
+
+static unsigned rd16(const struct tiff *t, size_t o)
+{
+    const uint8_t *q = t->p + o;
+
+    return t->be ? (unsigned)q[0] << 8 | q[1] : (unsigned)q[1] << 8 | q[0];
+}
+
+static uint32_t rd32(const struct tiff *t, size_t o)
+{
+    const uint8_t *q = t->p + o;
+
+    return t->be ? (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 |
+                   (uint32_t)q[2] << 8 | q[3]
+                 : (uint32_t)q[3] << 24 | (uint32_t)q[2] << 16 |
+                   (uint32_t)q[1] << 8 | q[0];
+}
+
+/* Byte order and the offset of IFD0; 0 if not a TIFF header. */
+static int tiff_open(struct tiff *t, const uint8_t *p, size_t len,
+                     uint32_t *ifd)
+{
+    t->p = p;
+    t->len = len;
+    if (len < 8)
+        return 0;
+    if (p[0] == 'I' && p[1] == 'I')
+        t->be = 0;
+    else if (p[0] == 'M' && p[1] == 'M')
+        t->be = 1;
+    else
+        return 0;
+    if (rd16(t, 2) != 42)
+        return 0;
+    *ifd = rd32(t, 4);
+    return 1;
+}
+
+static unsigned type_size(unsigned type)
+{
+    switch (type) {
+    case 1: case 2: case 6: case 7: return 1;      /* BYTE ASCII SBYTE UNDEF */
+    case 3: case 8: return 2;                      /* SHORT SSHORT */
+    case 4: case 9: case 11: case 13: return 4;    /* LONG SLONG FLOAT IFD */
+    case 5: case 10: case 12: return 8;            /* RATIONAL DOUBLE */
+    }
+    return 0;
+}
+
+/* Find tag in the IFD at offset ifd.  1 and *e if present with all its
+ * values inside the buffer, else 0. */
+static int tiff_find(const struct tiff *t, uint32_t ifd, unsigned tag,
+                     struct tiff_entry *e)
+{
+    size_t n, i, pos;
+    uint64_t bytes, off;
+
+    if (ifd > t->len || t->len - ifd < 2)
+        return 0;
+    n = rd16(t, ifd);
+    for (i = 0; i < n; i++) {
+        pos = ifd + 2 + 12 * i;
+        if (pos > t->len || t->len - pos < 12)
+            return 0;               /* IFD cut short */
+        if (rd16(t, pos) != tag)
+            continue;
+        e->type = rd16(t, pos + 2);
+        e->count = rd32(t, pos + 4);
+        bytes = (uint64_t)type_size(e->type) * e->count;
+        if (bytes == 0)
+            return 0;
+        off = bytes <= 4 ? pos + 8 : rd32(t, pos + 8);
+        if (off > t->len || bytes > t->len - off)
+            return 0;
+        e->off = (size_t)off;
+        return 1;
+    }
+    return 0;
+}
+
+/* Value i of an integer entry (BYTE, SHORT, LONG); 0 if not one. */
+static int tiff_uint(const struct tiff *t, const struct tiff_entry *e,
+                     uint32_t i, uint32_t *v)
+{
+    if (i >= e->count)
+        return 0;
+    switch (e->type) {
+    case 1: *v = t->p[e->off + i]; return 1;
+    case 3: *v = rd16(t, e->off + 2 * (size_t)i); return 1;
+    case 4: *v = rd32(t, e->off + 4 * (size_t)i); return 1;
+    }
+    return 0;
+}
+
+/* First value of tag, or def if absent or not an integer. */
+static uint32_t tiff_get(const struct tiff *t, uint32_t ifd, unsigned tag,
+                         uint32_t def)
+{
+    struct tiff_entry e;
+    uint32_t v;
+
+    return tiff_find(t, ifd, tag, &e) && tiff_uint(t, &e, 0, &v) ? v : def;
+}
+
+int nn_img_exif_orientation(const uint8_t *tiff, size_t len)
+{
+    struct tiff t;
+    uint32_t ifd, o;
+
+    if (!tiff || !tiff_open(&t, tiff, len, &ifd))
+        return 1;
+    o = tiff_get(&t, ifd, 0x0112, 1);
+    return o >= 1 && o <= 8 ? (int)o : 1;
+}
+
+int nn_img_orient(nn_image *img, int o)
+{
+    size_t w = (size_t)img->width, h = (size_t)img->height, x, y;
+    const uint8_t *s = img->gray;
+    uint8_t *d;
+
+    if (o < 2 || o > 8)
+        return NN_OK;
+    d = malloc(w * h);
+    if (!d)
+        return NN_ENOMEM;
+    /* d is the upright picture: W x H for 2-4, H x W for 5-8; each case
+     * says which stored pixel shows at (x, y). */
+    switch (o) {
+    case 2:                                 /* mirrored left-right */
+        for (y = 0; y < h; y++)
+            for (x = 0; x < w; x++)
+                d[y * w + x] = s[y * w + (w - 1 - x)];
+        break;
+    case 3:                                 /* upside down */
+        for (y = 0; y < h; y++)
+            for (x = 0; x < w; x++)
+                d[y * w + x] = s[(h - 1 - y) * w + (w - 1 - x)];
+        break;
+    case 4:                                 /* mirrored top-bottom */
+        for (y = 0; y < h; y++)
+            memcpy(d + y * w, s + (h - 1 - y) * w, w);
+        break;
+    case 5:                                 /* transposed */
+        for (y = 0; y < w; y++)
+            for (x = 0; x < h; x++)
+                d[y * h + x] = s[x * w + y];
+        break;
+    case 6:                                 /* needs 90 degrees clockwise */
+        for (y = 0; y < w; y++)
+            for (x = 0; x < h; x++)
+                d[y * h + x] = s[(h - 1 - x) * w + y];
+        break;
+    case 7:                                 /* transversed */
+        for (y = 0; y < w; y++)
+            for (x = 0; x < h; x++)
+                d[y * h + x] = s[(h - 1 - x) * w + (w - 1 - y)];
+        break;
+    default:                                /* 8: 90 degrees anticlockwise */
+        for (y = 0; y < w; y++)
+            for (x = 0; x < h; x++)
+                d[y * h + x] = s[x * w + (w - 1 - y)];
+        break;
+    }
+    free(img->gray);
+    img->gray = d;
+    if (o >= 5) {
+        img->width = (int)h;
+        img->height = (int)w;
+    }
+    img->orientation = o;
+    return NN_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* TIFF files: the first image of a baseline TIFF, uncompressed, in strips,
+ * chunky (PlanarConfiguration 1): bilevel or gray (WhiteIsZero or
+ * BlackIsZero, 1, 8 or 16 bits), RGB (8 or 16 bits), palette (8 bits), each
+ * with an optional alpha channel (ExtraSamples 1, premultiplied, or 2); the
+ * Orientation tag is applied.  Compressed, tiled, planar, CMYK, YCbCr,
+ * floating-point and other variants are refused with a reason. */
+
+enum {
+    T_WIDTH = 256, T_HEIGHT = 257, T_BPS = 258, T_COMPRESSION = 259,
+    T_PHOTOMETRIC = 262, T_STRIP_OFFSETS = 273, T_ORIENTATION = 274,
+    T_SPP = 277, T_ROWS_PER_STRIP = 278, T_PLANAR = 284, T_COLORMAP = 320,
+    T_TILE_WIDTH = 322, T_EXTRA = 338, T_SAMPLE_FORMAT = 339
+};
+
+static const char *compression_name(uint32_t c)
+{
+    switch (c) {
+    case 2: return "CCITT modified Huffman";
+    case 3: return "CCITT Group 3";
+    case 4: return "CCITT Group 4";
+    case 5: return "LZW";
+    case 6: case 7: return "JPEG";
+    case 8: case 32946: return "Deflate (zip)";
+    case 32773: return "PackBits";
+    case 34925: return "LZMA";
+    case 50000: return "Zstandard";
+    case 50001: return "WebP";
+    }
+    return NULL;
+}
+
+/* Sample k of a row (bps 8 or 16). */
+static unsigned sample(const struct tiff *t, size_t row, size_t k, int bps)
+{
+    return bps == 8 ? t->p[row + k] : rd16(t, row + 2 * k);
+}
+
+int nn_img_decode_tiff(nn_image **out, const uint8_t *buf, size_t len,
+                       long max_pixels, char *why, size_t whylen)
+{
+    struct tiff t;
+    struct tiff_entry offs, cmap, bpse;
+    uint32_t ifd = 0, w, h, comp, photo, spp, rps, planar, sfmt, v;
+    uint32_t nstrips, s, i, bps = 1;
+    unsigned base, maxv, r, g, b, a;
+    uint64_t rowbytes, need;
+    size_t x, y, row = 0;
+    nn_image *img = NULL;
+    uint8_t *alpha = NULL;
+    const char *cn;
+    int alpha_kind = 0, err, o;
+
+    *out = NULL;
+    if (!tiff_open(&t, buf, len, &ifd) || ifd > len || len - ifd < 2)
+        return nn_why(why, whylen, NN_EFORMAT, "truncated header (first "
+                      "directory at offset %lu, the file has %lu bytes)",
+                      (unsigned long)ifd, (unsigned long)len);
+    w = tiff_get(&t, ifd, T_WIDTH, 0);
+    h = tiff_get(&t, ifd, T_HEIGHT, 0);
+    comp = tiff_get(&t, ifd, T_COMPRESSION, 1);
+    photo = tiff_get(&t, ifd, T_PHOTOMETRIC, 99);
+    spp = tiff_get(&t, ifd, T_SPP, 1);
+    rps = tiff_get(&t, ifd, T_ROWS_PER_STRIP, 0xFFFFFFFFu);
+    planar = tiff_get(&t, ifd, T_PLANAR, 1);
+    sfmt = tiff_get(&t, ifd, T_SAMPLE_FORMAT, 1);
+    if (w == 0 || h == 0)
+        return nn_why(why, whylen, NN_EFORMAT, "no image size (missing or "
+                      "unreadable ImageWidth/ImageLength)");
+    if (comp != 1) {
+        cn = compression_name(comp);
+        if (cn)
+            return nn_why(why, whylen, NN_EFORMAT, "%s compression not "
+                          "supported (only uncompressed TIFF): convert it "
+                          "to PNG", cn);
+        return nn_why(why, whylen, NN_EFORMAT, "compression %lu not "
+                      "supported (only uncompressed TIFF): convert it to "
+                      "PNG", (unsigned long)comp);
+    }
+    if (tiff_find(&t, ifd, T_TILE_WIDTH, &bpse))
+        return nn_why(why, whylen, NN_EFORMAT, "tiled TIFF not supported: "
+                      "convert it to PNG");
+    if (photo > 3)
+        return nn_why(why, whylen, NN_EFORMAT, "%s not supported: convert "
+                      "it to PNG", photo == 5 ? "CMYK" : photo == 6 ?
+                      "YCbCr" : photo == 99 ? "missing "
+                      "PhotometricInterpretation" : "colour space");
+    base = photo == 2 ? 3 : 1;
+    if (spp < base || spp > base + 4)
+        return nn_why(why, whylen, NN_EFORMAT, "%lu samples per pixel for "
+                      "%s", (unsigned long)spp, base == 3 ? "RGB" : "gray");
+    if (tiff_find(&t, ifd, T_BPS, &bpse)) {
+        if (!tiff_uint(&t, &bpse, 0, &bps))
+            bps = 0;
+        for (i = 1; i < bpse.count && i < spp; i++)
+            if (!tiff_uint(&t, &bpse, i, &v) || v != bps)
+                bps = 0;
+    }
+    if (planar != 1 && spp > 1)
+        return nn_why(why, whylen, NN_EFORMAT, "planar TIFF (separate "
+                      "colour planes) not supported: convert it to PNG");
+    if (sfmt != 1)
+        return nn_why(why, whylen, NN_EFORMAT, "%s samples not supported: "
+                      "convert it to PNG", sfmt == 3 ? "floating-point" :
+                      sfmt == 2 ? "signed" : "non-integer");
+    if (!(bps == 8 || bps == 16 || (bps == 1 && spp == 1 && photo <= 1)) ||
+        (photo == 3 && bps != 8))
+        return nn_why(why, whylen, NN_EFORMAT, "%lu bits per sample not "
+                      "supported here (1 for bilevel, 8 or 16)",
+                      (unsigned long)bps);
+    if (spp > base && tiff_find(&t, ifd, T_EXTRA, &bpse) &&
+        tiff_uint(&t, &bpse, 0, &v) && (v == 1 || v == 2))
+        alpha_kind = (int)v;            /* 1 premultiplied, 2 straight */
+    if (photo == 3 && (!tiff_find(&t, ifd, T_COLORMAP, &cmap) ||
+                       cmap.type != 3 || cmap.count < 3 * 256))
+        return nn_why(why, whylen, NN_EFORMAT, "palette image without a "
+                      "valid ColorMap");
+    err = nn_img_check_size((long)w, (long)h, max_pixels, why, whylen);
+    if (err)
+        return err;
+
+    /* Every strip must be inside the file before anything is allocated. */
+    rowbytes = ((uint64_t)w * spp * bps + 7) / 8;
+    if (rps == 0 || rps > h)
+        rps = h;
+    nstrips = (h - 1) / rps + 1;
+    if (!tiff_find(&t, ifd, T_STRIP_OFFSETS, &offs) ||
+        offs.count < nstrips)
+        return nn_why(why, whylen, NN_EFORMAT, "missing or short "
+                      "StripOffsets (%lu strips expected)",
+                      (unsigned long)nstrips);
+    for (s = 0; s < nstrips; s++) {
+        need = rowbytes * (s + 1 < nstrips ? rps : h - s * rps);
+        if (!tiff_uint(&t, &offs, s, &v))
+            return nn_why(why, whylen, NN_EFORMAT, "bad StripOffsets");
+        if (v > len || need > len - v)
+            return nn_why(why, whylen, NN_EFORMAT, "truncated: strip %lu "
+                          "needs %llu bytes at offset %lu, the file has "
+                          "%lu bytes", (unsigned long)s,
+                          (unsigned long long)need, (unsigned long)v,
+                          (unsigned long)len);
+    }
+
+    if (nn_img_alloc(&img, (int)w, (int)h) != NN_OK)
+        return NN_ENOMEM;
+    if (alpha_kind && !(alpha = malloc((size_t)w * h))) {
+        nn_img_free(img);
+        return NN_ENOMEM;
+    }
+    maxv = bps == 16 ? 65535 : bps == 8 ? 255 : 1;
+    for (y = 0; y < h; y++) {
+        if (y % rps == 0) {
+            tiff_uint(&t, &offs, (uint32_t)(y / rps), &v);
+            row = v;
+        }
+        for (x = 0; x < w; x++) {
+            size_t k = x * spp, px = y * w + x;
+            uint8_t lum;
+
+            if (bps == 1) {
+                r = t.p[row + x / 8] >> (7 - x % 8) & 1;
+                lum = r ? 255 : 0;
+            } else if (photo == 2) {
+                r = sample(&t, row, k, (int)bps);
+                g = sample(&t, row, k + 1, (int)bps);
+                b = sample(&t, row, k + 2, (int)bps);
+                lum = nn_img_luma(r, g, b, maxv);
+            } else if (photo == 3) {
+                i = t.p[row + k];
+                r = rd16(&t, cmap.off + 2 * (size_t)i);
+                g = rd16(&t, cmap.off + 2 * (size_t)(256 + i));
+                b = rd16(&t, cmap.off + 2 * (size_t)(512 + i));
+                lum = nn_img_luma(r, g, b, 65535);
+            } else
+                lum = nn_img_scale(sample(&t, row, k, (int)bps), maxv);
+            if (photo == 0)
+                lum = (uint8_t)(255 - lum);
+            if (alpha) {
+                a = nn_img_scale(sample(&t, row, k + base, (int)bps), maxv);
+                alpha[px] = (uint8_t)a;
+                /* premultiplied: undo it (luma is linear in R, G, B) */
+                if (alpha_kind == 1)
+                    lum = a == 0 ? 0 : lum >= a ? 255 :
+                          (uint8_t)((lum * 255u + a / 2) / a);
+            }
+            img->gray[px] = lum;
+        }
+        row += (size_t)rowbytes;
+    }
+    if (alpha) {
+        nn_img_composite(img->gray, alpha, (size_t)w * h);
+        free(alpha);
+    }
+    o = (int)tiff_get(&t, ifd, T_ORIENTATION, 1);
+    if (nn_img_orient(img, o) != NN_OK) {
+        nn_img_free(img);
+        return NN_ENOMEM;
+    }
+    *out = img;
+    return NN_OK;
+}

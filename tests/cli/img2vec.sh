@@ -1,0 +1,52 @@
+# img2vec: images of every format to one 784-value record each, errors.
+I="$DATA/img"
+expect 0 img2vec --help
+expect_out "Usage: img2vec"
+expect 0 img2vec --version
+expect_out "img2vec (nnpipe) "
+expect 2 img2vec --bogus a.png
+expect_err "img2vec: unknown option '--bogus'"
+expect_err "Try 'img2vec --help'."
+expect 2 img2vec --label x a.png
+
+# One record per image, in order; the same picture in any format gives
+# nearly the same vector (the JPEGs are lossy).
+expect 0 img2vec "$I/gray.png" "$I/p5.pgm" "$I/rgb.png" "$I/baseline.jpg" "$I/orient-6.jpg"
+[ "$(wc -l < "$TMP/out")" -eq 5 ] || fail "expected 5 records"
+awk -F'\t' '$1 != "?" || split($2, v, " ") != 784 { exit 1 }' "$TMP/out"
+awk -F'\t' 'NR == 1 { split($2, a, " ") }
+    { split($2, b, " "); d = 0; for (i = 1; i <= 784; i++) d += (a[i] - b[i])^2
+      if (d > 20) { print "record " NR " differs: " d; exit 1 } }' "$TMP/out"
+img2vec "$I/gray.png" > one
+img2vec < "$I/gray.png" > stdin
+img2vec - < "$I/gray.png" > dash
+cmp one stdin
+cmp one dash
+# --label, binary output read back by the vector reader (through idx2vec's
+# sibling tools: nn-predict needs a model, so compare sizes).
+expect 0 img2vec --label 7 "$I/gray.png"
+cut -f 1 "$TMP/out" | grep -qx 7
+img2vec -b "$I/gray.png" "$I/rgb.png" > two.nnv
+[ "$(wc -c < two.nnv)" -eq $((16 + 2 * (4 + 784 * 4))) ] || fail "binary size"
+
+# A bad file is named, the others are still converted, exit status 1.
+printf 'GIF89a....' > pic.gif
+: > empty.png
+expect 1 img2vec "$I/gray.png" nosuch.png pic.gif empty.png "$I/rgb.png"
+expect_err "img2vec: nosuch.png: No such file or directory"
+expect_err "img2vec: pic.gif: "
+expect_err "img2vec: empty.png: "
+[ "$(wc -l < "$TMP/out")" -eq 2 ] || fail "good images not converted"
+# A blank page says so; a huge image is refused before decoding.
+printf 'P5\n40 30\n255\n' > blank.pgm
+head -c 1200 /dev/zero | tr '\0' '\310' >> blank.pgm
+expect 1 img2vec blank.pgm
+expect_err "img2vec: blank.pgm: no ink found"
+expect 1 img2vec --max-pixels 100 "$I/gray.png"
+expect_err "img2vec: $I/gray.png: "
+expect_err "--max-pixels"
+# --debug-dir writes each step.
+mkdir dbg
+expect 0 img2vec --debug-dir dbg "$I/gray.png"
+[ -f dbg/gray.png-5-vector.pgm ] || fail "no debug images: $(ls dbg)"
+[ "$(ls dbg | wc -l)" -ge 5 ] || fail "debug stages: $(ls dbg)"
