@@ -37,7 +37,7 @@ endif
 
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:.c=.o)
-TOOLS = cmd/idx2vec cmd/img2vec cmd/nn-train cmd/nn-predict cmd/nn-eval
+TOOLS = cmd/idx2vec cmd/img2vec cmd/vec2img cmd/nn-train cmd/nn-predict cmd/nn-eval
 TEST_SRC = $(wildcard tests/check_*.c)
 TEST_OBJ = $(TEST_SRC:.c=.o)
 DEPS = $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) cmd/util.d $(TOOLS:=.d)
