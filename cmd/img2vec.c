@@ -1,5 +1,4 @@
 /* img2vec - photos and drawings of digits to MNIST-style 28x28 vectors. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,31 +77,6 @@ static void parse_args(int argc, char **argv, struct opts *o)
     o->n_files = optind < argc ? argc - optind : 1;
 }
 
-/* The whole of fp in a buffer; NULL with errno set on a read error. */
-static uint8_t *slurp(FILE *fp, size_t *len)
-{
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap), *p;
-
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, fp);
-        if (n < cap)
-            break;
-        if (!(p = realloc(buf, cap * 2)))
-            break;
-        buf = p;
-        cap *= 2;
-    }
-    if (!buf || n == cap || ferror(fp)) {
-        if (buf && !ferror(fp))
-            errno = ENOMEM;
-        free(buf);
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
-
 /* --debug-dir: each stage as an 8-bit PGM named after the image. */
 struct debug {
     const char *dir, *name;
@@ -143,8 +117,6 @@ static int convert(const char *name, const struct opts *o, float *x)
     char why[256] = "";
     nn_prep_opts po;
     nn_image *img;
-    size_t len;
-    uint8_t *buf;
     FILE *fp;
     int err;
 
@@ -154,17 +126,9 @@ static int convert(const char *name, const struct opts *o, float *x)
         warn("%s:", name);
         return 1;
     }
-    buf = slurp(fp, &len);
-    if (!buf) {
-        warn("%s:", shown);
-        if (fp != stdin)
-            fclose(fp);
-        return 1;
-    }
+    err = nn_img_read(&img, fp, o->max_pixels, why, sizeof why);
     if (fp != stdin)
         fclose(fp);
-    err = nn_img_decode(&img, buf, len, o->max_pixels, why, sizeof why);
-    free(buf);
     if (err) {
         warn("%s: %s", shown, why[0] ? why : nn_strerror(err));
         return 1;

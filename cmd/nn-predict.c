@@ -186,7 +186,7 @@ int main(int argc, char **argv)
     nn_vec_reader *r;
     char why[256] = "";
     FILE *in;
-    int err;
+    int err, batch;
 
     setprog(argv[0]);
     parse_args(argc, argv, &o);
@@ -199,9 +199,10 @@ int main(int argc, char **argv)
     p.k = nn_model_n_out(m);
     if (!(p.rank = malloc(p.k * sizeof *p.rank)))
         die("out of memory");
-    if (batch_size(in) == 1)
+    batch = batch_size(in);
+    if (batch == 1)
         setvbuf(stdout, NULL, _IOLBF, 0);
-    err = nn_predict_stream(m, r, batch_size(in), on_record, &p, why, sizeof why);
+    err = nn_predict_stream(m, r, batch, on_record, &p, why, sizeof why);
     if (err && err != NN_EINTR)
         die("%s: %s", strcmp(o.input, "-") ? o.input : "(stdin)",
             why[0] ? why : nn_strerror(err));

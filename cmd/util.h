@@ -38,7 +38,5 @@ void print_version(void);
 /* Flush and close stdout; report a write error and return 1, else 0.  A
  * closed pipe (EPIPE) is not reported. */
 int close_stdout(void);
-/* Seconds on a monotonic clock. */
-double now_seconds(void);
 
 #endif

@@ -151,8 +151,7 @@ void nn_idx_free(nn_idx *idx);
 
 typedef struct nn_model nn_model;
 
-enum { NN_ACT_SIGMOID, NN_ACT_RELU, NN_ACT_TANH, NN_ACT_SOFTMAX,
-       NN_ACT_LINEAR };
+enum { NN_ACT_SIGMOID, NN_ACT_RELU, NN_ACT_TANH, NN_ACT_SOFTMAX };
 enum { NN_COST_CE, NN_COST_QUADRATIC };
 enum { NN_INIT_DEFAULT, NN_INIT_HE, NN_INIT_XAVIER, NN_INIT_NIELSEN };
 
@@ -366,6 +365,11 @@ typedef struct nn_image {
 int nn_img_decode(nn_image **out, const uint8_t *buf, size_t len,
                   long max_pixels, char *why, size_t whylen);
 void nn_img_free(nn_image *img);     /* NULL is a no-op */
+/* Read an image file from fp (borrowed; a pipe is fine) and decode it.  The
+ * file may not be larger than an uncompressed image of max_pixels could be
+ * (8 bytes a pixel, plus 1 MiB): NN_ELIMIT beyond; else as nn_img_decode. */
+int nn_img_read(nn_image **out, FILE *fp, long max_pixels, char *why,
+                size_t whylen);
 
 /* What the bytes look like: "JPEG", "PNG", "PBM", "PGM", "PPM", "TIFF" (all
  * decodable, if not corrupt), or an unsupported kind ("GIF", "BMP", "WebP",

@@ -244,6 +244,23 @@ int nn_img_decode(nn_image **out, const uint8_t *buf, size_t len,
     return NN_OK;
 }
 
+int nn_img_read(nn_image **out, FILE *fp, long max_pixels, char *why,
+                size_t whylen)
+{
+    size_t limit = max_pixels > 0 && (unsigned long)max_pixels < (SIZE_MAX >> 4)
+                 ? (size_t)max_pixels * 8 + ((size_t)1 << 20) : SIZE_MAX >> 1;
+    size_t len;
+    char *buf;
+    int err;
+
+    *out = NULL;
+    if ((err = nn_read_all(fp, limit, "image file", &buf, &len, why, whylen)))
+        return err;
+    err = nn_img_decode(out, (const uint8_t *)buf, len, max_pixels, why, whylen);
+    free(buf);
+    return err;
+}
+
 void nn_img_free(nn_image *img)
 {
     if (img) {

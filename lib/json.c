@@ -533,58 +533,6 @@ fail:
 /* ------------------------------------------------------------------------ */
 /* Reading. */
 
-/* All of fp (borrowed) into a NUL-terminated buffer, at most the limit. */
-static int slurp(FILE *fp, char **out, size_t *outlen, char *why,
-                 size_t whylen)
-{
-    size_t cap = 1 << 16, len = 0, n, want;
-    char *buf = malloc(cap + 1), *p;
-
-    *out = NULL;
-    if (!buf)
-        return nn_why(why, whylen, NN_ENOMEM, "%s", nn_strerror(NN_ENOMEM));
-    for (;;) {
-        if (len == cap) {
-            if (cap > NN_MODEL_MAX_BYTES) {
-                free(buf);
-                return nn_why(why, whylen, NN_ELIMIT,
-                              "model file larger than %lu MiB (the limit)",
-                              (unsigned long)(NN_MODEL_MAX_BYTES >> 20));
-            }
-            cap = cap * 2 > NN_MODEL_MAX_BYTES
-                ? NN_MODEL_MAX_BYTES + 1 : cap * 2;
-            if (!(p = realloc(buf, cap + 1))) {
-                free(buf);
-                return nn_why(why, whylen, NN_ENOMEM, "%s",
-                              nn_strerror(NN_ENOMEM));
-            }
-            buf = p;
-        }
-        want = cap - len;
-        n = fread(buf + len, 1, want, fp);
-        len += n;
-        if (n < want) {
-            if (ferror(fp)) {
-                int e = errno;
-
-                free(buf);
-                return nn_why(why, whylen, NN_EIO, "read error: %s",
-                              strerror(e ? e : EIO));
-            }
-            break;   /* end of file */
-        }
-    }
-    if (len > NN_MODEL_MAX_BYTES) {
-        free(buf);
-        return nn_why(why, whylen, NN_ELIMIT,
-                      "model file larger than %lu MiB (the limit)",
-                      (unsigned long)(NN_MODEL_MAX_BYTES >> 20));
-    }
-    buf[len] = '\0';
-    *out = buf;
-    *outlen = len;
-    return NN_OK;
-}
 
 /* s for a message into dst (CLIP bytes): at most 40 bytes of it, with
  * control characters as '?'. */
@@ -1302,7 +1250,8 @@ int nn_model_read(nn_model **out, FILE *fp, char *why, size_t whylen)
     if (!out || !fp)
         return nn_why(why, whylen, NN_EINVAL, "no model or no stream");
     *out = NULL;
-    if ((err = slurp(fp, &buf, &len, why, whylen)))
+    if ((err = nn_read_all(fp, NN_MODEL_MAX_BYTES, "model file", &buf, &len,
+                           why, whylen)))
         return err;
     doc = buf;
     if (len >= 3 && memcmp(doc, "\xef\xbb\xbf", 3) == 0) {

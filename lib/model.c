@@ -9,7 +9,6 @@
 static const char *const act_names[] = {
     [NN_ACT_SIGMOID] = "sigmoid", [NN_ACT_RELU] = "relu",
     [NN_ACT_TANH] = "tanh", [NN_ACT_SOFTMAX] = "softmax",
-    [NN_ACT_LINEAR] = "linear",
 };
 static const char *const cost_names[] = {
     [NN_COST_CE] = "ce", [NN_COST_QUADRATIC] = "quadratic",

@@ -53,6 +53,12 @@ void nn_backprop(const nn_model *m, const float *x, const int *labels, int B,
                  float **acts, float **deltas, float *grad, double *loss,
                  long *hits);
 
+/* Read all of fp into *out (NUL-terminated, caller frees) and *outlen.
+ * NN_ELIMIT, why "WHAT larger than N MiB (the limit)", beyond limit bytes;
+ * NN_EIO, NN_ENOMEM. */
+int nn_read_all(FILE *fp, size_t limit, const char *what, char **out,
+                size_t *outlen, char *why, size_t whylen);
+
 /* Image decoding internals (lib/img*.c). */
 /* Per-format decoders, called by nn_img_decode with len > 0 and the format
  * recognised; same contract as nn_img_decode, why without a format prefix

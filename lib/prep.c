@@ -112,7 +112,7 @@ static float border_level(const struct fimg *f, float *scratch)
  * minority), taken as the lowest of its 3x3 neighbourhood so that a thick
  * stroke filling a block does not count as background; the per-pixel
  * background is interpolated bilinearly between block centres. */
-static int flatten(struct fimg *f, float *scratch)
+static void flatten(struct fimg *f, float *scratch)
 {
     enum { G = 8 };
     float med[G][G], bg[G][G], *block = scratch;
@@ -156,7 +156,6 @@ static int flatten(struct fimg *f, float *scratch)
             *p = *p > b ? (float)(*p - b) : 0.0f;
         }
     }
-    return NN_OK;
 }
 
 /* Step 4: Otsu's threshold over a 256-bin histogram of values in [0,1]. */

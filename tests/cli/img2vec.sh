@@ -50,3 +50,8 @@ mkdir dbg
 expect 0 img2vec --debug-dir dbg "$I/gray.png"
 [ -f dbg/gray.png-5-vector.pgm ] || fail "no debug images: $(ls dbg)"
 [ "$(ls dbg | wc -l)" -ge 5 ] || fail "debug stages: $(ls dbg)"
+# Input larger than any image of --max-pixels could be is refused while
+# reading, not after reading it all (8 bytes a pixel plus 1 MiB).
+head -c 3000000 /dev/zero > big.raw
+expect 1 img2vec --max-pixels 100 big.raw
+expect_err "img2vec: big.raw: image file larger than 1 MiB (the limit)"
