@@ -40,7 +40,8 @@ LIB_OBJ = $(LIB_SRC:.c=.o)
 TOOLS = cmd/idx2vec cmd/img2vec cmd/vec2img cmd/nn-train cmd/nn-predict cmd/nn-eval
 TEST_SRC = $(wildcard tests/check_*.c)
 TEST_OBJ = $(TEST_SRC:.c=.o)
-DEPS = $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) cmd/util.d $(TOOLS:=.d)
+DEPS = $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) cmd/util.d $(TOOLS:=.d) \
+	examples/render-digits.d
 
 all: $(TOOLS)
 
@@ -59,7 +60,8 @@ tests/check_nn: $(TEST_OBJ) lib/libnn.a
 
 -include $(DEPS)
 
-.PHONY: all deps check unit cli clean distclean install uninstall demo photos
+.PHONY: all deps check unit cli clean distclean install uninstall demo photos \
+	example-digits
 
 # Install the Debian packages the build needs, if any is missing.
 deps:
@@ -94,6 +96,9 @@ demo: deps
 	@echo; echo "The first five test images: predicted class, probability, true label"
 	cmd/idx2vec -n 5 "$$(sh data/mnist.sh t10k-images-idx3-ubyte)" \
 	    "$$(sh data/mnist.sh t10k-labels-idx1-ubyte)" | cmd/nn-predict data/model.json
+	@echo; echo "The example photos: file, predicted class, probability"
+	cmd/img2vec examples/*.jpg | cmd/nn-predict data/model.json > data/examples.out
+	@ls examples/*.jpg | paste - data/examples.out
 
 # Accuracy on the real photos of ../shared/data/photos (PHOTOS_DIR), with
 # the demo model, beside the plain method; -v lists the misread images.
@@ -109,6 +114,12 @@ data/test.nnv: | cmd/idx2vec
 	    "$$(sh data/mnist.sh t10k-labels-idx1-ubyte)" > $@.tmp && mv $@.tmp $@
 data/model.json: data/train.nnv | cmd/nn-train
 	cmd/nn-train $(DEMO_TRAIN) -o $@ data/train.nnv
+
+# The example photos of examples/ are committed; this draws them again.
+examples/render-digits: examples/render-digits.o lib/libnn.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $@.o lib/libnn.a $(DEP_LIBS)
+example-digits: examples/render-digits
+	examples/render-digits examples
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
@@ -127,9 +138,11 @@ uninstall:
 
 clean:
 	rm -f lib/*.o lib/*.d lib/libnn.a cmd/*.o cmd/*.d $(TOOLS) \
-	    tests/*.o tests/*.d tests/check_nn
+	    tests/*.o tests/*.d tests/check_nn examples/*.o examples/*.d \
+	    examples/render-digits
 
 # Also remove what make demo made (MNIST vectors and the model).
 distclean: clean
-	rm -f data/*.nnv data/*.tmp data/model.json data/train-log.tsv
+	rm -f data/*.nnv data/*.tmp data/model.json data/train-log.tsv \
+	    data/examples.out
 	rm -rf data/mnist

@@ -20,3 +20,13 @@ grep -q '"n":10000,' eval.json
 nn-predict m.json test.vec > p1
 nn-predict m.json test.nnv > p2
 cmp p1 p2
+
+# The example photos of examples/ (pen on ruled paper, uneven light): the
+# photo path with this small model reads at least 8 of the 10.
+for d in 0 1 2 3 4 5 6 7 8 9; do
+    img2vec -b --label "$d" "$TOP/examples/digit-$d.jpg"
+done > photos.nnv
+nn-eval --json m.json photos.nnv > photos.json
+right=$(sed 's/.*"correct":\([0-9]*\).*/\1/' photos.json)
+echo "examples/digit-*.jpg: $right of 10 read right" >&2
+[ "$right" -ge 8 ] || fail "only $right of the 10 example photos read right"
