@@ -24,6 +24,8 @@ static void usage(void)
 "  -j, --json       one JSON object: n, accuracy (0..1), loss, correct,\n"
 "                   classes, confusion (confusion[actual][predicted]),\n"
 "                   per_class, confusion_axes\n"
+"      --threads N  threads for the matrix products (0: one per CPU);\n"
+"                   results do not depend on it [0]\n"
 "  -h, --help       show this help and exit\n"
 "      --version    show the version and exit\n", argv0);
 }
@@ -32,6 +34,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 {
     static const struct option longopts[] = {
         { "json", no_argument, NULL, 'j' },
+        { "threads", required_argument, NULL, 'T' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 }
@@ -39,10 +42,12 @@ static void parse_args(int argc, char **argv, struct opts *o)
     int c;
 
     memset(o, 0, sizeof *o);
+    nn_set_threads(0);
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
         switch (c) {
         case 'j': o->json = 1; break;
+        case 'T': set_threads(optarg); break;
         case 'h': usage(); exit(close_stdout());
         case 'V': print_version(); exit(close_stdout());
         default: option_error(c, argv);

@@ -26,6 +26,8 @@ static void usage(void)
 "  -j, --json           one JSON object per line\n"
 "  -t, --min-prob P     print '?' as the class when its probability is\n"
 "                       below P (a reject option) [0]\n"
+"      --threads N      threads for the matrix products (0: one per CPU);\n"
+"                       results do not depend on it [0]\n"
 "  -h, --help           show this help and exit\n"
 "      --version        show the version and exit\n", argv0);
 }
@@ -37,6 +39,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
         { "probs", no_argument, NULL, 'p' },
         { "json", no_argument, NULL, 'j' },
         { "min-prob", required_argument, NULL, 't' },
+        { "threads", required_argument, NULL, 'T' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 }
@@ -45,6 +48,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 
     memset(o, 0, sizeof *o);
     o->top = 1;
+    nn_set_threads(0);
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":k:pjt:h", longopts, NULL)) != -1) {
         switch (c) {
@@ -52,6 +56,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
         case 'p': o->probs = 1; break;
         case 'j': o->json = 1; break;
         case 't': o->min_prob = parse_float(optarg, 0, 1, "--min-prob"); break;
+        case 'T': set_threads(optarg); break;
         case 'h': usage(); exit(close_stdout());
         case 'V': print_version(); exit(close_stdout());
         default: option_error(c, argv);

@@ -70,6 +70,9 @@ static void usage(void)
 "  -o MODEL                model file, written atomically ('-': stdout)\n"
 "  -q, --quiet             no per-epoch lines on standard error\n"
 "      --log FILE          per-epoch statistics as tab-separated values\n"
+"\n"
+"      --threads N         threads for the matrix products (0: one per CPU);\n"
+"                          the model does not depend on it [0]\n"
 "  -h, --help              show this help and exit\n"
 "      --version           show the version and exit\n",
            argv0, d.epochs, d.batch, d.lambda, (unsigned long long)d.seed);
@@ -104,7 +107,8 @@ static int parse_name(const char *s, int (*parse)(const char *), const char *opt
 }
 
 enum { OPT_OUTPUT = 256, OPT_COST, OPT_INIT, OPT_CLASSES, OPT_CLASS_NAMES,
-       OPT_VALIDATION, OPT_HOLDOUT, OPT_RESUME, OPT_LOG, OPT_VERSION };
+       OPT_VALIDATION, OPT_HOLDOUT, OPT_RESUME, OPT_LOG, OPT_THREADS,
+       OPT_VERSION };
 
 static void parse_args(int argc, char **argv, struct opts *o)
 {
@@ -128,6 +132,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
         { "resume", required_argument, NULL, OPT_RESUME },
         { "quiet", no_argument, NULL, 'q' },
         { "log", required_argument, NULL, OPT_LOG },
+        { "threads", required_argument, NULL, OPT_THREADS },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 }
@@ -136,6 +141,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 
     memset(o, 0, sizeof *o);
     nn_train_opts_default(&o->train);
+    nn_set_threads(0);
     o->hidden[0] = 256;
     o->n_hidden = 1;
     o->activation = NN_ACT_RELU;
@@ -198,6 +204,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
         case 'o': o->output = optarg; break;
         case 'q': o->quiet = 1; break;
         case OPT_LOG: o->log = optarg; break;
+        case OPT_THREADS: set_threads(optarg); break;
         case 'h': usage(); exit(close_stdout());
         case OPT_VERSION: print_version(); exit(close_stdout());
         default: option_error(c, argv);

@@ -174,3 +174,8 @@ int close_stdout(void)
     }
     return 0;
 }
+
+void set_threads(const char *arg)
+{
+    nn_set_threads((int)parse_int(arg, 0, NN_MAX_THREADS, "--threads"));
+}

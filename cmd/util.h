@@ -33,6 +33,10 @@ struct nn_model *load_model(const char *path);
  * failure. */
 long parse_int(const char *s, long lo, long hi, const char *what);
 double parse_float(const char *s, double lo, double hi, const char *what);
+/* --threads N: the threads for matrix products (0: one per CPU); exits 2
+ * unless N is a number in [0, NN_MAX_THREADS].  The tools use every CPU
+ * unless told otherwise. */
+void set_threads(const char *arg);
 /* "--version" text: "prog (nnpipe) VERSION". */
 void print_version(void);
 /* Flush and close stdout; report a write error and return 1, else 0.  A

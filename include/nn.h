@@ -404,10 +404,20 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
 /* ------------------------------------------------------------------------ */
 /* Matrix product (lib/gemm.c).  Row-major C = alpha*op(A)*op(B) + beta*C,
  * op(A) M x K, op(B) K x N.  The order in which each element of C is summed
- * depends only on K, so results do not depend on M, N or thread count. */
+ * depends only on K, so results do not depend on M, N or thread count.
+ * Safe to call from several threads at once. */
 void nn_sgemm(int transa, int transb, int M, int N, int K, float alpha,
               const float *A, int lda, const float *B, int ldb,
               float beta, float *C, int ldc);
+/* Threads nn_sgemm may use, and so training and prediction: n >= 1, or 0
+ * (or less) for one per online CPU, at most NN_MAX_THREADS.  The library
+ * starts with 1; the tools default to all CPUs (--threads).  A product is
+ * split by rows or columns of C, never along k, so results are identical
+ * for any n.  Returns the number set.  With make BLAS=1 the BLAS library's
+ * own threads are used instead. */
+#define NN_MAX_THREADS 64
+int nn_set_threads(int n);
+int nn_threads(void);
 /* Name of the kernel in use ("avx512", "avx2", "generic", "blas"). */
 const char *nn_sgemm_kernel(void);
 

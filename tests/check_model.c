@@ -67,6 +67,56 @@ START_TEST(test_sgemm_matches_reference)
 }
 END_TEST
 
+/* Products big enough to be split among threads (by columns, and by rows
+ * when C is narrow) give the same bits for 1, 2 and 3 threads, and match the
+ * reference. */
+START_TEST(test_sgemm_threads_identical)
+{
+    static const int shapes[][3] = { { 37, 300, 300 }, { 500, 20, 300 },
+                                     { 129, 1100, 40 } };
+    nn_rng rng;
+
+    setenv("NN_KERNEL", kernels[_i], 1);
+    nn_rng_seed(&rng, 11);
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+        for (int t = 0; t < 4; t++) {
+            int ta = t & 1, tb = t >> 1, M = shapes[s][0], N = shapes[s][1];
+            int K = shapes[s][2];
+            float *A = malloc(sizeof(float) * M * K);
+            float *B = malloc(sizeof(float) * K * N);
+            float *C[3], *D = malloc(sizeof(float) * M * N);
+            for (int i = 0; i < M * K; i++)
+                A[i] = (float)nn_rng_normal(&rng);
+            for (int i = 0; i < K * N; i++)
+                B[i] = (float)nn_rng_normal(&rng);
+            for (int n = 0; n < 3; n++) {
+                C[n] = malloc(sizeof(float) * M * N);
+                for (int i = 0; i < M * N; i++)
+                    C[n][i] = 1.0f;
+                ck_assert_int_eq(nn_set_threads(n + 1), n + 1);
+                nn_sgemm(ta, tb, M, N, K, 1.0f, A, ta ? M : K, B, tb ? K : N,
+                         0.5f, C[n], N);
+            }
+            nn_set_threads(1);
+            for (int i = 0; i < M * N; i++)
+                D[i] = 1.0f;
+            gemm_double(ta, tb, M, N, K, 1.0f, A, ta ? M : K, B, tb ? K : N,
+                        0.5f, D, N);
+            for (int i = 0; i < M * N; i++)
+                ck_assert_msg(fabsf(C[0][i] - D[i]) <= 1e-4f * sqrtf((float)K) * 4,
+                              "%dx%dx%d: C[%d] = %g, expected %g", M, N, K, i,
+                              C[0][i], D[i]);
+            ck_assert(memcmp(C[0], C[1], sizeof(float) * M * N) == 0);
+            ck_assert(memcmp(C[0], C[2], sizeof(float) * M * N) == 0);
+            for (int n = 0; n < 3; n++)
+                free(C[n]);
+            free(A);
+            free(B);
+            free(D);
+        }
+}
+END_TEST
+
 START_TEST(test_same_seed_same_model)
 {
     nn_model *a = tiny_model(NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE, 42);
@@ -169,6 +219,7 @@ Suite *model_suite(void)
     TCase *tc = tcase_create("model");
 
     tcase_add_loop_test(tc, test_sgemm_matches_reference, 0, 3);
+    tcase_add_loop_test(tc, test_sgemm_threads_identical, 0, 3);
     tcase_add_test(tc, test_same_seed_same_model);
     tcase_add_test(tc, test_init_scale);
     tcase_add_test(tc, test_bad_arch);
