@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -232,7 +233,42 @@ struct report {
     FILE *log;
     int k;
     int warned;
+    int epoch;          /* the epoch under way */
 };
+
+/* SIGINT and SIGTERM: the first asks training to stop after the current
+ * batch (the best model so far is then written); a second one ends the
+ * program at once. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    if (stop_signal) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    stop_signal = sig;
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+static int on_batch(int epoch, long done, long total, void *arg)
+{
+    struct report *r = arg;
+    (void)done;
+    (void)total;
+    r->epoch = epoch;
+    return stop_signal != 0;
+}
 
 static int on_epoch(const nn_epoch_stats *s, void *arg)
 {
@@ -259,7 +295,7 @@ static int on_epoch(const nn_epoch_stats *s, void *arg)
              100 * s->train_acc, s->epoch, r->o->train.rate);
         r->warned = 1;
     }
-    return 0;
+    return stop_signal != 0;
 }
 
 static nn_data *read_data(const char *path, int dim_hint)
@@ -412,9 +448,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s: %d records of %d values, %d classes, %ld weights, "
                 "kernel %s\n", argv0, train->n, train->dim, rep.k,
                 nn_model_n_params(m), nn_sgemm_kernel());
-    err = nn_train(m, train, val, &o.train, on_epoch, &rep, why, sizeof why);
-    if (err)
+    nn_train_hooks hooks = { on_epoch, on_batch, &rep };
+    catch_signals();
+    err = nn_train(m, train, val, &o.train, &hooks, why, sizeof why);
+    if (err == NN_EINTR && stop_signal) {
+        const nn_train_info *ti = nn_model_train_info(m);
+        const char *sig = stop_signal == SIGINT ? "SIGINT" : "SIGTERM";
+        if (ti->best_val_acc >= 0)
+            warn("%s during epoch %d: writing the best model so far (epoch "
+                 "%d, validation accuracy %.2f%%)", sig, rep.epoch,
+                 ti->best_epoch, 100 * ti->best_val_acc);
+        else
+            warn("%s during epoch %d: writing the model as trained so far",
+                 sig, rep.epoch);
+    } else if (err) {
         die("%s: %s; no model written", in_name, why[0] ? why : nn_strerror(err));
+    }
     if (rep.log && (ferror(rep.log) || (rep.log != stdout && fclose(rep.log))))
         die("%s: write error:", o.log);
     if (strcmp(o.output, "-") == 0) {
@@ -432,5 +481,7 @@ int main(int argc, char **argv)
     nn_data_free(train);
     nn_data_free(val);
     free(names_buf);
-    return close_stdout();
+    if (close_stdout())
+        return 1;
+    return stop_signal ? 128 + stop_signal : 0;
 }

@@ -246,16 +246,24 @@ typedef struct nn_epoch_stats {
     double seconds;         /* wall time of this epoch */
 } nn_epoch_stats;
 
-/* Called after each epoch; a non-zero return stops training (NN_EINTR is
- * then returned, with the best model kept). */
-typedef int (*nn_epoch_fn)(const nn_epoch_stats *s, void *arg);
+/* What nn_train calls back, each may be NULL.  epoch: after each epoch.
+ * batch: after each mini-batch, with the records done so far in the epoch
+ * (done of total).  A non-zero return from either stops training, and
+ * nn_train returns NN_EINTR.  The model then holds the best epoch's weights
+ * (with validation, once an epoch has been validated), or else the weights
+ * as they are, and an interrupted epoch counts as run. */
+typedef struct nn_train_hooks {
+    int (*epoch)(const nn_epoch_stats *s, void *arg);
+    int (*batch)(int epoch, long done, long total, void *arg);
+    void *arg;
+} nn_train_hooks;
 
 /* Train m on the labelled records of train (all must have labels in
  * [0, n_out)).  With val (may be NULL), the weights of the epoch with the
  * best validation accuracy are kept.  Returns NN_OK, NN_ENUMERIC (loss not
  * finite; m then holds the last good weights), NN_EINTR, or NN_E*. */
 int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
-             const nn_train_opts *o, nn_epoch_fn fn, void *arg,
+             const nn_train_opts *o, const nn_train_hooks *hooks,
              char *why, size_t whylen);
 
 /* What nn_train records in the model (written to its JSON). */

@@ -172,13 +172,15 @@ static int evaluate(const nn_model *m, const nn_data *d, double *loss,
 }
 
 int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
-             const nn_train_opts *o, nn_epoch_fn fn, void *arg,
+             const nn_train_opts *o, const nn_train_hooks *hooks,
              char *why, size_t whylen)
 {
     int k = nn_model_n_out(m), n = train->n, err;
     int B = o->batch < n ? o->batch : n, since_best = 0, best_epoch = 0, epoch;
     double best_acc = -1.0;
+    int stopped = 0;            /* by a hook during an epoch */
     struct work w;
+    nn_train_hooks none = { NULL, NULL, NULL };
     nn_rng rng;
 
     if (n <= 0)
@@ -195,6 +197,8 @@ int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
         return err;
     if (val && val->n == 0)
         val = NULL;
+    if (!hooks)
+        hooks = &none;
     if ((err = work_alloc(&w, m, B, n))) {
         work_free(&w, m->nlayers);
         return err;
@@ -228,6 +232,18 @@ int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
             }
             train_batch(m, &w, b, o->rate, o->momentum, o->lambda / n,
                         &loss, &hits);
+            if (hooks->batch && hooks->batch(epoch, i + b, n, hooks->arg)) {
+                stopped = 1;
+                break;
+            }
+        }
+        if (stopped) {
+            /* Keep these weights unless a validated epoch was better. */
+            if (!best_epoch && all_finite(m->params, m->n_params))
+                memcpy(w.best, m->params, m->n_params * sizeof *w.best);
+            err = NN_EINTR;
+            epoch++;
+            break;
         }
         s.train_loss = loss / n;
         s.train_acc = (double)hits / n;
@@ -254,7 +270,7 @@ int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
         }
         s.best_epoch = best_epoch;
         s.seconds = seconds() - t0;
-        if (fn && fn(&s, arg)) {
+        if (hooks->epoch && hooks->epoch(&s, hooks->arg)) {
             err = NN_EINTR;
             epoch++;
             break;
@@ -268,8 +284,8 @@ int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
     memcpy(m->params, w.best, m->n_params * sizeof *w.best);
     m->train.opts = *o;
     /* Validation figures describe this run only. */
-    m->train.best_epoch = val ? m->train.epochs_run + best_epoch : 0;
-    m->train.best_val_acc = val ? best_acc : -1.0;
+    m->train.best_epoch = best_epoch ? m->train.epochs_run + best_epoch : 0;
+    m->train.best_val_acc = best_epoch ? best_acc : -1.0;
     m->train.n_val = val ? val->n : 0;
     m->train.epochs_run += epoch - 1;
     m->train.n_train = n;

@@ -100,13 +100,13 @@ START_TEST(test_loss_falls)
     nn_model *m = tiny_model(NN_ACT_TANH, NN_ACT_SOFTMAX, NN_COST_CE, 2);
     nn_train_opts o;
     double losses[20], loss, acc;
+    nn_train_hooks hooks = { record_losses, NULL, losses };
     char why[128] = "";
 
     nn_train_opts_default(&o);
     o.epochs = 20;
     o.batch = 10;
-    ck_assert_int_eq(nn_train(m, d, NULL, &o, record_losses, losses, why,
-                              sizeof why), NN_OK);
+    ck_assert_int_eq(nn_train(m, d, NULL, &o, &hooks, why, sizeof why), NN_OK);
     ck_assert_msg(losses[19] < 0.25 * losses[0], "loss %g -> %g", losses[0],
                   losses[19]);
     ck_assert_int_eq(nn_model_train_info(m)->epochs_run, 20);
@@ -137,13 +137,13 @@ START_TEST(test_training_reproducible)
     nn_train_opts_default(&o);
     o.epochs = 3;
     o.batch = 7;
-    ck_assert_int_eq(nn_train(a, d, NULL, &o, NULL, NULL, NULL, 0), NN_OK);
-    ck_assert_int_eq(nn_train(b, d, NULL, &o, NULL, NULL, NULL, 0), NN_OK);
+    ck_assert_int_eq(nn_train(a, d, NULL, &o, NULL, NULL, 0), NN_OK);
+    ck_assert_int_eq(nn_train(b, d, NULL, &o, NULL, NULL, 0), NN_OK);
     ck_assert(memcmp(a->params, b->params, a->n_params * sizeof(float)) == 0);
     /* Same initial weights, another shuffling seed: another model. */
     nn_model *c = tiny_model(NN_ACT_SIGMOID, NN_ACT_SIGMOID, NN_COST_CE, 5);
     o.seed = 6;
-    ck_assert_int_eq(nn_train(c, d, NULL, &o, NULL, NULL, NULL, 0), NN_OK);
+    ck_assert_int_eq(nn_train(c, d, NULL, &o, NULL, NULL, 0), NN_OK);
     ck_assert(memcmp(a->params, c->params, a->n_params * sizeof(float)) != 0);
     nn_model_free(c);
     nn_data_free(d);
@@ -179,7 +179,8 @@ START_TEST(test_early_stopping)
     o.batch = 5;
     o.rate = 0.5f;     /* noisy on purpose: accuracy goes up and down */
     o.patience = 2;
-    ck_assert_int_eq(nn_train(m, d, v, &o, trace_epochs, &t, NULL, 0), NN_OK);
+    nn_train_hooks hooks = { trace_epochs, NULL, &t };
+    ck_assert_int_eq(nn_train(m, d, v, &o, &hooks, NULL, 0), NN_OK);
     info = nn_model_train_info(m);
     for (int e = 0; e < t.epochs; e++)
         if (t.val_acc[e] > best)
@@ -199,6 +200,50 @@ START_TEST(test_early_stopping)
 }
 END_TEST
 
+/* Stops during epoch 2 after `left` more batches. */
+struct stopper {
+    int calls, left;
+    long done;
+};
+
+static int stop_in_epoch2(int epoch, long done, long total, void *arg)
+{
+    struct stopper *st = arg;
+    ck_assert_int_le(done, total);
+    st->calls++;
+    st->done = done;
+    return epoch == 2 && --st->left == 0;
+}
+
+/* A batch hook that asks to stop ends training after that batch: NN_EINTR,
+ * the interrupted epoch counted, and (without validation) the weights as
+ * they are, which differ from those after one epoch. */
+START_TEST(test_batch_hook_stops)
+{
+    nn_data *d = blobs(300, 1);
+    nn_model *a = tiny_model(NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE, 2);
+    nn_model *b = tiny_model(NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE, 2);
+    struct stopper st = { 0, 3, 0 };
+    nn_train_hooks hooks = { NULL, stop_in_epoch2, &st };
+    nn_train_opts o;
+
+    nn_train_opts_default(&o);
+    o.epochs = 5;
+    o.batch = 10;
+    ck_assert_int_eq(nn_train(a, d, NULL, &o, &hooks, NULL, 0), NN_EINTR);
+    ck_assert_int_eq(st.calls, 30 + 3);
+    ck_assert_int_eq(st.done, 30);
+    ck_assert_int_eq(nn_model_train_info(a)->epochs_run, 2);
+    o.epochs = 1;
+    ck_assert_int_eq(nn_train(b, d, NULL, &o, NULL, NULL, 0), NN_OK);
+    ck_assert(memcmp(a->params, b->params,
+                     sizeof(float) * nn_model_n_params(a)) != 0);
+    nn_model_free(a);
+    nn_model_free(b);
+    nn_data_free(d);
+}
+END_TEST
+
 START_TEST(test_nan_refused)
 {
     nn_data *d = blobs(60, 1);
@@ -210,7 +255,7 @@ START_TEST(test_nan_refused)
     d->x[17] = INFINITY;        /* forward pass gives NaN */
     ck_assert_int_eq(nn_model_copy(&before, m), NN_OK);
     nn_train_opts_default(&o);
-    ck_assert_int_eq(nn_train(m, d, NULL, &o, NULL, NULL, why, sizeof why),
+    ck_assert_int_eq(nn_train(m, d, NULL, &o, NULL, why, sizeof why),
                      NN_ENUMERIC);
     ck_assert_msg(strstr(why, "not finite"), "why: %s", why);
     /* The weights of the last finite epoch (here: the initial ones). */
@@ -230,11 +275,11 @@ START_TEST(test_bad_labels)
 
     nn_train_opts_default(&o);
     d->label[7] = 3;
-    ck_assert_int_eq(nn_train(m, d, NULL, &o, NULL, NULL, why, sizeof why),
+    ck_assert_int_eq(nn_train(m, d, NULL, &o, NULL, why, sizeof why),
                      NN_ESHAPE);
     ck_assert_msg(strstr(why, "record 8: label 3"), "why: %s", why);
     d->label[7] = -1;
-    ck_assert_int_eq(nn_train(m, d, NULL, &o, NULL, NULL, why, sizeof why),
+    ck_assert_int_eq(nn_train(m, d, NULL, &o, NULL, why, sizeof why),
                      NN_EFORMAT);
     ck_assert_msg(strstr(why, "record 8 has no label"), "why: %s", why);
     nn_data_free(d);
@@ -252,6 +297,7 @@ Suite *train_suite(void)
     tcase_add_test(tc, test_loss_falls);
     tcase_add_test(tc, test_training_reproducible);
     tcase_add_test(tc, test_early_stopping);
+    tcase_add_test(tc, test_batch_hook_stops);
     tcase_add_test(tc, test_nan_refused);
     tcase_add_test(tc, test_bad_labels);
     suite_add_tcase(s, tc);
