@@ -571,9 +571,212 @@ static const char *kind(const cJSON *v)
 }
 
 /* Reader state: where messages go. */
+/* ------------------------------------------------------------------------ */
+/* Weight arrays, fast.  A model file is almost all numbers in the weights
+ * and bias arrays, and parsing each as a cJSON node (strtod, a malloc and a
+ * free) takes most of the time of a one-record nn-predict.  So before cJSON
+ * sees the document, each such array that holds plain numbers only is
+ * parsed here into floats and replaced in the buffer by a short marker
+ * string, "\x01" and its index, padded with spaces; get_array() then takes
+ * the floats for the marker.  Anything unexpected in an array (null, a
+ * string, a number beyond float range, bad syntax) leaves it to cJSON and
+ * its detailed messages.  A document with a 0x01 byte anywhere is left
+ * alone, so a marker cannot be confused with text of the file.  The values
+ * are those of strtod() rounded to float, as through cJSON. */
+
+enum { BULK_MAX = 4 * NN_MAX_LAYERS, MARK = '\x01' };
+
+struct bulk {
+    int n;
+    float *v[BULK_MAX];
+    long len[BULK_MAX];
+    char used[BULK_MAX];
+};
+
+static void bulk_free(struct bulk *bk)
+{
+    for (int i = 0; i < bk->n; i++)
+        free(bk->v[i]);
+}
+
+/* One JSON number at s (before end) as a double, strtod's value; the end
+ * of the number in *next.  0, or -1 if s does not start with a number. */
+static int scan_number(const char *s, const char *end, double *out,
+                       const char **next)
+{
+    static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+        1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+        1e19, 1e20, 1e21, 1e22 };
+    const char *p = s;
+    uint64_t m = 0;
+    int digits = 0, scale = 0, neg = 0, exp = 0, eneg = 0;
+
+    if (p < end && *p == '-') {
+        neg = 1;
+        p++;
+    }
+    if (p >= end || *p < '0' || *p > '9')
+        return -1;
+    if (*p == '0')
+        p++;
+    else
+        for (; p < end && *p >= '0' && *p <= '9'; p++, digits++)
+            m = m * 10 + (uint64_t)(*p - '0');
+    if (p < end && *p == '.') {
+        const char *f = ++p;
+        for (; p < end && *p >= '0' && *p <= '9'; p++) {
+            if (m == 0 && *p == '0') {   /* leading zeros: no digit yet */
+                scale--;
+                continue;
+            }
+            m = m * 10 + (uint64_t)(*p - '0');
+            digits++;
+            scale--;
+        }
+        if (p == f)
+            return -1;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            eneg = *p++ == '-';
+        if (p >= end || *p < '0' || *p > '9')
+            return -1;
+        for (; p < end && *p >= '0' && *p <= '9'; p++)
+            if (exp < 10000)
+                exp = exp * 10 + (*p - '0');
+    }
+    *next = p;
+    scale += eneg ? -exp : exp;
+    /* Clinger's fast path: m and 10^|scale| are exact doubles, so one
+     * multiplication or division rounds correctly, as strtod does. */
+    if (digits <= 15 && m < (1ULL << 53) && scale >= -22 && scale <= 22) {
+        double d = scale >= 0 ? (double)m * p10[scale] : (double)m / p10[-scale];
+        *out = neg ? -d : d;
+        return 0;
+    }
+    /* Otherwise strtod, on a copy with the locale's decimal point. */
+    char tmp[64];
+    if (p - s >= (long)sizeof tmp)
+        return -1;
+    memcpy(tmp, s, p - s);
+    tmp[p - s] = '\0';
+    char *dot = strchr(tmp, '.');
+    if (dot)
+        *dot = localeconv()->decimal_point[0];
+    *out = strtod(tmp, NULL);
+    return 0;
+}
+
+static const char *skip_space(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+/* The array of numbers at doc[*at] ('[') into a new bulk entry, and the
+ * marker in its place.  0, or -1 to leave the array to cJSON. */
+static int lift_array(char *doc, const char *end, size_t at, struct bulk *bk)
+{
+    const char *p = skip_space(doc + at + 1, end);
+    float *v = NULL;
+    long n = 0, cap = 0;
+
+    if (bk->n == BULK_MAX)
+        return -1;
+    for (;;) {
+        double d;
+        if (scan_number(p, end, &d, &p) != 0 || !(fabs(d) < FLOAT_LIMIT))
+            goto fail;
+        if (n == cap) {
+            float *nv = realloc(v, (cap = cap ? 2 * cap : 1024) * sizeof *v);
+            if (!nv)
+                goto fail;
+            v = nv;
+        }
+        v[n++] = (float)d;
+        p = skip_space(p, end);
+        if (p < end && *p == ',') {
+            p = skip_space(p + 1, end);
+            continue;
+        }
+        if (p < end && *p == ']')
+            break;
+        goto fail;
+    }
+    /* Blank '[' .. ']' but for its newlines, so that line numbers in
+     * messages stay true, and put the marker in the first place free of
+     * them. */
+    size_t span = (size_t)(p - (doc + at)) + 1, o = 0, run = 0;
+    char mark[16];
+    size_t k = (size_t)snprintf(mark, sizeof mark, "\"%c%d\"", MARK, bk->n);
+    for (o = 0; o < span && run < k; o++)
+        run = doc[at + o] == '\n' ? 0 : run + 1;
+    if (run < k)
+        goto fail;
+    for (size_t j = 0; j < span; j++)
+        if (doc[at + j] != '\n')
+            doc[at + j] = ' ';
+    memcpy(doc + at + o - k, mark, k);
+    bk->v[bk->n] = v;
+    bk->len[bk->n] = n;
+    bk->used[bk->n] = 0;
+    bk->n++;
+    return 0;
+fail:
+    free(v);
+    return -1;
+}
+
+/* Find the arrays of keys "weights" and "bias" in doc[0..len) and lift
+ * those that hold numbers only.  A plain scan that knows JSON strings, so
+ * that text inside them is never taken for a key. */
+static void lift_arrays(char *doc, size_t len, struct bulk *bk)
+{
+    const char *end = doc + len;
+    size_t i = 0;
+
+    bk->n = 0;
+    if (memchr(doc, MARK, len))
+        return;
+    while (i < len) {
+        if (doc[i] != '"') {
+            i++;
+            continue;
+        }
+        size_t s = ++i;
+        while (i < len && doc[i] != '"')
+            i += doc[i] == '\\' ? 2 : 1;
+        if (i >= len)
+            return;
+        size_t klen = i - s;
+        int key = (klen == 7 && memcmp(doc + s, "weights", 7) == 0) ||
+                  (klen == 4 && memcmp(doc + s, "bias", 4) == 0);
+        i++;
+        if (!key)
+            continue;
+        const char *p = skip_space(doc + i, end);
+        if (p >= end || *p != ':')
+            continue;
+        p = skip_space(p + 1, end);
+        if (p < end && *p == '[')
+            lift_array(doc, end, (size_t)(p - doc), bk);
+        i = (size_t)(p - doc);
+    }
+}
+
 struct rd {
     char *why;
     size_t whylen;
+    struct bulk *bulk;      /* lifted arrays, may be NULL */
+};
+
+/* An array read by get_array: a cJSON array, or lifted floats. */
+struct arr {
+    const cJSON *json;
+    const float *v;
+    long n;
 };
 
 /* "where.key" (or "key" at the top level) into p. */
@@ -694,6 +897,10 @@ static int to_float(struct rd *r, const cJSON *v, const char *p, long idx,
     char at[32] = "";
     double d;
 
+    if (cJSON_IsNumber(v) && fabs(v->valuedouble) < FLOAT_LIMIT) {
+        *out = (float)v->valuedouble;   /* the common case, first */
+        return NN_OK;
+    }
     if (idx >= 0)
         snprintf(at, sizeof at, "[%ld]", idx);
     if (cJSON_IsNull(v))
@@ -808,6 +1015,36 @@ static int get_array(struct rd *r, const cJSON *obj, const char *where,
     return NN_OK;
 }
 
+/* A weights or bias array: lifted floats (see lift_arrays), or else a
+ * cJSON array as get_array takes it. */
+static int get_floats(struct rd *r, const cJSON *obj, const char *where,
+                      const char *key, long n, struct arr *out)
+{
+    const cJSON *v;
+    char p[96];
+    int k, err;
+
+    out->json = NULL;
+    out->v = NULL;
+    out->n = n;
+    if ((err = member(r, obj, where, key, 1, &v)))
+        return err;
+    if (!(r->bulk && cJSON_IsString(v) && v->valuestring[0] == MARK))
+        return get_array(r, obj, where, key, n, &out->json);
+    k = atoi(v->valuestring + 1);
+    if (k < 0 || k >= r->bulk->n || r->bulk->used[k])
+        return nn_why(r->why, r->whylen, NN_EFORMAT, "%s: internal error",
+                      join(p, sizeof p, where, key));
+    r->bulk->used[k] = 1;
+    out->v = r->bulk->v[k];
+    if (r->bulk->len[k] != n)
+        return nn_why(r->why, r->whylen, NN_ESHAPE,
+                      "%s: %ld value%s, expected %ld",
+                      join(p, sizeof p, where, key), r->bulk->len[k],
+                      r->bulk->len[k] == 1 ? "" : "s", n);
+    return NN_OK;
+}
+
 /* A layer size: 1..NN_MAX_DIM (NN_ELIMIT above). */
 static int get_size(struct rd *r, const cJSON *obj, const char *where,
                     const char *key, int *out)
@@ -906,26 +1143,34 @@ static int check_header(struct rd *r, const cJSON *root)
 }
 
 /* Weights and biases of layer l into m->params. */
-static int read_params(struct rd *r, nn_model *m, int l, const cJSON *w,
-                       const cJSON *b)
+static int read_floats(struct rd *r, const struct arr *a, const char *p,
+                       float *dst)
 {
-    char p[32];
     const cJSON *c;
-    float *dst;
     long i;
     int err;
 
-    snprintf(p, sizeof p, "layers[%d].weights", l);
-    dst = m->params + m->w_off[l];
-    for (c = w->child, i = 0; c; c = c->next, i++)
-        if ((err = to_float(r, c, p, i, dst + i)))
-            return err;
-    snprintf(p, sizeof p, "layers[%d].bias", l);
-    dst = m->params + m->b_off[l];
-    for (c = b->child, i = 0; c; c = c->next, i++)
+    if (a->v) {
+        memcpy(dst, a->v, a->n * sizeof *dst);
+        return NN_OK;
+    }
+    for (c = a->json->child, i = 0; c; c = c->next, i++)
         if ((err = to_float(r, c, p, i, dst + i)))
             return err;
     return NN_OK;
+}
+
+static int read_params(struct rd *r, nn_model *m, int l, const struct arr *w,
+                       const struct arr *b)
+{
+    char p[32];
+    int err;
+
+    snprintf(p, sizeof p, "layers[%d].weights", l);
+    if ((err = read_floats(r, w, p, m->params + m->w_off[l])))
+        return err;
+    snprintf(p, sizeof p, "layers[%d].bias", l);
+    return read_floats(r, b, p, m->params + m->b_off[l]);
 }
 
 static int read_input(struct rd *r, nn_model *m, const cJSON *root)
@@ -1062,7 +1307,8 @@ static int read_training(struct rd *r, nn_model *m, const cJSON *root)
 /* The model described by root, checked field by field. */
 static int from_tree(struct rd *r, const cJSON *root, nn_model **out)
 {
-    const cJSON *layers, *L, *w[NN_MAX_LAYERS], *b[NN_MAX_LAYERS];
+    const cJSON *layers, *L;
+    struct arr w[NN_MAX_LAYERS], b[NN_MAX_LAYERS];
     const cJSON *output;
     const char *s = "";
     int sizes[NN_MAX_LAYERS + 1], acts[NN_MAX_LAYERS];
@@ -1108,9 +1354,9 @@ static int from_tree(struct rd *r, const cJSON *root, nn_model **out)
         sizes[l] = in;
         sizes[l + 1] = nout;
         if ((err = get_act(r, L, where, l == nl - 1, &acts[l]))
-            || (err = get_array(r, L, where, "weights", (long)in * nout,
+            || (err = get_floats(r, L, where, "weights", (long)in * nout,
                                 &w[l]))
-            || (err = get_array(r, L, where, "bias", nout, &b[l])))
+            || (err = get_floats(r, L, where, "bias", nout, &b[l])))
             return err;
         if (l > 0 && l < nl - 1 && acts[l] != acts[0])
             return nn_why(r->why, r->whylen, NN_EFORMAT,
@@ -1156,7 +1402,7 @@ static int from_tree(struct rd *r, const cJSON *root, nn_model **out)
     if ((err = get_u64(r, root, "", "seed", &seed)))
         return err;
 
-    /* nn_model_new gives the defaults of the optional sections. */
+    /* nn_model_blank gives the defaults of the optional sections. */
     arch.nlayers = (int)nl + 1;
     arch.sizes = sizes;
     arch.hidden_act = nl > 1 ? acts[0] : NN_ACT_SIGMOID;
@@ -1164,11 +1410,11 @@ static int from_tree(struct rd *r, const cJSON *root, nn_model **out)
     arch.cost = cost;
     arch.init = init;
     msg[0] = '\0';
-    if ((err = nn_model_new(&m, &arch, seed, msg, sizeof msg)))
+    if ((err = nn_model_blank(&m, &arch, seed, msg, sizeof msg)))
         return nn_why(r->why, r->whylen, err == NN_EINVAL ? NN_EFORMAT : err,
                       "%s", msg[0] ? msg : nn_strerror(err));
     for (l = 0; l < nl; l++)
-        if ((err = read_params(r, m, l, w[l], b[l])))
+        if ((err = read_params(r, m, l, &w[l], &b[l])))
             goto fail;
     if ((err = read_input(r, m, root)) || (err = read_classes(r, m, root))
         || (err = read_training(r, m, root)))
@@ -1236,6 +1482,7 @@ static int is_space(char ch)
 int nn_model_read(nn_model **out, FILE *fp, char *why, size_t whylen)
 {
     struct rd r;
+    struct bulk bk;
     char *buf = NULL, *doc;
     const char *end = NULL;
     cJSON *root;
@@ -1245,6 +1492,7 @@ int nn_model_read(nn_model **out, FILE *fp, char *why, size_t whylen)
 
     r.why = why;
     r.whylen = whylen;
+    r.bulk = NULL;
     if (why && whylen)
         why[0] = '\0';
     if (!out || !fp)
@@ -1265,6 +1513,8 @@ int nn_model_read(nn_model **out, FILE *fp, char *why, size_t whylen)
         return nn_why(why, whylen, NN_EFORMAT,
                       "empty input (expected an nnpipe model in JSON)");
     }
+    lift_arrays(doc, len, &bk);
+    r.bulk = &bk;
     root = cJSON_ParseWithLengthOpts(doc, len, &end, 0);
     if (root) {
         for (off = (size_t)(end - doc); off < len && is_space(doc[off]);
@@ -1273,6 +1523,7 @@ int nn_model_read(nn_model **out, FILE *fp, char *why, size_t whylen)
         if (off < len) {
             position(doc, off, &line, &col);
             cJSON_Delete(root);
+            bulk_free(&bk);
             free(buf);
             return nn_why(why, whylen, NN_EFORMAT,
                           "not valid JSON: unexpected text after the end of "
@@ -1290,6 +1541,7 @@ int nn_model_read(nn_model **out, FILE *fp, char *why, size_t whylen)
         cut = unclosed(doc, len, &str)
             && (off + 1 >= len || off == str || off == str + 1);
         position(doc, cut ? len : off, &line, &col);
+        bulk_free(&bk);
         free(buf);
         if (cut)
             return nn_why(why, whylen, NN_EFORMAT,
@@ -1302,5 +1554,6 @@ int nn_model_read(nn_model **out, FILE *fp, char *why, size_t whylen)
     free(buf);   /* the tree holds everything now: lower the peak */
     err = from_tree(&r, root, out);
     cJSON_Delete(root);
+    bulk_free(&bk);
     return err;
 }

@@ -120,8 +120,8 @@ static int check_arch(const nn_arch *a, char *why, size_t whylen)
     return NN_OK;
 }
 
-int nn_model_new(nn_model **out, const nn_arch *a, uint64_t seed,
-                 char *why, size_t whylen)
+int nn_model_blank(nn_model **out, const nn_arch *a, uint64_t seed,
+                   char *why, size_t whylen)
 {
     nn_model *m;
     int err;
@@ -152,9 +152,17 @@ int nn_model_new(nn_model **out, const nn_arch *a, uint64_t seed,
         return err == NN_ELIMIT
             ? nn_why(why, whylen, err, "network has too many weights") : err;
     }
-    init_weights(m, seed);
     *out = m;
     return NN_OK;
+}
+
+int nn_model_new(nn_model **out, const nn_arch *a, uint64_t seed,
+                 char *why, size_t whylen)
+{
+    int err = nn_model_blank(out, a, seed, why, whylen);
+    if (!err)
+        init_weights(*out, seed);
+    return err;
 }
 
 static void free_names(char **names, int n)

@@ -117,6 +117,10 @@ int nn_img_orient(nn_image *img, int o);
 
 /* Allocate m's params block and offsets for its sizes (params zeroed). */
 int nn_model_alloc_params(nn_model *m);
+/* nn_model_new without the initial weights (params left unset), for a
+ * reader that fills them. */
+int nn_model_blank(nn_model **out, const nn_arch *a, uint64_t seed,
+                   char *why, size_t whylen);
 
 /* Formats "fmt" into why (if non-NULL) and returns err. */
 int nn_why(char *why, size_t whylen, int err, const char *fmt, ...)

@@ -50,47 +50,147 @@ static void stage(const nn_prep_opts *o, const char *name, const struct fimg *f)
         o->stage(name, f->p, f->w, f->h, o->stage_arg);
 }
 
+/* How the pixels of one destination axis cover the source: destination
+ * pixel i covers [x0 + i*f, x0 + (i+1)*f) in source pixels, f = len/dn;
+ * its source pixels are first[i] .. first[i]+count[i]-1 with coverages
+ * c[i*cap ..], which sum to area[i] (less than f at the image's edge). */
+struct axis {
+    int cap;
+    int *first, *count;
+    double *c, *area;
+};
+
+static void axis_free(struct axis *a)
+{
+    free(a->first);
+    free(a->count);
+    free(a->c);
+    free(a->area);
+}
+
+static int axis_new(struct axis *a, double x0, double len, int n, int dn)
+{
+    double f = len / dn;
+
+    a->cap = (int)ceil(f) + 2;
+    a->first = malloc(dn * sizeof *a->first);
+    a->count = malloc(dn * sizeof *a->count);
+    a->c = malloc((size_t)dn * a->cap * sizeof *a->c);
+    a->area = malloc(dn * sizeof *a->area);
+    if (!a->first || !a->count || !a->c || !a->area) {
+        axis_free(a);
+        return NN_ENOMEM;
+    }
+    for (int i = 0; i < dn; i++) {
+        double xa = x0 + i * f, xb = xa + f;
+        int k = 0;
+        a->first[i] = 0;
+        a->area[i] = 0;
+        for (int s = (int)floor(xa); s < xb && s < n && k < a->cap; s++) {
+            double c = fmin(xb, s + 1) - fmax(xa, s);
+            if (s < 0 || c <= 0)
+                continue;
+            if (k == 0)
+                a->first[i] = s;
+            a->c[(long)i * a->cap + k++] = c;
+            a->area[i] += c;
+        }
+        a->count[i] = k;
+    }
+    return NN_OK;
+}
+
 /* Area-averaging resample of the box (x0, y0, sw x sh) of src into dst
  * (dw x dh): each destination pixel is the mean of the source area it
- * covers, with fractional coverage at its edges. */
-static void resample(const struct fimg *src, double x0, double y0, double sw,
-                     double sh, float *dst, int dw, int dh, int dstride)
+ * covers, with fractional coverage at its edges.  Separable: rows first,
+ * then columns, each through precomputed coverages. */
+static int resample(const struct fimg *src, double x0, double y0, double sw,
+                    double sh, float *dst, int dw, int dh, int dstride)
 {
-    double fx = sw / dw, fy = sh / dh;
+    struct axis ax, ay;
+    double *rows = NULL;
+    int lo = src->h, hi = 0, err;
 
-    for (int y = 0; y < dh; y++) {
-        double ya = y0 + y * fy, yb = ya + fy;
+    if ((err = axis_new(&ax, x0, sw, src->w, dw)))
+        return err;
+    if ((err = axis_new(&ay, y0, sh, src->h, dh))) {
+        axis_free(&ax);
+        return err;
+    }
+    for (int y = 0; y < dh; y++)        /* the source rows needed */
+        if (ay.count[y]) {
+            lo = ay.first[y] < lo ? ay.first[y] : lo;
+            hi = ay.first[y] + ay.count[y] > hi ? ay.first[y] + ay.count[y] : hi;
+        }
+    if (hi > lo && !(rows = malloc((size_t)(hi - lo) * dw * sizeof *rows))) {
+        err = NN_ENOMEM;
+        goto done;
+    }
+    for (int sy = lo; sy < hi; sy++) {
+        const float *in = src->p + (long)sy * src->w;
+        double *out = rows + (long)(sy - lo) * dw;
         for (int x = 0; x < dw; x++) {
-            double xa = x0 + x * fx, xb = xa + fx, sum = 0, area = 0;
-            for (int sy = (int)floor(ya); sy < yb && sy < src->h; sy++) {
-                double cy = fmin(yb, sy + 1) - fmax(ya, sy);
-                if (sy < 0 || cy <= 0)
-                    continue;
-                for (int sx = (int)floor(xa); sx < xb && sx < src->w; sx++) {
-                    double c = (fmin(xb, sx + 1) - fmax(xa, sx)) * cy;
-                    if (sx < 0 || c <= 0)
-                        continue;
-                    sum += c * src->p[(long)sy * src->w + sx];
-                    area += c;
-                }
-            }
+            const double *c = ax.c + (long)x * ax.cap;
+            const float *p = in + ax.first[x];
+            double sum = 0;
+            for (int k = 0; k < ax.count[x]; k++)
+                sum += c[k] * p[k];
+            out[x] = sum;
+        }
+    }
+    for (int y = 0; y < dh; y++) {
+        const double *c = ay.c + (long)y * ay.cap;
+        for (int x = 0; x < dw; x++) {
+            double sum = 0, area = ax.area[x] * ay.area[y];
+            for (int k = 0; k < ay.count[y]; k++)
+                sum += c[k] * rows[(long)(ay.first[y] + k - lo) * dw + x];
             dst[(long)y * dstride + x] = area > 0 ? (float)(sum / area) : 0.0f;
         }
     }
+done:
+    free(rows);
+    axis_free(&ax);
+    axis_free(&ay);
+    return err;
 }
 
-static int cmp_float(const void *a, const void *b)
+/* The k-th smallest of v[0..n-1] (0-based), the value a sort would put at
+ * v[k]; v is reordered.  Quickselect (Hoare's partition around the median
+ * of three), linear time on average where a sort is n log n. */
+static float select_kth(float *v, long n, long k)
 {
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
+    long lo = 0, hi = n - 1;
+    while (lo < hi) {
+        long mid = lo + (hi - lo) / 2, i = lo, j = hi;
+        float a = v[lo], b = v[mid], c = v[hi];
+        float pivot = a < b ? (b < c ? b : a < c ? c : a)
+                            : (a < c ? a : b < c ? c : b);
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                float t = v[i];
+                v[i++] = v[j];
+                v[j--] = t;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return v[k];
+    }
+    return v[k];
 }
 
 /* The q-quantile (0..1) of n values (copied; v is not changed). */
 static float quantile(const float *v, long n, double q, float *scratch)
 {
     memcpy(scratch, v, n * sizeof *v);
-    qsort(scratch, n, sizeof *scratch, cmp_float);
-    return scratch[(long)(q * (n - 1))];
+    return select_kth(scratch, n, (long)(q * (n - 1)));
 }
 
 /* Step 2: the median of a band around the border is the paper's level. */
@@ -103,8 +203,7 @@ static float border_level(const struct fimg *f, float *scratch)
         for (int x = 0; x < f->w; x++)
             if (y < bh || y >= f->h - bh || x < bw || x >= f->w - bw)
                 scratch[n++] = f->p[(long)y * f->w + x];
-    qsort(scratch, n, sizeof *scratch, cmp_float);
-    return scratch[n / 2];
+    return select_kth(scratch, n, n / 2);
 }
 
 /* Step 3: subtract a smooth background.  The image is cut into a grid of
@@ -128,8 +227,7 @@ static void flatten(struct fimg *f, float *scratch)
                 med[gy][gx] = 0;
                 continue;
             }
-            qsort(block, n, sizeof *block, cmp_float);
-            med[gy][gx] = block[n / 2];
+            med[gy][gx] = select_kth(block, n, n / 2);
         }
     for (int gy = 0; gy < G; gy++)
         for (int gx = 0; gx < G; gx++) {
@@ -361,8 +459,12 @@ static int place(const struct fimg *f, int x0, int y0, int x1, int y1,
 
     if ((err = fimg_new(&g, nw + 2 * margin, nh + 2 * margin)))
         return err;
-    resample(f, x0 - margin / s, y0 - margin / s, bw + 2 * margin / s,
-             bh + 2 * margin / s, g.p, g.w, g.h, g.w);
+    if ((err = resample(f, x0 - margin / s, y0 - margin / s,
+                        bw + 2 * margin / s, bh + 2 * margin / s, g.p, g.w,
+                        g.h, g.w))) {
+        free(g.p);
+        return err;
+    }
     sw = stroke_width(&g);
     r = (int)floor(fabs(target - sw) / 2 + 0.5);
     if (sw > 0 && sw < 0.8 * target && r > 0)
@@ -393,8 +495,10 @@ static int place(const struct fimg *f, int x0, int y0, int x1, int y1,
     s = 20.0 / fmax(bw, bh);
     nw = (int)fmax(1, floor(bw * s + 0.5));
     nh = (int)fmax(1, floor(bh * s + 0.5));
-    resample(&g, gx0, gy0, bw, bh, box, nw, nh, 20);
+    err = resample(&g, gx0, gy0, bw, bh, box, nw, nh, 20);
     free(g.p);
+    if (err)
+        return err;
     for (int y = 0; y < nh; y++)
         for (int x = 0; x < nw; x++) {
             double v = box[y * 20 + x];
@@ -416,11 +520,11 @@ static int place(const struct fimg *f, int x0, int y0, int x1, int y1,
 
 /* The baseline of the programs nnpipe grew from: black and white at mid
  * grey, the whole image shrunk to 28x28, inverted. */
-static void plain(struct fimg *f, float *out)
+static int plain(struct fimg *f, float *out)
 {
     for (long i = 0; i < (long)f->w * f->h; i++)
         f->p[i] = f->p[i] > 0.5f ? 1.0f : 0.0f;    /* f is ink-high already */
-    resample(f, 0, 0, f->w, f->h, out, 28, 28, 28);
+    return resample(f, 0, 0, f->w, f->h, out, 28, 28, 28);
 }
 
 void nn_prep_opts_default(nn_prep_opts *o)
@@ -451,7 +555,8 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
     if (fimg_new(&f, (int)fmax(1, floor(w * scale + 0.5)),
                  (int)fmax(1, floor(h * scale + 0.5))))
         goto fail;
-    resample(&src, 0, 0, w, h, f.p, f.w, f.h, f.w);
+    if (resample(&src, 0, 0, w, h, f.p, f.w, f.h, f.w))
+        goto fail;
     if (!(scratch = malloc((size_t)f.w * f.h * sizeof *scratch)))
         goto fail;
     stage(o, "1-gray", &f);
@@ -464,8 +569,7 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
             f.p[i] = 1.0f - f.p[i];
     stage(o, "2-ink", &f);
     if (o->plain) {
-        plain(&f, out);
-        err = NN_OK;
+        err = plain(&f, out);
         goto fail;
     }
 
@@ -522,8 +626,7 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
         for (long i = 0; i < (long)f.w * f.h; i++)     /* f.p is free now */
             if (label[i] >= 0 && keep[label[i]])
                 f.p[k++] = soft[i];
-        qsort(f.p, k, sizeof *f.p, cmp_float);
-        core = f.p[(long)(0.9 * (k - 1))];
+        core = select_kth(f.p, k, (long)(0.9 * (k - 1)));
         for (long i = 0; i < (long)f.w * f.h; i++)
             f.p[i] = fminf(1.0f, soft[i] / core);
     }

@@ -251,6 +251,77 @@ START_TEST(test_round_trip)
 }
 END_TEST
 
+/* text as a stream to read from. */
+static nn_model *read_text(const char *text)
+{
+    FILE *fp = tmpfile();
+    nn_model *m;
+
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_int_eq(fputs(text, fp) >= 0, 1);
+    rewind(fp);
+    m = read_back(fp);
+    fclose(fp);
+    return m;
+}
+
+/* The reader's own number parser for weight arrays (lift_arrays in
+ * json.c) gives the floats cJSON's strtod gives: random bit patterns of
+ * every magnitude, read as written, with the fast path (the usual file),
+ * without it (a 0x01 byte in the file turns it off), and with every array
+ * split over many lines (jq's layout). */
+START_TEST(test_fast_numbers)
+{
+    static const int sizes[] = { 100, 50, 10 };
+    static const char head[] = "{\"x\": \"\x01\",";
+    nn_arch a = { 3, sizes, NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE,
+                  NN_INIT_HE };
+    nn_model *m, *fast, *slow, *lines;
+    nn_rng rng;
+    long n, i, j;
+    char *s, *t, *u;
+
+    ck_assert_int_eq(nn_model_new(&m, &a, 1, NULL, 0), NN_OK);
+    nn_rng_seed(&rng, 5);
+    for (i = 0; i < m->n_params; i++) {
+        uint32_t bits;
+        float f;
+        do {
+            bits = (uint32_t)nn_rng_next(&rng);
+            memcpy(&f, &bits, sizeof f);
+        } while (!isfinite(f));
+        m->params[i] = i % 3 ? f : (float)(nn_rng_normal(&rng) * 0.05);
+    }
+    FILE *fp = written(m);
+    s = contents(fp, &n);
+    fclose(fp);
+    fast = read_text(s);
+    t = malloc(n + 32);
+    u = malloc(2 * n + 1);
+    ck_assert(t && u);
+    memcpy(t, head, strlen(head));
+    memcpy(t + strlen(head), s + 1, n);       /* s[n] is its NUL */
+    slow = read_text(t);
+    for (i = j = 0; i < n; i++) {
+        u[j++] = s[i];
+        if (s[i] == ',')
+            u[j++] = '\n';
+    }
+    u[j] = '\0';
+    lines = read_text(u);
+    ck_assert(memcmp(fast->params, m->params, m->n_params * sizeof(float)) == 0);
+    ck_assert(memcmp(slow->params, m->params, m->n_params * sizeof(float)) == 0);
+    ck_assert(memcmp(lines->params, m->params, m->n_params * sizeof(float)) == 0);
+    free(s);
+    free(t);
+    free(u);
+    nn_model_free(m);
+    nn_model_free(fast);
+    nn_model_free(slow);
+    nn_model_free(lines);
+}
+END_TEST
+
 /* The file is readable, indented JSON with each vector on one line. */
 START_TEST(test_layout)
 {
@@ -730,6 +801,7 @@ Suite *json_suite(void)
 
     tcase_add_loop_test(tc, test_round_trip, 0, nnets);
     tcase_add_test(tc, test_layout);
+    tcase_add_test(tc, test_fast_numbers);
     tcase_add_test(tc, test_short_floats);
     tcase_add_test(tc, test_read_defaults);
     tcase_add_test(tc, test_read_pipe);
