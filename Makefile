@@ -40,7 +40,9 @@ LIB_OBJ = $(LIB_SRC:.c=.o)
 TOOLS = cmd/idx2vec cmd/img2vec cmd/vec2img cmd/nn-train cmd/nn-predict cmd/nn-eval
 TEST_SRC = $(wildcard tests/check_*.c)
 TEST_OBJ = $(TEST_SRC:.c=.o)
-DEPS = $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) cmd/util.d $(TOOLS:=.d)
+# Helpers the tools share (not libnn).
+CMD_OBJ = cmd/util.o cmd/progress.o
+DEPS = $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(TOOLS:=.d)
 
 all: $(TOOLS)
 
@@ -50,11 +52,11 @@ all: $(TOOLS)
 lib/libnn.a: $(LIB_OBJ)
 	$(AR) rcs $@ $(LIB_OBJ)
 
-$(TOOLS): %: %.o cmd/util.o lib/libnn.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $@.o cmd/util.o lib/libnn.a $(DEP_LIBS)
+$(TOOLS): %: %.o $(CMD_OBJ) lib/libnn.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $@.o $(CMD_OBJ) lib/libnn.a $(DEP_LIBS)
 
-tests/check_nn: $(TEST_OBJ) lib/libnn.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) lib/libnn.a \
+tests/check_nn: $(TEST_OBJ) cmd/progress.o lib/libnn.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) cmd/progress.o lib/libnn.a \
 		$$($(PKG_CONFIG) --libs check) $(DEP_LIBS)
 
 -include $(DEPS)
