@@ -37,11 +37,12 @@ endif
 
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:.c=.o)
-TOOLS = cmd/idx2vec cmd/img2vec cmd/vec2img cmd/nn-train cmd/nn-predict cmd/nn-eval
+TOOLS = cmd/idx2vec cmd/img2vec cmd/vec2img cmd/nn-train cmd/nn-predict cmd/nn-eval \
+	cmd/nn-runs
 TEST_SRC = $(wildcard tests/check_*.c)
 TEST_OBJ = $(TEST_SRC:.c=.o)
 # Helpers the tools share (not libnn).
-CMD_OBJ = cmd/util.o cmd/progress.o
+CMD_OBJ = cmd/util.o cmd/progress.o cmd/runs.o
 DEPS = $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(TOOLS:=.d)
 
 all: $(TOOLS)
