@@ -26,16 +26,16 @@ if (STATS_max_x > 20) set xtics autofreq
 if (has_val) set arrow 1 from best, graph 0 to best, graph 1 nohead dt 2 lc "gray40"
 if (has_val) set label 1 sprintf("best: epoch %d", best) at best, graph 0.5 offset 0.5,0 font ",9"
 
-set title "Loss (cross-entropy)"
+set title "Loss (log scale)"
 set logscale y
 set ylabel "mean loss"
 plot log using "epoch":"train_loss" with linespoints pt 7 ps 0.6 lc "#1f77b4" title "training", \
-     log using "epoch":(val("val_loss")) with linespoints pt 5 ps 0.6 lc "#d62728" title "validation"
+     log using "epoch":(val("val_loss")) with linespoints pt 5 ps 0.6 lc "#d62728" title (has_val ? "validation" : "")
 
 set title "Accuracy"
 unset logscale y
 set ylabel "accuracy (%)"
 set key bottom right
 plot log using "epoch":(100 * column("train_acc")) with linespoints pt 7 ps 0.6 lc "#1f77b4" title "training", \
-     log using "epoch":(100 * val("val_acc")) with linespoints pt 5 ps 0.6 lc "#d62728" title "validation"
+     log using "epoch":(100 * val("val_acc")) with linespoints pt 5 ps 0.6 lc "#d62728" title (has_val ? "validation" : "")
 unset multiplot
