@@ -37,10 +37,13 @@ endif
 
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:.c=.o)
-TOOLS = cmd/idx2vec cmd/img2vec cmd/vec2img cmd/nn-train cmd/nn-predict cmd/nn-eval
+TOOLS = cmd/idx2vec cmd/img2vec cmd/vec2img cmd/nn-train cmd/nn-predict cmd/nn-eval \
+	cmd/nn-runs cmd/nn-weights
 TEST_SRC = $(wildcard tests/check_*.c)
 TEST_OBJ = $(TEST_SRC:.c=.o)
-DEPS = $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) cmd/util.d $(TOOLS:=.d) \
+# Helpers the tools share (not libnn).
+CMD_OBJ = cmd/util.o cmd/progress.o cmd/runs.o
+DEPS = $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(TOOLS:=.d) \
 	examples/render-digits.d
 
 all: $(TOOLS)
@@ -51,17 +54,17 @@ all: $(TOOLS)
 lib/libnn.a: $(LIB_OBJ)
 	$(AR) rcs $@ $(LIB_OBJ)
 
-$(TOOLS): %: %.o cmd/util.o lib/libnn.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $@.o cmd/util.o lib/libnn.a $(DEP_LIBS)
+$(TOOLS): %: %.o $(CMD_OBJ) lib/libnn.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $@.o $(CMD_OBJ) lib/libnn.a $(DEP_LIBS)
 
-tests/check_nn: $(TEST_OBJ) lib/libnn.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) lib/libnn.a \
+tests/check_nn: $(TEST_OBJ) cmd/progress.o lib/libnn.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) cmd/progress.o lib/libnn.a \
 		$$($(PKG_CONFIG) --libs check) $(DEP_LIBS)
 
 -include $(DEPS)
 
 .PHONY: all deps check unit cli clean distclean install uninstall demo photos \
-	example-digits
+	example-digits pictures
 
 # Install the Debian packages the build needs, if any is missing.
 deps:
@@ -88,7 +91,8 @@ cli: all
 	CC="$(CC)" LDFLAGS="$(LDFLAGS)" tests/cli/run.sh
 
 # The demo: MNIST to a trained model, its test accuracy, a few predictions.
-DEMO_TRAIN = --holdout 10000 --patience 4 --epochs 20 --seed 1 --log data/train-log.tsv
+DEMO_TRAIN = --holdout 10000 --patience 4 --epochs 20 --seed 1 --log data/train-log.tsv \
+	--test data/test.nnv --runs data/runs.jsonl
 
 demo: deps
 	$(MAKE) all data/model.json data/test.nnv
@@ -106,13 +110,26 @@ photos: deps
 	$(MAKE) all data/model.json
 	sh data/photos.sh -v data/model.json
 
+# PNG pictures of the demo model into docs/img (examples/pictures.sh):
+# learning curves, confusion matrix, first-layer weights, misclassified
+# test images.  gnuplot and jq are installed as make deps does.
+PIC_PKGS = gnuplot-nox jq
+
+pictures: deps
+	$(MAKE) deps DEB_PKGS="$(PIC_PKGS)"
+	$(MAKE) all data/model.json data/test.vec
+	sh examples/pictures.sh data/model.json data/train-log.tsv data/test.vec docs/img
+
 data/train.nnv: | cmd/idx2vec
 	cmd/idx2vec -b "$$(sh data/mnist.sh train-images-idx3-ubyte)" \
 	    "$$(sh data/mnist.sh train-labels-idx1-ubyte)" > $@.tmp && mv $@.tmp $@
 data/test.nnv: | cmd/idx2vec
 	cmd/idx2vec -b "$$(sh data/mnist.sh t10k-images-idx3-ubyte)" \
 	    "$$(sh data/mnist.sh t10k-labels-idx1-ubyte)" > $@.tmp && mv $@.tmp $@
-data/model.json: data/train.nnv | cmd/nn-train
+data/test.vec: | cmd/idx2vec
+	cmd/idx2vec "$$(sh data/mnist.sh t10k-images-idx3-ubyte)" \
+	    "$$(sh data/mnist.sh t10k-labels-idx1-ubyte)" > $@.tmp && mv $@.tmp $@
+data/model.json: data/train.nnv data/test.nnv | cmd/nn-train
 	cmd/nn-train $(DEMO_TRAIN) -o $@ data/train.nnv
 
 # The example photos of examples/ are committed; this draws them again.
@@ -143,6 +160,6 @@ clean:
 
 # Also remove what make demo made (MNIST vectors and the model).
 distclean: clean
-	rm -f data/*.nnv data/*.tmp data/model.json data/train-log.tsv \
-	    data/examples.out
+	rm -f data/*.nnv data/*.vec data/*.tmp data/model.json data/train-log.tsv \
+	    data/runs.jsonl data/examples.out
 	rm -rf data/mnist

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "nn.h"
+#include "progress.h"
 #include "util.h"
 
 struct opts {
@@ -15,9 +16,10 @@ struct opts {
     int binary;             /* -b: binary stream */
     int f32;                /* --float: binary floats, not bytes */
     long count;             /* -n: at most this many records, -1 = all */
+    int no_progress;
 };
 
-enum { OPT_FLOAT = 256, OPT_VERSION };
+enum { OPT_FLOAT = 256, OPT_NO_PROGRESS, OPT_VERSION };
 
 static void usage(FILE *fp, const struct opts *o)
 {
@@ -33,11 +35,13 @@ static void usage(FILE *fp, const struct opts *o)
 "standard input.\n"
 "\n"
 "Options:\n"
-"  -b, --binary     write the binary vector format (1 byte per value)\n"
-"      --float      with -b, write 4-byte floats instead of bytes\n"
-"  -n, --count N    convert only the first N images [%s]\n"
-"  -h, --help       print this help and exit\n"
-"      --version    print the version and exit\n"
+"  -b, --binary       write the binary vector format (1 byte per value)\n"
+"      --float        with -b, write 4-byte floats instead of bytes\n"
+"  -n, --count N      convert only the first N images [%s]\n"
+"      --no-progress  no progress line on standard error; it is shown only\n"
+"                     on a terminal, and NN_PROGRESS=0 also turns it off\n"
+"  -h, --help         print this help and exit\n"
+"      --version      print the version and exit\n"
 "\n"
 "Exit status: 0 success, 1 error (unreadable or malformed input, write\n"
 "error), 2 usage error.\n",
@@ -50,6 +54,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
         { "binary", no_argument, NULL, 'b' },
         { "float", no_argument, NULL, OPT_FLOAT },
         { "count", required_argument, NULL, 'n' },
+        { "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 }
@@ -57,7 +62,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
     int c;
 
     o->images = o->labels = NULL;
-    o->binary = o->f32 = 0;
+    o->binary = o->f32 = o->no_progress = 0;
     o->count = -1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":bn:h", longopts, NULL)) != -1) {
@@ -70,6 +75,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
             break;
         case 'n':
             o->count = parse_int(optarg, 0, INT_MAX, "-n");
+            break;
+        case OPT_NO_PROGRESS:
+            o->no_progress = 1;
             break;
         case 'h':
             usage(stdout, o);
@@ -119,6 +127,7 @@ int main(int argc, char **argv)
     struct opts o;
     nn_idx *img, *lab = NULL;
     nn_vec_writer *w = NULL;
+    struct progress prog;
     float tab[256], *x;
     long i, j, n;
     int err, dim, format;
@@ -157,6 +166,7 @@ int main(int argc, char **argv)
     for (j = 0; j < 256; j++)
         tab[j] = nn_pixel((int)j);
     n = o.count >= 0 && o.count < img->count ? o.count : img->count;
+    progress_start(&prog, progress_stream(o.no_progress), NULL, "images", n);
     for (i = 0; i < n; i++) {
         const uint8_t *p = img->data + i * img->item_size;
 
@@ -165,10 +175,14 @@ int main(int argc, char **argv)
         err = nn_vec_write(w, x, lab ? lab->data[i] : -1);
         if (err == NN_EIO)
             break;          /* closed pipe or full disk: close_stdout says */
-        if (err)
+        if (err) {
+            progress_clear(&prog);
             die("%s: image %ld: %s", name(o.images), i + 1,
                 nn_strerror(err));
+        }
+        progress_update(&prog, i + 1);
     }
+    progress_finish(&prog);
     free(x);
     nn_vec_writer_free(w);
     nn_idx_free(lab);

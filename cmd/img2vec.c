@@ -4,10 +4,11 @@
 #include <string.h>
 
 #include "nn.h"
+#include "progress.h"
 #include "util.h"
 
 struct opts {
-    int binary, label, plain, invert;
+    int binary, label, plain, invert, no_progress;
     long max_pixels;
     const char *debug_dir;
     char **files;
@@ -31,11 +32,14 @@ static void usage(void)
 "                       28x28, invert (for comparison)\n"
 "      --debug-dir DIR  write each step of each image as PGM into DIR\n"
 "      --max-pixels N   refuse images of more than N pixels [%ld]\n"
+"      --no-progress    no progress line on standard error; it is shown only\n"
+"                       on a terminal, and NN_PROGRESS=0 also turns it off\n"
 "  -h, --help           show this help and exit\n"
 "      --version        show the version and exit\n", argv0, NN_IMG_MAX_PIXELS);
 }
 
-enum { OPT_INVERT = 256, OPT_NO_INVERT, OPT_PLAIN, OPT_DEBUG, OPT_MAX, OPT_VERSION };
+enum { OPT_INVERT = 256, OPT_NO_INVERT, OPT_PLAIN, OPT_DEBUG, OPT_MAX,
+       OPT_NO_PROGRESS, OPT_VERSION };
 
 static void parse_args(int argc, char **argv, struct opts *o)
 {
@@ -47,6 +51,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
         { "plain", no_argument, NULL, OPT_PLAIN },
         { "debug-dir", required_argument, NULL, OPT_DEBUG },
         { "max-pixels", required_argument, NULL, OPT_MAX },
+        { "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 }
@@ -68,6 +73,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
         case OPT_PLAIN: o->plain = 1; break;
         case OPT_DEBUG: o->debug_dir = optarg; break;
         case OPT_MAX: o->max_pixels = parse_int(optarg, 1, 1L << 40, "--max-pixels"); break;
+        case OPT_NO_PROGRESS: o->no_progress = 1; break;
         case 'h': usage(); exit(close_stdout());
         case OPT_VERSION: print_version(); exit(close_stdout());
         default: option_error(c, argv);
@@ -81,6 +87,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 struct debug {
     const char *dir, *name;
     int failed;
+    struct progress *prog;  /* cleared before a warning */
 };
 
 static void write_stage(const char *stage, const float *img, int w, int h,
@@ -95,6 +102,7 @@ static void write_stage(const char *stage, const float *img, int w, int h,
         base = "stdin";
     snprintf(path, sizeof path, "%s/%s-%s.pgm", d->dir, base, stage);
     if (!(fp = fopen(path, "wb"))) {
+        progress_clear(d->prog);
         if (!d->failed)
             warn("%s:", path);
         d->failed = 1;
@@ -104,16 +112,19 @@ static void write_stage(const char *stage, const float *img, int w, int h,
     for (long i = 0; i < (long)w * h; i++)
         fputc((int)(img[i] * 255.0f + 0.5f), fp);
     if (fclose(fp) != 0 && !d->failed) {
+        progress_clear(d->prog);
         warn("%s:", path);
         d->failed = 1;
     }
 }
 
-/* One image to one vector; 0, or 1 after reporting what is wrong. */
-static int convert(const char *name, const struct opts *o, float *x)
+/* One image to one vector; 0, or 1 after reporting what is wrong (with
+ * the progress line out of the way). */
+static int convert(const char *name, const struct opts *o, float *x,
+                   struct progress *prog)
 {
     const char *shown = strcmp(name, "-") ? name : "(stdin)";
-    struct debug dbg = { o->debug_dir, name, 0 };
+    struct debug dbg = { o->debug_dir, name, 0, prog };
     char why[256] = "";
     nn_prep_opts po;
     nn_image *img;
@@ -123,6 +134,7 @@ static int convert(const char *name, const struct opts *o, float *x)
     if (strcmp(name, "-") == 0) {
         fp = stdin;
     } else if (!(fp = fopen(name, "rb"))) {
+        progress_clear(prog);
         warn("%s:", name);
         return 1;
     }
@@ -130,6 +142,7 @@ static int convert(const char *name, const struct opts *o, float *x)
     if (fp != stdin)
         fclose(fp);
     if (err) {
+        progress_clear(prog);
         warn("%s: %s", shown, why[0] ? why : nn_strerror(err));
         return 1;
     }
@@ -144,6 +157,7 @@ static int convert(const char *name, const struct opts *o, float *x)
                         sizeof why);
     nn_img_free(img);
     if (err) {
+        progress_clear(prog);
         warn("%s: %s", shown, why[0] ? why : nn_strerror(err));
         return 1;
     }
@@ -156,6 +170,7 @@ int main(int argc, char **argv)
 {
     struct opts o;
     nn_vec_writer *w;
+    struct progress prog;
     float x[28 * 28];
     int status = 0;
 
@@ -163,14 +178,20 @@ int main(int argc, char **argv)
     parse_args(argc, argv, &o);
     if (nn_vec_writer_new(&w, stdout, o.binary ? NN_VEC_F32 : NN_VEC_TEXT, 28 * 28))
         die("out of memory");
+    progress_start(&prog, progress_stream(o.no_progress), NULL, "images",
+                   o.n_files);
     for (int i = 0; i < o.n_files; i++) {
-        if (convert(o.files[i], &o, x)) {
+        int failed = convert(o.files[i], &o, x, &prog);
+
+        progress_update(&prog, i + 1);
+        if (failed) {
             status = 1;
             continue;
         }
         if (nn_vec_write(w, x, o.label) == NN_EIO)
             break;      /* close_stdout reports it, or ends quietly on EPIPE */
     }
+    progress_finish(&prog);
     nn_vec_writer_free(w);
     return close_stdout() || status;
 }

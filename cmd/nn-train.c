@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "nn.h"
+#include "runs.h"
 #include "util.h"
 
 struct opts {
@@ -16,6 +17,7 @@ struct opts {
     int activation, output_act, cost, init;
     int holdout, classes, quiet;
     const char *class_names;
+    const char *runs, *test;                /* --runs, --test */
     nn_train_opts train;
     int arch_set, rate_set, momentum_set;   /* given on the command line */
 };
@@ -71,6 +73,10 @@ static void usage(void)
 "  -o MODEL                model file, written atomically ('-': stdout)\n"
 "  -q, --quiet             no per-epoch lines on standard error\n"
 "      --log FILE          per-epoch statistics as tab-separated values\n"
+"      --test FILE         labelled vectors to measure the trained model on\n"
+"                          (accuracy printed, and kept in the run log)\n"
+"      --runs FILE         append a JSON line describing the run to FILE\n"
+"                          (list the runs with nn-runs)\n"
 "\n"
 "      --threads N         threads for the matrix products (0: one per CPU);\n"
 "                          the model does not depend on it [0]\n"
@@ -108,8 +114,8 @@ static int parse_name(const char *s, int (*parse)(const char *), const char *opt
 }
 
 enum { OPT_OUTPUT = 256, OPT_COST, OPT_INIT, OPT_CLASSES, OPT_CLASS_NAMES,
-       OPT_VALIDATION, OPT_HOLDOUT, OPT_RESUME, OPT_LOG, OPT_THREADS,
-       OPT_VERSION };
+       OPT_VALIDATION, OPT_HOLDOUT, OPT_RESUME, OPT_LOG, OPT_VERSION,
+       OPT_RUNS, OPT_TEST, OPT_THREADS };
 
 static void parse_args(int argc, char **argv, struct opts *o)
 {
@@ -134,6 +140,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
         { "quiet", no_argument, NULL, 'q' },
         { "log", required_argument, NULL, OPT_LOG },
         { "threads", required_argument, NULL, OPT_THREADS },
+        { "runs", required_argument, NULL, OPT_RUNS },
+        { "test", required_argument, NULL, OPT_TEST },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 }
@@ -206,6 +214,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
         case 'q': o->quiet = 1; break;
         case OPT_LOG: o->log = optarg; break;
         case OPT_THREADS: set_threads(optarg); break;
+        case OPT_RUNS: o->runs = optarg; break;
+        case OPT_TEST: o->test = optarg; break;
         case 'h': usage(); exit(close_stdout());
         case OPT_VERSION: print_version(); exit(close_stdout());
         default: option_error(c, argv);
@@ -399,11 +409,34 @@ static void warn_unscaled(const nn_data *d, const char *name)
              "values scaled to [0,1]", name, max);
 }
 
+/* --test: the trained model's accuracy on d, printed unless quiet. */
+static double test_accuracy(const nn_model *m, const nn_data *d,
+                            const char *path, int quiet)
+{
+    char why[256] = "";
+    nn_eval *e;
+    double acc;
+    int err;
+
+    if (nn_eval_new(&e, nn_model_n_out(m)))
+        die("out of memory");
+    if ((err = nn_eval_data(e, m, d, why, sizeof why)))
+        die("%s: %s; no model written", path, why[0] ? why : nn_strerror(err));
+    acc = (double)e->correct / e->n;
+    if (!quiet)
+        fprintf(stderr, "%s: test accuracy %.2f%% (%ld/%ld) on %s\n", argv0,
+                100 * acc, e->correct, e->n, path);
+    nn_eval_free(e);
+    return acc;
+}
+
 int main(int argc, char **argv)
 {
     struct opts o;
     struct report rep = { 0 };
-    nn_data *train, *val = NULL;
+    struct run_log runs = { -1, NULL, 0 };
+    nn_data *train, *val = NULL, *test = NULL;
+    double test_acc = -1;
     nn_model *m;
     const char *names[1024];
     char why[256] = "", *names_buf = NULL;
@@ -415,6 +448,8 @@ int main(int argc, char **argv)
     in_name = strcmp(o.input, "-") ? o.input : "(stdin)";
     if (strcmp(o.output, "-") != 0)
         check_writable(o.output);
+    if (o.runs)
+        runs_open(&runs, o.runs);
     if (o.class_names) {
         if (!(names_buf = strdup(o.class_names)))
             die("out of memory");
@@ -437,6 +472,15 @@ int main(int argc, char **argv)
         die("%s: vectors have %d values, the model %s takes %d", in_name,
             train->dim, o.resume, nn_model_n_in(m));
     warn_unscaled(train, in_name);
+    if (o.test)
+        test = read_data(o.test, train->dim);
+    if (test && test->dim != train->dim)
+        die("%s: vectors have %d values, the training vectors %d", o.test,
+            test->dim, train->dim);
+    if (test && (nn_data_n_labeled(test) < test->n ||
+                 nn_data_max_label(test) >= nn_model_n_out(m)))
+        die("%s: --test needs a label from 0 to %d on every record", o.test,
+            nn_model_n_out(m) - 1);
 
     rep.o = &o;
     rep.k = nn_model_n_out(m);
@@ -466,6 +510,8 @@ int main(int argc, char **argv)
     }
     if (rep.log && (ferror(rep.log) || (rep.log != stdout && fclose(rep.log))))
         die("%s: write error:", o.log);
+    if (test)
+        test_acc = test_accuracy(m, test, o.test, o.quiet);
     if (strcmp(o.output, "-") == 0) {
         if (nn_model_write(m, stdout))
             die("writing the model to standard output failed");
@@ -477,9 +523,12 @@ int main(int argc, char **argv)
                 "model written to %s\n", argv0,
                 100 * nn_model_train_info(m)->best_val_acc,
                 nn_model_train_info(m)->best_epoch, o.output);
+    if (o.runs)
+        runs_append(&runs, argc, argv, m, o.output, o.test, test_acc);
     nn_model_free(m);
     nn_data_free(train);
     nn_data_free(val);
+    nn_data_free(test);
     free(names_buf);
     if (close_stdout())
         return 1;

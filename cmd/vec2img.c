@@ -11,7 +11,7 @@
 #include "util.h"
 
 struct opts {
-    int scale, cols, pgm, side;
+    int scale, cols, pgm, side, signed_;
     const char *input;
 };
 
@@ -25,12 +25,15 @@ static void usage(void)
 "  -s, --scale N    pixels per value [%d]\n"
 "  -c, --cols N     cells per row [10, or fewer records]\n"
 "  -w, --width N    values per image row [square root of the length]\n"
+"      --signed     per record, 0 as mid-grey and the largest magnitude as\n"
+"                   white (positive) or black (negative): for weights\n"
+"                   (nn-weights model.json | vec2img --signed)\n"
 "      --pgm        write PGM instead of PNG\n"
 "  -h, --help       show this help and exit\n"
 "      --version    show the version and exit\n", argv0, 8);
 }
 
-enum { OPT_PGM = 256, OPT_VERSION };
+enum { OPT_PGM = 256, OPT_SIGNED, OPT_VERSION };
 
 static void parse_args(int argc, char **argv, struct opts *o)
 {
@@ -39,6 +42,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
         { "cols", required_argument, NULL, 'c' },
         { "width", required_argument, NULL, 'w' },
         { "pgm", no_argument, NULL, OPT_PGM },
+        { "signed", no_argument, NULL, OPT_SIGNED },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 }
@@ -55,6 +59,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
         case 'c': o->cols = (int)parse_int(optarg, 1, 1000, "--cols"); break;
         case 'w': o->side = (int)parse_int(optarg, 1, 1 << 16, "--width"); break;
         case OPT_PGM: o->pgm = 1; break;
+        case OPT_SIGNED: o->signed_ = 1; break;
         case 'h': usage(); exit(close_stdout());
         case OPT_VERSION: print_version(); exit(close_stdout());
         default: option_error(c, argv);
@@ -97,10 +102,21 @@ int main(int argc, char **argv)
         die("out of memory");
     memset(pix, 96, (size_t)cols * cw * rows * ch);
     for (int r = 0; r < d->n; r++) {
+        const float *rec = d->x + (long)r * d->dim;
         int ox = (r % cols) * cw, oy = (r / cols) * ch;
+        float a = 1, b = 0;     /* drawn value: a * v + b */
+
+        if (o.signed_) {
+            float max = 0;
+            for (int i = 0; i < d->dim; i++)
+                if (fabsf(rec[i]) > max)
+                    max = fabsf(rec[i]);
+            a = max > 0 ? 0.5f / max : 0;
+            b = 0.5f;
+        }
         for (int y = 0; y < h * o.scale; y++)
             for (int x = 0; x < w * o.scale; x++) {
-                float v = d->x[(long)r * d->dim + (y / o.scale) * w + x / o.scale];
+                float v = a * rec[(y / o.scale) * w + x / o.scale] + b;
                 v = v < 0 ? 0 : v > 1 ? 1 : v;
                 pix[(size_t)(oy + y) * cols * cw + ox + x] = (uint8_t)(v * 255 + 0.5f);
             }

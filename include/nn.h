@@ -189,6 +189,11 @@ int nn_model_hidden_act(const nn_model *m);
 int nn_model_output_act(const nn_model *m);
 int nn_model_cost(const nn_model *m);
 long nn_model_n_params(const nn_model *m);
+/* Weights of weight layer l (0 .. n_layers - 1), row-major out x in: row o,
+ * nn_model_layer_size(m, l) floats, holds the weights into unit o of layer
+ * l + 1.  Borrowed from m (valid until it is trained or freed); NULL if l
+ * is out of range. */
+const float *nn_model_weights(const nn_model *m, int l);
 
 /* Class names: class i's name, or NULL when the model has none (then the
  * class is printed as its number).  set: names is n_out strings, copied,
@@ -293,6 +298,11 @@ int nn_eval_new(nn_eval **out, int k);
 void nn_eval_free(nn_eval *e);
 /* Count one record with output y (k floats) and true label. */
 void nn_eval_add(nn_eval *e, const nn_model *m, const float *y, int label);
+/* Predict every record of d and count it.  Every record needs a label in
+ * [0, e->k): NN_EFORMAT otherwise, with why naming the record (nothing is
+ * counted then); NN_ESHAPE if d->dim is not the model's input length. */
+int nn_eval_data(nn_eval *e, const nn_model *m, const nn_data *d,
+                 char *why, size_t whylen);
 
 /* Called for each record in input order with the network's output y
  * (n_out floats) and the record's label (-1 if none); non-zero stops. */

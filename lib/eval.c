@@ -43,6 +43,38 @@ void nn_eval_add(nn_eval *e, const nn_model *m, const float *y, int label)
     e->confusion[(long)label * e->k + pred]++;
 }
 
+int nn_eval_data(nn_eval *e, const nn_model *m, const nn_data *d,
+                 char *why, size_t whylen)
+{
+    enum { CHUNK = 256 };
+    int k = nn_model_n_out(m), err = NN_OK;
+    float *y;
+
+    if (e->k != k)
+        return nn_why(why, whylen, NN_EINVAL, "counting %d classes, the "
+                      "model has %d", e->k, k);
+    if (d->dim != nn_model_n_in(m))
+        return nn_why(why, whylen, NN_ESHAPE, "%d values per record, the "
+                      "model takes %d", d->dim, nn_model_n_in(m));
+    for (int i = 0; i < d->n; i++)
+        if (d->label[i] < 0 || d->label[i] >= e->k)
+            return d->label[i] < 0
+                ? nn_why(why, whylen, NN_EFORMAT, "record %d has no label", i + 1)
+                : nn_why(why, whylen, NN_EFORMAT, "record %d: label %d, but "
+                         "the model has %d classes", i + 1, d->label[i], e->k);
+    if (!(y = malloc((size_t)CHUNK * k * sizeof *y)))
+        return NN_ENOMEM;
+    for (int i = 0; i < d->n && !err; i += CHUNK) {
+        int b = d->n - i < CHUNK ? d->n - i : CHUNK;
+
+        err = nn_predict(m, d->x + (long)i * d->dim, b, y);
+        for (int r = 0; r < b && !err; r++)
+            nn_eval_add(e, m, y + (long)r * k, d->label[i + r]);
+    }
+    free(y);
+    return err;
+}
+
 int nn_predict_stream(const nn_model *m, nn_vec_reader *r, int batch,
                       nn_record_fn fn, void *arg, char *why, size_t whylen)
 {

@@ -220,6 +220,11 @@ int nn_model_layer_size(const nn_model *m, int i)
     return i >= 0 && i <= m->nlayers ? m->sizes[i] : 0;
 }
 
+const float *nn_model_weights(const nn_model *m, int l)
+{
+    return l >= 0 && l < m->nlayers ? m->params + m->w_off[l] : NULL;
+}
+
 const char *nn_model_class_name(const nn_model *m, int i)
 {
     if (!m->class_names || i < 0 || i >= nn_model_n_out(m))

@@ -213,6 +213,34 @@ START_TEST(test_names)
 }
 END_TEST
 
+/* Layer 0's weights are the ones its forward pass uses, unit by unit:
+ * with tanh, an input that is 1 at i alone moves unit o's pre-activation
+ * from b[o] to W[o][i] + b[o]. */
+START_TEST(test_weights)
+{
+    nn_model *m = tiny_model(NN_ACT_TANH, NN_ACT_SOFTMAX, NN_COST_CE, 4);
+    const float *w = nn_model_weights(m, 0);
+    float x[5] = { 0 }, base[4], h[4], a1[3], y[3], *acts[3] = { base, a1, y };
+
+    ck_assert_ptr_nonnull(w);
+    ck_assert_ptr_null(nn_model_weights(m, -1));
+    ck_assert_ptr_null(nn_model_weights(m, 3));
+    /* Layer 1 follows layer 0's 4 x 5 weights and 4 biases. */
+    ck_assert_ptr_eq(nn_model_weights(m, 1), w + 4 * 5 + 4);
+    nn_forward(m, x, 1, acts);
+    acts[0] = h;
+    for (int i = 0; i < 5; i++) {
+        x[i] = 1;
+        nn_forward(m, x, 1, acts);
+        for (int o = 0; o < 4; o++)
+            ck_assert_float_eq_tol(atanhf(h[o]) - atanhf(base[o]),
+                                   w[o * 5 + i], 1e-4f);
+        x[i] = 0;
+    }
+    nn_model_free(m);
+}
+END_TEST
+
 Suite *model_suite(void)
 {
     Suite *s = suite_create("model");
@@ -225,6 +253,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, test_bad_arch);
     tcase_add_test(tc, test_predict_batch_independent);
     tcase_add_test(tc, test_names);
+    tcase_add_test(tc, test_weights);
     suite_add_tcase(s, tc);
     return s;
 }
