@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "nn.h"
+#include "progress.h"
 #include "runs.h"
 #include "util.h"
 
@@ -15,7 +16,7 @@ struct opts {
     const char *input, *output, *resume, *validation, *log;
     int hidden[16], n_hidden;
     int activation, output_act, cost, init;
-    int holdout, classes, quiet;
+    int holdout, classes, quiet, no_progress;
     const char *class_names;
     const char *runs, *test;                /* --runs, --test */
     nn_train_opts train;
@@ -71,7 +72,8 @@ static void usage(void)
 "\n"
 "Output:\n"
 "  -o MODEL                model file, written atomically ('-': stdout)\n"
-"  -q, --quiet             no per-epoch lines on standard error\n"
+"  -q, --quiet             no per-epoch lines or progress line on standard error\n"
+"      --no-progress       no progress line (drawn only on a terminal)\n"
 "      --log FILE          per-epoch statistics as tab-separated values\n"
 "      --test FILE         labelled vectors to measure the trained model on\n"
 "                          (accuracy printed, and kept in the run log)\n"
@@ -115,7 +117,7 @@ static int parse_name(const char *s, int (*parse)(const char *), const char *opt
 
 enum { OPT_OUTPUT = 256, OPT_COST, OPT_INIT, OPT_CLASSES, OPT_CLASS_NAMES,
        OPT_VALIDATION, OPT_HOLDOUT, OPT_RESUME, OPT_LOG, OPT_VERSION,
-       OPT_RUNS, OPT_TEST, OPT_THREADS };
+       OPT_RUNS, OPT_TEST, OPT_THREADS, OPT_NO_PROGRESS };
 
 static void parse_args(int argc, char **argv, struct opts *o)
 {
@@ -138,6 +140,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
         { "patience", required_argument, NULL, 'p' },
         { "resume", required_argument, NULL, OPT_RESUME },
         { "quiet", no_argument, NULL, 'q' },
+        { "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
         { "log", required_argument, NULL, OPT_LOG },
         { "threads", required_argument, NULL, OPT_THREADS },
         { "runs", required_argument, NULL, OPT_RUNS },
@@ -212,6 +215,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
         case OPT_RESUME: o->resume = optarg; break;
         case 'o': o->output = optarg; break;
         case 'q': o->quiet = 1; break;
+        case OPT_NO_PROGRESS: o->no_progress = 1; break;
         case OPT_LOG: o->log = optarg; break;
         case OPT_THREADS: set_threads(optarg); break;
         case OPT_RUNS: o->runs = optarg; break;
@@ -244,6 +248,9 @@ struct report {
     int k;
     int warned;
     int epoch;          /* the epoch under way */
+    FILE *progress_fp;  /* where the progress line goes, NULL: none */
+    struct progress bar;
+    char label[32];
 };
 
 /* SIGINT and SIGTERM: the first asks training to stop after the current
@@ -274,9 +281,13 @@ static void catch_signals(void)
 static int on_batch(int epoch, long done, long total, void *arg)
 {
     struct report *r = arg;
-    (void)done;
-    (void)total;
-    r->epoch = epoch;
+    if (epoch != r->epoch) {
+        r->epoch = epoch;
+        snprintf(r->label, sizeof r->label, "epoch %d/%d", epoch,
+                 r->o->train.epochs);
+        progress_start(&r->bar, r->progress_fp, r->label, "records", total);
+    }
+    progress_update(&r->bar, done);
     return stop_signal != 0;
 }
 
@@ -284,6 +295,7 @@ static int on_epoch(const nn_epoch_stats *s, void *arg)
 {
     struct report *r = arg;
 
+    progress_finish(&r->bar);
     if (!r->o->quiet) {
         fprintf(stderr, "epoch %d/%d: loss %.4f, acc %.2f%%", s->epoch,
                 s->epochs, s->train_loss, 100 * s->train_acc);
@@ -483,6 +495,7 @@ int main(int argc, char **argv)
             nn_model_n_out(m) - 1);
 
     rep.o = &o;
+    rep.progress_fp = progress_stream(o.no_progress || o.quiet);
     rep.k = nn_model_n_out(m);
     if (o.log) {
         rep.log = xfopen(o.log, "w");

@@ -33,6 +33,18 @@ expect 1 img2vec "$DATA/img/gray.png" nosuch.png
 [ "$(cat "$TMP/err")" = "img2vec: nosuch.png: No such file or directory" ] ||
     fail "img2vec wrote to a non-terminal: $(cat -A "$TMP/err")"
 
+# nn-train: a line per epoch, counting records, erased before the epoch's
+# own line, which stays as it was; -q and --no-progress turn it off.
+idx2vec "$IMGS" "$DATA/mnist10-labels-idx1-ubyte.gz" > ten.vec
+NN_PROGRESS=1 expect 0 nn-train -H 4 -e 2 -b 3 -o m.json ten.vec
+expect_err "epoch 2/2 ["
+expect_err "100% 10/10 records"
+tr '\r' '\n' < "$TMP/err" | grep -q "^epoch 1/2: loss" || fail "epoch line changed: $(cat -A "$TMP/err")"
+NN_PROGRESS=1 expect 0 nn-train -H 4 -e 2 --no-progress -o m.json ten.vec
+! grep -q "records," "$TMP/err" || fail "--no-progress drew: $(cat -A "$TMP/err")"
+NN_PROGRESS=1 expect 0 nn-train -q -H 4 -e 2 -o m.json ten.vec
+[ ! -s "$TMP/err" ] || fail "-q drew: $(cat -A "$TMP/err")"
+
 # On a real terminal (script(1) gives one), shown without NN_PROGRESS, off
 # with NN_PROGRESS=0.
 command -v script > /dev/null || skip "script(1) not found"
