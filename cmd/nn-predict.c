@@ -174,13 +174,12 @@ static int on_record(const float *y, int label, void *arg)
     return ferror(stdout);      /* e.g. a closed pipe: stop reading */
 }
 
-/* A whole batch of records is read before any is printed, so batch only
- * when the input is a file; from a pipe or terminal answer each record as
- * it arrives. */
-static int batch_size(FILE *fp)
+/* From a pipe or terminal, each answer goes out as soon as it is known
+ * (nn_predict_stream predicts what has arrived). */
+static int regular_file(FILE *fp)
 {
     struct stat st;
-    return fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) ? 256 : 1;
+    return fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode);
 }
 
 int main(int argc, char **argv)
@@ -191,7 +190,7 @@ int main(int argc, char **argv)
     nn_vec_reader *r;
     char why[256] = "";
     FILE *in;
-    int err, batch;
+    int err;
 
     setprog(argv[0]);
     parse_args(argc, argv, &o);
@@ -204,10 +203,9 @@ int main(int argc, char **argv)
     p.k = nn_model_n_out(m);
     if (!(p.rank = malloc(p.k * sizeof *p.rank)))
         die("out of memory");
-    batch = batch_size(in);
-    if (batch == 1)
+    if (!regular_file(in))
         setvbuf(stdout, NULL, _IOLBF, 0);
-    err = nn_predict_stream(m, r, batch, on_record, &p, why, sizeof why);
+    err = nn_predict_stream(m, r, 256, on_record, &p, why, sizeof why);
     if (err && err != NN_EINTR)
         die("%s: %s", strcmp(o.input, "-") ? o.input : "(stdin)",
             why[0] ? why : nn_strerror(err));

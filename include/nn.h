@@ -309,7 +309,10 @@ int nn_eval_data(nn_eval *e, const nn_model *m, const nn_data *d,
 typedef int (*nn_record_fn)(const float *y, int label, void *arg);
 
 /* Read every record of r, predict in batches of up to `batch` records and
- * call fn for each.  Returns NN_OK at the end of input, NN_ESHAPE if the
+ * call fn for each.  From a pipe or terminal a batch also ends when no more
+ * input is waiting, so each record is answered as soon as it arrives while
+ * a fast producer still gets whole batches (results do not depend on the
+ * batch).  Returns NN_OK at the end of input, NN_ESHAPE if the
  * vectors do not have the model's length, NN_EINTR if fn stopped, or the
  * reader's error (why names the line or record). */
 int nn_predict_stream(const nn_model *m, nn_vec_reader *r, int batch,

@@ -1,7 +1,9 @@
 /* eval.c - accuracy, loss and confusion counts: what nn-eval reports,
  * counted from the same outputs nn-predict prints. */
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "nn_internal.h"
 
@@ -75,6 +77,16 @@ int nn_eval_data(nn_eval *e, const nn_model *m, const nn_data *d,
     return err;
 }
 
+/* Whether more input can be read at once from fp: always for a regular
+ * file; for a pipe or terminal, if data (or the end) is waiting.  Data that
+ * stdio has buffered already is not seen, which only makes a batch end
+ * early. */
+static int input_waiting(FILE *fp, int regular)
+{
+    struct pollfd p = { fileno(fp), POLLIN, 0 };
+    return regular || poll(&p, 1, 0) > 0;
+}
+
 int nn_predict_stream(const nn_model *m, nn_vec_reader *r, int batch,
                       nn_record_fn fn, void *arg, char *why, size_t whylen)
 {
@@ -82,8 +94,11 @@ int nn_predict_stream(const nn_model *m, nn_vec_reader *r, int batch,
     float *x = malloc((size_t)batch * n_in * sizeof *x);
     float *y = malloc((size_t)batch * k * sizeof *y);
     int *labels = malloc(batch * sizeof *labels);
-    int n = 0, more = 1;
+    int n = 0, more = 1, regular;
+    FILE *fp = nn_vec_file(r);
+    struct stat st;
 
+    regular = fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode);
     if (!x || !y || !labels) {
         err = NN_ENOMEM;
         goto fail;
@@ -106,7 +121,7 @@ int nn_predict_stream(const nn_model *m, nn_vec_reader *r, int batch,
             labels[n++] = label;
         }
         more = got > 0;
-        if (n == batch || (!more && n > 0)) {
+        if (n > 0 && (n == batch || !more || !input_waiting(fp, regular))) {
             if ((err = nn_predict(m, x, n, y)))
                 goto fail;
             for (int i = 0; i < n; i++)

@@ -117,6 +117,8 @@ int nn_img_orient(nn_image *img, int o);
 
 /* Allocate m's params block and offsets for its sizes (params zeroed). */
 int nn_model_alloc_params(nn_model *m);
+/* The stream a vector reader reads (lib/vec.c). */
+FILE *nn_vec_file(const nn_vec_reader *r);
 /* nn_model_new without the initial weights (params left unset), for a
  * reader that fills them. */
 int nn_model_blank(nn_model **out, const nn_arch *a, uint64_t seed,

@@ -65,7 +65,7 @@ static int bits_finite(uint32_t u)
 enum { ST_FRESH, ST_TEXT, ST_BINARY, ST_END, ST_FAILED };
 
 struct nn_vec_reader {
-    FILE *fp;
+    FILE *fp;                   /* borrowed */
     int hint;               /* dim_hint, 0 if none */
     int dim;                /* 0 until known */
     int format;             /* NN_VEC_*: text, or the current header's type */
@@ -914,4 +914,9 @@ int nn_vec_write(nn_vec_writer *w, const float *x, int label)
     if (err == NN_OK && ferror(w->fp))
         err = NN_EIO;
     return err;
+}
+
+FILE *nn_vec_file(const nn_vec_reader *r)
+{
+    return r->fp;
 }
