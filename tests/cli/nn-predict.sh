@@ -76,3 +76,21 @@ for i in 1 2 3 4 5 6 7 8 9 10; do cat ten.vec; done > hundred.vec
 for i in 1 2 3 4 5 6 7 8 9 10; do cat hundred.vec; done > thousand.vec
 nn-predict m.json thousand.vec 2> pipe.err | head -n 1 > /dev/null
 [ ! -s pipe.err ] || fail "closed pipe: $(cat pipe.err)"
+
+# From a pipe, a record is answered while the writer keeps the pipe open
+# (a program that sends one record and waits for the answer).
+mkfifo in.fifo
+nn-predict m.json < in.fifo > answers.txt &
+pid=$!
+exec 3> in.fifo
+head -n 1 thousand.vec >&3
+n=0
+until [ -s answers.txt ]; do
+    n=$((n + 1))
+    [ "$n" -lt 100 ] || { exec 3>&-; kill "$pid"; fail "no answer while the pipe is open"; }
+    sleep 0.1
+done
+head -n 2 thousand.vec | tail -n 1 >&3
+exec 3>&-
+wait "$pid"
+[ "$(wc -l < answers.txt)" -eq 2 ] || fail "expected 2 answers: $(cat answers.txt)"
