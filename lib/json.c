@@ -448,6 +448,25 @@ static void sync_dir(const char *path)
     free(dir);
 }
 
+/* A device or a FIFO (/dev/null, /dev/full, a named pipe) cannot be
+ * replaced by renaming a file over it, nor hold a partial model: write
+ * straight to it. */
+static int save_device(const nn_model *m, const char *path, char *why,
+                       size_t whylen)
+{
+    FILE *fp = fopen(path, "wb");
+    int err, e;
+
+    if (!fp)
+        return nn_why(why, whylen, NN_EIO, "cannot open: %s",
+                      strerror(errno));
+    err = write_model(m, fp, why, whylen);
+    e = fclose(fp) != 0 ? (errno ? errno : EIO) : 0;
+    if (!err && e)
+        err = nn_why(why, whylen, NN_EIO, "write error: %s", strerror(e));
+    return err;
+}
+
 int nn_model_save(const nn_model *m, const char *path, char *why,
                   size_t whylen)
 {
@@ -455,6 +474,7 @@ int nn_model_save(const nn_model *m, const char *path, char *why,
     FILE *fp = NULL;
     int fd = -1, err, e;
     mode_t mask;
+    struct stat st;
 
     if (!m || !path || !*path)
         return nn_why(why, whylen, NN_EINVAL, "no model or no file name");
@@ -462,6 +482,10 @@ int nn_model_save(const nn_model *m, const char *path, char *why,
         return nn_why(why, whylen, NN_EINVAL,
                       "'-' is not a file name here (write to standard "
                       "output with nn_model_write)");
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return nn_why(why, whylen, NN_EIO, "is a directory");
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return save_device(m, path, why, whylen);
     if (!(tmp = malloc(strlen(path) + sizeof ".tmpXXXXXX")))
         return nn_why(why, whylen, NN_ENOMEM, "%s", nn_strerror(NN_ENOMEM));
     strcpy(tmp, path);
