@@ -482,9 +482,7 @@ int nn_model_save(const nn_model *m, const char *path, char *why,
         return nn_why(why, whylen, NN_EINVAL,
                       "'-' is not a file name here (write to standard "
                       "output with nn_model_write)");
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return nn_why(why, whylen, NN_EIO, "is a directory");
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
         return save_device(m, path, why, whylen);
     if (!(tmp = malloc(strlen(path) + sizeof ".tmpXXXXXX")))
         return nn_why(why, whylen, NN_ENOMEM, "%s", nn_strerror(NN_ENOMEM));
