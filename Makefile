@@ -64,7 +64,7 @@ tests/check_nn: $(TEST_OBJ) cmd/progress.o lib/libnn.a
 -include $(DEPS)
 
 .PHONY: all deps check unit cli clean distclean install uninstall demo photos \
-	example-digits pictures
+	example-digits pictures fuzz fuzz-build valgrind
 
 # Install the Debian packages the build needs, if any is missing.
 deps:
@@ -138,6 +138,40 @@ examples/render-digits: examples/render-digits.o lib/libnn.a
 example-digits: examples/render-digits
 	examples/render-digits examples
 
+# Fuzzing (fuzz/README.md): libFuzzer targets built with clang, ASan and
+# UBSan from the library sources into fuzz/build/, apart from the gcc
+# objects.  make fuzz runs each target FUZZ_TIME seconds.
+FUZZ_CC = clang
+FUZZ_TIME = 60
+FUZZ_TARGETS = idx vec model img prep
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN)
+FUZZ_LIB_OBJ = $(LIB_SRC:lib/%.c=fuzz/build/lib/%.o)
+FUZZ_BIN = $(FUZZ_TARGETS:%=fuzz/build/fuzz_%)
+
+fuzz/build/lib/%.o: lib/%.c
+	@mkdir -p fuzz/build/lib
+	$(FUZZ_CC) $(NN_CPPFLAGS) $(NN_CFLAGS) $(DEP_CFLAGS) $(FUZZ_CFLAGS) \
+	    -fsanitize=fuzzer-no-link -c -o $@ $<
+
+fuzz/build/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(NN_CPPFLAGS) $(DEP_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer \
+	    -o $@ $< $(FUZZ_LIB_OBJ) $(DEP_LIBS)
+
+.SECONDARY: $(FUZZ_LIB_OBJ)
+-include $(FUZZ_LIB_OBJ:.o=.d)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	for t in $(FUZZ_TARGETS); do \
+	    FUZZ_TIME=$(FUZZ_TIME) sh fuzz/run.sh $$t || exit 1; \
+	done
+
+# Each tool under valgrind on a small pipeline; fails on any error or leak.
+valgrind: all
+	sh tests/valgrind.sh
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(INCDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
@@ -157,6 +191,7 @@ clean:
 	rm -f lib/*.o lib/*.d lib/libnn.a cmd/*.o cmd/*.d $(TOOLS) \
 	    tests/*.o tests/*.d tests/check_nn examples/*.o examples/*.d \
 	    examples/render-digits
+	rm -rf fuzz/build
 
 # Also remove what make demo made (MNIST vectors and the model).
 distclean: clean

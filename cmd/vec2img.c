@@ -131,7 +131,10 @@ int main(int argc, char **argv)
         img.width = (png_uint_32)(cols * cw);
         img.height = (png_uint_32)(rows * ch);
         img.format = PNG_FORMAT_GRAY;
-        if (!png_image_write_to_stdio(&img, stdout, 0, pix, 0, NULL))
+        /* A failed write (full disk, closed pipe) is close_stdout's to
+         * report; any other failure is libpng's. */
+        if (!png_image_write_to_stdio(&img, stdout, 0, pix, 0, NULL) &&
+            !ferror(stdout))
             die("writing PNG: %s", img.message);
     }
     free(pix);

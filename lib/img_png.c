@@ -26,6 +26,25 @@ static int png_fail(const char *msg, char *why, size_t whylen)
     return nn_why(why, whylen, NN_EFORMAT, "%s", msg);
 }
 
+/* Does the chunk sequence after the signature reach an IEND chunk?  libpng
+ * stops reading at the end of the image data, so a file cut after it would
+ * otherwise pass as whole. */
+static int has_iend(const uint8_t *buf, size_t len)
+{
+    size_t off = 8, n;
+
+    while (len - off >= 12) {
+        if (memcmp(buf + off + 4, "IEND", 4) == 0)
+            return 1;
+        n = (size_t)buf[off] << 24 | (size_t)buf[off + 1] << 16 |
+            (size_t)buf[off + 2] << 8 | buf[off + 3];
+        if (n > len - off - 12)
+            return 0;
+        off += 12 + n;
+    }
+    return 0;
+}
+
 int nn_img_decode_png(nn_image **out, const uint8_t *buf, size_t len,
                       long max_pixels, char *why, size_t whylen)
 {
@@ -74,6 +93,12 @@ int nn_img_decode_png(nn_image **out, const uint8_t *buf, size_t len,
         free(pix);
         nn_img_free(img);
         return err;
+    }
+    if (!has_iend(buf, len)) {
+        free(pix);
+        nn_img_free(img);
+        return nn_why(why, whylen, NN_EFORMAT, "no IEND chunk at the end "
+                      "(truncated file?)");
     }
     if (ch > 1) {
         /* gray from pix; alpha compacted into pix[0..n-1], which only

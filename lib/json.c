@@ -448,6 +448,25 @@ static void sync_dir(const char *path)
     free(dir);
 }
 
+/* A device or a FIFO (/dev/null, /dev/full, a named pipe) cannot be
+ * replaced by renaming a file over it, nor hold a partial model: write
+ * straight to it. */
+static int save_device(const nn_model *m, const char *path, char *why,
+                       size_t whylen)
+{
+    FILE *fp = fopen(path, "wb");
+    int err, e;
+
+    if (!fp)
+        return nn_why(why, whylen, NN_EIO, "cannot open: %s",
+                      strerror(errno));
+    err = write_model(m, fp, why, whylen);
+    e = fclose(fp) != 0 ? (errno ? errno : EIO) : 0;
+    if (!err && e)
+        err = nn_why(why, whylen, NN_EIO, "write error: %s", strerror(e));
+    return err;
+}
+
 int nn_model_save(const nn_model *m, const char *path, char *why,
                   size_t whylen)
 {
@@ -455,6 +474,7 @@ int nn_model_save(const nn_model *m, const char *path, char *why,
     FILE *fp = NULL;
     int fd = -1, err, e;
     mode_t mask;
+    struct stat st;
 
     if (!m || !path || !*path)
         return nn_why(why, whylen, NN_EINVAL, "no model or no file name");
@@ -462,6 +482,8 @@ int nn_model_save(const nn_model *m, const char *path, char *why,
         return nn_why(why, whylen, NN_EINVAL,
                       "'-' is not a file name here (write to standard "
                       "output with nn_model_write)");
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return save_device(m, path, why, whylen);
     if (!(tmp = malloc(strlen(path) + sizeof ".tmpXXXXXX")))
         return nn_why(why, whylen, NN_ENOMEM, "%s", nn_strerror(NN_ENOMEM));
     strcpy(tmp, path);
@@ -1441,6 +1463,44 @@ static void position(const char *buf, size_t off, long *line, long *col)
     *col = (long)(off - start) + 1;
 }
 
+/* Offset of the first byte of buf that is not well-formed UTF-8 (RFC 3629:
+ * no overlong forms, surrogates or code points above U+10FFFF), or len.  A
+ * sequence cut off by the end of buf passes: that is a truncated file, which
+ * the parser reports. */
+static size_t utf8_bad(const char *buf, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)buf;
+    size_t i = 0, k, n;
+    unsigned long c;
+
+    while (i < len) {
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        if (s[i] >= 0xc2 && s[i] <= 0xdf)
+            n = 1, c = s[i] & 0x1f;
+        else if (s[i] >= 0xe0 && s[i] <= 0xef)
+            n = 2, c = s[i] & 0x0f;
+        else if (s[i] >= 0xf0 && s[i] <= 0xf4)
+            n = 3, c = s[i] & 0x07;
+        else
+            return i;
+        for (k = 1; k <= n; k++) {
+            if (i + k == len)
+                return len;
+            if ((s[i + k] & 0xc0) != 0x80)
+                return i;
+            c = c << 6 | (s[i + k] & 0x3f);
+        }
+        if ((n == 2 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+            (n == 3 && (c < 0x10000 || c > 0x10ffff)))
+            return i;
+        i += n + 1;
+    }
+    return len;
+}
+
 /* Does buf end inside a string, array or object (a cut-off document), with
  * the brackets so far matched?  *str is where an unterminated string
  * begins, or len. */
@@ -1512,6 +1572,24 @@ int nn_model_read(nn_model **out, FILE *fp, char *why, size_t whylen)
         free(buf);
         return nn_why(why, whylen, NN_EFORMAT,
                       "empty input (expected an nnpipe model in JSON)");
+    }
+    if ((off = utf8_bad(doc, len)) < len) {
+        unsigned char c = (unsigned char)doc[off];
+        const char *kind = nn_img_format_name((const uint8_t *)doc, len);
+
+        position(doc, off, &line, &col);
+        if (!kind && len >= 4 && memcmp(doc, "\x89NNV", 4) == 0)
+            kind = "binary vector stream";
+        if (!kind && len >= 3 && memcmp(doc, "\0\0\x08", 3) == 0)
+            kind = "IDX";
+        free(buf);
+        if (kind && strcmp(kind, "text") != 0)
+            return nn_why(why, whylen, NN_EFORMAT, "%s %s file, not an "
+                          "nnpipe model", strchr("AEIOU", kind[0]) ? "an"
+                          : "a", kind);
+        return nn_why(why, whylen, NN_EFORMAT, "not valid JSON: byte 0x%02x "
+                      "at line %ld, column %ld is not UTF-8 (binary data?)",
+                      c, line, col);
     }
     lift_arrays(doc, len, &bk);
     r.bulk = &bk;

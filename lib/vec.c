@@ -82,8 +82,9 @@ struct nn_vec_reader {
     /* binary */
     int nhdr;               /* headers read */
     int esize, flags;
-    unsigned char *raw;     /* one record's elements, dim * 4 bytes */
-    float *x;               /* dim floats */
+    unsigned char *raw;     /* one record's elements, rawcap bytes */
+    size_t rawcap;
+    float *x;               /* dim floats, once a whole record was read */
     float pix[256];
 };
 
@@ -580,19 +581,39 @@ static int bin_header(nn_vec_reader *r, const unsigned char *h, char *why,
                     "%s: dim %lu, expected %d (concatenated streams must "
                     "have the same dim)", where, (unsigned long)dim, r->dim);
     }
-    if (!r->x) {
-        r->raw = malloc((size_t)dim * 4);
-        r->x = malloc((size_t)dim * sizeof *r->x);
-        if (!r->raw || !r->x)
-            return fail(r, why, whylen, NN_ENOMEM, "%s: out of memory",
-                        where);
-    }
     r->dim = (int)dim;
     r->format = h[5];
     r->esize = h[5] == NN_VEC_F32 ? 4 : 1;
     r->flags = h[6];
     r->nhdr++;
     return NN_OK;
+}
+
+/* Reads a record's need bytes into r->raw; *got < need at the end of the
+ * input.  The buffer grows only as bytes arrive, so a header's dim cannot
+ * make the reader allocate much more than the input holds. */
+static int read_body(nn_vec_reader *r, size_t need, size_t *got)
+{
+    size_t n = 0, want;
+
+    for (;;) {
+        if (r->rawcap < need && n == r->rawcap) {
+            size_t cap = r->rawcap ? 2 * r->rawcap : 4096;
+            unsigned char *p;
+            if (cap > need)
+                cap = need;
+            if (!(p = realloc(r->raw, cap)))
+                return NN_ENOMEM;
+            r->raw = p;
+            r->rawcap = cap;
+        }
+        want = (need < r->rawcap ? need : r->rawcap) - n;
+        n += fread(r->raw + n, 1, want, r->fp);
+        if (n == need || n < r->rawcap)
+            break;
+    }
+    *got = n;
+    return n < need && ferror(r->fp) ? NN_EIO : NN_OK;
 }
 
 static int bin_read(nn_vec_reader *r, const float **x, int *label,
@@ -645,15 +666,16 @@ static int bin_read(nn_vec_reader *r, const float **x, int *label,
         return fail(r, why, whylen, NN_EFORMAT,
                     "record %ld: no label (-1), but the header says every "
                     "record is labelled", rec);
-    got = fread(r->raw, 1, need, r->fp);
-    if (got < need) {
-        if (ferror(r->fp))
-            return fail(r, why, whylen, NN_EIO, "record %ld: read error",
-                        rec);
+    if ((rc = read_body(r, need, &got)) != NN_OK)
+        return fail(r, why, whylen, rc, "record %ld: %s", rec,
+                    rc == NN_EIO ? "read error" : "out of memory");
+    if (got < need)
         return fail(r, why, whylen, NN_EFORMAT,
                     "record %ld: truncated: %lu of %lu bytes", rec,
                     (unsigned long)(4 + got), (unsigned long)(4 + need));
-    }
+    if (!r->x && !(r->x = malloc((size_t)r->dim * sizeof *r->x)))
+        return fail(r, why, whylen, NN_ENOMEM, "record %ld: out of memory",
+                    rec);
     if (r->esize == 4) {
         for (j = 0; j < r->dim; j++) {
             uint32_t u = get_u32(r->raw + 4 * (size_t)j);

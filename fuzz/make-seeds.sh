@@ -1,0 +1,42 @@
+#!/bin/sh
+# make-seeds.sh - (re)make the seed corpora fuzz/seeds/TARGET from the test
+# fixtures in tests/data.  Needs the tools built (make).  The seeds are
+# small and kept in git; run this after changing the fixtures.
+set -eu
+cd "$(dirname "$0")/.."
+D=tests/data
+S=fuzz/seeds
+rm -rf "$S"
+mkdir -p "$S/idx" "$S/vec" "$S/model" "$S/img" "$S/prep"
+
+# IDX: the fixtures raw and gzipped, and a 2-item cut of the images.
+cp $D/mnist10-*-ubyte $D/mnist10-*-ubyte.gz "$S/idx/"
+{ printf '\0\0\10\3\0\0\0\2\0\0\0\34\0\0\0\34'; tail -c +17 $D/mnist10-images-idx3-ubyte | head -c 1568; } > "$S/idx/two-images"
+
+# Vectors: a first byte choosing the dim hint (see fuzz_vec.c), then a
+# stream: text, binary u8, binary f32, unlabelled, 4-value records.
+for f in text u8; do
+    case $f in text) opt= ;; u8) opt=-b ;; esac
+    { printf '\0'; cmd/idx2vec -n 2 $opt $D/mnist10-images-idx3-ubyte $D/mnist10-labels-idx1-ubyte; } > "$S/vec/$f"
+done
+{ printf '\6'; cmd/idx2vec -n 1 $D/mnist10-images-idx3-ubyte | cut -f 2; } > "$S/vec/hint784"
+printf '\5# comment\n1\t0 0.5 1 0.25\n?\t1e-3 -0 0x1p-3 .5\r\n\n0 1 0 1\n' > "$S/vec/dim4"
+# f32 proper: img2vec writes float32 records.
+{ printf '\0'; cmd/img2vec -b $D/img/gray.png; } > "$S/vec/f32"
+
+# Models: the fixtures, and a small trained one.
+cp $D/*.json "$S/model/"
+cmd/idx2vec $D/mnist10-images-idx3-ubyte $D/mnist10-labels-idx1-ubyte > "$S/ten.vec"
+cmd/nn-train -q -H 3 -e 1 --class-names a,b,c,d,e,f,g,h,i,j -o "$S/model/trained.json" "$S/ten.vec" 2>/dev/null
+rm -f "$S/ten.vec"
+
+# Images: every fixture under 8 KB.
+find $D/img -type f -size -8k ! -name '*.sh' -exec cp {} "$S/img/" \;
+
+# Preprocessing: width-1, flags, height-1 (fuzz_prep.c), options, pixels
+# of a 28x28 digit and of a 40x30 PGM.
+tail -c +17 $D/mnist10-images-idx3-ubyte | head -c 784 > "$S/prep.px"
+{ printf '\33\0\33\3'; cat "$S/prep.px"; } > "$S/prep/mnist"
+{ printf '\47\0\35\3'; tail -c 1200 $D/img/p5.pgm; } > "$S/prep/pgm40x30"
+{ printf '\33\0\33\4'; cat "$S/prep.px"; } > "$S/prep/plain"
+rm -f "$S/prep.px"
