@@ -388,36 +388,41 @@ static void clear_grid(struct app *a)
     update(a);
 }
 
-static void on_mouse(struct app *a)
+static void mouse_event(struct app *a, const MEVENT *ev)
 {
-    MEVENT ev;
-    int y, x;
+    mmask_t press = BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON3_PRESSED |
+                    BUTTON3_CLICKED;
+    mmask_t release = BUTTON1_RELEASED | BUTTON1_CLICKED | BUTTON3_RELEASED |
+                      BUTTON3_CLICKED;
+    int y = ev->y - GRID_Y, x = ev->x < GRID_X ? -1 : (ev->x - GRID_X) / 2;
 
-    if (getmouse(&ev) != OK)
-        return;
-    y = ev.y - GRID_Y;
-    x = (ev.x - GRID_X) / 2;
-    if (ev.x < GRID_X)
-        x = -1;
-    if (ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED))
-        a->drag = ev.bstate & BUTTON_CTRL ? -1 : 1;
-    else if (ev.bstate & (BUTTON3_PRESSED | BUTTON3_CLICKED))
+    if (ev->bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED))
+        a->drag = ev->bstate & BUTTON_CTRL ? -1 : 1;
+    else if (ev->bstate & (BUTTON3_PRESSED | BUTTON3_CLICKED))
         a->drag = -1;
     if (!a->drag)
         return;
-    if (ev.bstate & (BUTTON1_PRESSED | BUTTON3_PRESSED | BUTTON1_CLICKED |
-                     BUTTON3_CLICKED))
-        a->last_y = a->last_x = -1;
+    if ((ev->bstate & press) || y < 0 || y >= N || x < 0 || x >= N)
+        a->last_y = a->last_x = -1;     /* a new stroke */
     if (y >= 0 && y < N && x >= 0 && x < N) {
         stroke(a, y, x, a->drag > 0);
         a->cy = y;
         a->cx = x;
-    } else {
-        a->last_y = a->last_x = -1;
     }
-    if (ev.bstate & (BUTTON1_RELEASED | BUTTON3_RELEASED | BUTTON1_CLICKED |
-                     BUTTON3_CLICKED))
+    if (ev->bstate & release)
         a->drag = 0;
+}
+
+/* One event per KEY_MOUSE.  When a press and the next event reach ncurses
+ * together it may queue both and hand out only the later one; motion
+ * without a known button is then ignored rather than guessed. */
+static void on_mouse(struct app *a)
+{
+    MEVENT ev;
+
+    if (getmouse(&ev) != OK)
+        return;
+    mouse_event(a, &ev);
     update(a);
 }
 
