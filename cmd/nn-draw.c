@@ -37,12 +37,13 @@ struct app {
     float ink[N][N];            /* pen with the soft brush around it */
     float x[N * N];             /* the vector the model sees */
     int have_x;                 /* x is valid (there is ink) */
-    char prep_why[128];         /* why not, when there is ink */
+    char prep_why[128];         /* why x is not valid despite ink */
     int cx, cy;                 /* keyboard cursor */
     int pen_down;               /* 'p': moving the cursor paints */
     int drag, last_x, last_y;   /* mouse: 1 painting, -1 erasing, 0 no */
     char msg[128];              /* status line */
     long written;               /* records accepted */
+    int err;                    /* why writing one failed */
     nn_vec_writer *w;
     nn_data *held;              /* records kept until the end when stdout
                                    is the terminal */
@@ -252,8 +253,8 @@ static void draw_grid(const struct app *a)
             int cursor = y == a->cy && x == a->cx;
             const char *s = a->pen[y][x] ? "##" : v >= 0.2f ? "::"
                           : v > 0 ? ".." : "  ";
-            attr_t at = a->pen[y][x] ? (has_colors() ? COLOR_PAIR(1) : A_REVERSE)
-                      : A_NORMAL;
+            /* Reverse video contrasts on dark and light themes alike. */
+            attr_t at = a->pen[y][x] ? A_REVERSE : A_NORMAL;
             if (cursor) {
                 s = "[]";
                 at = a->pen[y][x] ? A_REVERSE : A_BOLD;
@@ -340,8 +341,8 @@ static void draw(const struct app *a)
         refresh();
         return;
     }
-    snprintf(title, sizeof title, "nn-draw: draw a digit (mouse: left "
-             "button paints, right erases)");
+    snprintf(title, sizeof title, "nn-draw: draw a digit; mouse: left "
+             "paints, right erases");
     if (a->o->label >= 0)
         snprintf(title + strlen(title), sizeof title - strlen(title),
                  " (label %d)", a->o->label);
@@ -363,7 +364,8 @@ static void draw(const struct app *a)
 /* ------------------------------------------------------------------------ */
 /* Input. */
 
-/* Write the drawing as a record; 0, or NN_EIO. */
+/* Write the drawing as a record (or say why not); 0, or NN_EIO or
+ * NN_ENOMEM, also kept in a->err. */
 static int accept_digit(struct app *a)
 {
     int err;
@@ -377,10 +379,8 @@ static int accept_digit(struct app *a)
         err = nn_data_add(a->held, a->x, a->o->label);
     else if (!(err = nn_vec_write(a->w, a->x, a->o->label)) && fflush(stdout))
         err = NN_EIO;
-    if (err == NN_ENOMEM)
-        snprintf(a->msg, sizeof a->msg, "out of memory");
     if (err)
-        return err;
+        return a->err = err;
     a->written++;
     snprintf(a->msg, sizeof a->msg, "record %ld written", a->written);
     return 0;
@@ -526,12 +526,8 @@ static int session(struct app *a)
     raw();
     noecho();
     keypad(stdscr, TRUE);
-    set_escdelay(25);
+    set_escdelay(100);      /* Esc alone quits: not a split sequence */
     curs_set(0);
-    if (has_colors()) {
-        start_color();
-        init_pair(1, COLOR_WHITE, COLOR_WHITE);
-    }
     mouseinterval(0);
     mousemask(ALL_MOUSE_EVENTS | REPORT_MOUSE_POSITION, NULL);
     drag_tracking(tty, 1);
@@ -583,7 +579,7 @@ int main(int argc, char **argv)
     nn_data_free(a.held);
     nn_model_free(a.m);
     free(a.y);
-    if (how == FAILED && !strcmp(a.msg, "out of memory"))
+    if (how == FAILED && a.err == NN_ENOMEM)
         die("out of memory");
     if (close_stdout() || how == FAILED)
         return 1;
