@@ -33,11 +33,12 @@ idx2vec "$DATA/mnist10-images-idx3-ubyte.gz" "$DATA/mnist10-labels-idx1-ubyte.gz
 nn-train -q -H 16 -e 5 -s 1 -o m.json ten.vec
 
 # A private tmux server for each run (a new one does not wait for the last
-# to shut down), without the user's configuration.
+# to shut down), without the user's configuration; its socket lives in the
+# scratch directory, which run.sh removes.
 run=0
-SOCK="nn-draw-test-$$-$run"
+SOCK="$TMP/tmux-$run"
 tm() {
-    tmux -L "$SOCK" -f /dev/null "$@"
+    tmux -S "$SOCK" -f /dev/null "$@"
 }
 trap 'tm kill-server >/dev/null 2>&1 || :' EXIT
 
@@ -47,7 +48,7 @@ start() {
     w=$1 h=$2
     shift 2
     run=$((run + 1))
-    SOCK="nn-draw-test-$$-$run"
+    SOCK="$TMP/tmux-$run"
     rm -f status out.vec err
     tm new-session -d -s t -x "$w" -y "$h" -c "$TMP" \
         "nn-draw $* > out.vec 2> err; echo \$? > status; sleep 60"
@@ -211,7 +212,7 @@ finish
 # when the screen is closed.
 rm -f status
 run=$((run + 1))
-SOCK="nn-draw-test-$$-$run"
+SOCK="$TMP/tmux-$run"
 tm new-session -d -s t -x 100 -y 36 -c "$TMP" \
     "nn-draw --multi --label 5; echo \$? > status; sleep 60"
 wait_for shows "draw a digit"
