@@ -9,7 +9,8 @@ PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O3 -g
 
 # Debian packages the build and the tests need (installed by make deps).
-DEB_PKGS = pkg-config zlib1g-dev libcjson-dev libturbojpeg0-dev libpng-dev check
+DEB_PKGS = pkg-config zlib1g-dev libcjson-dev libturbojpeg0-dev libpng-dev check \
+	libncurses-dev tmux
 
 NN_CFLAGS = -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -MMD -MP
@@ -38,7 +39,7 @@ endif
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:.c=.o)
 TOOLS = cmd/idx2vec cmd/img2vec cmd/vec2img cmd/nn-train cmd/nn-predict cmd/nn-eval \
-	cmd/nn-runs cmd/nn-weights
+	cmd/nn-runs cmd/nn-weights cmd/nn-draw
 TEST_SRC = $(wildcard tests/check_*.c)
 TEST_OBJ = $(TEST_SRC:.c=.o)
 # Helpers the tools share (not libnn).
@@ -56,6 +57,10 @@ lib/libnn.a: $(LIB_OBJ)
 
 $(TOOLS): %: %.o $(CMD_OBJ) lib/libnn.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $@.o $(CMD_OBJ) lib/libnn.a $(DEP_LIBS)
+
+# nn-draw alone uses ncurses.
+cmd/nn-draw.o: DEP_CFLAGS += $$($(PKG_CONFIG) --cflags ncurses)
+cmd/nn-draw: DEP_LIBS += $$($(PKG_CONFIG) --libs ncurses)
 
 tests/check_nn: $(TEST_OBJ) cmd/progress.o lib/libnn.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) cmd/progress.o lib/libnn.a \
