@@ -1,10 +1,20 @@
 # make install into a temporary prefix, then build examples/classify.c
 # against the installed header and library with pkg-config.
 make -s -C "$TOP" install PREFIX="$TMP/root" > /dev/null
-for t in idx2vec nn-train nn-predict nn-eval; do
+tools="idx2vec img2vec vec2img nn-train nn-predict nn-eval nn-runs nn-weights nn-draw"
+for t in $tools; do
     [ -x "$TMP/root/bin/$t" ] || fail "$t not installed"
+    man="$TMP/root/share/man/man1/$t.1"
+    [ -f "$man" ] || fail "$t.1 not installed"
+    grep -q '^\.Sh EXIT STATUS' "$man" || fail "$t.1 has no EXIT STATUS"
+    grep -q '^\.Sh EXAMPLES' "$man" || fail "$t.1 has no EXAMPLES"
+    # Every long option that --help lists is in the man page (mdoc: Fl \-name).
+    sed 's/\\-/-/g' "$man" > man.txt
+    for opt in $("$TMP/root/bin/$t" --help | grep -E '^ +(-[a-zA-Z0-9], )?--[a-z]' |
+                 sed 's/^ *\(-[a-zA-Z0-9], \)\{0,1\}\(--[a-z][a-z-]*\).*/\2/'); do
+        grep -qF "Fl ${opt#-}" man.txt || fail "$t.1 lacks $opt (in --help)"
+    done
 done
-[ -f "$TMP/root/share/man/man1/nn-train.1" ] || fail "man page not installed"
 PKG_CONFIG_PATH="$TMP/root/lib/pkgconfig"
 export PKG_CONFIG_PATH
 # CC and LDFLAGS come from make (e.g. the sanitizer flags of make SAN=1).
