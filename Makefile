@@ -62,8 +62,8 @@ $(TOOLS): %: %.o $(CMD_OBJ) lib/libnn.a
 cmd/nn-draw.o: DEP_CFLAGS += $$($(PKG_CONFIG) --cflags ncurses)
 cmd/nn-draw: DEP_LIBS += $$($(PKG_CONFIG) --libs ncurses)
 
-tests/check_nn: $(TEST_OBJ) cmd/progress.o lib/libnn.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) cmd/progress.o lib/libnn.a \
+tests/check_nn: $(TEST_OBJ) cmd/progress.o cmd/util.o lib/libnn.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) cmd/progress.o cmd/util.o lib/libnn.a \
 		$$($(PKG_CONFIG) --libs check) $(DEP_LIBS)
 
 -include $(DEPS)

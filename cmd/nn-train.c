@@ -17,6 +17,7 @@ struct opts {
     int hidden[16], n_hidden;
     int activation, output_act, cost, init;
     int holdout, classes, quiet, no_progress;
+    int threads_set;        /* --threads given: no automatic choice */
     const char *class_names;
     const char *runs, *test;                /* --runs, --test */
     nn_train_opts train;
@@ -81,7 +82,8 @@ static void usage(void)
 "                          (list the runs with nn-runs)\n"
 "\n"
 "      --threads N         threads for the matrix products (0: one per CPU);\n"
-"                          the model does not depend on it [0]\n"
+"                          the model does not depend on it [without the\n"
+"                          option: all CPUs, or 1 while measured faster]\n"
 "  -h, --help              show this help and exit\n"
 "      --version           show the version and exit\n",
            argv0, d.epochs, d.batch, d.lambda, (unsigned long long)d.seed);
@@ -217,7 +219,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
         case 'q': o->quiet = 1; break;
         case OPT_NO_PROGRESS: o->no_progress = 1; break;
         case OPT_LOG: o->log = optarg; break;
-        case OPT_THREADS: set_threads(optarg); break;
+        case OPT_THREADS: set_threads(optarg); o->threads_set = 1; break;
         case OPT_RUNS: o->runs = optarg; break;
         case OPT_TEST: o->test = optarg; break;
         case 'h': usage(); exit(close_stdout());
@@ -251,7 +253,48 @@ struct report {
     FILE *progress_fp;  /* where the progress line goes, NULL: none */
     struct progress bar;
     char label[32];
+    struct autothreads *auto_threads;   /* NULL: as --threads says */
 };
+
+/* Without --threads, nn-train uses every CPU unless one thread is faster
+ * here and now: on a machine that other programs keep busy, a second
+ * thread waits for a core and holds up each product.  The model does not
+ * depend on the thread count, so the count may change at any batch: at the
+ * start of each epoch and every TRIAL_EVERY batches, TRIAL batches are
+ * timed on one thread and TRIAL on all, and the faster is kept. */
+enum { TRIAL = 20, TRIAL_EVERY = 400 };
+
+struct autothreads {
+    int all;            /* threads when all CPUs are used */
+    int using;          /* threads in use outside trials */
+    int phase;          /* 0: running, 1: timing one, 2: timing all */
+    long batches;       /* since the phase began */
+    double t0, t_one;
+};
+
+static void auto_threads_batch(struct autothreads *a, int new_epoch)
+{
+    double now = monotonic();
+
+    a->batches++;
+    if (new_epoch || (a->phase == 0 && a->batches >= TRIAL_EVERY)) {
+        a->phase = 1;           /* time one thread */
+        a->batches = 0;
+        a->t0 = now;
+        nn_set_threads(1);
+    } else if (a->phase == 1 && a->batches >= TRIAL) {
+        a->t_one = now - a->t0;
+        a->phase = 2;           /* time all */
+        a->batches = 0;
+        a->t0 = now;
+        nn_set_threads(a->all);
+    } else if (a->phase == 2 && a->batches >= TRIAL) {
+        a->using = a->t_one < now - a->t0 ? 1 : a->all;
+        a->phase = 0;
+        a->batches = 0;
+        nn_set_threads(a->using);
+    }
+}
 
 /* SIGINT and SIGTERM: the first asks training to stop after the current
  * batch (the best model so far is then written); a second one ends the
@@ -281,6 +324,8 @@ static void catch_signals(void)
 static int on_batch(int epoch, long done, long total, void *arg)
 {
     struct report *r = arg;
+    if (r->auto_threads)
+        auto_threads_batch(r->auto_threads, epoch != r->epoch);
     if (epoch != r->epoch) {
         r->epoch = epoch;
         snprintf(r->label, sizeof r->label, "epoch %d/%d", epoch,
@@ -495,6 +540,9 @@ int main(int argc, char **argv)
             nn_model_n_out(m) - 1);
 
     rep.o = &o;
+    struct autothreads autothreads = { nn_threads(), nn_threads(), 0, 0, 0, 0 };
+    if (!o.threads_set && nn_threads() > 1)
+        rep.auto_threads = &autothreads;
     rep.progress_fp = progress_stream(o.no_progress || o.quiet);
     rep.k = nn_model_n_out(m);
     if (o.log) {
@@ -503,8 +551,10 @@ int main(int argc, char **argv)
     }
     if (!o.quiet)
         fprintf(stderr, "%s: %d records of %d values, %d classes, %ld weights, "
-                "kernel %s\n", argv0, train->n, train->dim, rep.k,
-                nn_model_n_params(m), nn_sgemm_kernel());
+                "kernel %s, %d thread%s%s\n", argv0, train->n, train->dim,
+                rep.k, nn_model_n_params(m), nn_sgemm_kernel(), nn_threads(),
+                nn_threads() == 1 ? "" : "s",
+                rep.auto_threads ? " (or 1 while faster)" : "");
     nn_train_hooks hooks = { on_epoch, on_batch, &rep };
     catch_signals();
     err = nn_train(m, train, val, &o.train, &hooks, why, sizeof why);

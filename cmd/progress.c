@@ -3,21 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "progress.h"
+#include "util.h"
 
 #define BAR 20              /* characters inside the brackets */
 #define INTERVAL 0.1        /* seconds between drawings */
-
-static double monotonic(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 FILE *progress_stream(int off)
 {

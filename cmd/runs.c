@@ -12,14 +12,6 @@
 #include "runs.h"
 #include "util.h"
 
-static double monotonic(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 void runs_open(struct run_log *r, const char *path)
 {
     struct stat st;

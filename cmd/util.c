@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nn.h"
@@ -178,4 +179,12 @@ int close_stdout(void)
 void set_threads(const char *arg)
 {
     nn_set_threads((int)parse_int(arg, 0, NN_MAX_THREADS, "--threads"));
+}
+
+double monotonic(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
 }

@@ -37,6 +37,8 @@ double parse_float(const char *s, double lo, double hi, const char *what);
  * unless N is a number in [0, NN_MAX_THREADS].  The tools use every CPU
  * unless told otherwise. */
 void set_threads(const char *arg);
+/* Seconds on a monotonic clock. */
+double monotonic(void);
 /* "--version" text: "prog (nnpipe) VERSION". */
 void print_version(void);
 /* Flush and close stdout; report a write error and return 1, else 0.  A

@@ -153,3 +153,11 @@ reap
 [ "$status" -gt 128 ] || fail "two signals: exit $status"
 [ ! -e twice.json ] || fail "two signals: a model was written"
 ! grep -q "writing" sig.err || fail "two signals: $(tail -2 sig.err)"
+
+# Without --threads, nn-train may switch between one thread and all at any
+# batch; the model is the same as with --threads 1, and with --threads 2.
+nn-train -q -H 16 -e 3 -b 4 -o auto.json busy.vec
+nn-train -q -H 16 -e 3 -b 4 --threads 1 -o one.json busy.vec
+nn-train -q -H 16 -e 3 -b 4 --threads 2 -o two.json busy.vec
+cmp auto.json one.json
+cmp auto.json two.json
