@@ -101,6 +101,17 @@ photos: deps
 	$(MAKE) all data/model.json
 	sh data/photos.sh -v data/model.json
 
+# The benchmark: matrix product peak, training B1-B3 beside PyTorch (which it
+# installs if missing), prediction speed; a table on stdout (bench/bench.sh).
+BENCH = bench/gemm bench/runstat
+.PHONY: bench
+bench: all $(BENCH) data/train.nnv data/test.nnv
+	sh bench/bench.sh
+
+$(BENCH): %: %.o cmd/util.o lib/libnn.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $@.o cmd/util.o lib/libnn.a $(DEP_LIBS)
+-include $(BENCH:=.d)
+
 data/train.nnv: | cmd/idx2vec
 	cmd/idx2vec -b "$$(sh data/mnist.sh train-images-idx3-ubyte)" \
 	    "$$(sh data/mnist.sh train-labels-idx1-ubyte)" > $@.tmp && mv $@.tmp $@
@@ -128,6 +139,7 @@ uninstall:
 clean:
 	rm -f lib/*.o lib/*.d lib/libnn.a cmd/*.o cmd/*.d $(TOOLS) \
 	    tests/*.o tests/*.d tests/check_nn
+	rm -f bench/*.o bench/*.d $(BENCH)
 
 # Also remove what make demo made (MNIST vectors and the model).
 distclean: clean
