@@ -104,13 +104,17 @@ photos: deps
 # The benchmark: matrix product peak, training B1-B3 beside PyTorch (which it
 # installs if missing), prediction speed; a table on stdout (bench/bench.sh).
 BENCH = bench/gemm bench/runstat
-.PHONY: bench
+.PHONY: bench bench-clean
 bench: all $(BENCH) data/train.nnv data/test.nnv
 	sh bench/bench.sh
 
 $(BENCH): %: %.o cmd/util.o lib/libnn.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $@.o cmd/util.o lib/libnn.a $(DEP_LIBS)
 -include $(BENCH:=.d)
+
+clean: bench-clean
+bench-clean:
+	rm -f bench/*.o bench/*.d $(BENCH)
 
 data/train.nnv: | cmd/idx2vec
 	cmd/idx2vec -b "$$(sh data/mnist.sh train-images-idx3-ubyte)" \
@@ -139,7 +143,6 @@ uninstall:
 clean:
 	rm -f lib/*.o lib/*.d lib/libnn.a cmd/*.o cmd/*.d $(TOOLS) \
 	    tests/*.o tests/*.d tests/check_nn
-	rm -f bench/*.o bench/*.d $(BENCH)
 
 # Also remove what make demo made (MNIST vectors and the model).
 distclean: clean

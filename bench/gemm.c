@@ -1,5 +1,5 @@
-/* gemm.c - GFLOP/s of nn_sgemm: a large square product, alone and in one
- * thread per core at once (the ceiling for training), and the products one
+/* gemm.c - GFLOP/s of nn_sgemm: a large square product (the ceiling for
+ * training), with one thread and with several, and the products one
  * training step of each bench network makes (bench/bench.sh reads this). */
 #include <errno.h>
 #include <getopt.h>
@@ -103,8 +103,9 @@ static void *square_thread(void *arg)
     return NULL;
 }
 
-/* GFLOP/s of `threads` square products of size n running at once, one per
- * thread, each on its own matrices: what the cores give together. */
+/* GFLOP/s of `threads` square products of size n running at once, each in
+ * a thread of its own on its own matrices: what the cores give together,
+ * with no splitting of one product.  threads = 1: one product. */
 static double square_peak(int n, int threads)
 {
     struct product *p = malloc(threads * sizeof *p);
@@ -134,64 +135,86 @@ static double square_peak(int n, int threads)
     return threads * 2.0 * n * n * n / best * 1e-9;
 }
 
-/* One table row; op is "NT" etc. (op(A), op(B)), or "" for a mix. */
-static void print_row(const char *name, int M, int N, int K, const char *op,
-                      int threads, double gflops)
+/* Threads for each nn_sgemm call: libnn has nn_set_threads when nn.h
+ * defines NN_MAX_THREADS.  Returns 0 if it cannot use t threads. */
+static int use_threads(int t)
 {
-    if (M)
-        printf("  %-12s %5d %5d %5d  %2s %7d %9.1f\n", name, M, N, K, op,
-               threads, gflops);
-    else
-        printf("  %-12s %5s %5s %5s  %2s %7d %9.1f\n", name, "", "", "", op,
-               threads, gflops);
+#ifdef NN_MAX_THREADS
+    return nn_set_threads(t) == t;
+#else
+    return t == 1;
+#endif
 }
 
-/* The products of one training step of net: per layer the forward pass,
- * the weight gradient and, past the first layer, the input gradient. */
-static void net_products(const struct net *net)
+/* One table row: GFLOP/s with 1 thread and with more (-1: not measured). */
+static void print_row(const char *name, const struct product *p, double g1,
+                      double gt)
 {
-    struct product p[3];
-    const char *what[3];
-    char name[32], op[3];
+    char c1[16] = "-", ct[16] = "-";
+
+    if (g1 >= 0)
+        snprintf(c1, sizeof c1, "%.1f", g1);
+    if (gt >= 0)
+        snprintf(ct, sizeof ct, "%.1f", gt);
+    if (p)
+        printf("  %-11s %5d %5d %5d  %c%c %9s %9s\n", name, p->M, p->N, p->K,
+               p->ta ? 'T' : 'N', p->tb ? 'T' : 'N', c1, ct);
+    else
+        printf("  %-11s %5s %5s %5s  %2s %9s %9s\n", name, "", "", "", "", c1,
+               ct);
+}
+
+/* The products of one training step of net, with 1 and with `threads`
+ * threads: per layer the forward pass, the weight gradient and, past the
+ * first layer, the input gradient; then all of them together. */
+static void net_products(const struct net *net, int threads)
+{
+    static const char *const what[] = { "fwd", "dW", "dx" };
+    double total = 0.0, sum1 = 0.0, sumt = 0.0;
     int B = net->batch;
-    double total = 0.0, sum_t = 0.0;
+    char name[32];
 
     for (int l = 0; l + 1 < net->n; l++) {
-        int in = net->sizes[l], out = net->sizes[l + 1], n = 0;
-        what[n] = "fwd";
-        product_init(&p[n++], 0, 1, B, out, in);
-        what[n] = "dW";
-        product_init(&p[n++], 1, 0, out, in, B);
-        if (l > 0) {
-            what[n] = "dx";
-            product_init(&p[n++], 0, 0, B, in, out);
-        }
-        for (int i = 0; i < n; i++) {
-            double t = time_product(&p[i]);
+        int in = net->sizes[l], out = net->sizes[l + 1];
+        for (int i = 0; i < (l > 0 ? 3 : 2); i++) {
+            struct product p;
+            double t1, tt = -1.0;
+            if (i == 0)
+                product_init(&p, 0, 1, B, out, in);
+            else if (i == 1)
+                product_init(&p, 1, 0, out, in, B);
+            else
+                product_init(&p, 0, 0, B, in, out);
+            use_threads(1);
+            t1 = time_product(&p);
+            if (threads > 1 && use_threads(threads))
+                tt = time_product(&p);
             snprintf(name, sizeof name, "%s.%s%d", net->name, what[i], l + 1);
-            op[0] = p[i].ta ? 'T' : 'N';
-            op[1] = p[i].tb ? 'T' : 'N';
-            op[2] = '\0';
-            print_row(name, p[i].M, p[i].N, p[i].K, op, 1,
-                      flops(&p[i]) / t * 1e-9);
-            total += flops(&p[i]);
-            sum_t += t;
-            product_free(&p[i]);
+            print_row(name, &p, flops(&p) / t1 * 1e-9,
+                      tt > 0 ? flops(&p) / tt * 1e-9 : -1.0);
+            total += flops(&p);
+            sum1 += t1;
+            sumt += tt;
+            product_free(&p);
         }
     }
     snprintf(name, sizeof name, "%s.step", net->name);
-    print_row(name, 0, 0, 0, "", 1, total / sum_t * 1e-9);
+    print_row(name, NULL, total / sum1 * 1e-9,
+              threads > 1 && use_threads(threads) ? total / sumt * 1e-9 : -1.0);
+    use_threads(1);
 }
 
 static void usage(void)
 {
-    printf("Usage: %s [-n SIZE] [-t THREADS]\n"
-"Print the GFLOP/s of nn_sgemm: a SIZE^3 product in one thread and in\n"
-"THREADS threads at once (one product each), then the products of one\n"
-"training step of the bench networks B1-B3, one thread, best of %d.\n"
+    printf("Usage: %s [-p] [-n SIZE] [-t THREADS]\n"
+"Print the GFLOP/s of nn_sgemm, with 1 thread and with THREADS threads\n"
+"(nn_set_threads), best of %d: a SIZE^3 product; THREADS such products at\n"
+"once, one thread each; the products of one training step of the bench\n"
+"networks B1-B3.\n"
 "\n"
 "  -n SIZE      square product size [2048]\n"
-"  -t THREADS   threads for the peak [online CPUs]\n"
+"  -p           the square products only\n"
+"  -t THREADS   the second column's threads [online CPUs]\n"
 "  -h, --help   show this help and exit\n", argv0, ROUNDS);
 }
 
@@ -202,13 +225,15 @@ int main(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
-    int n = 2048, threads = cpus > 0 ? (int)cpus : 1, c;
+    int n = 2048, threads = cpus > 0 ? (int)cpus : 1, peak_only = 0, c;
+    char col[32];
 
     setprog(argv[0]);
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":n:t:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":n:pt:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'n': n = (int)parse_int(optarg, 1, 16384, "-n"); break;
+        case 'p': peak_only = 1; break;
         case 't': threads = (int)parse_int(optarg, 1, 256, "-t"); break;
         case 'h': usage(); exit(close_stdout());
         default: option_error(c, argv);
@@ -217,14 +242,23 @@ int main(int argc, char **argv)
     if (optind < argc)
         usage_error("too many operands");
 
-    printf("nn_sgemm, kernel %s: GFLOP/s = 2*M*N*K / seconds, best of %d\n",
-           nn_sgemm_kernel(), ROUNDS);
-    printf("  %-12s %5s %5s %5s  %2s %7s %9s\n", "product", "M", "N", "K",
-           "op", "threads", "GFLOP/s");
-    print_row("peak", n, n, n, "NN", 1, square_peak(n, 1));
-    if (threads > 1)
-        print_row("peak", n, n, n, "NN", threads, square_peak(n, threads));
-    for (size_t i = 0; i < sizeof nets / sizeof nets[0]; i++)
-        net_products(&nets[i]);
+    printf("nn_sgemm, kernel %s: GFLOP/s = 2*M*N*K / seconds, best of %d%s\n",
+           nn_sgemm_kernel(), ROUNDS, use_threads(threads) ? "" :
+           "; '-': this libnn has no threads");
+    snprintf(col, sizeof col, "%d threads", threads);
+    printf("  %-11s %5s %5s %5s  %2s %9s %9s\n", "product", "M", "N", "K",
+           "op", "1 thread", col);
+    {
+        struct product sq = { 0, 0, n, n, n, NULL, NULL, NULL };
+        use_threads(1);
+        double g1 = square_peak(n, 1);
+        print_row("peak", &sq, g1, threads > 1 && use_threads(threads) ?
+                  square_peak(n, 1) : -1.0);
+        use_threads(1);
+        if (threads > 1)
+            print_row("peak.apart", &sq, -1.0, square_peak(n, threads));
+    }
+    for (size_t i = 0; !peak_only && i < sizeof nets / sizeof nets[0]; i++)
+        net_products(&nets[i], threads);
     return close_stdout();
 }
