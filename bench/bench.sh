@@ -6,8 +6,9 @@
 # after `make bench/gemm bench/runstat data/train.nnv data/test.nnv`.
 #
 # Variables: THREADS (the many-thread runs; default all online CPUs), PHOTO
-# (the photo for img2vec | nn-predict), EPOCHS_B1, EPOCHS_B2, EPOCHS_B3, TORCH_BUDGET
-# (seconds; a PyTorch run stops after the epoch that passes it).
+# (the photo for img2vec | nn-predict), EPOCHS_B1, EPOCHS_B2, EPOCHS_B3,
+# TORCH_BUDGET (seconds; a PyTorch run stops after the epoch that passes
+# it, or within the first epoch, whose time is then scaled up).
 set -eu
 export LC_ALL=C
 
@@ -19,7 +20,7 @@ EPOCHS_B1=${EPOCHS_B1:-5}
 EPOCHS_B2=${EPOCHS_B2:-5}
 EPOCHS_B3=${EPOCHS_B3:-3}
 TORCH_BUDGET=${TORCH_BUDGET:-40}
-PY=/usr/bin/python3     # Debian's python3-torch is importable only here
+PY=${PY:-/usr/bin/python3}   # Debian's python3-torch is importable only here
 N=60000                 # training records
 
 start=$(date +%s)
@@ -171,11 +172,17 @@ torch_train() {    # CONFIG THREADS
         return
     fi
     say "$1 PyTorch, $(thr "$2"), $epochs epochs (at most ${TORCH_BUDGET} s)"
-    measure "$tmp/run" env OMP_NUM_THREADS="$2" OPENBLAS_NUM_THREADS="$2" \
-        MKL_NUM_THREADS="$2" "$PY" bench/mlp.py --hidden "$hidden" --act "$act" \
-        --output "$out" --batch "$batch" --rate "$rate" --momentum "$mom" \
-        --epochs "$epochs" --max-seconds "$TORCH_BUDGET" --threads "$2" \
-        "$train_img" "$train_lab" "$test_img" "$test_lab" > "$tmp/torch"
+    if ! bench/runstat "$tmp/run" env OMP_NUM_THREADS="$2" \
+        OPENBLAS_NUM_THREADS="$2" MKL_NUM_THREADS="$2" "$PY" bench/mlp.py \
+        --hidden "$hidden" --act "$act" --output "$out" --batch "$batch" \
+        --rate "$rate" --momentum "$mom" --epochs "$epochs" \
+        --max-seconds "$TORCH_BUDGET" --threads "$2" "$train_img" \
+        "$train_lab" "$test_img" "$test_lab" > "$tmp/torch" 2> "$tmp/torch.err"
+    then
+        echo "$1, $(thr "$2"): PyTorch failed: $(tail -n 1 "$tmp/torch.err")" >> "$tmp/notes"
+        row "$1" "$2" pytorch - - - -
+        return
+    fi
     if grep -q '^epoch' "$tmp/torch"; then
         s=$(awk '$1 == "epoch" { print $3 }' "$tmp/torch" | median)
         e=$(grep -c '^epoch' "$tmp/torch")
@@ -189,6 +196,7 @@ torch_train() {    # CONFIG THREADS
 }
 
 : > "$tmp/rows"
+: > "$tmp/notes"
 for c in B1 B2 B3; do
     config "$c"
     for t in $tlist; do
@@ -205,16 +213,18 @@ peak_after=$(peaks "$tmp/gemm2")
 peak1=$(echo "$peak_before $peak_after" | awk '{ print ($1 > $3 ? $1 : $3) }')
 peakT=$(echo "$peak_before $peak_after" | awk '{ print ($2 > $4 ? $2 : $4) }')
 
-echo "2. Training on all $N MNIST training images; test accuracy on the 10,000 test images"
+echo "2. Training on all 60,000 MNIST training images; test accuracy on the 10,000"
+echo "test images."
 echo "FLOP per epoch = N * (6*sum(in*out) - 2*784*hidden): forward 2*N*sum(in*out),"
 echo "backward twice that less the first layer's input gradient; biases,"
 echo "activations and the update are not counted.  s/epoch: median over the"
 echo "epochs of one run.  speedup: PyTorch s/epoch / nnpipe s/epoch (above 1:"
 echo "nnpipe is faster).  %peak: of the GEMM peak at the row's threads, the"
 echo "larger of before and after training: $(echo "$peak_before" | cut -d' ' -f1) and" \
-     "$(echo "$peak_after" | cut -d' ' -f1) GFLOP/s with 1 thread,"
-echo "$(echo "$peak_before" | cut -d' ' -f2) and $(echo "$peak_after" | cut -d' ' -f2)" \
-     "with $(thr "$THREADS")."
+     "$(echo "$peak_after" | cut -d' ' -f1) GFLOP/s with 1 thread"
+[ "$THREADS" -eq 1 ] ||
+    echo "and $(echo "$peak_before" | cut -d' ' -f2) and" \
+         "$(echo "$peak_after" | cut -d' ' -f2) with $(thr "$THREADS")"
 echo "B1 $(config B1; echo "$desc, rate $rate, momentum $mom")"
 echo "B2 $(config B2; echo "$desc, rate $rate, momentum $mom")"
 echo "B3 $(config B3; echo "$desc, rate $rate, momentum $mom")"
@@ -228,7 +238,7 @@ printf "  %-3s %7s  %-7s %6s %8s %8s %7s %9s %10s %9s\n" cfg threads impl \
 while read -r c t impl e s acc rss ratio; do
     config "$c"
     if [ "$s" = - ]; then
-        printf "  %-3s %7d  %-7s not available\n" "$c" "$t" "$impl"
+        printf "  %-3s %7d  %-7s no figures\n" "$c" "$t" "$impl"
         continue
     fi
     peak=$peak1
@@ -242,6 +252,7 @@ while read -r c t impl e s acc rss ratio; do
             printf " %8.2fx", ratio
         printf "\n" }'
 done < "$tmp/rows"
+cat "$tmp/notes"
 echo
 
 # --------------------------------------------------------------------------
