@@ -226,6 +226,8 @@ int main(int argc, char **argv)
         { NULL, 0, NULL, 0 }
     };
     int n = 2048, threads = cpus > 0 ? (int)cpus : 1, peak_only = 0, c;
+    struct product sq = { 0, 0, 0, 0, 0, NULL, NULL, NULL };   /* shape only */
+    double g1, gt;
     char col[32];
 
     setprog(argv[0]);
@@ -241,6 +243,7 @@ int main(int argc, char **argv)
     }
     if (optind < argc)
         usage_error("too many operands");
+    sq.M = sq.N = sq.K = n;
 
     printf("nn_sgemm, kernel %s: GFLOP/s = 2*M*N*K / seconds, best of %d%s\n",
            nn_sgemm_kernel(), ROUNDS, use_threads(threads) ? "" :
@@ -248,16 +251,13 @@ int main(int argc, char **argv)
     snprintf(col, sizeof col, "%d threads", threads);
     printf("  %-11s %5s %5s %5s  %2s %9s %9s\n", "product", "M", "N", "K",
            "op", "1 thread", col);
-    {
-        struct product sq = { 0, 0, n, n, n, NULL, NULL, NULL };
-        use_threads(1);
-        double g1 = square_peak(n, 1);
-        print_row("peak", &sq, g1, threads > 1 && use_threads(threads) ?
-                  square_peak(n, 1) : -1.0);
-        use_threads(1);
-        if (threads > 1)
-            print_row("peak.apart", &sq, -1.0, square_peak(n, threads));
-    }
+    use_threads(1);
+    g1 = square_peak(n, 1);
+    gt = threads > 1 && use_threads(threads) ? square_peak(n, 1) : -1.0;
+    print_row("peak", &sq, g1, gt);
+    use_threads(1);
+    if (threads > 1)
+        print_row("peak.apart", &sq, -1.0, square_peak(n, threads));
     for (size_t i = 0; !peak_only && i < sizeof nets / sizeof nets[0]; i++)
         net_products(&nets[i], threads);
     return close_stdout();
