@@ -89,7 +89,9 @@ echo "nnpipe benchmark, $(date '+%Y-%m-%d %H:%M:%S %Z')"
 echo "CPU: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)," \
      "$(getconf _NPROCESSORS_ONLN) online; load average at start:" \
      "$(cut -d' ' -f1-3 /proc/loadavg)"
+busy=
 if awk '{ exit !($1 >= 1) }' /proc/loadavg; then
+    busy=1
     echo "WARNING: the machine is busy; other work slows every figure here, and"
     echo "multi-threaded PyTorch (OpenMP) far more than the rest.  Run it idle."
 fi
@@ -373,6 +375,10 @@ if [ -n "$photo_ms" ]; then
         "$(awk "BEGIN { print ($photo_ms < 20) }")"
 else
     goal "img2vec | nn-predict under 20 ms" "no photo" 0
+fi
+if [ -n "$busy" ]; then
+    echo "  (The machine was busy: PyTorch with several threads waits in OpenMP"
+    echo "  barriers for cores other work holds, so those ratios flatter nnpipe.)"
 fi
 echo
 echo "Whole run: $(( $(date +%s) - start )) s; load average at the end:" \
