@@ -101,21 +101,6 @@ photos: deps
 	$(MAKE) all data/model.json
 	sh data/photos.sh -v data/model.json
 
-# The benchmark: matrix product peak, training B1-B3 beside PyTorch (which it
-# installs if missing), prediction speed; a table on stdout (bench/bench.sh).
-BENCH = bench/gemm bench/runstat
-.PHONY: bench bench-clean
-bench: all $(BENCH) data/train.nnv data/test.nnv
-	sh bench/bench.sh
-
-$(BENCH): %: %.o cmd/util.o lib/libnn.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $@.o cmd/util.o lib/libnn.a $(DEP_LIBS)
--include $(BENCH:=.d)
-
-clean: bench-clean
-bench-clean:
-	rm -f bench/*.o bench/*.d $(BENCH)
-
 data/train.nnv: | cmd/idx2vec
 	cmd/idx2vec -b "$$(sh data/mnist.sh train-images-idx3-ubyte)" \
 	    "$$(sh data/mnist.sh train-labels-idx1-ubyte)" > $@.tmp && mv $@.tmp $@
@@ -139,6 +124,21 @@ uninstall:
 	for t in $(TOOLS); do n=$${t#cmd/}; rm -f $(DESTDIR)$(BINDIR)/$$n $(DESTDIR)$(MANDIR)/man1/$$n.1; done
 	rm -f $(DESTDIR)$(INCDIR)/nn.h $(DESTDIR)$(LIBDIR)/libnn.a \
 	    $(DESTDIR)$(LIBDIR)/pkgconfig/libnn.pc
+
+# The benchmark: matrix product peak, training B1-B3 beside PyTorch (which it
+# installs if missing), prediction speed; a table on stdout (bench/bench.sh).
+BENCH = bench/gemm bench/runstat
+.PHONY: bench bench-clean
+bench: all $(BENCH) data/train.nnv data/test.nnv
+	sh bench/bench.sh
+
+$(BENCH): %: %.o cmd/util.o lib/libnn.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $@.o cmd/util.o lib/libnn.a $(DEP_LIBS)
+-include $(BENCH:=.d)
+
+clean: bench-clean
+bench-clean:
+	rm -f bench/*.o bench/*.d $(BENCH)
 
 clean:
 	rm -f lib/*.o lib/*.d lib/libnn.a cmd/*.o cmd/*.d $(TOOLS) \
