@@ -192,6 +192,21 @@ uninstall:
 	rm -f $(DESTDIR)$(INCDIR)/nn.h $(DESTDIR)$(LIBDIR)/libnn.a \
 	    $(DESTDIR)$(LIBDIR)/pkgconfig/libnn.pc
 
+# The benchmark: matrix product peak, training B1-B3 beside PyTorch (which it
+# installs if missing), prediction speed; a table on stdout (bench/bench.sh).
+BENCH = bench/gemm bench/runstat
+.PHONY: bench bench-clean
+bench: all $(BENCH) data/train.nnv data/test.nnv
+	sh bench/bench.sh
+
+$(BENCH): %: %.o cmd/util.o lib/libnn.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $@.o cmd/util.o lib/libnn.a $(DEP_LIBS)
+-include $(BENCH:=.d)
+
+clean: bench-clean
+bench-clean:
+	rm -f bench/*.o bench/*.d $(BENCH)
+
 clean:
 	rm -f lib/*.o lib/*.d lib/libnn.a cmd/*.o cmd/*.d $(TOOLS) \
 	    tests/*.o tests/*.d tests/check_nn examples/*.o examples/*.d \
