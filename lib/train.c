@@ -110,6 +110,30 @@ void nn_backprop(const nn_model *m, const float *x, const int *labels, int B,
 
 /* One mini-batch: gradient, then the momentum update.  Adds the batch's
  * summed loss to *loss and its correct answers to *hits. */
+/* v = momentum*v - rate*(g + decay*p); p += v, over n parameters (with
+ * decay 0, exactly g, as for biases, which are not decayed).  The
+ * loop is a fifth of a small network's epoch, so it is compiled for
+ * AVX-512 and AVX2 too and picked at run time; it has no FMA to fuse (ISO
+ * C mode), so every version gives the same bits. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+static void sgd_update(float *restrict p, const float *restrict g,
+                       float *restrict v, long n, float momentum, float rate,
+                       float decay)
+{
+    if (decay == 0.0f)
+        for (long i = 0; i < n; i++) {
+            v[i] = momentum * v[i] - rate * g[i];
+            p[i] += v[i];
+        }
+    else
+        for (long i = 0; i < n; i++) {
+            v[i] = momentum * v[i] - rate * (g[i] + decay * p[i]);
+            p[i] += v[i];
+        }
+}
+
 static void train_batch(nn_model *m, struct work *w, int B, float rate,
                         float momentum, float decay, double *loss, long *hits)
 {
@@ -121,15 +145,8 @@ static void train_batch(nn_model *m, struct work *w, int B, float rate,
         long nw = m->b_off[l] - m->w_off[l], nb = m->sizes[l + 1];
         float *p = m->params + m->w_off[l], *g = w->grad + m->w_off[l];
         float *v = w->vel + m->w_off[l];
-        for (long i = 0; i < nw; i++) {
-            v[i] = momentum * v[i] - rate * (g[i] + decay * p[i]);
-            p[i] += v[i];
-        }
-        p += nw, g += nw, v += nw;
-        for (long i = 0; i < nb; i++) {
-            v[i] = momentum * v[i] - rate * g[i];
-            p[i] += v[i];
-        }
+        sgd_update(p, g, v, nw, momentum, rate, decay);
+        sgd_update(p + nw, g + nw, v + nw, nb, momentum, rate, 0.0f);
     }
 }
 
