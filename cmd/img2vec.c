@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "nn.h"
 #include "util.h"
@@ -117,6 +118,7 @@ static int convert(const char *name, const struct opts *o, float *x)
     char why[256] = "";
     nn_prep_opts po;
     nn_image *img;
+    struct stat st;
     FILE *fp;
     int err;
 
@@ -124,6 +126,10 @@ static int convert(const char *name, const struct opts *o, float *x)
         fp = stdin;
     } else if (!(fp = fopen(name, "rb"))) {
         warn("%s:", name);
+        return 1;
+    } else if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+        warn("%s: is a directory", name);
+        fclose(fp);
         return 1;
     }
     err = nn_img_read(&img, fp, o->max_pixels, why, sizeof why);
