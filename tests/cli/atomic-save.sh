@@ -32,13 +32,16 @@ tmp=$(ls m.json.tmp*)
 [ "$(wc -c < "$tmp")" -lt 29000000 ] || fail "the killed writer had finished"
 rm -f m.json.tmp*
 
-# A write error leaves the old file and no temporary.  /dev/full: the
-# device stays a device (it is written to, not replaced).
-expect 1 nn-train -q -H 4 -e 1 -o /dev/full ten.vec
-expect_err "nn-train: /dev/full: write error: No space left on device"
-[ -c /dev/full ] || fail "/dev/full is no longer a device"
-expect 0 nn-train -q -H 4 -e 1 -o /dev/null ten.vec
-[ -c /dev/null ] || fail "/dev/null is no longer a device"
+# A device is written to, not replaced.  Through symbolic links, so that a
+# writer that replaced files (as nnpipe once did) would replace the links
+# here rather than /dev/full and /dev/null themselves.
+ln -s /dev/full full
+ln -s /dev/null null
+expect 1 nn-train -q -H 4 -e 1 -o full ten.vec
+expect_err "nn-train: full: write error: No space left on device"
+[ -L full ] || fail "the link to /dev/full was replaced"
+expect 0 nn-train -q -H 4 -e 1 -o null ten.vec
+[ -L null ] || fail "the link to /dev/null was replaced"
 
 # A named pipe gets the model as standard output would.
 mkfifo pipe
