@@ -443,6 +443,34 @@ bad G4 "img2vec: lie.jpg: JPEG: " img2vec lie.jpg
 bad G4 "img2vec: lie.jpg: JPEG: " lowmem img2vec lie.jpg
 { head -c $((sof + 5)) "$I/gray.jpg"; printf '\0\0\0\0'; tail -c +$((sof + 10)) "$I/gray.jpg"; } > lie.jpg
 bad G4 "img2vec: lie.jpg: JPEG: " img2vec lie.jpg
+# tiff_set TAG VALUE: tiff-gray.tif (little-endian, read here with od on a
+# little-endian host) with the SHORT value of TAG set to VALUE (two octal
+# escapes, low byte first), into lie.tif.
+tiff_set() {
+    f="$I/tiff-gray.tif"
+    ifd=$(od -An -tu4 -j4 -N4 "$f" | tr -d ' ')
+    n=$(od -An -tu2 -j"$ifd" -N2 "$f" | tr -d ' ')
+    cp "$f" lie.tif
+    i=0
+    while [ $i -lt "$n" ]; do
+        p=$((ifd + 2 + 12 * i))
+        if [ "$(od -An -tu2 -j$p -N2 "$f" | tr -d ' ')" = "$1" ]; then
+            printf "$2" | dd of=lie.tif bs=1 seek=$((p + 8)) conv=notrunc 2>/dev/null
+            return 0
+        fi
+        i=$((i + 1))
+    done
+    fail "tiff_set: no tag $1"
+}
+tiff_set 256 '\130\033'      # width 7000
+bad G4 "img2vec: lie.tif: TIFF: truncated: strip 0 needs 210000 bytes at offset 8, the file has 1409 bytes" lowmem img2vec lie.tif
+tiff_set 257 '\130\033'      # height 7000
+bad G4 "img2vec: lie.tif: TIFF: missing or short StripOffsets (35 strips expected)" img2vec lie.tif
+tiff_set 256 '\0\0'
+bad G4 "img2vec: lie.tif: TIFF: " img2vec lie.tif
+tiff_set 258 '\015\0'        # 13 bits per sample
+bad G5 "img2vec: lie.tif: TIFF: 13 bits per sample not supported here (1 for bilevel, 8 or 16)" img2vec lie.tif
+bad G5 "img2vec: $I/tiff-lzw.tif: TIFF: LZW compression not supported (only uncompressed TIFF): convert it to PNG" img2vec "$I/tiff-lzw.tif"
 # Unsupported and wrong kinds, each named.
 printf 'GIF89a\1\0\1\0\0\0\0;' > x.gif
 bad G5 "img2vec: x.gif: GIF image: not supported, convert it to PNG" img2vec x.gif
