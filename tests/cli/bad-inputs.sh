@@ -33,6 +33,7 @@ good() {
 LIMIT=65536
 if (ulimit -v $LIMIT && idx2vec --version) >/dev/null 2>&1; then
     lowmem() { (ulimit -v $LIMIT && exec "$@"); }
+    [ "$(lowmem sh -c 'ulimit -v')" = $LIMIT ] || fail "ulimit -v has no effect"
 else
     lowmem() { "$@"; }
 fi
