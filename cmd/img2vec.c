@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "nn.h"
 #include "progress.h"
@@ -128,6 +129,7 @@ static int convert(const char *name, const struct opts *o, float *x,
     char why[256] = "";
     nn_prep_opts po;
     nn_image *img;
+    struct stat st;
     FILE *fp;
     int err;
 
@@ -136,6 +138,10 @@ static int convert(const char *name, const struct opts *o, float *x,
     } else if (!(fp = fopen(name, "rb"))) {
         progress_clear(prog);
         warn("%s:", name);
+        return 1;
+    } else if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+        warn("%s: is a directory", name);
+        fclose(fp);
         return 1;
     }
     err = nn_img_read(&img, fp, o->max_pixels, why, sizeof why);

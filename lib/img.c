@@ -453,6 +453,33 @@ static int tiff_find(const struct tiff *t, uint32_t ifd, unsigned tag,
     return 0;
 }
 
+/* NN_OK if the IFD at ifd and the values of all its entries lie inside the
+ * file; else a "truncated" error, since tiff_find would take a cut-off tag
+ * for a missing one. */
+static int tiff_check_ifd(const struct tiff *t, uint32_t ifd, char *why,
+                          size_t whylen)
+{
+    size_t n = rd16(t, ifd), i, pos;
+    uint64_t bytes, off;
+
+    if ((uint64_t)ifd + 2 + 12 * (uint64_t)n > t->len)
+        return nn_why(why, whylen, NN_EFORMAT, "truncated: a directory of "
+                      "%lu entries at offset %lu, the file has %lu bytes",
+                      (unsigned long)n, (unsigned long)ifd,
+                      (unsigned long)t->len);
+    for (i = 0; i < n; i++) {
+        pos = ifd + 2 + 12 * i;
+        bytes = (uint64_t)type_size(rd16(t, pos + 2)) * rd32(t, pos + 4);
+        off = bytes <= 4 ? pos + 8 : rd32(t, pos + 8);
+        if (off + bytes > t->len)
+            return nn_why(why, whylen, NN_EFORMAT, "truncated: tag %u needs "
+                          "%llu bytes at offset %llu, the file has %lu "
+                          "bytes", rd16(t, pos), (unsigned long long)bytes,
+                          (unsigned long long)off, (unsigned long)t->len);
+    }
+    return NN_OK;
+}
+
 /* Value i of an integer entry (BYTE, SHORT, LONG); 0 if not one. */
 static int tiff_uint(const struct tiff *t, const struct tiff_entry *e,
                      uint32_t i, uint32_t *v)
@@ -605,6 +632,8 @@ int nn_img_decode_tiff(nn_image **out, const uint8_t *buf, size_t len,
         return nn_why(why, whylen, NN_EFORMAT, "truncated header (first "
                       "directory at offset %lu, the file has %lu bytes)",
                       (unsigned long)ifd, (unsigned long)len);
+    if ((err = tiff_check_ifd(&t, ifd, why, whylen)) != NN_OK)
+        return err;
     w = tiff_get(&t, ifd, T_WIDTH, 0);
     h = tiff_get(&t, ifd, T_HEIGHT, 0);
     comp = tiff_get(&t, ifd, T_COMPRESSION, 1);

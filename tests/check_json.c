@@ -764,6 +764,18 @@ static const struct {
       "training.options.rate: expected a number, got a string" },
     { "negative epochs", DOC("\"training\": {\"epochs_run\": -1}, ", L0, L1),
       NN_EFORMAT, "training.epochs_run: -1 is out of range" },
+    { "not UTF-8", "{\"format\": \"nn-m\xff" "del\"}", NN_EFORMAT,
+      "not valid JSON: byte 0xff at line 1, column 17 is not UTF-8" },
+    { "overlong UTF-8", "{\n\"format\": \"\xc0\xae\"}", NN_EFORMAT,
+      "byte 0xc0 at line 2, column 12 is not UTF-8" },
+    { "UTF-8 surrogate", "{\"tool\": \"\xed\xa0\x80\"}", NN_EFORMAT,
+      "byte 0xed at line 1, column 11 is not UTF-8" },
+    { "UTF-8 cut off", "{\"tool\": \"\xe2\x82", NN_EFORMAT,
+      "unexpected end of input" },
+    { "a PNG", "\x89PNG\r\n\x1a\n", NN_EFORMAT,
+      "a PNG file, not an nnpipe model" },
+    { "a vector stream", "\x89NNV\x01\x02\x01", NN_EFORMAT,
+      "a binary vector stream file, not an nnpipe model" },
 };
 
 START_TEST(test_bad_document)

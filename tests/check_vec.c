@@ -737,6 +737,16 @@ START_TEST(test_bad_binary)
     put_u32(a, 0xff800000u);
     expect_error(a->b, a->n, 0, NN_EFORMAT,
                  "record 1: value 3: -inf is not finite");
+
+    /* 2^24 values promised, 5000 bytes there.  That memory follows the
+     * bytes, not the header, is tested under a limit in
+     * tests/cli/bad-inputs.sh (B4). */
+    memset(a, 0, sizeof *a);
+    put_hdr(a, NN_VEC_U8, 0, NN_MAX_DIM);
+    put_u32(a, 1);
+    a->n += 5000;
+    expect_error(a->b, a->n, 0, NN_EFORMAT,
+                 "record 1: truncated: 5004 of 16777220 bytes");
 }
 END_TEST
 
