@@ -576,8 +576,14 @@ int main(int argc, char **argv)
     if (test)
         test_acc = test_accuracy(m, test, o.test, o.quiet);
     if (strcmp(o.output, "-") == 0) {
-        if (nn_model_write(m, stdout))
-            die("writing the model to standard output failed");
+        /* A write error is reported with its reason by close_stdout(), and
+         * a closed pipe ends nn-train quietly, as in every tool. */
+        if (nn_model_write(m, stdout)) {
+            if (!ferror(stdout))
+                die("writing the model to standard output failed: %s",
+                    nn_strerror(NN_ENOMEM));
+            exit(close_stdout());
+        }
     } else if ((err = nn_model_save(m, o.output, why, sizeof why))) {
         die("%s: %s", o.output, why[0] ? why : nn_strerror(err));
     }
