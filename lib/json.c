@@ -602,8 +602,9 @@ static const char *kind(const cJSON *v)
  * string, "\x01" and its index, padded with spaces; get_array() then takes
  * the floats for the marker.  Anything unexpected in an array (null, a
  * string, a number beyond float range, bad syntax) leaves it to cJSON and
- * its detailed messages.  A document with a 0x01 byte anywhere is left
- * alone, so a marker cannot be confused with text of the file.  The values
+ * its detailed messages.  A document that holds the marker's byte 0x01
+ * anywhere, raw or as the escape \u0001, is left alone, so that no string
+ * of the file can pass for a marker.  The values
  * are those of strtod() rounded to float, as through cJSON. */
 
 enum { BULK_MAX = 4 * NN_MAX_LAYERS, MARK = '\x01' };
@@ -612,7 +613,6 @@ struct bulk {
     int n;
     float *v[BULK_MAX];
     long len[BULK_MAX];
-    char used[BULK_MAX];
 };
 
 static void bulk_free(struct bulk *bk)
@@ -743,7 +743,6 @@ static int lift_array(char *doc, const char *end, size_t at, struct bulk *bk)
     memcpy(doc + at + o - k, mark, k);
     bk->v[bk->n] = v;
     bk->len[bk->n] = n;
-    bk->used[bk->n] = 0;
     bk->n++;
     return 0;
 fail:
@@ -754,13 +753,24 @@ fail:
 /* Find the arrays of keys "weights" and "bias" in doc[0..len) and lift
  * those that hold numbers only.  A plain scan that knows JSON strings, so
  * that text inside them is never taken for a key. */
+/* Whether doc[0..len) holds the marker byte, raw or escaped. */
+static int has_mark(const char *doc, size_t len)
+{
+    if (memchr(doc, MARK, len))
+        return 1;
+    for (const char *p = doc; (p = memchr(p, '\\', len - (p - doc))); p++)
+        if (len - (p - doc) >= 6 && memcmp(p + 1, "u0001", 5) == 0)
+            return 1;
+    return 0;
+}
+
 static void lift_arrays(char *doc, size_t len, struct bulk *bk)
 {
     const char *end = doc + len;
     size_t i = 0;
 
     bk->n = 0;
-    if (memchr(doc, MARK, len))
+    if (has_mark(doc, len))
         return;
     while (i < len) {
         if (doc[i] != '"') {
@@ -1051,13 +1061,9 @@ static int get_floats(struct rd *r, const cJSON *obj, const char *where,
     out->n = n;
     if ((err = member(r, obj, where, key, 1, &v)))
         return err;
-    if (!(r->bulk && cJSON_IsString(v) && v->valuestring[0] == MARK))
+    if (!(r->bulk && cJSON_IsString(v) && v->valuestring[0] == MARK &&
+          (k = atoi(v->valuestring + 1)) >= 0 && k < r->bulk->n))
         return get_array(r, obj, where, key, n, &out->json);
-    k = atoi(v->valuestring + 1);
-    if (k < 0 || k >= r->bulk->n || r->bulk->used[k])
-        return nn_why(r->why, r->whylen, NN_EFORMAT, "%s: internal error",
-                      join(p, sizeof p, where, key));
-    r->bulk->used[k] = 1;
     out->v = r->bulk->v[k];
     if (r->bulk->len[k] != n)
         return nn_why(r->why, r->whylen, NN_ESHAPE,
@@ -1592,7 +1598,7 @@ int nn_model_read(nn_model **out, FILE *fp, char *why, size_t whylen)
                       c, line, col);
     }
     lift_arrays(doc, len, &bk);
-    r.bulk = &bk;
+    r.bulk = bk.n ? &bk : NULL;     /* none: no string is taken for a marker */
     root = cJSON_ParseWithLengthOpts(doc, len, &end, 0);
     if (root) {
         for (off = (size_t)(end - doc); off < len && is_space(doc[off]);

@@ -322,6 +322,38 @@ START_TEST(test_fast_numbers)
 }
 END_TEST
 
+/* A string that spells the fast path's marker with a JSON escape
+ * ("\u0001" and an index) is a string, not an array: the file is refused
+ * as cJSON alone would refuse it, and never given another array's values. */
+START_TEST(test_forged_marker)
+{
+    nn_model *m = make_net(0), *r = NULL;
+    FILE *fp = written(m);
+    long n;
+    char *s = contents(fp, &n), *t, *bias, why[256] = "";
+
+    fclose(fp);
+    bias = strstr(s, "\"bias\": [");
+    ck_assert_ptr_nonnull(bias);
+    t = malloc(n + 32);
+    ck_assert_ptr_nonnull(t);
+    memcpy(t, s, bias - s);
+    strcpy(t + (bias - s), "\"bias\": \"\\u00010\"");
+    strcat(t, strchr(bias, ']') + 1);
+    fp = tmpfile();
+    ck_assert_ptr_nonnull(fp);
+    fputs(t, fp);
+    rewind(fp);
+    ck_assert_int_eq(nn_model_read(&r, fp, why, sizeof why), NN_EFORMAT);
+    ck_assert_msg(strstr(why, "bias: expected an array, got a string") != NULL,
+                  "%s", why);
+    fclose(fp);
+    free(s);
+    free(t);
+    nn_model_free(m);
+}
+END_TEST
+
 /* The file is readable, indented JSON with each vector on one line. */
 START_TEST(test_layout)
 {
@@ -814,6 +846,7 @@ Suite *json_suite(void)
     tcase_add_loop_test(tc, test_round_trip, 0, nnets);
     tcase_add_test(tc, test_layout);
     tcase_add_test(tc, test_fast_numbers);
+    tcase_add_test(tc, test_forged_marker);
     tcase_add_test(tc, test_short_floats);
     tcase_add_test(tc, test_read_defaults);
     tcase_add_test(tc, test_read_pipe);
