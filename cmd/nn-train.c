@@ -266,7 +266,6 @@ enum { TRIAL = 20, TRIAL_EVERY = 400 };
 
 struct autothreads {
     int all;            /* threads when all CPUs are used */
-    int using;          /* threads in use outside trials */
     int phase;          /* 0: running, 1: timing one, 2: timing all */
     long batches;       /* since the phase began */
     double t0, t_one;
@@ -289,10 +288,9 @@ static void auto_threads_batch(struct autothreads *a, int new_epoch)
         a->t0 = now;
         nn_set_threads(a->all);
     } else if (a->phase == 2 && a->batches >= TRIAL) {
-        a->using = a->t_one < now - a->t0 ? 1 : a->all;
+        nn_set_threads(a->t_one < now - a->t0 ? 1 : a->all);
         a->phase = 0;
         a->batches = 0;
-        nn_set_threads(a->using);
     }
 }
 
@@ -540,7 +538,7 @@ int main(int argc, char **argv)
             nn_model_n_out(m) - 1);
 
     rep.o = &o;
-    struct autothreads autothreads = { nn_threads(), nn_threads(), 0, 0, 0, 0 };
+    struct autothreads autothreads = { nn_threads(), 0, 0, 0, 0 };
     if (!o.threads_set && nn_threads() > 1)
         rep.auto_threads = &autothreads;
     rep.progress_fp = progress_stream(o.no_progress || o.quiet);

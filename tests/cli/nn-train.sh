@@ -156,8 +156,10 @@ reap
 
 # Without --threads, nn-train may switch between one thread and all at any
 # batch; the model is the same as with --threads 1, and with --threads 2.
-nn-train -q -H 16 -e 3 -b 4 -o auto.json busy.vec
-nn-train -q -H 16 -e 3 -b 4 --threads 1 -o one.json busy.vec
-nn-train -q -H 16 -e 3 -b 4 --threads 2 -o two.json busy.vec
+# The layers are big enough for products to be split among threads
+# (2*128*512*30 flops, over lib/gemm.c's MIN_FLOPS of 2^21).
+nn-train -q -H 512 -e 3 -b 128 -o auto.json busy.vec
+nn-train -q -H 512 -e 3 -b 128 --threads 1 -o one.json busy.vec
+nn-train -q -H 512 -e 3 -b 128 --threads 2 -o two.json busy.vec
 cmp auto.json one.json
 cmp auto.json two.json
