@@ -125,15 +125,20 @@ pictures: deps
 	$(MAKE) all data/model.json data/test.vec
 	sh examples/pictures.sh data/model.json data/train-log.tsv data/test.vec docs/img
 
+# $(call mnist_vec,IDX2VEC-OPTIONS,SET): MNIST SET (train or t10k), found
+# or fetched by data/mnist.sh, through idx2vec into $@; nothing is left
+# behind when MNIST cannot be had.
+mnist_vec = img=$$(sh data/mnist.sh $(2)-images-idx3-ubyte) && \
+	lab=$$(sh data/mnist.sh $(2)-labels-idx1-ubyte) && \
+	cmd/idx2vec $(1) "$$img" "$$lab" > $@.tmp && mv $@.tmp $@ || \
+	{ rm -f $@.tmp; exit 1; }
+
 data/train.nnv: | cmd/idx2vec
-	cmd/idx2vec -b "$$(sh data/mnist.sh train-images-idx3-ubyte)" \
-	    "$$(sh data/mnist.sh train-labels-idx1-ubyte)" > $@.tmp && mv $@.tmp $@
+	$(call mnist_vec,-b,train)
 data/test.nnv: | cmd/idx2vec
-	cmd/idx2vec -b "$$(sh data/mnist.sh t10k-images-idx3-ubyte)" \
-	    "$$(sh data/mnist.sh t10k-labels-idx1-ubyte)" > $@.tmp && mv $@.tmp $@
+	$(call mnist_vec,-b,t10k)
 data/test.vec: | cmd/idx2vec
-	cmd/idx2vec "$$(sh data/mnist.sh t10k-images-idx3-ubyte)" \
-	    "$$(sh data/mnist.sh t10k-labels-idx1-ubyte)" > $@.tmp && mv $@.tmp $@
+	$(call mnist_vec,,t10k)
 data/model.json: data/train.nnv data/test.nnv | cmd/nn-train
 	cmd/nn-train $(DEMO_TRAIN) -o $@ data/train.nnv
 
