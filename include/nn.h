@@ -225,20 +225,101 @@ double nn_loss(const nn_model *m, const float *y, int label);
 int nn_argmax(const float *y, int n);
 
 /* ------------------------------------------------------------------------ */
+/* Data augmentation (lib/augment.c): random distortions of images, drawn
+ * afresh for each training image every epoch. */
+
+enum { NN_AUG_AFFINE = 1, NN_AUG_ELASTIC = 2 };
+
+typedef struct nn_augment {
+    int kinds;              /* NN_AUG_* bits; 0: no augmentation */
+    /* Affine: each drawn uniformly from [-v, v], independently. */
+    float shift;            /* translation in x and in y, pixels */
+    float rotate;           /* rotation, degrees */
+    float scale;            /* scale factor 1 + s, for x and for y */
+    float shear;            /* horizontal shear factor */
+    /* Elastic (Simard et al. 2003): a field of displacements drawn from
+     * U(-1, 1) per pixel, smoothed with a Gaussian of standard deviation
+     * sigma pixels, times alpha. */
+    float alpha, sigma;
+} nn_augment;
+
+/* kinds 0 and the default magnitudes: shift 2, rotate 10, scale 0.1,
+ * shear 0.1, alpha 34, sigma 4. */
+void nn_augment_default(nn_augment *a);
+/* "affine", "elastic", "affine,elastic" <-> kinds (0 for "none"); parse
+ * returns -1 for anything else; name writes into buf. */
+int nn_augment_parse(const char *s);
+const char *nn_augment_name(int kinds, char *buf, size_t len);
+
+typedef struct nn_augmenter nn_augmenter;
+
+/* Distorter of width x height images (row-major floats) whose pixels
+ * outside the picture take the value background.  NN_EINVAL for a bad
+ * shape or magnitude (why says which), NN_ENOMEM. */
+int nn_augmenter_new(nn_augmenter **out, const nn_augment *a, int width,
+                     int height, float background, char *why, size_t whylen);
+void nn_augmenter_free(nn_augmenter *g);
+/* dst = a random distortion of src (distinct buffers of width * height
+ * floats), using the kinds and magnitudes given at creation and random
+ * numbers from rng only: the same rng state gives the same dst. */
+void nn_augmenter_apply(nn_augmenter *g, float *dst, const float *src,
+                        nn_rng *rng);
+
+/* The resampling step, deterministic: dst(x, y) = src(sx, sy) by bilinear
+ * interpolation (background outside), where, with c = ((w-1)/2, (h-1)/2),
+ *   sx = A[0]*(x-cx) + A[1]*(y-cy) + cx + A[2] + (dx ? dx[y*w+x] : 0)
+ *   sy = A[3]*(x-cx) + A[4]*(y-cy) + cy + A[5] + (dy ? dy[y*w+x] : 0).
+ * A maps each output pixel to where it is read from, so A = {1,0,-2, 0,1,0}
+ * moves the picture 2 pixels right. */
+void nn_warp(float *dst, const float *src, int w, int h, const float A[6],
+             const float *dx, const float *dy, float background);
+
+/* ------------------------------------------------------------------------ */
 /* Training (lib/train.c). */
+
+enum { NN_OPT_SGD, NN_OPT_NESTEROV, NN_OPT_ADAM };
+enum { NN_SCHED_CONSTANT, NN_SCHED_STEP, NN_SCHED_COSINE, NN_SCHED_PLATEAU };
+
+/* Names <-> codes ("sgd", "nesterov", "adam"; "constant", "step",
+ * "cosine", "plateau"); -1 / NULL if unknown. */
+int nn_optimizer_parse(const char *s);
+const char *nn_optimizer_name(int opt);
+int nn_schedule_parse(const char *s);
+const char *nn_schedule_name(int sched);
 
 typedef struct nn_train_opts {
     int epochs;             /* upper bound on epochs */
     int batch;              /* mini-batch size */
-    float rate;             /* learning rate eta */
-    float momentum;         /* classical momentum, 0 = plain SGD */
+    float rate;             /* learning rate eta (the initial one) */
+    float momentum;         /* sgd, nesterov: momentum, 0 = plain SGD;
+                               adam: beta1 */
     float lambda;           /* L2: adds lambda/(2n) sum w^2 to the cost */
     int patience;           /* stop after this many epochs without a better
                                validation accuracy; 0 = never */
-    uint64_t seed;          /* shuffling (and init, in the tools) */
+    uint64_t seed;          /* shuffling, dropout, augmentation (and init,
+                               in the tools) */
+    int optimizer;          /* NN_OPT_* */
+    float beta2;            /* adam: decay of the squared-gradient average */
+    int schedule;           /* NN_SCHED_*; see nn_schedule_rate */
+    int step_epochs;        /* step: every this many epochs ... */
+    float step_factor;      /* ... the rate is multiplied by this */
+    int plateau;            /* plateau: halve the rate after this many
+                               epochs without a better validation accuracy;
+                               stop once it is below rate / 128 */
+    float dropout;          /* probability of dropping a hidden unit */
+    float input_dropout;    /* probability of dropping an input value */
+    float max_norm;         /* each unit's incoming weights are scaled back
+                               to this L2 norm after each step; 0: off */
+    nn_augment augment;     /* needs the model's input image shape */
 } nn_train_opts;
 
 void nn_train_opts_default(nn_train_opts *o);
+
+/* The learning rate of epoch e (1-based) for the step and cosine schedules
+ * (constant and plateau: o->rate; plateau halvings are made by nn_train):
+ *   step:   rate * step_factor ^ floor((e - 1) / step_epochs)
+ *   cosine: rate * (1 + cos(pi * (e - 1) / epochs)) / 2 */
+double nn_schedule_rate(const nn_train_opts *o, int epoch);
 
 typedef struct nn_epoch_stats {
     int epoch;              /* 1-based */
@@ -249,6 +330,7 @@ typedef struct nn_epoch_stats {
     int best_epoch;         /* epoch (of this run) with the best validation
                                accuracy so far, 0 without validation */
     double seconds;         /* wall time of this epoch */
+    double rate;            /* the learning rate used in this epoch */
 } nn_epoch_stats;
 
 /* What nn_train calls back, each may be NULL.  epoch: after each epoch.
@@ -278,6 +360,7 @@ typedef struct nn_train_info {
     int best_epoch;         /* 0 if no validation */
     double best_val_acc;    /* -1 if no validation */
     long n_train, n_val;    /* records of the last run */
+    double final_rate;      /* learning rate of the last epoch run */
 } nn_train_info;
 /* No wall times are recorded, so that a seed and an input give a
  * byte-identical model file (for a given matrix kernel: see nn_sgemm). */
