@@ -22,17 +22,20 @@ struct opts {
     const char *runs, *test;                /* --runs, --test */
     nn_train_opts train;
     int arch_set, rate_set, momentum_set;   /* given on the command line */
+    const char *step_set, *plateau_set, *beta2_set, *affine_set, *elastic_set;
 };
 
-/* Defaults per hidden activation: ReLU and tanh train well with momentum;
- * sigmoid networks follow Nielsen's book (eta 0.5, plain SGD). */
+/* Defaults per hidden activation and optimizer: ReLU and tanh train well
+ * with momentum; sigmoid networks follow Nielsen's book (eta 0.5, plain
+ * SGD); Adam takes Kingma and Ba's rate 0.001 and beta1 0.9. */
 static void rate_defaults(struct opts *o, int hidden_act)
 {
     int sigmoid = hidden_act == NN_ACT_SIGMOID;
+    int adam = o->train.optimizer == NN_OPT_ADAM;
     if (!o->rate_set)
-        o->train.rate = sigmoid ? 0.5f : 0.05f;
+        o->train.rate = adam ? 0.001f : sigmoid ? 0.5f : 0.05f;
     if (!o->momentum_set)
-        o->train.momentum = sigmoid ? 0.0f : 0.9f;
+        o->train.momentum = adam || !sigmoid ? 0.9f : 0.0f;
 }
 
 static void usage(void)
@@ -59,8 +62,9 @@ static void usage(void)
 "Training:\n"
 "  -e, --epochs N          epochs at most [%d]\n"
 "  -b, --batch N           mini-batch size [%d]\n"
-"  -r, --rate X            learning rate [0.05; 0.5 for sigmoid]\n"
-"  -m, --momentum X        momentum [0.9; 0 for sigmoid]\n"
+"  -r, --rate X            learning rate [0.05; 0.5 for sigmoid; 0.001 for\n"
+"                          adam]\n"
+"  -m, --momentum X        momentum (adam: beta1) [0.9; 0 for sigmoid sgd]\n"
 "  -l, --lambda X          L2 regularisation: adds lambda/(2n) * sum(w^2) to\n"
 "                          the cost, n = training records [%g]\n"
 "  -s, --seed N            seed for weights and shuffling [%llu]\n"
@@ -68,8 +72,35 @@ static void usage(void)
 "      --holdout N         validate on the last N records of the input\n"
 "  -p, --patience N        stop after N epochs without a better validation\n"
 "                          accuracy (0: never); the best epoch is kept [0]\n"
+"      --optimizer NAME    sgd (with --momentum), nesterov or adam [sgd]\n"
+"      --beta2 X           adam: decay of the squared-gradient average (beta1\n"
+"                          is --momentum) [%g]\n"
+"      --schedule NAME     learning rate over the epochs: constant; step (times\n"
+"                          --step-factor every --step-epochs); cosine (down to\n"
+"                          0 at the last epoch); plateau (halved after\n"
+"                          --plateau epochs without a better validation\n"
+"                          accuracy, stop below rate/128) [constant]\n"
+"      --step-epochs N     [%d]\n"
+"      --step-factor X     [%g]\n"
+"      --plateau N         [%d]\n"
 "      --resume MODEL      continue training MODEL (its network; the rate and\n"
 "                          momentum defaults follow its hidden activation)\n"
+"\n", argv0, d.epochs, d.batch, d.lambda, (unsigned long long)d.seed,
+           d.beta2, d.step_epochs, d.step_factor, d.plateau);
+    printf(
+"Regularisation and augmentation:\n"
+"      --dropout P         drop each hidden unit with probability P [0]\n"
+"      --input-dropout P   drop each input value with probability P [0]\n"
+"      --max-norm C        keep each unit's incoming weights within L2 norm C\n"
+"                          (0: off) [0]\n"
+"      --augment LIST      distort each training image anew every epoch:\n"
+"                          affine, elastic, or affine,elastic [none]\n"
+"      --shift PX          affine: shift up to PX pixels in x and y [%g]\n"
+"      --rotate DEG        affine: rotate up to DEG degrees [%g]\n"
+"      --scale X           affine: scale x and y by 1-X to 1+X [%g]\n"
+"      --shear X           affine: shear by up to X [%g]\n"
+"      --elastic-alpha X   elastic: displacement scale, pixels [%g]\n"
+"      --elastic-sigma X   elastic: smoothing of the field, pixels [%g]\n"
 "\n"
 "Output:\n"
 "  -o MODEL                model file, written atomically ('-': stdout)\n"
@@ -86,7 +117,8 @@ static void usage(void)
 "                          option: all CPUs, or 1 while measured faster]\n"
 "  -h, --help              show this help and exit\n"
 "      --version           show the version and exit\n",
-           argv0, d.epochs, d.batch, d.lambda, (unsigned long long)d.seed);
+           d.augment.shift, d.augment.rotate, d.augment.scale, d.augment.shear,
+           d.augment.alpha, d.augment.sigma);
 }
 
 static int parse_hidden(const char *s, int *sizes, int max)
@@ -119,7 +151,29 @@ static int parse_name(const char *s, int (*parse)(const char *), const char *opt
 
 enum { OPT_OUTPUT = 256, OPT_COST, OPT_INIT, OPT_CLASSES, OPT_CLASS_NAMES,
        OPT_VALIDATION, OPT_HOLDOUT, OPT_RESUME, OPT_LOG, OPT_VERSION,
-       OPT_RUNS, OPT_TEST, OPT_THREADS, OPT_NO_PROGRESS };
+       OPT_RUNS, OPT_TEST, OPT_THREADS, OPT_NO_PROGRESS, OPT_OPTIMIZER,
+       OPT_BETA2, OPT_SCHEDULE, OPT_STEP_EPOCHS, OPT_STEP_FACTOR, OPT_PLATEAU,
+       OPT_DROPOUT, OPT_INPUT_DROPOUT, OPT_MAX_NORM, OPT_AUGMENT, OPT_SHIFT,
+       OPT_ROTATE, OPT_SCALE, OPT_SHEAR, OPT_ALPHA, OPT_SIGMA };
+
+/* An option that would have no effect is a mistake worth reporting. */
+static void check_method_options(const struct opts *o)
+{
+    const nn_train_opts *t = &o->train;
+
+    if (o->beta2_set && t->optimizer != NN_OPT_ADAM)
+        usage_error("--beta2 applies to --optimizer adam");
+    if (o->step_set && t->schedule != NN_SCHED_STEP)
+        usage_error("%s applies to --schedule step", o->step_set);
+    if (o->plateau_set && t->schedule != NN_SCHED_PLATEAU)
+        usage_error("%s applies to --schedule plateau", o->plateau_set);
+    if (t->schedule == NN_SCHED_PLATEAU && !o->validation && o->holdout < 0)
+        usage_error("--schedule plateau needs --validation or --holdout");
+    if (o->affine_set && !(t->augment.kinds & NN_AUG_AFFINE))
+        usage_error("%s applies to --augment affine", o->affine_set);
+    if (o->elastic_set && !(t->augment.kinds & NN_AUG_ELASTIC))
+        usage_error("%s applies to --augment elastic", o->elastic_set);
+}
 
 static void parse_args(int argc, char **argv, struct opts *o)
 {
@@ -147,10 +201,27 @@ static void parse_args(int argc, char **argv, struct opts *o)
         { "threads", required_argument, NULL, OPT_THREADS },
         { "runs", required_argument, NULL, OPT_RUNS },
         { "test", required_argument, NULL, OPT_TEST },
+        { "optimizer", required_argument, NULL, OPT_OPTIMIZER },
+        { "beta2", required_argument, NULL, OPT_BETA2 },
+        { "schedule", required_argument, NULL, OPT_SCHEDULE },
+        { "step-epochs", required_argument, NULL, OPT_STEP_EPOCHS },
+        { "step-factor", required_argument, NULL, OPT_STEP_FACTOR },
+        { "plateau", required_argument, NULL, OPT_PLATEAU },
+        { "dropout", required_argument, NULL, OPT_DROPOUT },
+        { "input-dropout", required_argument, NULL, OPT_INPUT_DROPOUT },
+        { "max-norm", required_argument, NULL, OPT_MAX_NORM },
+        { "augment", required_argument, NULL, OPT_AUGMENT },
+        { "shift", required_argument, NULL, OPT_SHIFT },
+        { "rotate", required_argument, NULL, OPT_ROTATE },
+        { "scale", required_argument, NULL, OPT_SCALE },
+        { "shear", required_argument, NULL, OPT_SHEAR },
+        { "elastic-alpha", required_argument, NULL, OPT_ALPHA },
+        { "elastic-sigma", required_argument, NULL, OPT_SIGMA },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 }
     };
+    nn_train_opts *t = &o->train;
     int c;
 
     memset(o, 0, sizeof *o);
@@ -222,6 +293,66 @@ static void parse_args(int argc, char **argv, struct opts *o)
         case OPT_THREADS: set_threads(optarg); o->threads_set = 1; break;
         case OPT_RUNS: o->runs = optarg; break;
         case OPT_TEST: o->test = optarg; break;
+        case OPT_OPTIMIZER:
+            t->optimizer = parse_name(optarg, nn_optimizer_parse, "--optimizer");
+            break;
+        case OPT_BETA2:
+            t->beta2 = (float)parse_float(optarg, 0, 0.999999, "--beta2");
+            o->beta2_set = "--beta2";
+            break;
+        case OPT_SCHEDULE:
+            t->schedule = parse_name(optarg, nn_schedule_parse, "--schedule");
+            break;
+        case OPT_STEP_EPOCHS:
+            t->step_epochs = (int)parse_int(optarg, 1, 1000000, "--step-epochs");
+            o->step_set = "--step-epochs";
+            break;
+        case OPT_STEP_FACTOR:
+            t->step_factor = (float)parse_float(optarg, 1e-6, 1, "--step-factor");
+            o->step_set = "--step-factor";
+            break;
+        case OPT_PLATEAU:
+            t->plateau = (int)parse_int(optarg, 1, 1000000, "--plateau");
+            o->plateau_set = "--plateau";
+            break;
+        case OPT_DROPOUT:
+            t->dropout = (float)parse_float(optarg, 0, 0.99, "--dropout");
+            break;
+        case OPT_INPUT_DROPOUT:
+            t->input_dropout = (float)parse_float(optarg, 0, 0.99, "--input-dropout");
+            break;
+        case OPT_MAX_NORM:
+            t->max_norm = (float)parse_float(optarg, 0, 1e6, "--max-norm");
+            break;
+        case OPT_AUGMENT:
+            if ((t->augment.kinds = nn_augment_parse(optarg)) < 0)
+                usage_error("--augment: unknown value '%s' (affine, elastic "
+                            "or affine,elastic)", optarg);
+            break;
+        case OPT_SHIFT:
+            t->augment.shift = (float)parse_float(optarg, 0, 1000, "--shift");
+            o->affine_set = "--shift";
+            break;
+        case OPT_ROTATE:
+            t->augment.rotate = (float)parse_float(optarg, 0, 180, "--rotate");
+            o->affine_set = "--rotate";
+            break;
+        case OPT_SCALE:
+            t->augment.scale = (float)parse_float(optarg, 0, 0.9, "--scale");
+            o->affine_set = "--scale";
+            break;
+        case OPT_SHEAR:
+            t->augment.shear = (float)parse_float(optarg, 0, 10, "--shear");
+            o->affine_set = "--shear";
+            break;
+        case OPT_ALPHA:
+            t->augment.alpha = (float)parse_float(optarg, 0, 1000, "--elastic-alpha");
+            o->elastic_set = "--elastic-alpha";
+            break;
+        case OPT_SIGMA:
+            t->augment.sigma = (float)parse_float(optarg, 0.1, 100, "--elastic-sigma");
+            o->elastic_set = "--elastic-sigma";
+            break;
         case 'h': usage(); exit(close_stdout());
         case OPT_VERSION: print_version(); exit(close_stdout());
         default: option_error(c, argv);
@@ -238,6 +369,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
         usage_error("--patience needs --validation or --holdout");
     if (o->resume && (o->arch_set || o->class_names))
         usage_error("--resume keeps the model's network; drop the network options");
+    check_method_options(o);
     if (o->output_act == NN_ACT_SOFTMAX && o->cost == NN_COST_QUADRATIC)
         usage_error("--cost quadratic needs --output sigmoid (softmax is "
                     "trained with cross-entropy)");
@@ -346,12 +478,14 @@ static int on_epoch(const nn_epoch_stats *s, void *arg)
             fprintf(stderr, "; val loss %.4f, val acc %.2f%%%s", s->val_loss,
                     100 * s->val_acc,
                     s->best_epoch == s->epoch ? " *" : "");
+        if (r->o->train.schedule != NN_SCHED_CONSTANT)
+            fprintf(stderr, "; rate %.3g", s->rate);
         fprintf(stderr, "; %.1f s\n", s->seconds);
     }
     if (r->log) {
-        fprintf(r->log, "%d\t%.6g\t%.6g\t%.6g\t%.6g\t%.3f\n", s->epoch,
-                s->train_loss, s->train_acc, s->val_loss, s->val_acc,
-                s->seconds);
+        fprintf(r->log, "%d\t%.6g\t%.6g\t%.6g\t%.6g\t%.3f\t%.6g\n",
+                s->epoch, s->train_loss, s->train_acc, s->val_loss, s->val_acc,
+                s->seconds, s->rate);
         fflush(r->log);
     }
     if (!r->warned && s->epoch >= 3 && s->train_acc < 1.5 / r->k) {
@@ -545,7 +679,7 @@ int main(int argc, char **argv)
     rep.k = nn_model_n_out(m);
     if (o.log) {
         rep.log = xfopen(o.log, "w");
-        fprintf(rep.log, "epoch\ttrain_loss\ttrain_acc\tval_loss\tval_acc\tseconds\n");
+        fprintf(rep.log, "epoch\ttrain_loss\ttrain_acc\tval_loss\tval_acc\tseconds\trate\n");
     }
     if (!o.quiet)
         fprintf(stderr, "%s: %d records of %d values, %d classes, %ld weights, "

@@ -74,6 +74,14 @@ static cJSON *describe(int argc, char **argv, const nn_model *m,
     cJSON_AddNumberToObject(o, "momentum", short_float(t->opts.momentum));
     cJSON_AddNumberToObject(o, "lambda", short_float(t->opts.lambda));
     cJSON_AddNumberToObject(o, "patience", t->opts.patience);
+    cJSON_AddStringToObject(o, "optimizer", nn_optimizer_name(t->opts.optimizer));
+    cJSON_AddStringToObject(o, "schedule", nn_schedule_name(t->opts.schedule));
+    cJSON_AddNumberToObject(o, "dropout", short_float(t->opts.dropout));
+    cJSON_AddNumberToObject(o, "input_dropout",
+                            short_float(t->opts.input_dropout));
+    cJSON_AddNumberToObject(o, "max_norm", short_float(t->opts.max_norm));
+    cJSON_AddStringToObject(o, "augment", nn_augment_name(t->opts.augment.kinds,
+                                                          buf, sizeof buf));
     cJSON_AddNumberToObject(o, "seed", (double)t->opts.seed);
     cJSON_AddNumberToObject(o, "epochs_run", t->epochs_run);
     cJSON_AddNumberToObject(o, "best_epoch", t->best_epoch);

@@ -222,6 +222,53 @@ static int bad_model(char *why, size_t whylen, const char *what)
     return nn_why(why, whylen, NN_EINVAL, "invalid model: %s", what);
 }
 
+/* The training methods of o (optimizer, schedule, regularisation,
+ * augmentation) into the object training.options. */
+static int add_methods(cJSON *item, const nn_train_opts *o, char point,
+                       char *why, size_t whylen)
+{
+    static const char *const where = "training.options";
+    const nn_augment *a = &o->augment;
+    const char *opt = nn_optimizer_name(o->optimizer);
+    const char *sched = nn_schedule_name(o->schedule);
+    char kinds[32];
+    cJSON *aug;
+    int err;
+
+    if (!opt || !sched)
+        return bad_model(why, whylen, "unknown optimizer or schedule");
+    if (add_str(item, "optimizer", opt) || add_str(item, "schedule", sched)
+        || add_int(item, "step_epochs", o->step_epochs)
+        || add_int(item, "plateau", o->plateau))
+        return NN_ENOMEM;
+    if ((err = add_float(item, where, "beta2", o->beta2, point, why, whylen))
+        || (err = add_float(item, where, "step_factor", o->step_factor, point,
+                            why, whylen))
+        || (err = add_float(item, where, "dropout", o->dropout, point, why,
+                            whylen))
+        || (err = add_float(item, where, "input_dropout", o->input_dropout,
+                            point, why, whylen))
+        || (err = add_float(item, where, "max_norm", o->max_norm, point, why,
+                            whylen)))
+        return err;
+    if (!(aug = cJSON_AddObjectToObject(item, "augment"))
+        || add_str(aug, "kinds", nn_augment_name(a->kinds, kinds, sizeof kinds)))
+        return NN_ENOMEM;
+    if ((err = add_float(aug, "augment", "shift", a->shift, point, why, whylen))
+        || (err = add_float(aug, "augment", "rotate", a->rotate, point, why,
+                            whylen))
+        || (err = add_float(aug, "augment", "scale", a->scale, point, why,
+                            whylen))
+        || (err = add_float(aug, "augment", "shear", a->shear, point, why,
+                            whylen))
+        || (err = add_float(aug, "augment", "alpha", a->alpha, point, why,
+                            whylen))
+        || (err = add_float(aug, "augment", "sigma", a->sigma, point, why,
+                            whylen)))
+        return err;
+    return NN_OK;
+}
+
 /* The whole document as a cJSON tree in *out (caller deletes). */
 static int build_tree(const nn_model *m, cJSON **out, char *why,
                       size_t whylen)
@@ -301,12 +348,18 @@ static int build_tree(const nn_model *m, cJSON **out, char *why,
         goto fail;
     err = NN_ENOMEM;
     if (add_int(item, "patience", o->patience)
-        || add_u64(item, "seed", o->seed)
-        || add_int(obj, "epochs_run", t->epochs_run)
+        || add_u64(item, "seed", o->seed))
+        goto fail;
+    if ((err = add_methods(item, o, point, why, whylen)))
+        goto fail;
+    err = NN_ENOMEM;
+    if (add_int(obj, "epochs_run", t->epochs_run)
         || add_int(obj, "best_epoch", t->best_epoch))
         goto fail;
     if ((err = add_double(obj, "training", "best_val_acc", t->best_val_acc,
-                          point, why, whylen)))
+                          point, why, whylen))
+        || (err = add_double(obj, "training", "final_rate", t->final_rate,
+                             point, why, whylen)))
         goto fail;
     err = NN_ENOMEM;
     if (add_int(obj, "n_train", t->n_train) || add_int(obj, "n_val", t->n_val))
@@ -1290,6 +1343,69 @@ static int read_classes(struct rd *r, nn_model *m, const cJSON *root)
     return NN_OK;
 }
 
+/* A name member read with parse (returning -1 for unknown names) into
+ * *out; untouched when absent. */
+static int get_name(struct rd *r, const cJSON *obj, const char *where,
+                    const char *key, int (*parse)(const char *), int *out)
+{
+    const char *s = NULL;
+    char p[96], c[CLIP];
+    int err, v;
+
+    if ((err = get_str(r, obj, where, key, 0, &s)) || !s)
+        return err;
+    if ((v = parse(s)) < 0)
+        return nn_why(r->why, r->whylen, NN_EFORMAT, "%s: unknown value "
+                      "\"%s\"", join(p, sizeof p, where, key), clip(c, s));
+    *out = v;
+    return NN_OK;
+}
+
+/* The members add_methods writes; those absent (models of nnpipe before
+ * they existed) keep nn_train_opts_default's values. */
+static int read_methods(struct rd *r, const cJSON *o, nn_train_opts *op)
+{
+    const char *where = "training.options";
+    const cJSON *aug;
+    nn_augment *a = &op->augment;
+    nn_train_opts d;
+    int err;
+
+    nn_train_opts_default(&d);
+    op->optimizer = d.optimizer;
+    op->beta2 = d.beta2;
+    op->schedule = d.schedule;
+    op->step_epochs = d.step_epochs;
+    op->step_factor = d.step_factor;
+    op->plateau = d.plateau;
+    op->augment = d.augment;
+    if ((err = get_name(r, o, where, "optimizer", nn_optimizer_parse,
+                        &op->optimizer))
+        || (err = get_name(r, o, where, "schedule", nn_schedule_parse,
+                           &op->schedule))
+        || (err = get_intv(r, o, where, "step_epochs", &op->step_epochs))
+        || (err = get_intv(r, o, where, "plateau", &op->plateau))
+        || (err = get_float(r, o, where, "beta2", &op->beta2))
+        || (err = get_float(r, o, where, "step_factor", &op->step_factor))
+        || (err = get_float(r, o, where, "dropout", &op->dropout))
+        || (err = get_float(r, o, where, "input_dropout", &op->input_dropout))
+        || (err = get_float(r, o, where, "max_norm", &op->max_norm))
+        || (err = get_obj(r, o, where, "augment", 0, &aug)))
+        return err;
+    if (!aug)
+        return NN_OK;
+    where = "training.options.augment";
+    if ((err = get_name(r, aug, where, "kinds", nn_augment_parse, &a->kinds))
+        || (err = get_float(r, aug, where, "shift", &a->shift))
+        || (err = get_float(r, aug, where, "rotate", &a->rotate))
+        || (err = get_float(r, aug, where, "scale", &a->scale))
+        || (err = get_float(r, aug, where, "shear", &a->shear))
+        || (err = get_float(r, aug, where, "alpha", &a->alpha))
+        || (err = get_float(r, aug, where, "sigma", &a->sigma)))
+        return err;
+    return NN_OK;
+}
+
 static int read_training(struct rd *r, nn_model *m, const cJSON *root)
 {
     const cJSON *t, *o;
@@ -1314,12 +1430,15 @@ static int read_training(struct rd *r, nn_model *m, const cJSON *root)
                                   &op->lambda))
               || (err = get_intv(r, o, "training.options", "patience",
                                  &op->patience))
-              || (err = get_u64(r, o, "training.options", "seed", &op->seed))))
+              || (err = get_u64(r, o, "training.options", "seed", &op->seed))
+              || (err = read_methods(r, o, op))))
         return err;
     if ((err = get_intv(r, t, "training", "epochs_run", &ti->epochs_run))
         || (err = get_intv(r, t, "training", "best_epoch", &ti->best_epoch))
         || (err = get_double(r, t, "training", "best_val_acc", -1, 1,
-                             &ti->best_val_acc)))
+                             &ti->best_val_acc))
+        || (err = get_double(r, t, "training", "final_rate", 0, 1e30,
+                             &ti->final_rate)))
         return err;
     v = ti->n_train;
     if ((err = get_int(r, t, "training", "n_train", 0, 0, MAX_LONG, &v)))

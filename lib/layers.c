@@ -68,7 +68,7 @@ void nn_output_delta(float *delta, const float *y, const int *labels, int B,
 }
 
 /* din .*= act'(z), written in terms of the activation's output a. */
-static void times_slope(float *din, const float *a, long n, int act)
+void nn_times_slope(float *din, const float *a, long n, int act)
 {
     switch (act) {
     case NN_ACT_SIGMOID:
@@ -88,7 +88,7 @@ static void times_slope(float *din, const float *a, long n, int act)
 
 void nn_dense_backward(float *din, float *dW, float *db, const float *delta,
                        const float *in, const float *W, int B, int n_in,
-                       int n_out, int in_act)
+                       int n_out)
 {
     /* dW[n_out x n_in] = delta^T[n_out x B] * in[B x n_in] */
     nn_sgemm(1, 0, n_out, n_in, B, 1.0f, delta, n_out, in, n_in, 0.0f, dW, n_in);
@@ -100,7 +100,6 @@ void nn_dense_backward(float *din, float *dW, float *db, const float *delta,
         return;
     /* din[B x n_in] = delta[B x n_out] * W[n_out x n_in] */
     nn_sgemm(0, 0, B, n_in, n_out, 1.0f, delta, n_out, W, n_in, 0.0f, din, n_in);
-    times_slope(din, in, (long)B * n_in, in_act);
 }
 
 void nn_forward(const nn_model *m, const float *x, int B, float **acts)

@@ -36,22 +36,33 @@ void nn_output_delta(float *delta, const float *y, const int *labels, int B,
                      int k, int output_act, int cost);
 /* Given delta[B x n_out] of a layer whose input was in[B x n_in]:
  * dW[n_out x n_in] = delta^T * in, db[n_out] = column sums of delta, and,
- * if din is not NULL, din[B x n_in] = (delta * W) .* act'(in), where in is
- * the output of the previous layer's activation `in_act`. */
+ * if din is not NULL, din[B x n_in] = delta * W (dC/d(in)). */
 void nn_dense_backward(float *din, float *dW, float *db, const float *delta,
                        const float *in, const float *W, int B, int n_in,
-                       int n_out, int in_act);
+                       int n_out);
+/* din[i] *= act'(z_i) for n values, from the activation's outputs a. */
+void nn_times_slope(float *din, const float *a, long n, int act);
 /* Forward pass of B records through m; acts[l] (B x sizes[l+1] floats) get
  * each layer's outputs; the last is the prediction. */
 void nn_forward(const nn_model *m, const float *x, int B, float **acts);
 
-/* Gradient of the mean loss of B records x (B x n_in) with labels, without
- * the L2 term, into grad (n_params floats, laid out as m->params).  acts and
- * deltas hold B x sizes[l+1] floats per layer.  The summed loss and the
- * number of correct answers are added to *loss and *hits. */
+/* Buffers of one batch's forward and backward pass through m, B records:
+ * acts[l] and deltas[l] hold B x sizes[l+1] floats for each weight layer l.
+ * For dropout, masks[l] (B x sizes[l] floats, or NULL for none) multiplies
+ * the input of layer l: masks[0] the network's input, masks[l] hidden layer
+ * l's output, and the masked values go to in[l] (same shape; in[0] may be
+ * NULL when masks[0] is).  Each mask value is 0 (dropped) or 1/(1-p). */
+typedef struct nn_pass {
+    float *acts[NN_MAX_LAYERS], *deltas[NN_MAX_LAYERS];
+    float *masks[NN_MAX_LAYERS], *in[NN_MAX_LAYERS];
+} nn_pass;
+
+/* Gradient of the mean loss of B records x (B x n_in) with labels, with
+ * the masks of p, without the L2 term, into grad (n_params floats, laid
+ * out as m->params).  The summed loss and the number of correct answers
+ * are added to *loss and *hits. */
 void nn_backprop(const nn_model *m, const float *x, const int *labels, int B,
-                 float **acts, float **deltas, float *grad, double *loss,
-                 long *hits);
+                 nn_pass *p, float *grad, double *loss, long *hits);
 
 /* Read all of fp into *out (NUL-terminated, caller frees) and *outlen.
  * NN_ELIMIT, why "WHAT larger than N MiB (the limit)", beyond limit bytes;

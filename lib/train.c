@@ -1,12 +1,43 @@
-/* train.c - mini-batch stochastic gradient descent with momentum, L2 weight
- * decay and early stopping on a validation set.  Statistics go to a
- * callback; nothing is printed. */
+/* train.c - mini-batch training: SGD with momentum or Nesterov momentum,
+ * or Adam; learning-rate schedules; L2 weight decay, dropout and max-norm;
+ * augmented images; early stopping on a validation set.  Statistics go to
+ * callbacks; nothing is printed. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "nn_internal.h"
+
+static const char *const optimizer_names[] = {
+    [NN_OPT_SGD] = "sgd", [NN_OPT_NESTEROV] = "nesterov",
+    [NN_OPT_ADAM] = "adam",
+};
+static const char *const schedule_names[] = {
+    [NN_SCHED_CONSTANT] = "constant", [NN_SCHED_STEP] = "step",
+    [NN_SCHED_COSINE] = "cosine", [NN_SCHED_PLATEAU] = "plateau",
+};
+
+static int find_name(const char *const *names, int n, const char *s)
+{
+    for (int i = 0; s && i < n; i++)
+        if (strcmp(names[i], s) == 0)
+            return i;
+    return -1;
+}
+
+int nn_optimizer_parse(const char *s) { return find_name(optimizer_names, 3, s); }
+int nn_schedule_parse(const char *s) { return find_name(schedule_names, 4, s); }
+
+const char *nn_optimizer_name(int o)
+{
+    return o >= 0 && o < 3 ? optimizer_names[o] : NULL;
+}
+
+const char *nn_schedule_name(int s)
+{
+    return s >= 0 && s < 4 ? schedule_names[s] : NULL;
+}
 
 void nn_train_opts_default(nn_train_opts *o)
 {
@@ -18,6 +49,24 @@ void nn_train_opts_default(nn_train_opts *o)
     o->lambda = 0.0f;
     o->patience = 0;
     o->seed = 1;
+    o->optimizer = NN_OPT_SGD;
+    o->beta2 = 0.999f;
+    o->schedule = NN_SCHED_CONSTANT;
+    o->step_epochs = 10;
+    o->step_factor = 0.5f;
+    o->plateau = 10;
+    nn_augment_default(&o->augment);
+}
+
+double nn_schedule_rate(const nn_train_opts *o, int epoch)
+{
+    switch (o->schedule) {
+    case NN_SCHED_STEP:
+        return o->rate * pow(o->step_factor, (epoch - 1) / o->step_epochs);
+    case NN_SCHED_COSINE:
+        return o->rate * 0.5 * (1.0 + cos(3.14159265358979323846 * (epoch - 1) / o->epochs));
+    }
+    return o->rate;
 }
 
 static double seconds(void)
@@ -32,10 +81,11 @@ struct work {
     int B;                          /* batch size */
     float *x;                       /* B x n_in: the batch's inputs */
     int *labels;                    /* B */
-    float *acts[NN_MAX_LAYERS];     /* B x sizes[l+1] */
-    float *deltas[NN_MAX_LAYERS];   /* B x sizes[l+1] */
+    nn_pass pass;
     float *grad, *vel, *best;       /* n_params each */
+    float *sq;                      /* adam: n_params, else NULL */
     int *order;                     /* shuffled record indices */
+    nn_augmenter *aug;              /* NULL: no augmentation */
 };
 
 static void work_free(struct work *w, int nlayers)
@@ -43,16 +93,21 @@ static void work_free(struct work *w, int nlayers)
     free(w->x);
     free(w->labels);
     for (int l = 0; l < nlayers; l++) {
-        free(w->acts[l]);
-        free(w->deltas[l]);
+        free(w->pass.acts[l]);
+        free(w->pass.deltas[l]);
+        free(w->pass.masks[l]);
+        free(w->pass.in[l]);
     }
     free(w->grad);
     free(w->vel);
     free(w->best);
+    free(w->sq);
     free(w->order);
+    nn_augmenter_free(w->aug);
 }
 
-static int work_alloc(struct work *w, const nn_model *m, int B, int n)
+static int work_alloc(struct work *w, const nn_model *m, int B, int n,
+                      const nn_train_opts *o)
 {
     memset(w, 0, sizeof *w);
     w->B = B;
@@ -64,10 +119,18 @@ static int work_alloc(struct work *w, const nn_model *m, int B, int n)
     w->order = malloc(n * sizeof *w->order);
     if (!w->x || !w->labels || !w->grad || !w->vel || !w->best || !w->order)
         return NN_ENOMEM;
+    if (o->optimizer == NN_OPT_ADAM && !(w->sq = calloc(m->n_params, sizeof *w->sq)))
+        return NN_ENOMEM;
     for (int l = 0; l < m->nlayers; l++) {
-        w->acts[l] = malloc((size_t)B * m->sizes[l + 1] * sizeof(float));
-        w->deltas[l] = malloc((size_t)B * m->sizes[l + 1] * sizeof(float));
-        if (!w->acts[l] || !w->deltas[l])
+        size_t n_out = (size_t)B * m->sizes[l + 1] * sizeof(float);
+        size_t n_in = (size_t)B * m->sizes[l] * sizeof(float);
+        float p = l == 0 ? o->input_dropout : o->dropout;
+        w->pass.acts[l] = malloc(n_out);
+        w->pass.deltas[l] = malloc(n_out);
+        if (!w->pass.acts[l] || !w->pass.deltas[l])
+            return NN_ENOMEM;
+        if (p > 0 && (!(w->pass.masks[l] = malloc(n_in))
+                      || !(w->pass.in[l] = malloc(n_in))))
             return NN_ENOMEM;
     }
     return NN_OK;
@@ -88,36 +151,94 @@ static int check_labels(const nn_data *d, int k, const char *name,
     return NN_OK;
 }
 
+/* out = in .* mask over n values. */
+static void apply_mask(float *out, const float *in, const float *mask, long n)
+{
+    for (long i = 0; i < n; i++)
+        out[i] = in[i] * mask[i];
+}
+
 void nn_backprop(const nn_model *m, const float *x, const int *labels, int B,
-                 float **acts, float **deltas, float *grad, double *loss,
-                 long *hits)
+                 nn_pass *p, float *grad, double *loss, long *hits)
 {
     int L = m->nlayers, k = m->sizes[L];
-    const float *y = acts[L - 1];
+    const float *y = p->acts[L - 1], *in[NN_MAX_LAYERS];
 
-    nn_forward(m, x, B, acts);
+    /* Forward, dropping the masked values of each layer's input. */
+    for (int l = 0; l < L; l++) {
+        const float *x_l = l ? p->acts[l - 1] : x;
+        int act = l == L - 1 ? m->output_act : m->hidden_act;
+
+        in[l] = x_l;
+        if (p->masks[l]) {
+            apply_mask(p->in[l], x_l, p->masks[l], (long)B * m->sizes[l]);
+            in[l] = p->in[l];
+        }
+        nn_dense_forward(p->acts[l], in[l], m->params + m->w_off[l],
+                         m->params + m->b_off[l], B, m->sizes[l],
+                         m->sizes[l + 1], act);
+    }
     for (int r = 0; r < B; r++) {
         *loss += nn_loss(m, y + (long)r * k, labels[r]);
         *hits += nn_argmax(y + (long)r * k, k) == labels[r];
     }
-    nn_output_delta(deltas[L - 1], y, labels, B, k, m->output_act, m->cost);
-    for (int l = L - 1; l >= 0; l--)
-        nn_dense_backward(l > 0 ? deltas[l - 1] : NULL, grad + m->w_off[l],
-                          grad + m->b_off[l], deltas[l],
-                          l > 0 ? acts[l - 1] : x, m->params + m->w_off[l], B,
-                          m->sizes[l], m->sizes[l + 1], m->hidden_act);
+    nn_output_delta(p->deltas[L - 1], y, labels, B, k, m->output_act, m->cost);
+    for (int l = L - 1; l >= 0; l--) {
+        float *din = l > 0 ? p->deltas[l - 1] : NULL;
+        long n_in = (long)B * m->sizes[l];
+
+        nn_dense_backward(din, grad + m->w_off[l], grad + m->b_off[l],
+                          p->deltas[l], in[l], m->params + m->w_off[l], B,
+                          m->sizes[l], m->sizes[l + 1]);
+        if (!din)
+            continue;
+        /* Through the dropout mask, then the activation's slope, taken
+         * from the values before masking. */
+        if (p->masks[l])
+            apply_mask(din, din, p->masks[l], n_in);
+        nn_times_slope(din, p->acts[l - 1], n_in, m->hidden_act);
+    }
 }
 
-/* One mini-batch: gradient, then the momentum update.  Adds the batch's
- * summed loss to *loss and its correct answers to *hits. */
-/* v = momentum*v - rate*(g + decay*p); p += v, over n parameters (with
- * decay 0, exactly g, as for biases, which are not decayed).  The
- * loop is a fifth of a small network's epoch, so it is compiled for
- * AVX-512 and AVX2 too and picked at run time; it has no FMA to fuse (ISO
- * C mode), so every version gives the same bits. */
+/* Dropout masks for the next batch of B records: each value is kept with
+ * probability 1 - p and then scaled by 1/(1-p) (inverted dropout: the
+ * trained network is used as it is).  Two decisions per random number. */
+static void draw_masks(const nn_model *m, nn_pass *p, int B,
+                       const nn_train_opts *o, nn_rng *rng)
+{
+    for (int l = 0; l < m->nlayers; l++) {
+        float drop = l == 0 ? o->input_dropout : o->dropout;
+        float keep = 1.0f / (1.0f - drop);
+        uint32_t below = (uint32_t)(drop * 4294967296.0);
+        long n = (long)B * m->sizes[l];
+        float *mask = p->masks[l];
+
+        if (!mask)
+            continue;
+        for (long i = 0; i < n; i += 2) {
+            uint64_t u = nn_rng_next(rng);
+            mask[i] = (uint32_t)u < below ? 0.0f : keep;
+            if (i + 1 < n)
+                mask[i + 1] = (uint32_t)(u >> 32) < below ? 0.0f : keep;
+        }
+    }
+}
+
+/* The update loops below are most of a small network's epoch after the
+ * matrix products, so they are compiled for AVX-512 and AVX2 too and
+ * picked at run time; they have no FMA to fuse (ISO C mode), so every
+ * version gives the same bits. */
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
+#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CLONES
 #endif
+
+/* Momentum SGD over n parameters, with gradient g + decay*p (decay 0 for
+ * biases, which are not decayed):
+ *   classical: v = momentum*v - rate*g;  p += v
+ *   nesterov:  v = momentum*v - rate*g;  p += momentum*v - rate*g */
+CLONES
 static void sgd_update(float *restrict p, const float *restrict g,
                        float *restrict v, long n, float momentum, float rate,
                        float decay)
@@ -134,19 +255,96 @@ static void sgd_update(float *restrict p, const float *restrict g,
         }
 }
 
-static void train_batch(nn_model *m, struct work *w, int B, float rate,
-                        float momentum, float decay, double *loss, long *hits)
+CLONES
+static void nesterov_update(float *restrict p, const float *restrict g,
+                            float *restrict v, long n, float momentum,
+                            float rate, float decay)
 {
-    int L = m->nlayers;
+    for (long i = 0; i < n; i++) {
+        float step = rate * (g[i] + decay * p[i]);
+        v[i] = momentum * v[i] - step;
+        p[i] += momentum * v[i] - step;
+    }
+}
 
-    nn_backprop(m, w->x, w->labels, B, w->acts, w->deltas, w->grad, loss, hits);
-    /* v = momentum*v - rate*(g + decay*w); w += v.  Biases are not decayed. */
-    for (int l = 0; l < L; l++) {
-        long nw = m->b_off[l] - m->w_off[l], nb = m->sizes[l + 1];
-        float *p = m->params + m->w_off[l], *g = w->grad + m->w_off[l];
-        float *v = w->vel + m->w_off[l];
-        sgd_update(p, g, v, nw, momentum, rate, decay);
-        sgd_update(p + nw, g + nw, v + nw, nb, momentum, rate, 0.0f);
+/* Adam (Kingma and Ba, 2015) with L2 in the gradient: m and s are the
+ * running averages of g and g^2; c1 and c2 are 1 - beta^t, their bias
+ * corrections at step t. */
+CLONES
+static void adam_update(float *restrict p, const float *restrict g,
+                        float *restrict m, float *restrict s, long n,
+                        float beta1, float beta2, float rate, float decay,
+                        float c1, float c2)
+{
+    const float eps = 1e-8f;
+
+    for (long i = 0; i < n; i++) {
+        float gi = g[i] + decay * p[i];
+        m[i] = beta1 * m[i] + (1.0f - beta1) * gi;
+        s[i] = beta2 * s[i] + (1.0f - beta2) * gi * gi;
+        p[i] -= rate * (m[i] / c1) / (sqrtf(s[i] / c2) + eps);
+    }
+}
+
+/* Scale each row of W (n_out x n_in: one unit's incoming weights) whose L2
+ * norm is above c back to norm c. */
+static void max_norm(float *W, int n_out, int n_in, float c)
+{
+    for (int o = 0; o < n_out; o++) {
+        float *row = W + (long)o * n_in;
+        double sum = 0.0;
+        for (int i = 0; i < n_in; i++)
+            sum += (double)row[i] * row[i];
+        if (sum > (double)c * c) {
+            float f = (float)(c / sqrt(sum));
+            for (int i = 0; i < n_in; i++)
+                row[i] *= f;
+        }
+    }
+}
+
+/* One step of the optimizer on parameters p (n, of which the first nw are
+ * weights) with gradient g; state a (velocity or first moment) and s
+ * (adam's second moment).  t is the 1-based step count. */
+static void update(float *p, const float *g, float *a, float *s, long n,
+                   long nw, const nn_train_opts *o, float rate, float decay,
+                   long t)
+{
+    float c1, c2;
+
+    switch (o->optimizer) {
+    case NN_OPT_NESTEROV:
+        nesterov_update(p, g, a, nw, o->momentum, rate, decay);
+        nesterov_update(p + nw, g + nw, a + nw, n - nw, o->momentum, rate, 0.0f);
+        break;
+    case NN_OPT_ADAM:
+        c1 = (float)(1.0 - pow(o->momentum, (double)t));
+        c2 = (float)(1.0 - pow(o->beta2, (double)t));
+        adam_update(p, g, a, s, nw, o->momentum, o->beta2, rate, decay, c1, c2);
+        adam_update(p + nw, g + nw, a + nw, s + nw, n - nw, o->momentum,
+                    o->beta2, rate, 0.0f, c1, c2);
+        break;
+    default:
+        sgd_update(p, g, a, nw, o->momentum, rate, decay);
+        sgd_update(p + nw, g + nw, a + nw, n - nw, o->momentum, rate, 0.0f);
+    }
+}
+
+/* One mini-batch of b records in w->x: gradient, then the update of each
+ * layer.  Adds the batch's summed loss to *loss and its correct answers to
+ * *hits. */
+static void train_batch(nn_model *m, struct work *w, int b,
+                        const nn_train_opts *o, float rate, float decay,
+                        long t, double *loss, long *hits)
+{
+    nn_backprop(m, w->x, w->labels, b, &w->pass, w->grad, loss, hits);
+    for (int l = 0; l < m->nlayers; l++) {
+        long off = m->w_off[l];
+        long nw = m->b_off[l] - off, n = nw + m->sizes[l + 1];
+        update(m->params + off, w->grad + off, w->vel + off,
+               w->sq ? w->sq + off : NULL, n, nw, o, rate, decay, t);
+        if (o->max_norm > 0)
+            max_norm(m->params + off, m->sizes[l + 1], m->sizes[l], o->max_norm);
     }
 }
 
@@ -188,17 +386,84 @@ static int evaluate(const nn_model *m, const nn_data *d, double *loss,
     return NN_OK;
 }
 
+/* What is wrong with o, or NULL. */
+static const char *bad_opts(const nn_train_opts *o)
+{
+    if (o->epochs < 1 || o->batch < 1)
+        return "epochs and batch size must be at least 1";
+    if (!(o->rate > 0) || !isfinite(o->rate))
+        return "the learning rate must be above 0";
+    if (!(o->momentum >= 0 && o->momentum < 1))
+        return "momentum (adam: beta1) must be in [0, 1)";
+    if (!(o->lambda >= 0) || !isfinite(o->lambda))
+        return "lambda must be 0 or more";
+    if (!nn_optimizer_name(o->optimizer))
+        return "unknown optimizer";
+    if (o->optimizer == NN_OPT_ADAM && !(o->beta2 >= 0 && o->beta2 < 1))
+        return "beta2 must be in [0, 1)";
+    if (!nn_schedule_name(o->schedule))
+        return "unknown learning-rate schedule";
+    if (o->schedule == NN_SCHED_STEP
+        && (o->step_epochs < 1 || !(o->step_factor > 0 && o->step_factor <= 1)))
+        return "the step schedule needs step epochs >= 1 and a factor in (0, 1]";
+    if (o->schedule == NN_SCHED_PLATEAU && o->plateau < 1)
+        return "the plateau schedule needs a plateau of at least 1 epoch";
+    if (!(o->dropout >= 0 && o->dropout < 1)
+        || !(o->input_dropout >= 0 && o->input_dropout < 1))
+        return "dropout must be in [0, 1)";
+    if (!(o->max_norm >= 0) || !isfinite(o->max_norm))
+        return "max-norm must be 0 (off) or more";
+    return NULL;
+}
+
+/* The augmenter for m's input images, in *out (NULL without
+ * augmentation). */
+static int new_augmenter(nn_augmenter **out, const nn_model *m,
+                         const nn_augment *a, char *why, size_t whylen)
+{
+    const nn_input_desc *in = &m->input;
+
+    *out = NULL;
+    if (!a->kinds)
+        return NN_OK;
+    if (in->width < 1 || (long)in->width * in->height != m->sizes[0])
+        return nn_why(why, whylen, NN_EINVAL, "augmentation needs images: "
+                      "the model's %d inputs have no image shape",
+                      m->sizes[0]);
+    return nn_augmenter_new(out, a, in->width, in->height,
+                            in->ink_high ? in->lo : in->hi, why, whylen);
+}
+
+/* Copy the b records order[0..b-1] of d into the batch, distorted by the
+ * augmenter if there is one. */
+static void gather(struct work *w, const nn_data *d, const int *order, int b,
+                   nn_rng *rng)
+{
+    for (int r = 0; r < b; r++) {
+        const float *src = d->x + (long)order[r] * d->dim;
+        float *dst = w->x + (long)r * d->dim;
+        if (w->aug)
+            nn_augmenter_apply(w->aug, dst, src, rng);
+        else
+            memcpy(dst, src, d->dim * sizeof *dst);
+        w->labels[r] = d->label[order[r]];
+    }
+}
+
 int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
              const nn_train_opts *o, const nn_train_hooks *hooks,
              char *why, size_t whylen)
 {
-    int k = nn_model_n_out(m), n = train->n, err;
+    int k = nn_model_n_out(m), n = train->n, err = NN_OK;
     int B = o->batch < n ? o->batch : n, since_best = 0, best_epoch = 0, epoch;
-    double best_acc = -1.0;
+    int since_halved = 0;       /* plateau: epochs without a better one */
+    double best_acc = -1.0, rate = o->rate;
+    long steps = 0;
     int stopped = 0;            /* by a hook during an epoch */
     struct work w;
     nn_train_hooks none = { NULL, NULL, NULL };
-    nn_rng rng;
+    nn_rng rng, noise;          /* shuffling; dropout and augmentation */
+    const char *bad;
 
     if (n <= 0)
         return nn_why(why, whylen, NN_EINVAL, "no training records");
@@ -206,23 +471,28 @@ int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
         return nn_why(why, whylen, NN_ESHAPE, "vectors have %d values, the "
                       "network takes %d", val && train->dim == m->sizes[0]
                       ? val->dim : train->dim, m->sizes[0]);
-    if (o->epochs < 1 || o->batch < 1 || !(o->rate > 0) || o->momentum < 0 ||
-        o->momentum >= 1 || o->lambda < 0)
-        return nn_why(why, whylen, NN_EINVAL, "invalid training options");
+    if ((bad = bad_opts(o)))
+        return nn_why(why, whylen, NN_EINVAL, "invalid training options: %s",
+                      bad);
     if ((err = check_labels(train, k, "training", why, whylen)) ||
         (val && (err = check_labels(val, k, "validation", why, whylen))))
         return err;
     if (val && val->n == 0)
         val = NULL;
+    if (o->schedule == NN_SCHED_PLATEAU && !val)
+        return nn_why(why, whylen, NN_EINVAL, "the plateau schedule needs "
+                      "validation records");
     if (!hooks)
         hooks = &none;
-    if ((err = work_alloc(&w, m, B, n))) {
+    if ((err = work_alloc(&w, m, B, n, o))
+        || (err = new_augmenter(&w.aug, m, &o->augment, why, whylen))) {
         work_free(&w, m->nlayers);
         return err;
     }
-    /* The shuffling stream differs from the initialisation stream, and a
-     * resumed run does not repeat the first run's order. */
+    /* Each random stream differs from the initialisation stream, and a
+     * resumed run does not repeat the first run's draws. */
     nn_rng_seed(&rng, o->seed ^ 0x5eedf00dULL ^ (uint64_t)m->train.epochs_run << 32);
+    nn_rng_seed(&noise, o->seed ^ 0xd40b0075ULL ^ (uint64_t)m->train.epochs_run << 32);
     for (int i = 0; i < n; i++)
         w.order[i] = i;
     memcpy(w.best, m->params, m->n_params * sizeof *w.best);
@@ -233,6 +503,9 @@ int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
         double loss = 0.0, t0 = seconds();
         long hits = 0;
 
+        if (o->schedule != NN_SCHED_PLATEAU)
+            rate = nn_schedule_rate(o, epoch);
+        s.rate = rate;
         for (int i = n - 1; i > 0; i--) {
             int j = (int)nn_rng_below(&rng, (uint32_t)i + 1), t = w.order[i];
             w.order[i] = w.order[j];
@@ -240,14 +513,9 @@ int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
         }
         for (int i = 0; i < n; i += B) {
             int b = n - i < B ? n - i : B;
-            for (int r = 0; r < b; r++) {
-                int src = w.order[i + r];
-                memcpy(w.x + (long)r * train->dim,
-                       train->x + (long)src * train->dim,
-                       train->dim * sizeof *w.x);
-                w.labels[r] = train->label[src];
-            }
-            train_batch(m, &w, b, o->rate, o->momentum, o->lambda / n,
+            gather(&w, train, w.order + i, b, &noise);
+            draw_masks(m, &w.pass, b, o, &noise);
+            train_batch(m, &w, b, o, (float)rate, o->lambda / n, ++steps,
                         &loss, &hits);
             if (hooks->batch && hooks->batch(epoch, i + b, n, hooks->arg)) {
                 stopped = 1;
@@ -268,7 +536,7 @@ int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
             memcpy(m->params, w.best, m->n_params * sizeof *w.best);
             err = nn_why(why, whylen, NN_ENUMERIC, "epoch %d: training loss is "
                          "not finite (learning rate %g too high?)", epoch,
-                         o->rate);
+                         rate);
             break;
         }
         if (val) {
@@ -278,9 +546,10 @@ int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
                 best_acc = s.val_acc;
                 best_epoch = epoch;
                 memcpy(w.best, m->params, m->n_params * sizeof *w.best);
-                since_best = 0;
+                since_best = since_halved = 0;
             } else {
                 since_best++;
+                since_halved++;
             }
         } else {
             memcpy(w.best, m->params, m->n_params * sizeof *w.best);
@@ -296,6 +565,15 @@ int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
             epoch++;
             break;
         }
+        /* Nielsen's rule: halve the rate after `plateau` epochs without a
+         * better validation accuracy; stop when it is 1/128 of the first. */
+        if (o->schedule == NN_SCHED_PLATEAU && since_halved >= o->plateau) {
+            since_halved = 0;
+            if ((rate /= 2) < o->rate / 128.0) {
+                epoch++;
+                break;
+            }
+        }
     }
     /* Keep the best weights (with validation) or the last finite ones. */
     memcpy(m->params, w.best, m->n_params * sizeof *w.best);
@@ -306,6 +584,7 @@ int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
     m->train.n_val = val ? val->n : 0;
     m->train.epochs_run += epoch - 1;
     m->train.n_train = n;
+    m->train.final_rate = rate;
     work_free(&w, m->nlayers);
     return err;
 }

@@ -116,6 +116,28 @@ static void assert_same_model(const nn_model *a, const nn_model *b)
                             sizeof(double)), 0);
     ck_assert_int_eq(s->n_train, t->n_train);
     ck_assert_int_eq(s->n_val, t->n_val);
+    ck_assert_int_eq(memcmp(&s->final_rate, &t->final_rate, sizeof(double)), 0);
+    ck_assert_int_eq(s->opts.optimizer, t->opts.optimizer);
+    ck_assert_int_eq(s->opts.schedule, t->opts.schedule);
+    ck_assert_int_eq(s->opts.step_epochs, t->opts.step_epochs);
+    ck_assert_int_eq(s->opts.plateau, t->opts.plateau);
+    ck_assert_int_eq(s->opts.augment.kinds, t->opts.augment.kinds);
+    /* The float members from beta2 to the end of the options. */
+    const float *fa[] = { &s->opts.beta2, &s->opts.step_factor,
+                          &s->opts.dropout, &s->opts.input_dropout,
+                          &s->opts.max_norm, &s->opts.augment.shift,
+                          &s->opts.augment.rotate, &s->opts.augment.scale,
+                          &s->opts.augment.shear, &s->opts.augment.alpha,
+                          &s->opts.augment.sigma };
+    const float *fb[] = { &t->opts.beta2, &t->opts.step_factor,
+                          &t->opts.dropout, &t->opts.input_dropout,
+                          &t->opts.max_norm, &t->opts.augment.shift,
+                          &t->opts.augment.rotate, &t->opts.augment.scale,
+                          &t->opts.augment.shear, &t->opts.augment.alpha,
+                          &t->opts.augment.sigma };
+    for (size_t i = 0; i < sizeof fa / sizeof fa[0]; i++)
+        ck_assert_msg(memcmp(fa[i], fb[i], sizeof(float)) == 0,
+                      "option float %zu: %g, read back %g", i, *fa[i], *fb[i]);
 }
 
 /* Predictions of a and b on a few fixed inputs are bitwise equal. */
@@ -199,6 +221,18 @@ static nn_model *make_net(int i)
         m->train.best_val_acc = 0.9789;
         m->train.n_train = 50000;
         m->train.n_val = 10000;
+        m->train.final_rate = 0.1f / 64;
+        m->train.opts.optimizer = NN_OPT_ADAM;
+        m->train.opts.beta2 = 0.99f;
+        m->train.opts.schedule = NN_SCHED_PLATEAU;
+        m->train.opts.step_epochs = 7;
+        m->train.opts.step_factor = 0.3f;
+        m->train.opts.plateau = 3;
+        m->train.opts.dropout = 0.5f;
+        m->train.opts.input_dropout = 0.2f;
+        m->train.opts.max_norm = 3.5f;
+        m->train.opts.augment = (nn_augment){ NN_AUG_AFFINE | NN_AUG_ELASTIC,
+                                              1.5f, 12, 0.15f, 0.2f, 36, 5.5f };
         m->seed = ((uint64_t)1 << 53) + 1;
         nn_model_set_input(m, &d);
     }
@@ -431,6 +465,8 @@ START_TEST(test_read_defaults)
     ck_assert_ptr_null(m->class_names);
     ck_assert_int_eq(m->train.epochs_run, 0);
     ck_assert(m->train.best_val_acc == -1.0);
+    ck_assert_int_eq(m->train.opts.optimizer, NN_OPT_SGD);
+    ck_assert_int_eq(m->train.opts.augment.kinds, 0);
     nn_model_free(m);
     fclose(fp);
 }
@@ -794,6 +830,12 @@ static const struct {
     { "bad training field", DOC("\"training\": {\"options\": {\"rate\": "
                                 "\"fast\"}}, ", L0, L1), NN_EFORMAT,
       "training.options.rate: expected a number, got a string" },
+    { "unknown optimizer", DOC("\"training\": {\"options\": {\"optimizer\": "
+      "\"rmsprop\"}}, ", L0, L1), NN_EFORMAT,
+      "training.options.optimizer: unknown value \"rmsprop\"" },
+    { "unknown augmentation", DOC("\"training\": {\"options\": {\"augment\": "
+      "{\"kinds\": \"blur\"}}}, ", L0, L1), NN_EFORMAT,
+      "training.options.augment.kinds: unknown value \"blur\"" },
     { "negative epochs", DOC("\"training\": {\"epochs_run\": -1}, ", L0, L1),
       NN_EFORMAT, "training.epochs_run: -1 is out of range" },
     { "not UTF-8", "{\"format\": \"nn-m\xff" "del\"}", NN_EFORMAT,

@@ -42,7 +42,7 @@ expect 0 nn-train -H 8 -e 2 --holdout 3 --log log.tsv -o f.json ten.vec
 expect_err "epoch 1/2: loss "
 expect_err "val acc"
 [ "$(wc -l < log.tsv)" -eq 3 ] || fail "log has $(wc -l < log.tsv) lines"
-head -n 1 log.tsv | grep -q "^epoch	train_loss	train_acc	val_loss	val_acc	seconds$"
+head -n 1 log.tsv | grep -q "^epoch	train_loss	train_acc	val_loss	val_acc	seconds	rate$"
 expect 0 nn-train -q -H 8 -e 2 -o g.json ten.vec
 [ ! -s "$TMP/err" ] || fail "-q printed: $(cat "$TMP/err")"
 
