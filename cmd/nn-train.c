@@ -342,7 +342,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
             o->affine_set = "--scale";
             break;
         case OPT_SHEAR:
-            t->augment.shear = (float)parse_float(optarg, 0, 10, "--shear");
+            t->augment.shear = (float)parse_float(optarg, 0, 1, "--shear");
             o->affine_set = "--shear";
             break;
         case OPT_ALPHA:
