@@ -199,7 +199,7 @@ uninstall:
 
 # The benchmark: matrix product peak, training B1-B3 beside PyTorch (which it
 # installs if missing), prediction speed; a table on stdout (bench/bench.sh).
-BENCH = bench/gemm bench/runstat
+BENCH = bench/gemm bench/runstat bench/augment
 .PHONY: bench bench-clean
 bench: all $(BENCH) data/train.nnv data/test.nnv
 	sh bench/bench.sh

@@ -3,8 +3,7 @@
  * elastic only and both (and a plain nn_warp at the identity, for
  * comparison); best of RUNS runs of N images each.
  *
- * Build and run from the top of the tree, after make lib/libnn.a:
- *   cc -O2 -Iinclude -o bench/augment bench/augment.c lib/libnn.a -lm
+ * Built by make bench (bench/bench.sh runs it) or make bench/augment:
  *   bench/augment [N [RUNS]]       (default 20000 images, 7 runs)
  */
 #include <math.h>

@@ -3,7 +3,7 @@
 # B1-B3 on all of MNIST in nnpipe and in PyTorch side by side, the B2
 # pipeline from IDX files, and prediction speed; one table on standard
 # output, progress on standard error.  Run from the top of the source tree
-# after `make bench/gemm bench/runstat data/train.nnv data/test.nnv`.
+# after `make bench/gemm bench/runstat bench/augment data/train.nnv data/test.nnv`.
 #
 # Variables: THREADS (the many-thread runs; default all online CPUs), PHOTO
 # (the photo for img2vec | nn-predict), EPOCHS_B1, EPOCHS_B2, EPOCHS_B3,
@@ -54,7 +54,7 @@ measure() {
 }
 
 for f in cmd/nn-train cmd/nn-eval cmd/nn-predict cmd/idx2vec cmd/img2vec \
-         bench/gemm bench/runstat data/train.nnv data/test.nnv; do
+         bench/gemm bench/runstat bench/augment data/train.nnv data/test.nnv; do
     [ -e "$f" ] || fail "$f missing: run make bench"
 done
 train_img=$(sh data/mnist.sh train-images-idx3-ubyte)
@@ -338,7 +338,21 @@ fi
 echo
 
 # --------------------------------------------------------------------------
-echo "5. Goals, from the figures above"
+say "augmentation (bench/augment)"
+bench/augment 20000 7 > "$tmp/aug"
+echo "5. Augmentation (nn-train --augment): one distortion of a 28x28 image, and"
+echo "what it adds to a 1-thread epoch of 60,000 images of B2 and B3 above"
+awk -v b2="$(awk '$1 == "B2" && $2 == 1 && $3 == "nnpipe" { print $5 }' "$tmp/rows")" \
+    -v b3="$(awk '$1 == "B3" && $2 == 1 && $3 == "nnpipe" { print $5 }' "$tmp/rows")" '
+    /us\/image/ && $1 != "warp" {
+        s = 60000 * $2 / 1e6
+        printf "  %-16s %6.2f us/image  %5.2f s/epoch  B2 +%.0f%%  B3 +%.0f%%\n",
+               $1, $2, s, 100 * s / b2, 100 * s / b3
+    }' "$tmp/aug"
+echo
+
+# --------------------------------------------------------------------------
+echo "6. Goals, from the figures above"
 goal() {   # TEXT FIGURE MET(1/0)
     if [ "$3" = 1 ]; then m=met; else m=MISSED; fi
     printf "  %-44s %-28s %s\n" "$1" "$2" "$m"

@@ -258,6 +258,7 @@ static float sample_border(const float *src, int w, int h, int x0, int y0,
  * not unroll the first step completely, which it then vectorises badly.) */
 enum { CHUNK = 32 };
 
+NN_CLONES
 void nn_warp(float *dst, const float *src, int w, int h, const float A[6],
              const float *dx, const float *dy, float background)
 {
@@ -345,6 +346,7 @@ static void draw_affine(const nn_augment *a, nn_rng *rng, float A[6])
 /* Column pass: mid row y (from column r) = sum over j of k[|j|] times noise
  * row y + j, j = -r .. r, over whole padded rows of n floats (zero beyond
  * the picture). */
+NN_CLONES
 static void smooth_columns(float *restrict mid, const float *restrict noise,
                            const float *k, int r, int h, int n)
 {
@@ -365,6 +367,7 @@ static void smooth_columns(float *restrict mid, const float *restrict noise,
 
 /* Row pass of one row: out[x] = sum over j of k[|j|] in[x + j], j = -r ..
  * r, x < n, where in has r zeros before it and r after its n floats. */
+NN_CLONES
 static void smooth_row(float *restrict out, const float *restrict in,
                        const float *k, int r, int n)
 {

@@ -8,6 +8,16 @@
 #define NN_FORMAT_NAME "nn-model"
 #define NN_FORMAT_VERSION 1     /* major version of the JSON schema */
 
+/* Before a function of vectorisable loops: compile it for AVX-512 and AVX2
+ * too and pick the version at run time.  ISO C mode fuses no FMA, and each
+ * lane does what the scalar loop does, so every version gives the same
+ * bits. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#define NN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define NN_CLONES
+#endif
+
 /* A dense network.  All weights and biases live in one block `params`
  * (llm.c style), so initialisation, SGD and saving are flat loops.  Layer l
  * (0-based, 0 .. nlayers-1) maps sizes[l] inputs to sizes[l+1] outputs with

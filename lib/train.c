@@ -225,20 +225,14 @@ static void draw_masks(const nn_model *m, nn_pass *p, int B,
 }
 
 /* The update loops below are most of a small network's epoch after the
- * matrix products, so they are compiled for AVX-512 and AVX2 too and
- * picked at run time; they have no FMA to fuse (ISO C mode), so every
- * version gives the same bits. */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
-#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define CLONES
-#endif
+ * matrix products, so they are compiled for AVX-512 and AVX2 too
+ * (NN_CLONES). */
 
 /* Momentum SGD over n parameters, with gradient g + decay*p (decay 0 for
  * biases, which are not decayed):
  *   classical: v = momentum*v - rate*g;  p += v
  *   nesterov:  v = momentum*v - rate*g;  p += momentum*v - rate*g */
-CLONES
+NN_CLONES
 static void sgd_update(float *restrict p, const float *restrict g,
                        float *restrict v, long n, float momentum, float rate,
                        float decay)
@@ -255,7 +249,7 @@ static void sgd_update(float *restrict p, const float *restrict g,
         }
 }
 
-CLONES
+NN_CLONES
 static void nesterov_update(float *restrict p, const float *restrict g,
                             float *restrict v, long n, float momentum,
                             float rate, float decay)
@@ -270,7 +264,7 @@ static void nesterov_update(float *restrict p, const float *restrict g,
 /* Adam (Kingma and Ba, 2015) with L2 in the gradient: m and s are the
  * running averages of g and g^2; c1 and c2 are 1 - beta^t, their bias
  * corrections at step t. */
-CLONES
+NN_CLONES
 static void adam_update(float *restrict p, const float *restrict g,
                         float *restrict m, float *restrict s, long n,
                         float beta1, float beta2, float rate, float decay,
