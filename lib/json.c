@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <locale.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,13 +223,47 @@ static int bad_model(char *why, size_t whylen, const char *what)
     return nn_why(why, whylen, NN_EINVAL, "invalid model: %s", what);
 }
 
+/* The float members of the training methods: those of nn_train_opts in
+ * training.options, those of nn_augment in its "augment" object.  One
+ * table serves the writer and the reader. */
+struct float_field { const char *key; size_t off; };
+
+static const struct float_field opt_floats[] = {
+    { "beta2", offsetof(nn_train_opts, beta2) },
+    { "step_factor", offsetof(nn_train_opts, step_factor) },
+    { "dropout", offsetof(nn_train_opts, dropout) },
+    { "input_dropout", offsetof(nn_train_opts, input_dropout) },
+    { "max_norm", offsetof(nn_train_opts, max_norm) },
+};
+static const struct float_field aug_floats[] = {
+    { "shift", offsetof(nn_augment, shift) },
+    { "rotate", offsetof(nn_augment, rotate) },
+    { "scale", offsetof(nn_augment, scale) },
+    { "shear", offsetof(nn_augment, shear) },
+    { "alpha", offsetof(nn_augment, alpha) },
+    { "sigma", offsetof(nn_augment, sigma) },
+};
+#define N_FIELDS(t) (sizeof (t) / sizeof (t)[0])
+#define FIELD(base, f) ((float *)((char *)(base) + (f)->off))
+
+/* Members fields[0..n-1] of the struct at base, as numbers into obj. */
+static int add_fields(cJSON *obj, const char *where, const void *base,
+                      const struct float_field *fields, size_t n,
+                      char point, char *why, size_t whylen)
+{
+    int err = NN_OK;
+
+    for (size_t i = 0; i < n && !err; i++)
+        err = add_float(obj, where, fields[i].key,
+                        *FIELD((void *)base, &fields[i]), point, why, whylen);
+    return err;
+}
+
 /* The training methods of o (optimizer, schedule, regularisation,
  * augmentation) into the object training.options. */
 static int add_methods(cJSON *item, const nn_train_opts *o, char point,
                        char *why, size_t whylen)
 {
-    static const char *const where = "training.options";
-    const nn_augment *a = &o->augment;
     const char *opt = nn_optimizer_name(o->optimizer);
     const char *sched = nn_schedule_name(o->schedule);
     char kinds[32];
@@ -241,32 +276,15 @@ static int add_methods(cJSON *item, const nn_train_opts *o, char point,
         || add_int(item, "step_epochs", o->step_epochs)
         || add_int(item, "plateau", o->plateau))
         return NN_ENOMEM;
-    if ((err = add_float(item, where, "beta2", o->beta2, point, why, whylen))
-        || (err = add_float(item, where, "step_factor", o->step_factor, point,
-                            why, whylen))
-        || (err = add_float(item, where, "dropout", o->dropout, point, why,
-                            whylen))
-        || (err = add_float(item, where, "input_dropout", o->input_dropout,
-                            point, why, whylen))
-        || (err = add_float(item, where, "max_norm", o->max_norm, point, why,
-                            whylen)))
+    if ((err = add_fields(item, "training.options", o, opt_floats,
+                          N_FIELDS(opt_floats), point, why, whylen)))
         return err;
     if (!(aug = cJSON_AddObjectToObject(item, "augment"))
-        || add_str(aug, "kinds", nn_augment_name(a->kinds, kinds, sizeof kinds)))
+        || add_str(aug, "kinds", nn_augment_name(o->augment.kinds, kinds,
+                                                 sizeof kinds)))
         return NN_ENOMEM;
-    if ((err = add_float(aug, "augment", "shift", a->shift, point, why, whylen))
-        || (err = add_float(aug, "augment", "rotate", a->rotate, point, why,
-                            whylen))
-        || (err = add_float(aug, "augment", "scale", a->scale, point, why,
-                            whylen))
-        || (err = add_float(aug, "augment", "shear", a->shear, point, why,
-                            whylen))
-        || (err = add_float(aug, "augment", "alpha", a->alpha, point, why,
-                            whylen))
-        || (err = add_float(aug, "augment", "sigma", a->sigma, point, why,
-                            whylen)))
-        return err;
-    return NN_OK;
+    return add_fields(aug, "training.options.augment", &o->augment,
+                      aug_floats, N_FIELDS(aug_floats), point, why, whylen);
 }
 
 /* The whole document as a cJSON tree in *out (caller deletes). */
@@ -1361,22 +1379,34 @@ static int get_name(struct rd *r, const cJSON *obj, const char *where,
     return NN_OK;
 }
 
+/* Members fields[0..n-1] of the struct at base from obj; each absent one
+ * takes its value in the struct at dflt. */
+static int read_fields(struct rd *r, const cJSON *obj, const char *where,
+                       void *base, const void *dflt,
+                       const struct float_field *fields, size_t n)
+{
+    int err = NN_OK;
+
+    for (size_t i = 0; i < n && !err; i++) {
+        *FIELD(base, &fields[i]) = *FIELD((void *)dflt, &fields[i]);
+        err = get_float(r, obj, where, fields[i].key, FIELD(base, &fields[i]));
+    }
+    return err;
+}
+
 /* The members add_methods writes; those absent (models of nnpipe before
  * they existed) keep nn_train_opts_default's values. */
 static int read_methods(struct rd *r, const cJSON *o, nn_train_opts *op)
 {
     const char *where = "training.options";
     const cJSON *aug;
-    nn_augment *a = &op->augment;
     nn_train_opts d;
     int err;
 
     nn_train_opts_default(&d);
     op->optimizer = d.optimizer;
-    op->beta2 = d.beta2;
     op->schedule = d.schedule;
     op->step_epochs = d.step_epochs;
-    op->step_factor = d.step_factor;
     op->plateau = d.plateau;
     op->augment = d.augment;
     if ((err = get_name(r, o, where, "optimizer", nn_optimizer_parse,
@@ -1385,25 +1415,18 @@ static int read_methods(struct rd *r, const cJSON *o, nn_train_opts *op)
                            &op->schedule))
         || (err = get_intv(r, o, where, "step_epochs", &op->step_epochs))
         || (err = get_intv(r, o, where, "plateau", &op->plateau))
-        || (err = get_float(r, o, where, "beta2", &op->beta2))
-        || (err = get_float(r, o, where, "step_factor", &op->step_factor))
-        || (err = get_float(r, o, where, "dropout", &op->dropout))
-        || (err = get_float(r, o, where, "input_dropout", &op->input_dropout))
-        || (err = get_float(r, o, where, "max_norm", &op->max_norm))
+        || (err = read_fields(r, o, where, op, &d, opt_floats,
+                              N_FIELDS(opt_floats)))
         || (err = get_obj(r, o, where, "augment", 0, &aug)))
         return err;
+    where = "training.options.augment";
     if (!aug)
         return NN_OK;
-    where = "training.options.augment";
-    if ((err = get_name(r, aug, where, "kinds", nn_augment_parse, &a->kinds))
-        || (err = get_float(r, aug, where, "shift", &a->shift))
-        || (err = get_float(r, aug, where, "rotate", &a->rotate))
-        || (err = get_float(r, aug, where, "scale", &a->scale))
-        || (err = get_float(r, aug, where, "shear", &a->shear))
-        || (err = get_float(r, aug, where, "alpha", &a->alpha))
-        || (err = get_float(r, aug, where, "sigma", &a->sigma)))
+    if ((err = get_name(r, aug, where, "kinds", nn_augment_parse,
+                        &op->augment.kinds)))
         return err;
-    return NN_OK;
+    return read_fields(r, aug, where, &op->augment, &d.augment, aug_floats,
+                       N_FIELDS(aug_floats));
 }
 
 static int read_training(struct rd *r, nn_model *m, const cJSON *root)

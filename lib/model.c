@@ -20,7 +20,7 @@ static const char *const init_names[] = {
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-static int lookup(const char *const *names, int n, const char *s)
+int nn_name_index(const char *const *names, int n, const char *s)
 {
     for (int i = 0; s && i < n; i++)
         if (strcmp(names[i], s) == 0)
@@ -28,9 +28,9 @@ static int lookup(const char *const *names, int n, const char *s)
     return -1;
 }
 
-int nn_act_parse(const char *s) { return lookup(act_names, COUNT(act_names), s); }
-int nn_cost_parse(const char *s) { return lookup(cost_names, COUNT(cost_names), s); }
-int nn_init_parse(const char *s) { return lookup(init_names, COUNT(init_names), s); }
+int nn_act_parse(const char *s) { return nn_name_index(act_names, COUNT(act_names), s); }
+int nn_cost_parse(const char *s) { return nn_name_index(cost_names, COUNT(cost_names), s); }
+int nn_init_parse(const char *s) { return nn_name_index(init_names, COUNT(init_names), s); }
 
 const char *nn_act_name(int a)
 {

@@ -18,6 +18,10 @@
 #define NN_CLONES
 #endif
 
+/* Index of s among the n strings of names, or -1 (also for s NULL): the
+ * parse half of the name <-> code tables (nn_act_parse, ...). */
+int nn_name_index(const char *const *names, int n, const char *s);
+
 /* A dense network.  All weights and biases live in one block `params`
  * (llm.c style), so initialisation, SGD and saving are flat loops.  Layer l
  * (0-based, 0 .. nlayers-1) maps sizes[l] inputs to sizes[l+1] outputs with

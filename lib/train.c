@@ -18,16 +18,15 @@ static const char *const schedule_names[] = {
     [NN_SCHED_COSINE] = "cosine", [NN_SCHED_PLATEAU] = "plateau",
 };
 
-static int find_name(const char *const *names, int n, const char *s)
+int nn_optimizer_parse(const char *s)
 {
-    for (int i = 0; s && i < n; i++)
-        if (strcmp(names[i], s) == 0)
-            return i;
-    return -1;
+    return nn_name_index(optimizer_names, 3, s);
 }
 
-int nn_optimizer_parse(const char *s) { return find_name(optimizer_names, 3, s); }
-int nn_schedule_parse(const char *s) { return find_name(schedule_names, 4, s); }
+int nn_schedule_parse(const char *s)
+{
+    return nn_name_index(schedule_names, 4, s);
+}
 
 const char *nn_optimizer_name(int o)
 {
@@ -354,30 +353,17 @@ static int all_finite(const float *p, long n)
 static int evaluate(const nn_model *m, const nn_data *d, double *loss,
                     double *acc)
 {
-    enum { CHUNK = 1024 };
-    int k = nn_model_n_out(m);
-    float *y = malloc((size_t)CHUNK * k * sizeof *y);
-    double sum = 0.0;
-    long hits = 0;
+    nn_eval *e;
+    int err;
 
-    if (!y)
-        return NN_ENOMEM;
-    for (int i = 0; i < d->n; i += CHUNK) {
-        int b = d->n - i < CHUNK ? d->n - i : CHUNK;
-        int err = nn_predict(m, d->x + (long)i * d->dim, b, y);
-        if (err) {
-            free(y);
-            return err;
-        }
-        for (int r = 0; r < b; r++) {
-            sum += nn_loss(m, y + (long)r * k, d->label[i + r]);
-            hits += nn_argmax(y + (long)r * k, k) == d->label[i + r];
-        }
+    if ((err = nn_eval_new(&e, nn_model_n_out(m))))
+        return err;
+    if (!(err = nn_eval_data(e, m, d, NULL, 0))) {
+        *loss = e->loss_sum / e->n;
+        *acc = (double)e->correct / e->n;
     }
-    free(y);
-    *loss = sum / d->n;
-    *acc = (double)hits / d->n;
-    return NN_OK;
+    nn_eval_free(e);
+    return err;
 }
 
 /* What is wrong with o, or NULL. */

@@ -84,10 +84,16 @@ START_TEST(test_gradient_check)
     nn_rng_seed(&rng, 99);
     for (int i = 0; i < B * 5; i++)
         x[i] = (float)nn_rng_uniform(&rng);
+    /* With every mask value 1 the pass is the plain forward pass. */
     pass_alloc(&p, m, dropout);
+    for (int l = 0; dropout && l < m->nlayers; l++)
+        for (int i = 0; i < B * m->sizes[l]; i++)
+            p.masks[l][i] = 1.0f;
     ck_assert_double_eq_tol(masked_loss(m, x, labels, &p, grad),
-                            dropout ? masked_loss(m, x, labels, &p, scratch)
-                                    : batch_loss(m, x, labels), 1e-6);
+                            batch_loss(m, x, labels), 1e-6);
+    pass_free(&p);
+    pass_alloc(&p, m, dropout);
+    masked_loss(m, x, labels, &p, grad);
     for (long i = 0; i < m->n_params; i++) {
         const float eps = 1e-2f;
         float w = m->params[i];
@@ -135,6 +141,21 @@ static nn_data *blobs(int n, uint64_t seed)
     return d;
 }
 
+/* Accuracy on fresh samples of the blobs. */
+static double blob_accuracy(const nn_model *m)
+{
+    nn_data *t = blobs(300, 2);
+    float y[3];
+    int hits = 0;
+
+    for (int i = 0; i < t->n; i++) {
+        nn_predict(m, t->x + i * 5, 1, y);
+        hits += nn_argmax(y, 3) == t->label[i];
+    }
+    nn_data_free(t);
+    return hits / 300.0;
+}
+
 static int record_losses(const nn_epoch_stats *s, void *arg)
 {
     ((double *)arg)[s->epoch - 1] = s->train_loss;
@@ -157,18 +178,9 @@ START_TEST(test_loss_falls)
     ck_assert_msg(losses[19] < 0.25 * losses[0], "loss %g -> %g", losses[0],
                   losses[19]);
     ck_assert_int_eq(nn_model_train_info(m)->epochs_run, 20);
-    /* Accuracy on fresh samples of the same blobs. */
-    nn_data *t = blobs(300, 2);
-    float y[3];
-    int hits = 0;
-    for (int i = 0; i < t->n; i++) {
-        nn_predict(m, t->x + i * 5, 1, y);
-        hits += nn_argmax(y, 3) == t->label[i];
-    }
-    acc = hits / 300.0;
+    acc = blob_accuracy(m);
     loss = losses[19];
     ck_assert_msg(acc > 0.97, "accuracy %g (final loss %g)", acc, loss);
-    nn_data_free(t);
     nn_data_free(d);
     nn_model_free(m);
 }
@@ -466,21 +478,6 @@ START_TEST(test_first_step)
     nn_data_free(d);
 }
 END_TEST
-
-/* Accuracy on fresh samples of the blobs. */
-static double blob_accuracy(const nn_model *m)
-{
-    nn_data *t = blobs(300, 2);
-    float y[3];
-    int hits = 0;
-
-    for (int i = 0; i < t->n; i++) {
-        nn_predict(m, t->x + i * 5, 1, y);
-        hits += nn_argmax(y, 3) == t->label[i];
-    }
-    nn_data_free(t);
-    return hits / 300.0;
-}
 
 /* Every optimizer, with dropout and max-norm too, learns the blobs;
  * with the same seed the run is repeated exactly. */
