@@ -38,14 +38,57 @@ static void activate(float *y, long n, int k, int act)
     }
 }
 
+/* Each of the B rows of out (n_out wide) = b. */
+static void set_rows(float *out, const float *b, int B, int n_out)
+{
+    for (int r = 0; r < B; r++)
+        memcpy(out + (long)r * n_out, b, n_out * sizeof *out);
+}
+
+/* db[n_out] = column sums of delta[B x n_out]. */
+static void column_sums(float *db, const float *delta, int B, int n_out)
+{
+    memset(db, 0, n_out * sizeof *db);
+    for (int r = 0; r < B; r++)
+        for (int o = 0; o < n_out; o++)
+            db[o] += delta[(long)r * n_out + o];
+}
+
 /* out[B x n_out] = act(in[B x n_in] * W^T + b), W is n_out x n_in. */
 void nn_dense_forward(float *out, const float *in, const float *W,
                       const float *b, int B, int n_in, int n_out, int act)
 {
-    for (int r = 0; r < B; r++)
-        memcpy(out + (long)r * n_out, b, n_out * sizeof *out);
+    set_rows(out, b, B, n_out);
     nn_sgemm(0, 1, B, n_out, n_in, 1.0f, in, n_in, W, n_in, 1.0f, out, n_out);
     activate(out, (long)B * n_out, n_out, act);
+}
+
+void nn_first_forward(float *out, const float *in, const float *WT,
+                      const float *b, int B, int n_in, int n_out, int act,
+                      const nn_sparse *sp)
+{
+    if (sp) {
+        nn_spmm(out, B, n_out, sp->row_ptr, sp->row_idx, sp->row_val, WT, b);
+    } else {
+        set_rows(out, b, B, n_out);
+        nn_sgemm(0, 0, B, n_out, n_in, 1.0f, in, n_in, WT, n_out, 1.0f, out,
+                 n_out);
+    }
+    activate(out, (long)B * n_out, n_out, act);
+}
+
+void nn_first_backward(float *dWT, float *db, const float *delta,
+                       const float *in, int B, int n_in, int n_out,
+                       const nn_sparse *sp)
+{
+    /* dWT[n_in x n_out] = in^T[n_in x B] * delta[B x n_out] */
+    if (sp)
+        nn_spmm(dWT, n_in, n_out, sp->col_ptr, sp->col_idx, sp->col_val,
+                delta, NULL);
+    else
+        nn_sgemm(1, 0, n_in, n_out, B, 1.0f, in, n_in, delta, n_out, 0.0f,
+                 dWT, n_out);
+    column_sums(db, delta, B, n_out);
 }
 
 /* dC/dz of the output layer.  Softmax or sigmoid with cross-entropy both
@@ -92,10 +135,7 @@ void nn_dense_backward(float *din, float *dW, float *db, const float *delta,
 {
     /* dW[n_out x n_in] = delta^T[n_out x B] * in[B x n_in] */
     nn_sgemm(1, 0, n_out, n_in, B, 1.0f, delta, n_out, in, n_in, 0.0f, dW, n_in);
-    memset(db, 0, n_out * sizeof *db);
-    for (int r = 0; r < B; r++)
-        for (int o = 0; o < n_out; o++)
-            db[o] += delta[(long)r * n_out + o];
+    column_sums(db, delta, B, n_out);
     if (!din)
         return;
     /* din[B x n_in] = delta[B x n_out] * W[n_out x n_in] */

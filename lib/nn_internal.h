@@ -40,6 +40,31 @@ struct nn_model {
     nn_train_info train;            /* epochs_run == 0: never trained */
 };
 
+/* The nonzero values of a rows x cols matrix (lib/sparse.c), by rows and
+ * by columns: row r's are row_val[row_ptr[r] .. row_ptr[r+1]-1] in columns
+ * row_idx[...], ascending; column c's are col_val[col_ptr[c] ..
+ * col_ptr[c+1]-1] in rows col_idx[...], ascending. */
+typedef struct nn_sparse {
+    int rows, cols, max_rows;
+    int *row_ptr, *row_idx, *col_ptr, *col_idx;
+    float *row_val, *col_val;
+} nn_sparse;
+
+/* Room for matrices of up to rows x cols; NN_ENOMEM (s then empty). */
+int nn_sparse_alloc(nn_sparse *s, int rows, int cols);
+void nn_sparse_free(nn_sparse *s);
+/* Take the nonzero values of x (rows x s->cols, rows <= s->max_rows).
+ * Returns 1, or 0 (s unusable) when more than max_density of the values
+ * are nonzero and a dense product would be faster. */
+int nn_sparse_set(nn_sparse *s, const float *x, int rows, double max_density);
+/* C[i][0..n-1] = init[0..n-1] (zeros if init is NULL) + the sum over the
+ * entries e of row i of val[e] * Bm[idx[e]][0..n-1], for i < rows: row i's
+ * entries are ptr[i] .. ptr[i+1]-1.  C is rows x n, Bm has n columns.
+ * With the by-rows arrays this is X * Bm; with the by-columns ones, X^T *
+ * Bm. */
+void nn_spmm(float *C, int rows, int n, const int *ptr, const int *idx,
+             const float *val, const float *Bm, const float *init);
+
 /* Layer kernels (lib/layers.c).  B is the batch size; matrices row-major.
  * Forward: out[B x n_out] = act(in[B x n_in] * W^T + b). */
 void nn_dense_forward(float *out, const float *in, const float *W,
@@ -54,6 +79,17 @@ void nn_output_delta(float *delta, const float *y, const int *labels, int B,
 void nn_dense_backward(float *din, float *dW, float *db, const float *delta,
                        const float *in, const float *W, int B, int n_in,
                        int n_out);
+/* The first layer as trained (lib/train.c): its weights held transposed,
+ * WT[n_in x n_out], and the products taken through the nonzero inputs
+ * only when sp (nn_sparse_set from in) is not NULL.  The forward pass is
+ * nn_dense_forward's; the backward one gives dWT[n_in x n_out] = in^T *
+ * delta and db as nn_dense_backward (no din: nothing is below). */
+void nn_first_forward(float *out, const float *in, const float *WT,
+                      const float *b, int B, int n_in, int n_out, int act,
+                      const nn_sparse *sp);
+void nn_first_backward(float *dWT, float *db, const float *delta,
+                       const float *in, int B, int n_in, int n_out,
+                       const nn_sparse *sp);
 /* din[i] *= act'(z_i) for n values, from the activation's outputs a. */
 void nn_times_slope(float *din, const float *a, long n, int act);
 /* Forward pass of B records through m; acts[l] (B x sizes[l+1] floats) get
@@ -69,11 +105,23 @@ void nn_forward(const nn_model *m, const float *x, int B, float **acts);
 typedef struct nn_pass {
     float *acts[NN_MAX_LAYERS], *deltas[NN_MAX_LAYERS];
     float *masks[NN_MAX_LAYERS], *in[NN_MAX_LAYERS];
+    /* If w0t is not NULL, it holds the first layer's weights transposed
+     * (n_in x n_out), to be used instead of the model's, and that layer's
+     * weight gradient is written transposed too.  Then sparse, if not
+     * NULL, has room for the batch, and inputs with at most
+     * NN_SPARSE_DENSITY of their values nonzero go through nn_spmm. */
+    const float *w0t;
+    nn_sparse *sparse;
 } nn_pass;
+
+/* Above this share of nonzero inputs, the dense product is the faster
+ * (measured with bench/gemm: MNIST is 0.19, Fashion-MNIST 0.50). */
+#define NN_SPARSE_DENSITY 0.35
 
 /* Gradient of the mean loss of B records x (B x n_in) with labels, with
  * the masks of p, without the L2 term, into grad (n_params floats, laid
- * out as m->params).  The summed loss and the number of correct answers
+ * out as m->params, but for the first layer's weights transposed if
+ * p->w0t is set).  The summed loss and the number of correct answers
  * are added to *loss and *hits. */
 void nn_backprop(const nn_model *m, const float *x, const int *labels, int B,
                  nn_pass *p, float *grad, double *loss, long *hits);

@@ -81,7 +81,12 @@ struct work {
     float *x;                       /* B x n_in: the batch's inputs */
     int *labels;                    /* B */
     nn_pass pass;
-    float *grad, *vel, *best;       /* n_params each */
+    /* The first layer's weights, transposed (n_in x n_out), as training
+     * holds them, and the nonzero inputs of the batch (nn_pass). */
+    float *w0t;
+    nn_sparse sparse;
+    float *grad, *vel, *best;       /* n_params each; grad and vel hold the
+                                     * first layer's weights as w0t does */
     float *sq;                      /* adam: n_params, else NULL */
     int *order;                     /* shuffled record indices */
     nn_augmenter *aug;              /* NULL: no augmentation */
@@ -97,6 +102,8 @@ static void work_free(struct work *w, int nlayers)
         free(w->pass.masks[l]);
         free(w->pass.in[l]);
     }
+    free(w->w0t);
+    nn_sparse_free(&w->sparse);
     free(w->grad);
     free(w->vel);
     free(w->best);
@@ -116,8 +123,12 @@ static int work_alloc(struct work *w, const nn_model *m, int B, int n,
     w->vel = calloc(m->n_params, sizeof *w->vel);
     w->best = malloc(m->n_params * sizeof *w->best);
     w->order = malloc(n * sizeof *w->order);
-    if (!w->x || !w->labels || !w->grad || !w->vel || !w->best || !w->order)
+    w->w0t = malloc((size_t)m->sizes[0] * m->sizes[1] * sizeof *w->w0t);
+    if (!w->x || !w->labels || !w->grad || !w->vel || !w->best || !w->order
+        || !w->w0t || nn_sparse_alloc(&w->sparse, B, m->sizes[0]))
         return NN_ENOMEM;
+    w->pass.w0t = w->w0t;
+    w->pass.sparse = &w->sparse;
     if (o->optimizer == NN_OPT_ADAM && !(w->sq = calloc(m->n_params, sizeof *w->sq)))
         return NN_ENOMEM;
     for (int l = 0; l < m->nlayers; l++) {
@@ -162,6 +173,7 @@ void nn_backprop(const nn_model *m, const float *x, const int *labels, int B,
 {
     int L = m->nlayers, k = m->sizes[L];
     const float *y = p->acts[L - 1], *in[NN_MAX_LAYERS];
+    const nn_sparse *sp = NULL;
 
     /* Forward, dropping the masked values of each layer's input. */
     for (int l = 0; l < L; l++) {
@@ -172,6 +184,13 @@ void nn_backprop(const nn_model *m, const float *x, const int *labels, int B,
         if (p->masks[l]) {
             apply_mask(p->in[l], x_l, p->masks[l], (long)B * m->sizes[l]);
             in[l] = p->in[l];
+        }
+        if (l == 0 && p->w0t) {
+            if (p->sparse && nn_sparse_set(p->sparse, in[0], B, NN_SPARSE_DENSITY))
+                sp = p->sparse;
+            nn_first_forward(p->acts[0], in[0], p->w0t, m->params + m->b_off[0],
+                             B, m->sizes[0], m->sizes[1], act, sp);
+            continue;
         }
         nn_dense_forward(p->acts[l], in[l], m->params + m->w_off[l],
                          m->params + m->b_off[l], B, m->sizes[l],
@@ -186,6 +205,12 @@ void nn_backprop(const nn_model *m, const float *x, const int *labels, int B,
         float *din = l > 0 ? p->deltas[l - 1] : NULL;
         long n_in = (long)B * m->sizes[l];
 
+        if (l == 0 && p->w0t) {
+            nn_first_backward(grad + m->w_off[0], grad + m->b_off[0],
+                              p->deltas[0], in[0], B, m->sizes[0], m->sizes[1],
+                              sp);
+            continue;
+        }
         nn_dense_backward(din, grad + m->w_off[l], grad + m->b_off[l],
                           p->deltas[l], in[l], m->params + m->w_off[l], B,
                           m->sizes[l], m->sizes[l + 1]);
@@ -279,47 +304,51 @@ static void adam_update(float *restrict p, const float *restrict g,
     }
 }
 
-/* Scale each row of W (n_out x n_in: one unit's incoming weights) whose L2
- * norm is above c back to norm c. */
-static void max_norm(float *W, int n_out, int n_in, float c)
+/* Scale each unit's incoming weights whose L2 norm is above c back to
+ * norm c.  Unit o's weight from input i is W[o * n_in + i], or with
+ * transposed set (W is then n_in x n_out), W[i * n_out + o]. */
+static void max_norm(float *W, int n_out, int n_in, float c, int transposed)
 {
+    long so = transposed ? 1 : n_in, si = transposed ? n_out : 1;
+
     for (int o = 0; o < n_out; o++) {
-        float *row = W + (long)o * n_in;
+        float *w = W + o * so;
         double sum = 0.0;
         for (int i = 0; i < n_in; i++)
-            sum += (double)row[i] * row[i];
+            sum += (double)w[i * si] * w[i * si];
         if (sum > (double)c * c) {
             float f = (float)(c / sqrt(sum));
             for (int i = 0; i < n_in; i++)
-                row[i] *= f;
+                w[i * si] *= f;
         }
     }
 }
 
-/* One step of the optimizer on parameters p (n, of which the first nw are
- * weights) with gradient g; state a (velocity or first moment) and s
- * (adam's second moment).  t is the 1-based step count. */
-static void update(float *p, const float *g, float *a, float *s, long n,
-                   long nw, const nn_train_opts *o, float rate, float decay,
-                   long t)
+/* One step of the optimizer on a layer's nw weights pw and n - nw biases
+ * pb, with gradient g (n values, the weights' first); state a (velocity or
+ * first moment) and s (adam's second moment) laid out as g.  t is the
+ * 1-based step count. */
+static void update(float *pw, float *pb, const float *g, float *a, float *s,
+                   long n, long nw, const nn_train_opts *o, float rate,
+                   float decay, long t)
 {
     float c1, c2;
 
     switch (o->optimizer) {
     case NN_OPT_NESTEROV:
-        nesterov_update(p, g, a, nw, o->momentum, rate, decay);
-        nesterov_update(p + nw, g + nw, a + nw, n - nw, o->momentum, rate, 0.0f);
+        nesterov_update(pw, g, a, nw, o->momentum, rate, decay);
+        nesterov_update(pb, g + nw, a + nw, n - nw, o->momentum, rate, 0.0f);
         break;
     case NN_OPT_ADAM:
         c1 = (float)(1.0 - pow(o->momentum, (double)t));
         c2 = (float)(1.0 - pow(o->beta2, (double)t));
-        adam_update(p, g, a, s, nw, o->momentum, o->beta2, rate, decay, c1, c2);
-        adam_update(p + nw, g + nw, a + nw, s + nw, n - nw, o->momentum,
+        adam_update(pw, g, a, s, nw, o->momentum, o->beta2, rate, decay, c1, c2);
+        adam_update(pb, g + nw, a + nw, s + nw, n - nw, o->momentum,
                     o->beta2, rate, 0.0f, c1, c2);
         break;
     default:
-        sgd_update(p, g, a, nw, o->momentum, rate, decay);
-        sgd_update(p + nw, g + nw, a + nw, n - nw, o->momentum, rate, 0.0f);
+        sgd_update(pw, g, a, nw, o->momentum, rate, decay);
+        sgd_update(pb, g + nw, a + nw, n - nw, o->momentum, rate, 0.0f);
     }
 }
 
@@ -334,10 +363,11 @@ static void train_batch(nn_model *m, struct work *w, int b,
     for (int l = 0; l < m->nlayers; l++) {
         long off = m->w_off[l];
         long nw = m->b_off[l] - off, n = nw + m->sizes[l + 1];
-        update(m->params + off, w->grad + off, w->vel + off,
+        float *W = l == 0 ? w->w0t : m->params + off;
+        update(W, m->params + m->b_off[l], w->grad + off, w->vel + off,
                w->sq ? w->sq + off : NULL, n, nw, o, rate, decay, t);
         if (o->max_norm > 0)
-            max_norm(m->params + off, m->sizes[l + 1], m->sizes[l], o->max_norm);
+            max_norm(W, m->sizes[l + 1], m->sizes[l], o->max_norm, l == 0);
     }
 }
 
@@ -414,6 +444,14 @@ static int new_augmenter(nn_augmenter **out, const nn_model *m,
                             in->ink_high ? in->lo : in->hi, why, whylen);
 }
 
+/* dst[c x r] = the transpose of src[r x c]. */
+static void transpose(float *dst, const float *src, int r, int c)
+{
+    for (int i = 0; i < r; i++)
+        for (int j = 0; j < c; j++)
+            dst[(long)j * r + i] = src[(long)i * c + j];
+}
+
 /* Copy the b records order[0..b-1] of d into the batch, distorted by the
  * augmenter if there is one. */
 static void gather(struct work *w, const nn_data *d, const int *order, int b,
@@ -476,6 +514,7 @@ int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
     for (int i = 0; i < n; i++)
         w.order[i] = i;
     memcpy(w.best, m->params, m->n_params * sizeof *w.best);
+    transpose(w.w0t, m->params + m->w_off[0], m->sizes[1], m->sizes[0]);
 
     for (epoch = 1; epoch <= o->epochs; epoch++) {
         nn_epoch_stats s = { .epoch = epoch, .epochs = o->epochs,
@@ -502,6 +541,8 @@ int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
                 break;
             }
         }
+        /* The model's own copy of the first layer, for what follows. */
+        transpose(m->params + m->w_off[0], w.w0t, m->sizes[0], m->sizes[1]);
         if (stopped) {
             /* Keep these weights unless a validated epoch was better. */
             if (!best_epoch && all_finite(m->params, m->n_params))

@@ -1,0 +1,166 @@
+/* sparse.c - the first layer's products with a mostly-zero input.
+ *
+ * Four fifths of an MNIST image's pixels are 0, and a zero input adds
+ * nothing to the first layer's output or to its weight gradient, which
+ * together are nearly all of an epoch's arithmetic.  nn_sparse_set keeps
+ * the nonzero values of a batch by rows and by columns; nn_spmm then sums
+ * only those, with the weights held transposed (in x out) so that each
+ * nonzero input selects one contiguous row.  The result is the dense
+ * product's up to summation order: the terms skipped are exact zeros.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn_internal.h"
+
+void nn_sparse_free(nn_sparse *s)
+{
+    free(s->row_ptr);
+    free(s->col_ptr);
+    free(s->row_idx);
+    free(s->col_idx);
+    free(s->row_val);
+    free(s->col_val);
+    memset(s, 0, sizeof *s);
+}
+
+int nn_sparse_alloc(nn_sparse *s, int rows, int cols)
+{
+    size_t cap = (size_t)rows * cols;
+
+    memset(s, 0, sizeof *s);
+    s->row_ptr = malloc((rows + 1) * sizeof *s->row_ptr);
+    s->col_ptr = malloc((cols + 1) * sizeof *s->col_ptr);
+    s->row_idx = malloc(cap * sizeof *s->row_idx);
+    s->col_idx = malloc(cap * sizeof *s->col_idx);
+    s->row_val = malloc(cap * sizeof *s->row_val);
+    s->col_val = malloc(cap * sizeof *s->col_val);
+    if (!s->row_ptr || !s->col_ptr || !s->row_idx || !s->col_idx ||
+        !s->row_val || !s->col_val) {
+        nn_sparse_free(s);
+        return NN_ENOMEM;
+    }
+    s->max_rows = rows;
+    s->cols = cols;
+    return NN_OK;
+}
+
+int nn_sparse_set(nn_sparse *s, const float *x, int rows, double max_density)
+{
+    int cols = s->cols, *count = s->col_ptr + 1;
+    long e = 0, limit = (long)(max_density * rows * cols);
+
+    /* By rows.  Every value is stored and the end moves only past nonzero
+     * ones: no branch to mispredict on the pixels. */
+    for (int r = 0; r < rows; r++) {
+        const float *xr = x + (long)r * cols;
+        s->row_ptr[r] = (int)e;
+        for (int c = 0; c < cols; c++) {
+            s->row_idx[e] = c;
+            s->row_val[e] = xr[c];
+            e += xr[c] != 0.0f;
+        }
+        if (e > limit)
+            return 0;
+    }
+    s->row_ptr[rows] = (int)e;
+    s->rows = rows;
+
+    /* By columns: count, start offsets, then place each entry in row
+     * order, so each column lists its rows in ascending order. */
+    memset(s->col_ptr, 0, (cols + 1) * sizeof *s->col_ptr);
+    for (long i = 0; i < e; i++)
+        count[s->row_idx[i]]++;
+    for (int c = 0; c < cols; c++)
+        s->col_ptr[c + 1] += s->col_ptr[c];
+    for (int r = 0; r < rows; r++)
+        for (int i = s->row_ptr[r]; i < s->row_ptr[r + 1]; i++) {
+            int at = s->col_ptr[s->row_idx[i]]++;
+            s->col_idx[at] = r;
+            s->col_val[at] = s->row_val[i];
+        }
+    /* Placing moved each start to the next column's start: shift back. */
+    memmove(s->col_ptr + 1, s->col_ptr, cols * sizeof *s->col_ptr);
+    s->col_ptr[0] = 0;
+    return 1;
+}
+
+/* The kernel works on strips of up to NV vectors of VW floats, held in
+ * registers while it runs through one output row's nonzeros.  The vectors
+ * are GCC's generic vectors, so the one source becomes AVX-512, AVX2 or
+ * SSE code in the clones.  A strip's last vector may start before the
+ * previous one ends (a row of 100 floats: vectors at 0, 16, ... 80 and
+ * 84); the columns both cover get the same value twice. */
+enum { VW = 16, NV = 8 };
+typedef float vec __attribute__((vector_size(VW * sizeof(float)), aligned(4),
+                                 may_alias));
+
+/* Columns [j0, j0 + nv*VW) of C (clamped to n - VW) for rows 0..rows-1.
+ * Inlined with nv a constant, so the strip's loops unroll into registers. */
+static inline __attribute__((always_inline)) void
+strip(float *C, int rows, int n, const int *ptr, const int *idx,
+      const float *val, const float *Bm, const float *init, int j0,
+      const int nv)
+{
+    int off[NV];
+
+    for (int v = 0; v < nv; v++)
+        off[v] = j0 + v * VW < n - VW ? j0 + v * VW : n - VW;
+    for (int i = 0; i < rows; i++) {
+        vec s[NV];
+        for (int v = 0; v < nv; v++)
+            s[v] = init ? *(const vec *)(init + off[v]) : (vec){ 0 };
+        for (int e = ptr[i]; e < ptr[i + 1]; e++) {
+            const float *b = Bm + (long)idx[e] * n;
+            float x = val[e];
+            for (int v = 0; v < nv; v++)
+                s[v] += x * *(const vec *)(b + off[v]);
+        }
+        for (int v = 0; v < nv; v++)
+            *(vec *)(C + (long)i * n + off[v]) = s[v];
+    }
+}
+
+/* fp-contract: a multiply-add is one FMA instruction where the CPU has it
+ * (the AVX2 and AVX-512 clones), as in the matrix kernels of gemm.c. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+__attribute__((target_clones("avx512f", "arch=haswell", "default"),
+               optimize("fp-contract=fast")))
+#endif
+static void spmm_vec(float *C, int rows, int n, const int *ptr,
+                     const int *idx, const float *val, const float *Bm,
+                     const float *init)
+{
+    int nvec = (n + VW - 1) / VW;
+
+    for (int v0 = 0; v0 < nvec; v0 += NV) {
+        int j0 = v0 * VW;
+        switch (nvec - v0 < NV ? nvec - v0 : NV) {
+        case 1: strip(C, rows, n, ptr, idx, val, Bm, init, j0, 1); break;
+        case 2: strip(C, rows, n, ptr, idx, val, Bm, init, j0, 2); break;
+        case 3: strip(C, rows, n, ptr, idx, val, Bm, init, j0, 3); break;
+        case 4: strip(C, rows, n, ptr, idx, val, Bm, init, j0, 4); break;
+        case 5: strip(C, rows, n, ptr, idx, val, Bm, init, j0, 5); break;
+        case 6: strip(C, rows, n, ptr, idx, val, Bm, init, j0, 6); break;
+        case 7: strip(C, rows, n, ptr, idx, val, Bm, init, j0, 7); break;
+        default: strip(C, rows, n, ptr, idx, val, Bm, init, j0, NV);
+        }
+    }
+}
+
+void nn_spmm(float *C, int rows, int n, const int *ptr, const int *idx,
+             const float *val, const float *Bm, const float *init)
+{
+    if (n >= VW) {
+        spmm_vec(C, rows, n, ptr, idx, val, Bm, init);
+        return;
+    }
+    for (int i = 0; i < rows; i++) {
+        float *c = C + (long)i * n;
+        for (int j = 0; j < n; j++)
+            c[j] = init ? init[j] : 0.0f;
+        for (int e = ptr[i]; e < ptr[i + 1]; e++)
+            for (int j = 0; j < n; j++)
+                c[j] += val[e] * Bm[(long)idx[e] * n + j];
+    }
+}

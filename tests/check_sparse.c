@@ -1,0 +1,188 @@
+/* check_sparse.c - the first layer's sparse products (lib/sparse.c):
+ * nn_sparse_set's two orderings, nn_spmm against plain loops, and the
+ * training pass with transposed first-layer weights against the plain one. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn_internal.h"
+#include "tests.h"
+
+/* rows x cols values, each nonzero with probability density. */
+static float *random_sparse(int rows, int cols, double density, uint64_t seed)
+{
+    float *x = malloc(sizeof(float) * rows * cols);
+    nn_rng rng;
+
+    nn_rng_seed(&rng, seed);
+    for (int i = 0; i < rows * cols; i++)
+        x[i] = nn_rng_uniform(&rng) < density
+            ? (float)nn_rng_uniform(&rng) + 0.01f : 0.0f;
+    return x;
+}
+
+START_TEST(test_set_orders)
+{
+    /* 3 x 4, with a -0 (skipped: it adds nothing) and a NaN (kept). */
+    const float x[] = { 0, 2, 0, 3,
+                        -0.0f, 0, 0, 0,
+                        5, NAN, 0, 7 };
+    const int row_ptr[] = { 0, 2, 2, 5 }, row_idx[] = { 1, 3, 0, 1, 3 };
+    const int col_ptr[] = { 0, 1, 3, 3, 5 }, col_idx[] = { 2, 0, 2, 0, 2 };
+    nn_sparse s;
+
+    ck_assert_int_eq(nn_sparse_alloc(&s, 4, 4), NN_OK);
+    ck_assert_int_eq(nn_sparse_set(&s, x, 3, 1.0), 1);
+    ck_assert_int_eq(s.rows, 3);
+    ck_assert_mem_eq(s.row_ptr, row_ptr, sizeof row_ptr);
+    ck_assert_mem_eq(s.row_idx, row_idx, sizeof row_idx);
+    ck_assert_mem_eq(s.col_ptr, col_ptr, sizeof col_ptr);
+    ck_assert_mem_eq(s.col_idx, col_idx, sizeof col_idx);
+    ck_assert(s.row_val[0] == 2 && s.row_val[1] == 3 && s.row_val[2] == 5);
+    ck_assert(isnan(s.row_val[3]) && s.row_val[4] == 7);
+    ck_assert(s.col_val[0] == 5 && s.col_val[1] == 2 && isnan(s.col_val[2]));
+    ck_assert(s.col_val[3] == 3 && s.col_val[4] == 7);
+    /* 5 of 12 nonzero: refused above a density of 0.4. */
+    ck_assert_int_eq(nn_sparse_set(&s, x, 3, 0.4), 0);
+    ck_assert_int_eq(nn_sparse_set(&s, x, 3, 5.0 / 12), 1);
+    nn_sparse_free(&s);
+}
+END_TEST
+
+/* nn_spmm by rows (X * Bm) and by columns (X^T * Bm), with and without an
+ * initial row, against double-precision loops, for widths around the
+ * kernel's vectors (16 floats) and strips (128): below a vector, exact
+ * multiples, a last vector overlapping the one before, several strips. */
+START_TEST(test_spmm)
+{
+    static const int widths[] = { 1, 5, 15, 16, 17, 31, 100, 128, 129, 300, 800 };
+    int n = widths[_i], rows = 9, cols = 37;
+    float *x = random_sparse(rows, cols, 0.3, 1);
+    float *br = random_sparse(cols, n, 1.0, 2), *bc = random_sparse(rows, n, 1.0, 3);
+    float *init = random_sparse(1, n, 1.0, 4);
+    float *c = malloc(sizeof(float) * cols * n);
+    nn_sparse s;
+
+    ck_assert_int_eq(nn_sparse_alloc(&s, rows, cols), NN_OK);
+    ck_assert_int_eq(nn_sparse_set(&s, x, rows, 1.0), 1);
+    for (int with_init = 0; with_init < 2; with_init++) {
+        const float *in = with_init ? init : NULL;
+
+        nn_spmm(c, rows, n, s.row_ptr, s.row_idx, s.row_val, br, in);
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < n; j++) {
+                double want = in ? in[j] : 0;
+                for (int k = 0; k < cols; k++)
+                    want += (double)x[i * cols + k] * br[k * n + j];
+                ck_assert_msg(fabs(c[i * n + j] - want) <= 1e-5 * (1 + fabs(want)),
+                              "n %d, X*B (%d,%d): %g, want %g", n, i, j,
+                              (double)c[i * n + j], want);
+            }
+        nn_spmm(c, cols, n, s.col_ptr, s.col_idx, s.col_val, bc, in);
+        for (int k = 0; k < cols; k++)
+            for (int j = 0; j < n; j++) {
+                double want = in ? in[j] : 0;
+                for (int i = 0; i < rows; i++)
+                    want += (double)x[i * cols + k] * bc[i * n + j];
+                ck_assert_msg(fabs(c[k * n + j] - want) <= 1e-5 * (1 + fabs(want)),
+                              "n %d, X^T*B (%d,%d): %g, want %g", n, k, j,
+                              (double)c[k * n + j], want);
+            }
+    }
+    nn_sparse_free(&s);
+    free(x);
+    free(br);
+    free(bc);
+    free(init);
+    free(c);
+}
+END_TEST
+
+/* The training pass with the first layer transposed, through the sparse
+ * products (a mostly-zero input) and through the dense ones (a full
+ * input), gives the plain pass's loss and gradient, the first layer's
+ * transposed.  A 40-20-3 ReLU network: 20 hidden units reach the vector
+ * code; optionally with input dropout. */
+START_TEST(test_transposed_pass)
+{
+    enum { R = 6, IN = 40, H = 20, K = 3 };
+    int dense = _i & 1, dropout = _i >> 1;
+    static const int sizes[] = { IN, H, K };
+    nn_arch a = { 3, sizes, NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE,
+                  NN_INIT_DEFAULT };
+    nn_model *m;
+    float *x = random_sparse(R, IN, dense ? 1.0 : 0.2, 5), *w0t;
+    float *g = NULL, *gt = NULL, mask[R * IN], masked[R * IN];
+    int labels[R] = { 0, 1, 2, 2, 1, 0 };
+    double loss = 0, loss_t = 0;
+    long hits = 0, hits_t = 0;
+    nn_pass p;
+    nn_sparse s;
+    nn_rng rng;
+    char why[128];
+
+    ck_assert_int_eq(nn_model_new(&m, &a, 3, why, sizeof why), NN_OK);
+    g = malloc(sizeof(float) * m->n_params);
+    gt = malloc(sizeof(float) * m->n_params);
+    w0t = malloc(sizeof(float) * IN * H);
+    for (int o = 0; o < H; o++)
+        for (int i = 0; i < IN; i++)
+            w0t[i * H + o] = m->params[m->w_off[0] + o * IN + i];
+    memset(&p, 0, sizeof p);
+    for (int l = 0; l < 2; l++) {
+        p.acts[l] = malloc(sizeof(float) * R * sizes[l + 1]);
+        p.deltas[l] = malloc(sizeof(float) * R * sizes[l + 1]);
+    }
+    nn_rng_seed(&rng, 8);
+    for (int i = 0; i < R * IN; i++)
+        mask[i] = nn_rng_uniform(&rng) < 0.3 ? 0.0f : 1 / 0.7f;
+    if (dropout) {
+        p.masks[0] = mask;
+        p.in[0] = masked;
+    }
+    ck_assert_int_eq(nn_sparse_alloc(&s, R, IN), NN_OK);
+
+    nn_backprop(m, x, labels, R, &p, g, &loss, &hits);
+    p.w0t = w0t;
+    p.sparse = &s;
+    nn_backprop(m, x, labels, R, &p, gt, &loss_t, &hits_t);
+    /* The path taken was the one meant. */
+    ck_assert_int_eq(nn_sparse_set(&s, dropout ? masked : x, R,
+                                   NN_SPARSE_DENSITY), !dense);
+
+    ck_assert_double_eq_tol(loss_t, loss, 1e-5 * loss);
+    ck_assert_int_eq(hits_t, hits);
+    for (long i = 0; i < m->n_params; i++) {
+        long t = i, r = i - m->w_off[0];
+        if (r >= 0 && r < (long)IN * H)     /* first layer's weight (o, in) */
+            t = m->w_off[0] + r % IN * H + r / IN;
+        ck_assert_msg(fabsf(gt[t] - g[i]) <= 1e-5f * (1 + fabsf(g[i])),
+                      "%s input%s: parameter %ld: %g, plain pass %g",
+                      dense ? "dense" : "sparse", dropout ? ", dropout" : "",
+                      i, (double)gt[t], (double)g[i]);
+    }
+    nn_sparse_free(&s);
+    for (int l = 0; l < 2; l++) {
+        free(p.acts[l]);
+        free(p.deltas[l]);
+    }
+    free(x);
+    free(g);
+    free(gt);
+    free(w0t);
+    nn_model_free(m);
+}
+END_TEST
+
+Suite *sparse_suite(void)
+{
+    Suite *s = suite_create("sparse");
+    TCase *tc = tcase_create("core");
+
+    tcase_add_test(tc, test_set_orders);
+    tcase_add_loop_test(tc, test_spmm, 0, 11);
+    tcase_add_loop_test(tc, test_transposed_pass, 0, 4);
+    suite_add_tcase(s, tc);
+    return s;
+}
