@@ -255,6 +255,8 @@ enum { MIN_FLOPS = 1 << 21,     /* smaller products run on one thread */
        CHUNKS_PER_THREAD = 2 };
 
 struct job {
+    void (*fn)(void *arg, int c);   /* nn_parallel's work, or NULL: a product */
+    void *arg;
     const struct kernel *kern;
     int transa, transb, M, N, K, lda, ldb, ldc;
     float alpha, beta;
@@ -299,7 +301,9 @@ static int alloc_buffers(float **ap, float **bp)
 static void run_chunk(const struct job *j, int c, float *ap, float *bp)
 {
     int lo = c * j->chunk;
-    if (j->split_cols) {
+    if (j->fn) {
+        j->fn(j->arg, c);
+    } else if (j->split_cols) {
         int n = j->N - lo < j->chunk ? j->N - lo : j->chunk;
         const float *B = j->transb ? j->B + (long)lo * j->ldb : j->B + lo;
         gemm_packed(j->kern, j->transa, j->transb, j->M, n, j->K, j->alpha,
@@ -394,12 +398,43 @@ static void plan(struct job *j, int threads)
     j->nchunks = (len + j->chunk - 1) / j->chunk;
 }
 
+/* Run the chunks of j on the pool's threads and this one; pool.lock is
+ * held and the workers started. */
+static void run_job(const struct job *j)
+{
+    pthread_mutex_lock(&pool.mu);
+    pool.job = j;
+    pool.next = pool.finished = 0;
+    pool.gen++;
+    pthread_cond_broadcast(&pool.work);
+    take_chunks(pool.ap, pool.bp);
+    while (pool.finished < j->nchunks)
+        pthread_cond_wait(&pool.done, &pool.mu);
+    pool.job = NULL;
+    pthread_mutex_unlock(&pool.mu);
+}
+
+void nn_parallel(int n, void (*fn)(void *arg, int c), void *arg)
+{
+    struct job j = { .fn = fn, .arg = arg, .chunk = 1, .nchunks = n };
+
+    if (n > 1 && pool.nthreads > 1 && pthread_mutex_trylock(&pool.lock) == 0) {
+        if (start_workers(pool.nthreads) > 1) {
+            run_job(&j);
+            n = 0;
+        }
+        pthread_mutex_unlock(&pool.lock);
+    }
+    for (int c = 0; c < n; c++)
+        fn(arg, c);
+}
+
 void nn_sgemm(int transa, int transb, int M, int N, int K, float alpha,
               const float *A, int lda, const float *B, int ldb,
               float beta, float *C, int ldc)
 {
-    struct job j = { kernel(), transa, transb, M, N, K, lda, ldb, ldc, alpha,
-                     beta, A, B, C, 1, N, 1 };
+    struct job j = { NULL, NULL, kernel(), transa, transb, M, N, K, lda, ldb,
+                     ldc, alpha, beta, A, B, C, 1, N, 1 };
     float *ap, *bp;
 
     if (M <= 0 || N <= 0)
@@ -436,16 +471,7 @@ void nn_sgemm(int transa, int transb, int M, int N, int K, float alpha,
         gemm_packed(j.kern, transa, transb, M, N, K, alpha, A, lda, B, ldb,
                     beta, C, ldc, pool.ap, pool.bp);
     } else {
-        pthread_mutex_lock(&pool.mu);
-        pool.job = &j;
-        pool.next = pool.finished = 0;
-        pool.gen++;
-        pthread_cond_broadcast(&pool.work);
-        take_chunks(pool.ap, pool.bp);
-        while (pool.finished < j.nchunks)
-            pthread_cond_wait(&pool.done, &pool.mu);
-        pool.job = NULL;
-        pthread_mutex_unlock(&pool.mu);
+        run_job(&j);
     }
     pthread_mutex_unlock(&pool.lock);
 }

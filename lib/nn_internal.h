@@ -18,6 +18,11 @@
 #define NN_CLONES
 #endif
 
+/* fn(arg, c) for c = 0 .. n-1, shared among nn_threads() threads: the
+ * matrix products' pool (lib/gemm.c), or this thread alone while another
+ * thread of the program is using it.  Returns when all are done. */
+void nn_parallel(int n, void (*fn)(void *arg, int c), void *arg);
+
 /* Index of s among the n strings of names, or -1 (also for s NULL): the
  * parse half of the name <-> code tables (nn_act_parse, ...). */
 int nn_name_index(const char *const *names, int n, const char *s);

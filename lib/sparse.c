@@ -148,8 +148,45 @@ static void spmm_vec(float *C, int rows, int n, const int *ptr,
     }
 }
 
+/* A product cut into row ranges for nn_parallel: each row is computed
+ * whole by one thread, so the result does not depend on the threads. */
+struct spmm_job {
+    float *C;
+    int rows, n, chunk;
+    const int *ptr, *idx;
+    const float *val, *Bm, *init;
+};
+
+static void spmm_rows(float *C, int rows, int n, const int *ptr,
+                      const int *idx, const float *val, const float *Bm,
+                      const float *init);
+
+static void spmm_chunk(void *arg, int c)
+{
+    const struct spmm_job *j = arg;
+    int r0 = c * j->chunk, rows = j->rows - r0 < j->chunk ? j->rows - r0 : j->chunk;
+
+    spmm_rows(j->C + (long)r0 * j->n, rows, j->n, j->ptr + r0, j->idx, j->val,
+              j->Bm, j->init);
+}
+
 void nn_spmm(float *C, int rows, int n, const int *ptr, const int *idx,
              const float *val, const float *Bm, const float *init)
+{
+    enum { MIN_WORK = 1 << 20 };    /* multiply-adds worth a second thread */
+    int threads = nn_threads();
+    struct spmm_job j = { C, rows, n, rows, ptr, idx, val, Bm, init };
+
+    if (rows <= 0)
+        return;
+    if (threads > 1 && (long)(ptr[rows] - ptr[0]) * n >= MIN_WORK)
+        j.chunk = (rows + 2 * threads - 1) / (2 * threads);
+    nn_parallel((rows + j.chunk - 1) / j.chunk, spmm_chunk, &j);
+}
+
+static void spmm_rows(float *C, int rows, int n, const int *ptr,
+                      const int *idx, const float *val, const float *Bm,
+                      const float *init)
 {
     if (n >= VW) {
         spmm_vec(C, rows, n, ptr, idx, val, Bm, init);

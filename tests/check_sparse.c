@@ -99,6 +99,34 @@ START_TEST(test_spmm)
 }
 END_TEST
 
+/* Big enough to be split among threads: the same bits with 1, 2 and 3. */
+START_TEST(test_spmm_threads)
+{
+    enum { ROWS = 64, COLS = 300, N = 200 };
+    float *x = random_sparse(ROWS, COLS, 0.3, 6), *b = random_sparse(COLS, N, 1.0, 7);
+    float *c1 = malloc(sizeof(float) * ROWS * N), *c = malloc(sizeof(float) * ROWS * N);
+    nn_sparse s;
+
+    ck_assert_int_eq(nn_sparse_alloc(&s, ROWS, COLS), NN_OK);
+    ck_assert_int_eq(nn_sparse_set(&s, x, ROWS, 1.0), 1);
+    ck_assert_int_ge((long)s.row_ptr[ROWS] * N, 1 << 20);
+    nn_set_threads(1);
+    nn_spmm(c1, ROWS, N, s.row_ptr, s.row_idx, s.row_val, b, NULL);
+    for (int t = 2; t <= 3; t++) {
+        nn_set_threads(t);
+        memset(c, 0, sizeof(float) * ROWS * N);
+        nn_spmm(c, ROWS, N, s.row_ptr, s.row_idx, s.row_val, b, NULL);
+        ck_assert_mem_eq(c, c1, sizeof(float) * ROWS * N);
+    }
+    nn_set_threads(1);
+    nn_sparse_free(&s);
+    free(x);
+    free(b);
+    free(c1);
+    free(c);
+}
+END_TEST
+
 /* The training pass with the first layer transposed, through the sparse
  * products (a mostly-zero input) and through the dense ones (a full
  * input), gives the plain pass's loss and gradient, the first layer's
@@ -182,6 +210,7 @@ Suite *sparse_suite(void)
 
     tcase_add_test(tc, test_set_orders);
     tcase_add_loop_test(tc, test_spmm, 0, 11);
+    tcase_add_test(tc, test_spmm_threads);
     tcase_add_loop_test(tc, test_transposed_pass, 0, 4);
     suite_add_tcase(s, tc);
     return s;
