@@ -94,21 +94,35 @@ static void kernel_avx512(int kc, const float *a, const float *b, float *t)
 }
 #endif
 
+int nn_cpu_level(void)
+{
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    const char *force = getenv("NN_KERNEL");    /* for tests and benchmarks */
+
+    __builtin_cpu_init();
+    if (force && strcmp(force, "generic") == 0)
+        return NN_CPU_GENERIC;
+    if (__builtin_cpu_supports("avx512f") && !(force && strcmp(force, "avx2") == 0))
+        return NN_CPU_AVX512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return NN_CPU_AVX2;
+#endif
+    return NN_CPU_GENERIC;
+}
+
 static const struct kernel *pick_kernel(void)
 {
     static const struct kernel generic = { "generic", 4, 8, kernel_generic };
 #ifdef HAVE_X86_KERNELS
     static const struct kernel avx2 = { "avx2", 6, 16, kernel_avx2 };
     static const struct kernel avx512 = { "avx512", 8, 32, kernel_avx512 };
-    const char *force = getenv("NN_KERNEL");    /* for tests and benchmarks */
 
-    __builtin_cpu_init();
-    if (force && strcmp(force, "generic") == 0)
-        return &generic;
-    if (__builtin_cpu_supports("avx512f") && !(force && strcmp(force, "avx2") == 0))
+    switch (nn_cpu_level()) {
+    case NN_CPU_AVX512:
         return &avx512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    case NN_CPU_AVX2:
         return &avx2;
+    }
 #endif
     return &generic;
 }

@@ -18,6 +18,12 @@
 #define NN_CLONES
 #endif
 
+/* The vector instructions the kernels use on this CPU (lib/gemm.c): the
+ * best it has, or less if the environment variable NN_KERNEL says
+ * "avx2" or "generic" (for tests and benchmarks). */
+enum { NN_CPU_GENERIC, NN_CPU_AVX2, NN_CPU_AVX512 };
+int nn_cpu_level(void);
+
 /* fn(arg, c) for c = 0 .. n-1, shared among nn_threads() threads: the
  * matrix products' pool (lib/gemm.c), or this thread alone while another
  * thread of the program is using it.  Returns when all are done. */

@@ -13,6 +13,10 @@
 
 #include "nn_internal.h"
 
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=fast")
+#endif
+
 void nn_sparse_free(nn_sparse *s)
 {
     free(s->row_ptr);
@@ -85,67 +89,117 @@ int nn_sparse_set(nn_sparse *s, const float *x, int rows, double max_density)
     return 1;
 }
 
-/* The kernel works on strips of up to NV vectors of VW floats, held in
+/* The kernel works on strips of up to 16 vectors of VW floats, held in
  * registers while it runs through one output row's nonzeros.  The vectors
  * are GCC's generic vectors, so the one source becomes AVX-512, AVX2 or
- * SSE code in the clones.  A strip's last vector may start before the
- * previous one ends (a row of 100 floats: vectors at 0, 16, ... 80 and
- * 84); the columns both cover get the same value twice. */
-enum { VW = 16, NV = 8 };
+ * SSE code (below).  A strip's last vector may start before the previous
+ * one ends (a row of 100 floats: vectors at 0, 8, ... 88 and 92); the
+ * columns both cover get the same value twice. */
+enum { VW = 8, NV_MAX = 16 };
 typedef float vec __attribute__((vector_size(VW * sizeof(float)), aligned(4),
                                  may_alias));
 
-/* Columns [j0, j0 + nv*VW) of C (clamped to n - VW) for rows 0..rows-1.
- * Inlined with nv a constant, so the strip's loops unroll into registers. */
+/* Columns [j0, j0 + nv*VW) of C (the last vector moved back to end at n)
+ * for rows 0..rows-1.  Inlined with nv a constant, so the loops over v
+ * unroll into registers and constant offsets. */
 static inline __attribute__((always_inline)) void
 strip(float *C, int rows, int n, const int *ptr, const int *idx,
       const float *val, const float *Bm, const float *init, int j0,
       const int nv)
 {
-    int off[NV];
+    int last = j0 + (nv - 1) * VW < n - VW ? (nv - 1) * VW : n - VW - j0;
+#define OFF(v) ((v) == nv - 1 ? last : (v) * VW)
 
-    for (int v = 0; v < nv; v++)
-        off[v] = j0 + v * VW < n - VW ? j0 + v * VW : n - VW;
     for (int i = 0; i < rows; i++) {
-        vec s[NV];
+        float *c = C + (long)i * n + j0;
+        vec s[NV_MAX];
         for (int v = 0; v < nv; v++)
-            s[v] = init ? *(const vec *)(init + off[v]) : (vec){ 0 };
+            s[v] = init ? *(const vec *)(init + j0 + OFF(v)) : (vec){ 0 };
         for (int e = ptr[i]; e < ptr[i + 1]; e++) {
-            const float *b = Bm + (long)idx[e] * n;
+            const float *b = Bm + (long)idx[e] * n + j0;
             float x = val[e];
             for (int v = 0; v < nv; v++)
-                s[v] += x * *(const vec *)(b + off[v]);
+                s[v] += x * *(const vec *)(b + OFF(v));
         }
         for (int v = 0; v < nv; v++)
-            *(vec *)(C + (long)i * n + off[v]) = s[v];
+            *(vec *)(c + OFF(v)) = s[v];
     }
+#undef OFF
 }
 
-/* fp-contract: a multiply-add is one FMA instruction where the CPU has it
- * (the AVX2 and AVX-512 clones), as in the matrix kernels of gemm.c. */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
-__attribute__((target_clones("avx512f", "arch=haswell", "default"),
-               optimize("fp-contract=fast")))
-#endif
-static void spmm_vec(float *C, int rows, int n, const int *ptr,
-                     const int *idx, const float *val, const float *Bm,
-                     const float *init)
+/* All columns of C, in strips of up to nvmax vectors: as many as the
+ * CPU's vector registers hold (8 floats are half an AVX-512 register, an
+ * AVX one, two SSE ones). */
+static inline __attribute__((always_inline)) void
+spmm_strips(float *C, int rows, int n, const int *ptr, const int *idx,
+            const float *val, const float *Bm, const float *init,
+            const int nvmax)
 {
     int nvec = (n + VW - 1) / VW;
 
-    for (int v0 = 0; v0 < nvec; v0 += NV) {
+    for (int v0 = 0; v0 < nvec; v0 += nvmax) {
         int j0 = v0 * VW;
-        switch (nvec - v0 < NV ? nvec - v0 : NV) {
-        case 1: strip(C, rows, n, ptr, idx, val, Bm, init, j0, 1); break;
-        case 2: strip(C, rows, n, ptr, idx, val, Bm, init, j0, 2); break;
-        case 3: strip(C, rows, n, ptr, idx, val, Bm, init, j0, 3); break;
-        case 4: strip(C, rows, n, ptr, idx, val, Bm, init, j0, 4); break;
-        case 5: strip(C, rows, n, ptr, idx, val, Bm, init, j0, 5); break;
-        case 6: strip(C, rows, n, ptr, idx, val, Bm, init, j0, 6); break;
-        case 7: strip(C, rows, n, ptr, idx, val, Bm, init, j0, 7); break;
-        default: strip(C, rows, n, ptr, idx, val, Bm, init, j0, NV);
+#define STRIP(k) case k: strip(C, rows, n, ptr, idx, val, Bm, init, j0, k); break
+        switch (nvec - v0 < nvmax ? nvec - v0 : nvmax) {
+        STRIP(1); STRIP(2); STRIP(3); STRIP(4); STRIP(5); STRIP(6);
+        STRIP(7); STRIP(8); STRIP(9); STRIP(10); STRIP(11); STRIP(12);
+        STRIP(13); STRIP(14); STRIP(15);
+        default: strip(C, rows, n, ptr, idx, val, Bm, init, j0, nvmax);
         }
+#undef STRIP
     }
+}
+
+/* The strips compiled three times, chosen as gemm.c chooses its kernel
+ * (nn_cpu_level).  The file is compiled with fp-contract=fast (top), so a
+ * multiply-add is one FMA instruction where the CPU has them, and each
+ * element is the same chain of FMAs in AVX2 and AVX-512 code, as in the
+ * matrix kernels; the generic code rounds each product. */
+typedef void spmm_fn(float *, int, int, const int *, const int *,
+                     const float *, const float *, const float *);
+
+static void spmm_generic(float *C, int rows, int n, const int *ptr,
+                         const int *idx, const float *val, const float *Bm,
+                         const float *init)
+{
+    spmm_strips(C, rows, n, ptr, idx, val, Bm, init, 4);
+}
+
+#if defined(__GNUC__) && defined(__x86_64__)
+__attribute__((target("avx2,fma")))
+static void spmm_avx2(float *C, int rows, int n, const int *ptr,
+                      const int *idx, const float *val, const float *Bm,
+                      const float *init)
+{
+    spmm_strips(C, rows, n, ptr, idx, val, Bm, init, 8);
+}
+
+__attribute__((target("avx512f,avx512vl")))
+static void spmm_avx512(float *C, int rows, int n, const int *ptr,
+                        const int *idx, const float *val, const float *Bm,
+                        const float *init)
+{
+    spmm_strips(C, rows, n, ptr, idx, val, Bm, init, NV_MAX);
+}
+#endif
+
+static spmm_fn *spmm_pick(void)
+{
+    /* Benign race: every thread computes the same pointer. */
+    static spmm_fn *fn;
+
+    if (!fn) {
+#if defined(__GNUC__) && defined(__x86_64__)
+        switch (nn_cpu_level()) {
+        case NN_CPU_AVX512:
+            return fn = spmm_avx512;
+        case NN_CPU_AVX2:
+            return fn = spmm_avx2;
+        }
+#endif
+        fn = spmm_generic;
+    }
+    return fn;
 }
 
 /* A product cut into row ranges for nn_parallel: each row is computed
@@ -189,7 +243,7 @@ static void spmm_rows(float *C, int rows, int n, const int *ptr,
                       const float *init)
 {
     if (n >= VW) {
-        spmm_vec(C, rows, n, ptr, idx, val, Bm, init);
+        spmm_pick()(C, rows, n, ptr, idx, val, Bm, init);
         return;
     }
     for (int i = 0; i < rows; i++) {

@@ -128,7 +128,10 @@ static int work_alloc(struct work *w, const nn_model *m, int B, int n,
         || !w->w0t || nn_sparse_alloc(&w->sparse, B, m->sizes[0]))
         return NN_ENOMEM;
     w->pass.w0t = w->w0t;
-    w->pass.sparse = &w->sparse;
+    /* NN_SPARSE=off: the dense products always (for benchmarks). */
+    const char *sparse = getenv("NN_SPARSE");
+    if (!sparse || strcmp(sparse, "off") != 0)
+        w->pass.sparse = &w->sparse;
     if (o->optimizer == NN_OPT_ADAM && !(w->sq = calloc(m->n_params, sizeof *w->sq)))
         return NN_ENOMEM;
     for (int l = 0; l < m->nlayers; l++) {

@@ -51,19 +51,24 @@ START_TEST(test_set_orders)
 END_TEST
 
 /* nn_spmm by rows (X * Bm) and by columns (X^T * Bm), with and without an
- * initial row, against double-precision loops, for widths around the
- * kernel's vectors (16 floats) and strips (128): below a vector, exact
- * multiples, a last vector overlapping the one before, several strips. */
+ * initial row, against double-precision loops, with each kernel, for
+ * widths around the vectors (8 floats) and strips (up to 128): below a
+ * vector, exact multiples, a last vector overlapping the one before,
+ * several strips. */
+static const char *const kernels[] = { "avx512", "avx2", "generic" };
+static const int widths[] = { 1, 5, 7, 8, 9, 31, 100, 128, 129, 300, 800 };
+enum { N_WIDTHS = sizeof widths / sizeof widths[0] };
+
 START_TEST(test_spmm)
 {
-    static const int widths[] = { 1, 5, 15, 16, 17, 31, 100, 128, 129, 300, 800 };
-    int n = widths[_i], rows = 9, cols = 37;
+    int n = widths[_i % N_WIDTHS], rows = 9, cols = 37;
     float *x = random_sparse(rows, cols, 0.3, 1);
     float *br = random_sparse(cols, n, 1.0, 2), *bc = random_sparse(rows, n, 1.0, 3);
     float *init = random_sparse(1, n, 1.0, 4);
     float *c = malloc(sizeof(float) * cols * n);
     nn_sparse s;
 
+    setenv("NN_KERNEL", kernels[_i / N_WIDTHS], 1);  /* a process per test */
     ck_assert_int_eq(nn_sparse_alloc(&s, rows, cols), NN_OK);
     ck_assert_int_eq(nn_sparse_set(&s, x, rows, 1.0), 1);
     for (int with_init = 0; with_init < 2; with_init++) {
@@ -76,7 +81,8 @@ START_TEST(test_spmm)
                 for (int k = 0; k < cols; k++)
                     want += (double)x[i * cols + k] * br[k * n + j];
                 ck_assert_msg(fabs(c[i * n + j] - want) <= 1e-5 * (1 + fabs(want)),
-                              "n %d, X*B (%d,%d): %g, want %g", n, i, j,
+                              "%s, n %d, X*B (%d,%d): %g, want %g",
+                              kernels[_i / N_WIDTHS], n, i, j,
                               (double)c[i * n + j], want);
             }
         nn_spmm(c, cols, n, s.col_ptr, s.col_idx, s.col_val, bc, in);
@@ -86,7 +92,8 @@ START_TEST(test_spmm)
                 for (int i = 0; i < rows; i++)
                     want += (double)x[i * cols + k] * bc[i * n + j];
                 ck_assert_msg(fabs(c[k * n + j] - want) <= 1e-5 * (1 + fabs(want)),
-                              "n %d, X^T*B (%d,%d): %g, want %g", n, k, j,
+                              "%s, n %d, X^T*B (%d,%d): %g, want %g",
+                              kernels[_i / N_WIDTHS], n, k, j,
                               (double)c[k * n + j], want);
             }
     }
@@ -107,6 +114,7 @@ START_TEST(test_spmm_threads)
     float *c1 = malloc(sizeof(float) * ROWS * N), *c = malloc(sizeof(float) * ROWS * N);
     nn_sparse s;
 
+    setenv("NN_KERNEL", kernels[_i], 1);
     ck_assert_int_eq(nn_sparse_alloc(&s, ROWS, COLS), NN_OK);
     ck_assert_int_eq(nn_sparse_set(&s, x, ROWS, 1.0), 1);
     ck_assert_int_ge((long)s.row_ptr[ROWS] * N, 1 << 20);
@@ -209,8 +217,8 @@ Suite *sparse_suite(void)
     TCase *tc = tcase_create("core");
 
     tcase_add_test(tc, test_set_orders);
-    tcase_add_loop_test(tc, test_spmm, 0, 11);
-    tcase_add_test(tc, test_spmm_threads);
+    tcase_add_loop_test(tc, test_spmm, 0, 3 * N_WIDTHS);
+    tcase_add_loop_test(tc, test_spmm_threads, 0, 3);
     tcase_add_loop_test(tc, test_transposed_pass, 0, 4);
     suite_add_tcase(s, tc);
     return s;
