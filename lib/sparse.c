@@ -192,7 +192,10 @@ static spmm_fn *spmm_pick(void)
 #if defined(__GNUC__) && defined(__x86_64__)
         switch (nn_cpu_level()) {
         case NN_CPU_AVX512:
-            return fn = spmm_avx512;
+            /* The 32 vector registers of 8 floats need AVX-512VL. */
+            if (__builtin_cpu_supports("avx512vl"))
+                return fn = spmm_avx512;
+            /* fall through */
         case NN_CPU_AVX2:
             return fn = spmm_avx2;
         }
