@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nn.h"
+#include "nn_internal.h"
 
 Suite *vec_suite(void);
 
@@ -209,6 +209,29 @@ static void shortest(char *out, float v)
 }
 
 /* ---- round trips ---- */
+
+/* The shared pixel table is nn_pixel bit for bit, and nn_pixel_code finds
+ * each k and nothing else: not the neighbouring floats, -0, 2/510, NaN. */
+START_TEST(test_pixel_code)
+{
+    int k;
+
+    for (k = 0; k < 256; k++) {
+        float v = nn_pixel(k);
+        ck_assert_msg(bits(nn_pixels[k]) == bits(v), "table %d", k);
+        ck_assert_int_eq(nn_pixel_code(v), k);
+        ck_assert_int_eq(nn_pixel_code(nextafterf(v, 2.0f)), -1);
+        if (k > 0)
+            ck_assert_int_eq(nn_pixel_code(nextafterf(v, -1.0f)), -1);
+    }
+    ck_assert_int_eq(nn_pixel_code(-0.0f), -1);
+    ck_assert_int_eq(nn_pixel_code(0.5f), -1);
+    ck_assert_int_eq(nn_pixel_code(1.5f), -1);
+    ck_assert_int_eq(nn_pixel_code(-1.0f), -1);
+    ck_assert_int_eq(nn_pixel_code(NAN), -1);
+    ck_assert_int_eq(nn_pixel_code(INFINITY), -1);
+}
+END_TEST
 
 START_TEST(test_text_pixels)
 {
@@ -1110,6 +1133,7 @@ Suite *vec_suite(void)
     TCase *tc = tcase_create("round trip");
     int nbad = (int)(sizeof bad_text / sizeof bad_text[0]);
 
+    tcase_add_test(tc, test_pixel_code);
     tcase_add_test(tc, test_text_pixels);
     tcase_add_test(tc, test_text_random);
     tcase_add_test(tc, test_text_decimals);
