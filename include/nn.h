@@ -73,6 +73,14 @@ int nn_data_new(nn_data **out, int dim);
 void nn_data_free(nn_data *d);
 /* Append one record (dim floats, copied). */
 int nn_data_add(nn_data *d, const float *x, int label);
+/* Record i (0 <= i < n) as dim floats: a pointer into d, or buf (dim
+ * floats) filled and returned when d does not keep the record as floats.
+ * Either way the values are those added, bit for bit; valid until d
+ * changes. */
+const float *nn_data_row(const nn_data *d, int i, float *buf);
+/* Records i .. i+count-1 as count*dim floats, in the same way: a pointer
+ * into d, or buf (count*dim floats). */
+const float *nn_data_rows(const nn_data *d, int i, int count, float *buf);
 /* Number of records with a label (>= 0); largest label, or -1 if none. */
 int nn_data_n_labeled(const nn_data *d);
 int nn_data_max_label(const nn_data *d);

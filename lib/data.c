@@ -78,6 +78,18 @@ int nn_data_add(nn_data *d, const float *x, int label)
     return NN_OK;
 }
 
+const float *nn_data_rows(const nn_data *d, int i, int count, float *buf)
+{
+    (void)count;
+    (void)buf;
+    return d->x + (size_t)i * (size_t)d->dim;
+}
+
+const float *nn_data_row(const nn_data *d, int i, float *buf)
+{
+    return nn_data_rows(d, i, 1, buf);
+}
+
 int nn_data_n_labeled(const nn_data *d)
 {
     int i, n = 0;

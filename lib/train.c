@@ -79,6 +79,7 @@ static double seconds(void)
 struct work {
     int B;                          /* batch size */
     float *x;                       /* B x n_in: the batch's inputs */
+    float *row;                     /* n_in: a record before augmentation */
     int *labels;                    /* B */
     nn_pass pass;
     float *grad, *vel, *best;       /* n_params each */
@@ -90,6 +91,7 @@ struct work {
 static void work_free(struct work *w, int nlayers)
 {
     free(w->x);
+    free(w->row);
     free(w->labels);
     for (int l = 0; l < nlayers; l++) {
         free(w->pass.acts[l]);
@@ -117,6 +119,8 @@ static int work_alloc(struct work *w, const nn_model *m, int B, int n,
     w->best = malloc(m->n_params * sizeof *w->best);
     w->order = malloc(n * sizeof *w->order);
     if (!w->x || !w->labels || !w->grad || !w->vel || !w->best || !w->order)
+        return NN_ENOMEM;
+    if (!(w->row = malloc((size_t)m->sizes[0] * sizeof *w->row)))
         return NN_ENOMEM;
     if (o->optimizer == NN_OPT_ADAM && !(w->sq = calloc(m->n_params, sizeof *w->sq)))
         return NN_ENOMEM;
@@ -415,17 +419,21 @@ static int new_augmenter(nn_augmenter **out, const nn_model *m,
 }
 
 /* Copy the b records order[0..b-1] of d into the batch, distorted by the
- * augmenter if there is one. */
+ * augmenter if there is one.  A record stored as bytes is converted
+ * straight into the batch, or into w->row for the augmenter. */
 static void gather(struct work *w, const nn_data *d, const int *order, int b,
                    nn_rng *rng)
 {
     for (int r = 0; r < b; r++) {
-        const float *src = d->x + (long)order[r] * d->dim;
         float *dst = w->x + (long)r * d->dim;
-        if (w->aug)
-            nn_augmenter_apply(w->aug, dst, src, rng);
-        else
-            memcpy(dst, src, d->dim * sizeof *dst);
+        if (w->aug) {
+            nn_augmenter_apply(w->aug, dst,
+                               nn_data_row(d, order[r], w->row), rng);
+        } else {
+            const float *src = nn_data_row(d, order[r], dst);
+            if (src != dst)
+                memcpy(dst, src, d->dim * sizeof *dst);
+        }
         w->labels[r] = d->label[order[r]];
     }
 }

@@ -26,7 +26,7 @@ START_TEST(test_eval_data)
     ck_assert_int_eq(nn_eval_new(&ref, 3), NN_OK);
     ck_assert_int_eq(nn_eval_data(e, m, d, why, sizeof why), NN_OK);
     for (int i = 0; i < N; i++) {
-        ck_assert_int_eq(nn_predict(m, d->x + i * 5, 1, y), NN_OK);
+        ck_assert_int_eq(nn_predict(m, nn_data_row(d, i, x), 1, y), NN_OK);
         nn_eval_add(ref, m, y, d->label[i]);
     }
     ck_assert_int_eq(e->n, N);

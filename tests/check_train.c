@@ -145,11 +145,11 @@ static nn_data *blobs(int n, uint64_t seed)
 static double blob_accuracy(const nn_model *m)
 {
     nn_data *t = blobs(300, 2);
-    float y[3];
+    float x[5], y[3];
     int hits = 0;
 
     for (int i = 0; i < t->n; i++) {
-        nn_predict(m, t->x + i * 5, 1, y);
+        nn_predict(m, nn_data_row(t, i, x), 1, y);
         hits += nn_argmax(y, 3) == t->label[i];
     }
     nn_data_free(t);
@@ -230,7 +230,7 @@ START_TEST(test_early_stopping)
     struct trace t = { 0 };
     const nn_train_info *info;
     double best = -1, acc;
-    float y[3];
+    float x[5], y[3];
     int hits = 0;
 
     nn_train_opts_default(&o);
@@ -248,7 +248,7 @@ START_TEST(test_early_stopping)
     ck_assert_int_eq(info->epochs_run, t.epochs);
     ck_assert(t.epochs == 50 || t.epochs == info->best_epoch + 2);
     for (int i = 0; i < v->n; i++) {
-        nn_predict(m, v->x + i * 5, 1, y);
+        nn_predict(m, nn_data_row(v, i, x), 1, y);
         hits += nn_argmax(y, 3) == v->label[i];
     }
     acc = (double)hits / v->n;

@@ -118,19 +118,27 @@ static FILE *write_records(int fmt, int n, int dim, const float *x,
     return fp;
 }
 
+/* d holds n records of dim values, bit for bit x (row-major) and label,
+ * read back through nn_data_row. */
 static void assert_same(const nn_data *d, int n, int dim, const float *x,
                         const int *label)
 {
-    int i;
+    float *buf = malloc((size_t)dim * sizeof *buf);
+    int i, j;
 
+    ck_assert_ptr_nonnull(buf);
     ck_assert_int_eq(d->n, n);
     ck_assert_int_eq(d->dim, dim);
-    for (i = 0; i < n * dim; i++)
-        ck_assert_msg(bits(d->x[i]) == bits(x[i]),
-                      "value %d: %a read back as %a", i, (double)x[i],
-                      (double)d->x[i]);
+    for (i = 0; i < n; i++) {
+        const float *row = nn_data_row(d, i, buf);
+        for (j = 0; j < dim; j++)
+            ck_assert_msg(bits(row[j]) == bits(x[i * dim + j]),
+                          "record %d value %d: %a read back as %a", i, j,
+                          (double)x[i * dim + j], (double)row[j]);
+    }
     for (i = 0; i < n; i++)
         ck_assert_int_eq(d->label[i], label[i]);
+    free(buf);
 }
 
 /* Round trip through format fmt; returns the data read. */
@@ -351,8 +359,7 @@ START_TEST(test_text_decimals)
     ck_assert_msg(read_data(line, (size_t)(p - line), 0, &d, why,
                             sizeof why) == NN_OK, "%s", why);
     ck_assert_int_eq(d->dim, N);
-    for (i = 0; i < N; i++)
-        ck_assert_msg(bits(d->x[i]) == bits(want[i]), "value %d", i + 1);
+    assert_same(d, 1, N, want, (const int[]){ 1 });
     nn_data_free(d);
 }
 END_TEST
@@ -779,6 +786,8 @@ START_TEST(test_concatenated)
     nn_data *d = NULL;
     char why[256] = "";
     size_t n1;
+    float buf[12];
+    const float *v;
 
     memset(&s, 0, sizeof s);
     put_hdr(&s, NN_VEC_F32, 1, 3);
@@ -794,9 +803,10 @@ START_TEST(test_concatenated)
                   why);
     ck_assert_int_eq(d->n, 4);
     ck_assert_int_eq(d->label[2], -1);
-    ck_assert(d->x[3] == 1.5f && d->x[5] == 3.5f);
-    ck_assert(d->x[6] == nn_pixel(10) && d->x[8] == nn_pixel(12));
-    ck_assert(d->x[9] == -4.0f && d->label[3] == 9);
+    v = nn_data_rows(d, 0, 4, buf);
+    ck_assert(v[3] == 1.5f && v[5] == 3.5f);
+    ck_assert(v[6] == nn_pixel(10) && v[8] == nn_pixel(12));
+    ck_assert(v[9] == -4.0f && d->label[3] == 9);
     nn_data_free(d);
 
     /* a stream ending in a header is complete */
@@ -839,6 +849,7 @@ START_TEST(test_cat_written)
         char *cat = malloc(na + nb);
         nn_data *d = NULL;
         char why[256] = "";
+        float buf[2];
         int err;
 
         memcpy(cat, sa, na);
@@ -850,7 +861,7 @@ START_TEST(test_cat_written)
         } else {
             ck_assert_msg(err == NN_OK, "%s", why);
             ck_assert_int_eq(d->n, 4);
-            ck_assert(d->x[7] == 1.0f);
+            ck_assert(nn_data_row(d, 3, buf)[1] == 1.0f);
         }
         nn_data_free(d);
         free(cat);
@@ -1119,8 +1130,9 @@ START_TEST(test_data)
     ck_assert_int_eq(nn_data_add(d, x, NN_MAX_CLASSES), NN_EINVAL);
     ck_assert_int_eq(d->n, 1000);
     ck_assert_int_ge(d->cap, 1000);
-    for (i = 0; i < 5000; i++)
-        ck_assert(d->x[i] == (float)i);
+    for (i = 0; i < 1000; i++)
+        for (j = 0; j < 5; j++)
+            ck_assert(nn_data_row(d, i, x)[j] == (float)(i * 5 + j));
     ck_assert_int_eq(nn_data_n_labeled(d), 666);
     ck_assert_int_eq(nn_data_max_label(d), 9);
     nn_data_free(d);
