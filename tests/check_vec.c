@@ -528,9 +528,13 @@ START_TEST(test_autodetect)
         ck_assert_int_eq(nn_data_read(&d[f], fp, 0, why, sizeof why), NN_OK);
         fclose(fp);
         assert_same(d[f], N, DIM, x, label);
+        /* pixel values only: kept as bytes, shrunk to fit */
+        ck_assert_ptr_nonnull(d[f]->px);
+        ck_assert_ptr_null(d[f]->x);
+        ck_assert_int_eq(d[f]->cap, N);
     }
     for (f = 1; f < 3; f++) {
-        ck_assert_int_eq(memcmp(d[0]->x, d[f]->x, sizeof x), 0);
+        ck_assert_int_eq(memcmp(d[0]->px, d[f]->px, N * DIM), 0);
         ck_assert_int_eq(memcmp(d[0]->label, d[f]->label, sizeof label), 0);
     }
     ck_assert_int_eq(nn_data_n_labeled(d[0]), N - 8);
@@ -1139,6 +1143,115 @@ START_TEST(test_data)
 }
 END_TEST
 
+/* Pixel values only: one byte a value in px, x unused, and read back bit
+ * for bit through nn_data_row (into the caller's buffer) and nn_data_rows. */
+START_TEST(test_data_bytes)
+{
+    enum { N = 300, DIM = 7 };
+    static float x[N * DIM];
+    static int label[N];
+    float buf[3 * DIM];
+    nn_data *d = NULL;
+    int i, j;
+
+    for (i = 0; i < N * DIM; i++)
+        x[i] = nn_pixel((int)(rnd() % 256));
+    x[0] = 0.0f;
+    x[1] = 1.0f;
+    ck_assert_int_eq(nn_data_new(&d, DIM), NN_OK);
+    for (i = 0; i < N; i++) {
+        label[i] = (int)(rnd() % 11) - 1;
+        ck_assert_int_eq(nn_data_add(d, x + i * DIM, label[i]), NN_OK);
+    }
+    ck_assert_ptr_nonnull(d->px);
+    ck_assert_ptr_null(d->x);
+    for (i = 0; i < N * DIM; i++)
+        ck_assert_int_eq(d->px[i], nn_pixel_code(x[i]));
+    assert_same(d, N, DIM, x, label);
+    ck_assert_ptr_eq(nn_data_row(d, 5, buf), buf);
+    ck_assert_ptr_eq(nn_data_rows(d, 10, 3, buf), buf);
+    for (j = 0; j < 3 * DIM; j++)
+        ck_assert(bits(buf[j]) == bits(x[10 * DIM + j]));
+    nn_data_free(d);
+}
+END_TEST
+
+/* The first value that is not a pixel value turns the block into floats:
+ * earlier records read back bit for bit, later pixel records stay floats,
+ * and nn_data_row then points into d.  Likewise while reading a stream. */
+START_TEST(test_data_converts)
+{
+    enum { N = 200, DIM = 6, AT = 130 };    /* AT: past a growth of cap */
+    static float x[N * DIM];
+    static int label[N];
+    float buf[2 * DIM];
+    const float *row;
+    nn_data *d = NULL;
+    char why[256] = "";
+    FILE *fp;
+    int i, j;
+
+    for (i = 0; i < N * DIM; i++)
+        x[i] = nn_pixel((int)(rnd() % 256));
+    x[AT * DIM + 4] = 0.25f;            /* 63.75/255: between two pixels */
+    for (i = 0; i < N; i++)
+        label[i] = i % 10;
+    ck_assert_int_eq(nn_data_new(&d, DIM), NN_OK);
+    for (i = 0; i < N; i++) {
+        ck_assert_int_eq(nn_data_add(d, x + i * DIM, label[i]), NN_OK);
+        if (i == AT - 1) {
+            ck_assert_ptr_nonnull(d->px);
+            ck_assert_ptr_null(d->x);
+        }
+        if (i == AT) {
+            ck_assert_ptr_null(d->px);
+            ck_assert_ptr_nonnull(d->x);
+            for (j = 0; j <= AT * DIM + 5; j++)
+                ck_assert_msg(bits(d->x[j]) == bits(x[j]), "value %d", j);
+        }
+    }
+    ck_assert_ptr_null(d->px);
+    assert_same(d, N, DIM, x, label);
+    row = nn_data_row(d, 7, buf);
+    ck_assert_ptr_eq(row, d->x + 7 * DIM);
+    ck_assert_ptr_eq(nn_data_rows(d, 3, 2, buf), d->x + 3 * DIM);
+    nn_data_free(d);
+
+    /* The same records as a stream, binary and text. */
+    for (i = 0; i < 2; i++) {
+        fp = write_records(i ? NN_VEC_TEXT : NN_VEC_F32, N, DIM, x, label);
+        ck_assert_int_eq(nn_data_read(&d, fp, 0, why, sizeof why), NN_OK);
+        fclose(fp);
+        ck_assert_ptr_null(d->px);
+        ck_assert_ptr_nonnull(d->x);
+        ck_assert_int_eq(d->cap, N);    /* shrunk to fit */
+        assert_same(d, N, DIM, x, label);
+        nn_data_free(d);
+    }
+}
+END_TEST
+
+/* A first record that is not all pixel values gives floats at once; -0 is
+ * not pixel 0 and keeps its sign. */
+START_TEST(test_data_floats)
+{
+    float x[2][3] = { { 0.0f, 0.5f, 1.0f }, { -0.0f, 0.0f, 1.0f } };
+    int label[2] = { 1, 2 };
+    nn_data *d = NULL;
+    float buf[3];
+
+    for (int r = 0; r < 2; r++) {
+        ck_assert_int_eq(nn_data_new(&d, 3), NN_OK);
+        ck_assert_int_eq(nn_data_add(d, x[r], label[r]), NN_OK);
+        ck_assert_ptr_null(d->px);
+        ck_assert_ptr_nonnull(d->x);
+        ck_assert_ptr_eq(nn_data_row(d, 0, buf), d->x);
+        assert_same(d, 1, 3, x[r], &label[r]);
+        nn_data_free(d);
+    }
+}
+END_TEST
+
 Suite *vec_suite(void)
 {
     Suite *s = suite_create("vec");
@@ -1180,6 +1293,9 @@ Suite *vec_suite(void)
 
     tc = tcase_create("data");
     tcase_add_test(tc, test_data);
+    tcase_add_test(tc, test_data_bytes);
+    tcase_add_test(tc, test_data_converts);
+    tcase_add_test(tc, test_data_floats);
     suite_add_tcase(s, tc);
     return s;
 }
