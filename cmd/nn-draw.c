@@ -580,8 +580,10 @@ int main(int argc, char **argv)
 
     how = session(&a);
 
-    for (int i = 0; a.held && i < a.held->n && !err; i++)
-        err = nn_vec_write(a.w, a.held->x + (long)i * N * N, a.held->label[i]);
+    for (int i = 0; a.held && i < a.held->n && !err; i++) {
+        float row[N * N];
+        err = nn_vec_write(a.w, nn_data_row(a.held, i, row), a.held->label[i]);
+    }
     nn_vec_writer_free(a.w);
     nn_data_free(a.held);
     nn_model_free(a.m);

@@ -515,14 +515,16 @@ static nn_data *read_data(const char *path, int dim_hint)
 static nn_data *split_holdout(nn_data *d, int n)
 {
     nn_data *v;
+    float *buf;
 
     if (n >= d->n)
         die("--holdout %d leaves no training records (the input has %d)", n, d->n);
-    if (nn_data_new(&v, d->dim))
+    if (nn_data_new(&v, d->dim) || !(buf = malloc(d->dim * sizeof *buf)))
         die("out of memory");
     for (int i = d->n - n; i < d->n; i++)
-        if (nn_data_add(v, d->x + (long)i * d->dim, d->label[i]))
+        if (nn_data_add(v, nn_data_row(d, i, buf), d->label[i]))
             die("out of memory");
+    free(buf);
     d->n -= n;
     return v;
 }
@@ -589,10 +591,17 @@ static void check_writable(const char *path)
 
 static void warn_unscaled(const nn_data *d, const char *name)
 {
-    float max = 0.0f;
-    for (long i = 0; i < (long)d->n * d->dim; i++)
-        if (fabsf(d->x[i]) > max)
-            max = fabsf(d->x[i]);
+    float max = 0.0f, *buf = malloc(d->dim * sizeof *buf);
+
+    if (!buf)
+        die("out of memory");
+    for (int i = 0; i < d->n; i++) {
+        const float *x = nn_data_row(d, i, buf);
+        for (int j = 0; j < d->dim; j++)
+            if (fabsf(x[j]) > max)
+                max = fabsf(x[j]);
+    }
+    free(buf);
     if (max > 2.0f)
         warn("warning: %s: input values reach %g; networks train best on "
              "values scaled to [0,1]", name, max);

@@ -79,6 +79,7 @@ int main(int argc, char **argv)
     FILE *in;
     int err, w, h, cols, rows, cw, ch, gap;
     uint8_t *pix;
+    float *buf;             /* a record as floats */
 
     setprog(argv[0]);
     parse_args(argc, argv, &o);
@@ -98,11 +99,12 @@ int main(int argc, char **argv)
     ch = h * o.scale + gap;
     if ((double)cols * cw * rows * ch > 1e9)
         die("%s: %d records make a picture too large", name, d->n);
-    if (!(pix = malloc((size_t)cols * cw * rows * ch)))
+    if (!(pix = malloc((size_t)cols * cw * rows * ch)) ||
+        !(buf = malloc(d->dim * sizeof *buf)))
         die("out of memory");
     memset(pix, 96, (size_t)cols * cw * rows * ch);
     for (int r = 0; r < d->n; r++) {
-        const float *rec = d->x + (long)r * d->dim;
+        const float *rec = nn_data_row(d, r, buf);
         int ox = (r % cols) * cw, oy = (r / cols) * ch;
         float a = 1, b = 0;     /* drawn value: a * v + b */
 
@@ -138,6 +140,7 @@ int main(int argc, char **argv)
             die("writing PNG: %s", img.message);
     }
     free(pix);
+    free(buf);
     nn_data_free(d);
     return close_stdout();
 }

@@ -57,22 +57,38 @@ double nn_rng_normal(nn_rng *r);            /* N(0, 1) */
 uint32_t nn_rng_below(nn_rng *r, uint32_t n);  /* uniform in [0, n), n > 0 */
 
 /* ------------------------------------------------------------------------ */
-/* Data sets in memory.  x is n*dim floats, row-major; label is n ints, -1
- * for a record without a label.  Plain data carrier: fields may be read
- * directly. */
+/* Data sets in memory: n records of dim values, row-major, and n labels,
+ * -1 for a record without a label.  While every value added is a pixel
+ * value (bit for bit nn_pixel(k), k = 0..255), values are kept as their
+ * codes k, one byte each, in px (MNIST's training images: 47 MB instead of
+ * 188 MB as floats).  The first record with any other value turns the whole
+ * block into floats in x, exactly and for good.  Exactly one of px and x is
+ * in use (both are NULL until the first record); read values through
+ * nn_data_row or nn_data_rows, which work for either.  Plain data carrier:
+ * fields may be read directly. */
 
 typedef struct nn_data {
     int n, dim;
-    float *x;
+    unsigned char *px;  /* n*dim pixel codes (value nn_pixel(k)), or NULL */
+    float *x;           /* n*dim floats, or NULL */
     int *label;
-    int cap;          /* allocated records */
+    int cap;            /* allocated records */
 } nn_data;
 
 /* Empty data set of vectors of length dim (dim > 0). */
 int nn_data_new(nn_data **out, int dim);
 void nn_data_free(nn_data *d);
-/* Append one record (dim floats, copied). */
+/* Append one record (dim floats, copied; stored as bytes if all are pixel
+ * values and the set has no floats yet).  NN_ENOMEM (d unchanged), NN_ELIMIT
+ * beyond INT_MAX records, NN_EINVAL for a label outside -1 .. 65535. */
 int nn_data_add(nn_data *d, const float *x, int label);
+/* Record i (0 <= i < n) as dim floats: a pointer into d when it holds
+ * floats, else buf (dim floats) filled from the codes and returned.  Either
+ * way the values are those added, bit for bit; valid until d changes. */
+const float *nn_data_row(const nn_data *d, int i, float *buf);
+/* Records i .. i+count-1 as count*dim floats, in the same way: a pointer
+ * into d, or buf (count*dim floats). */
+const float *nn_data_rows(const nn_data *d, int i, int count, float *buf);
 /* Number of records with a label (>= 0); largest label, or -1 if none. */
 int nn_data_n_labeled(const nn_data *d);
 int nn_data_max_label(const nn_data *d);

@@ -1,5 +1,6 @@
-/* data.c - data sets in memory (nn_data): a growable n x dim block of floats
- * with labels, and nn_data_read, which fills one from a vector stream. */
+/* data.c - data sets in memory (nn_data): a growable n x dim block of pixel
+ * codes (one byte a value) or of floats, with labels, the rows as floats,
+ * and nn_data_read, which fills one from a vector stream. */
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,24 +29,30 @@ void nn_data_free(nn_data *d)
 {
     if (!d)
         return;
+    free(d->px);
     free(d->x);
     free(d->label);
     free(d);
 }
 
-/* Sets the capacity to cap records (>= d->n), checking cap * dim floats
- * for overflow. */
+/* Sets the capacity to cap records (>= d->n) of the storage in use,
+ * checking cap * dim values for overflow. */
 static int set_cap(nn_data *d, int cap)
 {
-    float *x;
+    size_t size = d->x ? sizeof *d->x : sizeof *d->px;
+    void *p;
     int *label;
 
-    if ((size_t)cap > SIZE_MAX / sizeof(float) / (size_t)d->dim)
+    if ((size_t)cap > SIZE_MAX / size / (size_t)d->dim)
         return NN_ENOMEM;
-    x = realloc(d->x, (size_t)cap * (size_t)d->dim * sizeof *x);
-    if (!x)
+    p = realloc(d->x ? (void *)d->x : (void *)d->px,
+                (size_t)cap * (size_t)d->dim * size);
+    if (!p)
         return NN_ENOMEM;
-    d->x = x;
+    if (d->x)
+        d->x = p;
+    else
+        d->px = p;
     label = realloc(d->label, (size_t)cap * sizeof *label);
     if (!label) {
         /* Both blocks still hold min(old, new) records. */
@@ -58,9 +65,30 @@ static int set_cap(nn_data *d, int cap)
     return NN_OK;
 }
 
+/* Turns byte storage into floats, for good: room for cap records, the n
+ * records converted exactly (nn_pixels[k] is nn_pixel(k)).  On failure d
+ * is unchanged. */
+static int to_floats(nn_data *d)
+{
+    size_t i, nv = (size_t)d->n * (size_t)d->dim;
+    float *x;
+
+    if ((size_t)d->cap > SIZE_MAX / sizeof *x / (size_t)d->dim)
+        return NN_ENOMEM;
+    x = malloc((size_t)d->cap * (size_t)d->dim * sizeof *x);
+    if (!x)
+        return NN_ENOMEM;
+    for (i = 0; i < nv; i++)
+        x[i] = nn_pixels[d->px[i]];
+    free(d->px);
+    d->px = NULL;
+    d->x = x;
+    return NN_OK;
+}
+
 int nn_data_add(nn_data *d, const float *x, int label)
 {
-    int err;
+    int j, err;
 
     if (!d || !x || label < -1 || label >= NN_MAX_CLASSES)
         return NN_EINVAL;
@@ -72,10 +100,45 @@ int nn_data_add(nn_data *d, const float *x, int label)
         if ((err = set_cap(d, cap)) != NN_OK)
             return err;
     }
+    if (!d->x) {
+        unsigned char *p = d->px + (size_t)d->n * (size_t)d->dim;
+        for (j = 0; j < d->dim; j++) {
+            int k = nn_pixel_code(x[j]);
+            if (k < 0)
+                break;
+            p[j] = (unsigned char)k;
+        }
+        if (j == d->dim) {
+            d->label[d->n++] = label;
+            return NN_OK;
+        }
+        if ((err = to_floats(d)) != NN_OK)
+            return err;
+    }
     memcpy(d->x + (size_t)d->n * (size_t)d->dim, x,
            (size_t)d->dim * sizeof *x);
     d->label[d->n++] = label;
     return NN_OK;
+}
+
+const float *nn_data_rows(const nn_data *d, int i, int count, float *buf)
+{
+    const unsigned char *p;
+    size_t v, nv = (size_t)count * (size_t)d->dim;
+
+    if (d->x)
+        return d->x + (size_t)i * (size_t)d->dim;
+    /* A plain table lookup: training gathers every record of every epoch
+     * through here. */
+    p = d->px + (size_t)i * (size_t)d->dim;
+    for (v = 0; v < nv; v++)
+        buf[v] = nn_pixels[p[v]];
+    return buf;
+}
+
+const float *nn_data_row(const nn_data *d, int i, float *buf)
+{
+    return nn_data_rows(d, i, 1, buf);
 }
 
 int nn_data_n_labeled(const nn_data *d)

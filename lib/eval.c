@@ -50,7 +50,10 @@ int nn_eval_data(nn_eval *e, const nn_model *m, const nn_data *d,
 {
     enum { CHUNK = 256 };
     int k = nn_model_n_out(m), err = NN_OK;
-    float *y;
+    /* Records per nn_predict call: CHUNK, fewer for long records, so that
+     * a chunk as floats (x) stays near 1 MiB. */
+    int chunk = (1 << 18) / d->dim;
+    float *y, *x;
 
     if (e->k != k)
         return nn_why(why, whylen, NN_EINVAL, "counting %d classes, the "
@@ -64,16 +67,23 @@ int nn_eval_data(nn_eval *e, const nn_model *m, const nn_data *d,
                 ? nn_why(why, whylen, NN_EFORMAT, "record %d has no label", i + 1)
                 : nn_why(why, whylen, NN_EFORMAT, "record %d: label %d, but "
                          "the model has %d classes", i + 1, d->label[i], e->k);
-    if (!(y = malloc((size_t)CHUNK * k * sizeof *y)))
+    chunk = chunk < 1 ? 1 : chunk > CHUNK ? CHUNK : chunk;
+    y = malloc((size_t)chunk * k * sizeof *y);
+    x = malloc((size_t)chunk * d->dim * sizeof *x);
+    if (!y || !x) {
+        free(y);
+        free(x);
         return NN_ENOMEM;
-    for (int i = 0; i < d->n && !err; i += CHUNK) {
-        int b = d->n - i < CHUNK ? d->n - i : CHUNK;
+    }
+    for (int i = 0; i < d->n && !err; i += chunk) {
+        int b = d->n - i < chunk ? d->n - i : chunk;
 
-        err = nn_predict(m, d->x + (long)i * d->dim, b, y);
+        err = nn_predict(m, nn_data_rows(d, i, b, x), b, y);
         for (int r = 0; r < b && !err; r++)
             nn_eval_add(e, m, y + (long)r * k, d->label[i + r]);
     }
     free(y);
+    free(x);
     return err;
 }
 

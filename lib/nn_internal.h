@@ -201,6 +201,13 @@ int nn_img_orient(nn_image *img, int o);
 
 /* Allocate m's params block and offsets for its sizes (params zeroed). */
 int nn_model_alloc_params(nn_model *m);
+/* nn_pixel(k) for k = 0..255 (lib/vec.c): turns a pixel code into its
+ * float with one load. */
+extern const float nn_pixels[256];
+/* k if v is nn_pixel(k) bit for bit, else -1 (-0.0f, NaN and values
+ * between pixels included): the test for the u8 format and for byte
+ * storage in nn_data. */
+int nn_pixel_code(float v);
 /* The stream a vector reader reads (lib/vec.c). */
 FILE *nn_vec_file(const nn_vec_reader *r);
 /* nn_model_new without the initial weights (params left unset), for a

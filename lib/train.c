@@ -79,6 +79,7 @@ static double seconds(void)
 struct work {
     int B;                          /* batch size */
     float *x;                       /* B x n_in: the batch's inputs */
+    float *row;                     /* n_in: a record before augmentation */
     int *labels;                    /* B */
     nn_pass pass;
     /* The first layer's weights, transposed (n_in x n_out), as training
@@ -95,6 +96,7 @@ struct work {
 static void work_free(struct work *w, int nlayers)
 {
     free(w->x);
+    free(w->row);
     free(w->labels);
     for (int l = 0; l < nlayers; l++) {
         free(w->pass.acts[l]);
@@ -123,9 +125,10 @@ static int work_alloc(struct work *w, const nn_model *m, int B, int n,
     w->vel = calloc(m->n_params, sizeof *w->vel);
     w->best = malloc(m->n_params * sizeof *w->best);
     w->order = malloc(n * sizeof *w->order);
+    w->row = malloc((size_t)m->sizes[0] * sizeof *w->row);
     w->w0t = malloc((size_t)m->sizes[0] * m->sizes[1] * sizeof *w->w0t);
     if (!w->x || !w->labels || !w->grad || !w->vel || !w->best || !w->order
-        || !w->w0t || nn_sparse_alloc(&w->sparse, B, m->sizes[0]))
+        || !w->row || !w->w0t || nn_sparse_alloc(&w->sparse, B, m->sizes[0]))
         return NN_ENOMEM;
     w->pass.w0t = w->w0t;
     /* NN_SPARSE=off: the dense products always (for benchmarks). */
@@ -456,17 +459,21 @@ static void transpose(float *dst, const float *src, int r, int c)
 }
 
 /* Copy the b records order[0..b-1] of d into the batch, distorted by the
- * augmenter if there is one. */
+ * augmenter if there is one.  A record stored as bytes is converted
+ * straight into the batch, or into w->row for the augmenter. */
 static void gather(struct work *w, const nn_data *d, const int *order, int b,
                    nn_rng *rng)
 {
     for (int r = 0; r < b; r++) {
-        const float *src = d->x + (long)order[r] * d->dim;
         float *dst = w->x + (long)r * d->dim;
-        if (w->aug)
-            nn_augmenter_apply(w->aug, dst, src, rng);
-        else
-            memcpy(dst, src, d->dim * sizeof *dst);
+        if (w->aug) {
+            nn_augmenter_apply(w->aug, dst,
+                               nn_data_row(d, order[r], w->row), rng);
+        } else {
+            const float *src = nn_data_row(d, order[r], dst);
+            if (src != dst)
+                memcpy(dst, src, d->dim * sizeof *dst);
+        }
         w->labels[r] = d->label[order[r]];
     }
 }

@@ -32,6 +32,14 @@ float nn_pixel(int k)
     return (float)k / 255.0f;
 }
 
+/* nn_pixel(k) for k = 0..255, folded by the compiler: IEEE division is
+ * correctly rounded, at translation time as at run time. */
+#define PX(k) ((float)(k) / 255.0f)
+#define PX4(k) PX(k), PX((k) + 1), PX((k) + 2), PX((k) + 3)
+#define PX16(k) PX4(k), PX4((k) + 4), PX4((k) + 8), PX4((k) + 12)
+#define PX64(k) PX16(k), PX16((k) + 16), PX16((k) + 32), PX16((k) + 48)
+const float nn_pixels[256] = { PX64(0), PX64(64), PX64(128), PX64(192) };
+
 static uint32_t get_u32(const unsigned char *b)
 {
     return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
@@ -85,7 +93,6 @@ struct nn_vec_reader {
     unsigned char *raw;     /* one record's elements, rawcap bytes */
     size_t rawcap;
     float *x;               /* dim floats, once a whole record was read */
-    float pix[256];
 };
 
 static int fail(nn_vec_reader *r, char *why, size_t whylen, int err,
@@ -150,7 +157,6 @@ static const char *sniff(const unsigned char *s, size_t n)
 int nn_vec_reader_new(nn_vec_reader **out, FILE *fp, int dim_hint)
 {
     nn_vec_reader *r;
-    int k;
 
     if (!out)
         return NN_EINVAL;
@@ -165,8 +171,6 @@ int nn_vec_reader_new(nn_vec_reader **out, FILE *fp, int dim_hint)
     r->dim = dim_hint;
     r->format = NN_VEC_TEXT;
     r->state = ST_FRESH;
-    for (k = 0; k < 256; k++)
-        r->pix[k] = nn_pixel(k);
     *out = r;
     return NN_OK;
 }
@@ -688,7 +692,7 @@ static int bin_read(nn_vec_reader *r, const float **x, int *label,
         }
     } else {
         for (j = 0; j < r->dim; j++)
-            r->x[j] = r->pix[r->raw[j]];
+            r->x[j] = nn_pixels[r->raw[j]];
     }
     *x = r->x;
     *label = (int)lab;
@@ -756,7 +760,6 @@ struct nn_vec_writer {
     int hdr_flags;          /* flags of the last header */
     unsigned char *buf;     /* staging, WBUF bytes; empty between calls */
     size_t len;
-    float pix[256];
     char pixs[256][16];     /* text of pixel k (text writers) */
     unsigned char pixn[256];
 };
@@ -783,15 +786,14 @@ static int format_float(char *out, float v)
     return n;
 }
 
-/* k if v is nn_pixel(k) bit for bit, else -1. */
-static int pixel_index(const float *pix, float v)
+int nn_pixel_code(float v)
 {
     int k;
 
     if (!(v >= 0.0f && v <= 1.0f))
         return -1;
     k = (int)(v * 255.0f + 0.5f);
-    return float_bits(pix[k]) == float_bits(v) ? k : -1;
+    return float_bits(nn_pixels[k]) == float_bits(v) ? k : -1;
 }
 
 int nn_vec_writer_new(nn_vec_writer **out, FILE *fp, int format, int dim)
@@ -817,11 +819,8 @@ int nn_vec_writer_new(nn_vec_writer **out, FILE *fp, int format, int dim)
     w->fp = fp;
     w->format = format;
     w->dim = dim;
-    for (k = 0; k < 256; k++) {
-        w->pix[k] = nn_pixel(k);
-        if (format == NN_VEC_TEXT)
-            w->pixn[k] = (unsigned char)format_float(w->pixs[k], w->pix[k]);
-    }
+    for (k = 0; format == NN_VEC_TEXT && k < 256; k++)
+        w->pixn[k] = (unsigned char)format_float(w->pixs[k], nn_pixels[k]);
     *out = w;
     return NN_OK;
 }
@@ -865,7 +864,7 @@ static int write_text(nn_vec_writer *w, const float *x, int label)
             return err;
         if (j > 0)
             w->buf[w->len++] = ' ';
-        k = pixel_index(w->pix, x[j]);
+        k = nn_pixel_code(x[j]);
         if (k >= 0) {
             memcpy(w->buf + w->len, w->pixs[k], w->pixn[k]);
             w->len += w->pixn[k];
@@ -907,7 +906,7 @@ static int write_binary(nn_vec_writer *w, const float *x, int label)
             put_u32(w->buf + w->len, float_bits(x[j]));
             w->len += 4;
         } else {
-            w->buf[w->len++] = (unsigned char)pixel_index(w->pix, x[j]);
+            w->buf[w->len++] = (unsigned char)nn_pixel_code(x[j]);
         }
     }
     return NN_OK;
@@ -923,7 +922,7 @@ int nn_vec_write(nn_vec_writer *w, const float *x, int label)
     for (j = 0; j < w->dim; j++) {
         if (!bits_finite(float_bits(x[j])))
             return NN_EINVAL;
-        if (w->format == NN_VEC_U8 && pixel_index(w->pix, x[j]) < 0)
+        if (w->format == NN_VEC_U8 && nn_pixel_code(x[j]) < 0)
             return NN_EINVAL;
     }
     w->len = 0;

@@ -5,6 +5,8 @@
 
 #include "tests.h"
 
+/* _i = 0: records of random floats, stored as floats; 1: of random pixel
+ * values, stored as bytes and converted a chunk at a time. */
 START_TEST(test_eval_data)
 {
     enum { N = 600 };   /* more than one internal chunk */
@@ -19,14 +21,16 @@ START_TEST(test_eval_data)
     nn_rng_seed(&rng, 11);
     for (int i = 0; i < N; i++) {
         for (int j = 0; j < 5; j++)
-            x[j] = (float)nn_rng_uniform(&rng);
+            x[j] = _i ? nn_pixel((int)nn_rng_below(&rng, 256))
+                      : (float)nn_rng_uniform(&rng);
         ck_assert_int_eq(nn_data_add(d, x, (int)nn_rng_below(&rng, 3)), NN_OK);
     }
+    ck_assert(_i ? d->px != NULL : d->x != NULL);
     ck_assert_int_eq(nn_eval_new(&e, 3), NN_OK);
     ck_assert_int_eq(nn_eval_new(&ref, 3), NN_OK);
     ck_assert_int_eq(nn_eval_data(e, m, d, why, sizeof why), NN_OK);
     for (int i = 0; i < N; i++) {
-        ck_assert_int_eq(nn_predict(m, d->x + i * 5, 1, y), NN_OK);
+        ck_assert_int_eq(nn_predict(m, nn_data_row(d, i, x), 1, y), NN_OK);
         nn_eval_add(ref, m, y, d->label[i]);
     }
     ck_assert_int_eq(e->n, N);
@@ -64,7 +68,7 @@ Suite *eval_suite(void)
     Suite *s = suite_create("eval");
     TCase *tc = tcase_create("eval");
 
-    tcase_add_test(tc, test_eval_data);
+    tcase_add_loop_test(tc, test_eval_data, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -145,11 +145,11 @@ static nn_data *blobs(int n, uint64_t seed)
 static double blob_accuracy(const nn_model *m)
 {
     nn_data *t = blobs(300, 2);
-    float y[3];
+    float x[5], y[3];
     int hits = 0;
 
     for (int i = 0; i < t->n; i++) {
-        nn_predict(m, t->x + i * 5, 1, y);
+        nn_predict(m, nn_data_row(t, i, x), 1, y);
         hits += nn_argmax(y, 3) == t->label[i];
     }
     nn_data_free(t);
@@ -230,7 +230,7 @@ START_TEST(test_early_stopping)
     struct trace t = { 0 };
     const nn_train_info *info;
     double best = -1, acc;
-    float y[3];
+    float x[5], y[3];
     int hits = 0;
 
     nn_train_opts_default(&o);
@@ -248,7 +248,7 @@ START_TEST(test_early_stopping)
     ck_assert_int_eq(info->epochs_run, t.epochs);
     ck_assert(t.epochs == 50 || t.epochs == info->best_epoch + 2);
     for (int i = 0; i < v->n; i++) {
-        nn_predict(m, v->x + i * 5, 1, y);
+        nn_predict(m, nn_data_row(v, i, x), 1, y);
         hits += nn_argmax(y, 3) == v->label[i];
     }
     acc = (double)hits / v->n;
@@ -311,6 +311,7 @@ START_TEST(test_nan_refused)
     nn_train_opts o;
     char why[128] = "";
 
+    ck_assert_ptr_nonnull(d->x);    /* blobs are not pixel values */
     d->x[17] = INFINITY;        /* forward pass gives NaN */
     ck_assert_int_eq(nn_model_copy(&before, m), NN_OK);
     nn_train_opts_default(&o);
@@ -582,6 +583,57 @@ START_TEST(test_dropout_seeded)
 }
 END_TEST
 
+/* Records of pixel values train the same whether the set keeps them as
+ * bytes or as floats: the batch gets the same floats.  _i = 1: through the
+ * augmenter (4x4 images). */
+START_TEST(test_bytes_train_alike)
+{
+    int sizes[] = { 16, 8, 3 };
+    nn_arch a = { 3, sizes, NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE,
+                  NN_INIT_DEFAULT };
+    nn_input_desc in = { 4, 4, 0.0f, 1.0f, 1 };
+    nn_data *d[2];
+    nn_model *m[2];
+    nn_train_opts o;
+    nn_rng rng;
+    float x[16];
+
+    nn_rng_seed(&rng, 5);
+    ck_assert_int_eq(nn_data_new(&d[0], 16), NN_OK);
+    ck_assert_int_eq(nn_data_new(&d[1], 16), NN_OK);
+    for (int i = 0; i < 90; i++) {
+        for (int j = 0; j < 16; j++)
+            x[j] = nn_pixel(j % 3 == i % 3 ? 200 + (int)nn_rng_below(&rng, 56)
+                                           : (int)nn_rng_below(&rng, 80));
+        ck_assert_int_eq(nn_data_add(d[0], x, i % 3), NN_OK);
+        ck_assert_int_eq(nn_data_add(d[1], x, i % 3), NN_OK);
+    }
+    /* d[1] to floats: add a record that is not pixels, then drop it. */
+    x[0] = 0.5f;
+    ck_assert_int_eq(nn_data_add(d[1], x, 0), NN_OK);
+    d[1]->n--;
+    ck_assert_ptr_nonnull(d[0]->px);
+    ck_assert_ptr_nonnull(d[1]->x);
+
+    nn_train_opts_default(&o);
+    o.epochs = 3;
+    o.batch = 7;
+    if (_i)
+        o.augment.kinds = NN_AUG_AFFINE | NN_AUG_ELASTIC;
+    for (int k = 0; k < 2; k++) {
+        ck_assert_int_eq(nn_model_new(&m[k], &a, 9, NULL, 0), NN_OK);
+        nn_model_set_input(m[k], &in);
+        ck_assert_int_eq(nn_train(m[k], d[k], NULL, &o, NULL, NULL, 0), NN_OK);
+    }
+    ck_assert(memcmp(m[0]->params, m[1]->params,
+                     m[0]->n_params * sizeof(float)) == 0);
+    for (int k = 0; k < 2; k++) {
+        nn_model_free(m[k]);
+        nn_data_free(d[k]);
+    }
+}
+END_TEST
+
 START_TEST(test_bad_options)
 {
     static const struct { const char *field; const char *why; } c[] = {
@@ -634,6 +686,7 @@ Suite *train_suite(void)
     tcase_add_test(tc, test_max_norm);
     tcase_add_test(tc, test_dropout_seeded);
     tcase_add_loop_test(tc, test_bad_options, 0, 6);
+    tcase_add_loop_test(tc, test_bytes_train_alike, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nn.h"
+#include "nn_internal.h"
 
 Suite *vec_suite(void);
 
@@ -118,19 +118,27 @@ static FILE *write_records(int fmt, int n, int dim, const float *x,
     return fp;
 }
 
+/* d holds n records of dim values, bit for bit x (row-major) and label,
+ * read back through nn_data_row. */
 static void assert_same(const nn_data *d, int n, int dim, const float *x,
                         const int *label)
 {
-    int i;
+    float *buf = malloc((size_t)dim * sizeof *buf);
+    int i, j;
 
+    ck_assert_ptr_nonnull(buf);
     ck_assert_int_eq(d->n, n);
     ck_assert_int_eq(d->dim, dim);
-    for (i = 0; i < n * dim; i++)
-        ck_assert_msg(bits(d->x[i]) == bits(x[i]),
-                      "value %d: %a read back as %a", i, (double)x[i],
-                      (double)d->x[i]);
+    for (i = 0; i < n; i++) {
+        const float *row = nn_data_row(d, i, buf);
+        for (j = 0; j < dim; j++)
+            ck_assert_msg(bits(row[j]) == bits(x[i * dim + j]),
+                          "record %d value %d: %a read back as %a", i, j,
+                          (double)x[i * dim + j], (double)row[j]);
+    }
     for (i = 0; i < n; i++)
         ck_assert_int_eq(d->label[i], label[i]);
+    free(buf);
 }
 
 /* Round trip through format fmt; returns the data read. */
@@ -209,6 +217,29 @@ static void shortest(char *out, float v)
 }
 
 /* ---- round trips ---- */
+
+/* The shared pixel table is nn_pixel bit for bit, and nn_pixel_code finds
+ * each k and nothing else: not the neighbouring floats, -0, 2/510, NaN. */
+START_TEST(test_pixel_code)
+{
+    int k;
+
+    for (k = 0; k < 256; k++) {
+        float v = nn_pixel(k);
+        ck_assert_msg(bits(nn_pixels[k]) == bits(v), "table %d", k);
+        ck_assert_int_eq(nn_pixel_code(v), k);
+        ck_assert_int_eq(nn_pixel_code(nextafterf(v, 2.0f)), -1);
+        if (k > 0)
+            ck_assert_int_eq(nn_pixel_code(nextafterf(v, -1.0f)), -1);
+    }
+    ck_assert_int_eq(nn_pixel_code(-0.0f), -1);
+    ck_assert_int_eq(nn_pixel_code(0.5f), -1);
+    ck_assert_int_eq(nn_pixel_code(1.5f), -1);
+    ck_assert_int_eq(nn_pixel_code(-1.0f), -1);
+    ck_assert_int_eq(nn_pixel_code(NAN), -1);
+    ck_assert_int_eq(nn_pixel_code(INFINITY), -1);
+}
+END_TEST
 
 START_TEST(test_text_pixels)
 {
@@ -328,8 +359,7 @@ START_TEST(test_text_decimals)
     ck_assert_msg(read_data(line, (size_t)(p - line), 0, &d, why,
                             sizeof why) == NN_OK, "%s", why);
     ck_assert_int_eq(d->dim, N);
-    for (i = 0; i < N; i++)
-        ck_assert_msg(bits(d->x[i]) == bits(want[i]), "value %d", i + 1);
+    assert_same(d, 1, N, want, (const int[]){ 1 });
     nn_data_free(d);
 }
 END_TEST
@@ -498,9 +528,13 @@ START_TEST(test_autodetect)
         ck_assert_int_eq(nn_data_read(&d[f], fp, 0, why, sizeof why), NN_OK);
         fclose(fp);
         assert_same(d[f], N, DIM, x, label);
+        /* pixel values only: kept as bytes, shrunk to fit */
+        ck_assert_ptr_nonnull(d[f]->px);
+        ck_assert_ptr_null(d[f]->x);
+        ck_assert_int_eq(d[f]->cap, N);
     }
     for (f = 1; f < 3; f++) {
-        ck_assert_int_eq(memcmp(d[0]->x, d[f]->x, sizeof x), 0);
+        ck_assert_int_eq(memcmp(d[0]->px, d[f]->px, N * DIM), 0);
         ck_assert_int_eq(memcmp(d[0]->label, d[f]->label, sizeof label), 0);
     }
     ck_assert_int_eq(nn_data_n_labeled(d[0]), N - 8);
@@ -756,6 +790,8 @@ START_TEST(test_concatenated)
     nn_data *d = NULL;
     char why[256] = "";
     size_t n1;
+    float buf[12];
+    const float *v;
 
     memset(&s, 0, sizeof s);
     put_hdr(&s, NN_VEC_F32, 1, 3);
@@ -771,9 +807,10 @@ START_TEST(test_concatenated)
                   why);
     ck_assert_int_eq(d->n, 4);
     ck_assert_int_eq(d->label[2], -1);
-    ck_assert(d->x[3] == 1.5f && d->x[5] == 3.5f);
-    ck_assert(d->x[6] == nn_pixel(10) && d->x[8] == nn_pixel(12));
-    ck_assert(d->x[9] == -4.0f && d->label[3] == 9);
+    v = nn_data_rows(d, 0, 4, buf);
+    ck_assert(v[3] == 1.5f && v[5] == 3.5f);
+    ck_assert(v[6] == nn_pixel(10) && v[8] == nn_pixel(12));
+    ck_assert(v[9] == -4.0f && d->label[3] == 9);
     nn_data_free(d);
 
     /* a stream ending in a header is complete */
@@ -816,6 +853,7 @@ START_TEST(test_cat_written)
         char *cat = malloc(na + nb);
         nn_data *d = NULL;
         char why[256] = "";
+        float buf[2];
         int err;
 
         memcpy(cat, sa, na);
@@ -827,7 +865,7 @@ START_TEST(test_cat_written)
         } else {
             ck_assert_msg(err == NN_OK, "%s", why);
             ck_assert_int_eq(d->n, 4);
-            ck_assert(d->x[7] == 1.0f);
+            ck_assert(nn_data_row(d, 3, buf)[1] == 1.0f);
         }
         nn_data_free(d);
         free(cat);
@@ -1096,11 +1134,121 @@ START_TEST(test_data)
     ck_assert_int_eq(nn_data_add(d, x, NN_MAX_CLASSES), NN_EINVAL);
     ck_assert_int_eq(d->n, 1000);
     ck_assert_int_ge(d->cap, 1000);
-    for (i = 0; i < 5000; i++)
-        ck_assert(d->x[i] == (float)i);
+    for (i = 0; i < 1000; i++)
+        for (j = 0; j < 5; j++)
+            ck_assert(nn_data_row(d, i, x)[j] == (float)(i * 5 + j));
     ck_assert_int_eq(nn_data_n_labeled(d), 666);
     ck_assert_int_eq(nn_data_max_label(d), 9);
     nn_data_free(d);
+}
+END_TEST
+
+/* Pixel values only: one byte a value in px, x unused, and read back bit
+ * for bit through nn_data_row (into the caller's buffer) and nn_data_rows. */
+START_TEST(test_data_bytes)
+{
+    enum { N = 300, DIM = 7 };
+    static float x[N * DIM];
+    static int label[N];
+    float buf[3 * DIM];
+    nn_data *d = NULL;
+    int i, j;
+
+    for (i = 0; i < N * DIM; i++)
+        x[i] = nn_pixel((int)(rnd() % 256));
+    x[0] = 0.0f;
+    x[1] = 1.0f;
+    ck_assert_int_eq(nn_data_new(&d, DIM), NN_OK);
+    for (i = 0; i < N; i++) {
+        label[i] = (int)(rnd() % 11) - 1;
+        ck_assert_int_eq(nn_data_add(d, x + i * DIM, label[i]), NN_OK);
+    }
+    ck_assert_ptr_nonnull(d->px);
+    ck_assert_ptr_null(d->x);
+    for (i = 0; i < N * DIM; i++)
+        ck_assert_int_eq(d->px[i], nn_pixel_code(x[i]));
+    assert_same(d, N, DIM, x, label);
+    ck_assert_ptr_eq(nn_data_row(d, 5, buf), buf);
+    ck_assert_ptr_eq(nn_data_rows(d, 10, 3, buf), buf);
+    for (j = 0; j < 3 * DIM; j++)
+        ck_assert(bits(buf[j]) == bits(x[10 * DIM + j]));
+    nn_data_free(d);
+}
+END_TEST
+
+/* The first value that is not a pixel value turns the block into floats:
+ * earlier records read back bit for bit, later pixel records stay floats,
+ * and nn_data_row then points into d.  Likewise while reading a stream. */
+START_TEST(test_data_converts)
+{
+    enum { N = 200, DIM = 6, AT = 130 };    /* AT: past a growth of cap */
+    static float x[N * DIM];
+    static int label[N];
+    float buf[2 * DIM];
+    const float *row;
+    nn_data *d = NULL;
+    char why[256] = "";
+    FILE *fp;
+    int i, j;
+
+    for (i = 0; i < N * DIM; i++)
+        x[i] = nn_pixel((int)(rnd() % 256));
+    x[AT * DIM + 4] = 0.25f;            /* 63.75/255: between two pixels */
+    for (i = 0; i < N; i++)
+        label[i] = i % 10;
+    ck_assert_int_eq(nn_data_new(&d, DIM), NN_OK);
+    for (i = 0; i < N; i++) {
+        ck_assert_int_eq(nn_data_add(d, x + i * DIM, label[i]), NN_OK);
+        if (i == AT - 1) {
+            ck_assert_ptr_nonnull(d->px);
+            ck_assert_ptr_null(d->x);
+        }
+        if (i == AT) {
+            ck_assert_ptr_null(d->px);
+            ck_assert_ptr_nonnull(d->x);
+            for (j = 0; j <= AT * DIM + 5; j++)
+                ck_assert_msg(bits(d->x[j]) == bits(x[j]), "value %d", j);
+        }
+    }
+    ck_assert_ptr_null(d->px);
+    assert_same(d, N, DIM, x, label);
+    row = nn_data_row(d, 7, buf);
+    ck_assert_ptr_eq(row, d->x + 7 * DIM);
+    ck_assert_ptr_eq(nn_data_rows(d, 3, 2, buf), d->x + 3 * DIM);
+    nn_data_free(d);
+
+    /* The same records as a stream, binary and text. */
+    for (i = 0; i < 2; i++) {
+        fp = write_records(i ? NN_VEC_TEXT : NN_VEC_F32, N, DIM, x, label);
+        ck_assert_int_eq(nn_data_read(&d, fp, 0, why, sizeof why), NN_OK);
+        fclose(fp);
+        ck_assert_ptr_null(d->px);
+        ck_assert_ptr_nonnull(d->x);
+        ck_assert_int_eq(d->cap, N);    /* shrunk to fit */
+        assert_same(d, N, DIM, x, label);
+        nn_data_free(d);
+    }
+}
+END_TEST
+
+/* A first record that is not all pixel values gives floats at once; -0 is
+ * not pixel 0 and keeps its sign. */
+START_TEST(test_data_floats)
+{
+    float x[2][3] = { { 0.0f, 0.5f, 1.0f }, { -0.0f, 0.0f, 1.0f } };
+    int label[2] = { 1, 2 };
+    nn_data *d = NULL;
+    float buf[3];
+
+    for (int r = 0; r < 2; r++) {
+        ck_assert_int_eq(nn_data_new(&d, 3), NN_OK);
+        ck_assert_int_eq(nn_data_add(d, x[r], label[r]), NN_OK);
+        ck_assert_ptr_null(d->px);
+        ck_assert_ptr_nonnull(d->x);
+        ck_assert_ptr_eq(nn_data_row(d, 0, buf), d->x);
+        assert_same(d, 1, 3, x[r], &label[r]);
+        nn_data_free(d);
+    }
 }
 END_TEST
 
@@ -1110,6 +1258,7 @@ Suite *vec_suite(void)
     TCase *tc = tcase_create("round trip");
     int nbad = (int)(sizeof bad_text / sizeof bad_text[0]);
 
+    tcase_add_test(tc, test_pixel_code);
     tcase_add_test(tc, test_text_pixels);
     tcase_add_test(tc, test_text_random);
     tcase_add_test(tc, test_text_decimals);
@@ -1144,6 +1293,9 @@ Suite *vec_suite(void)
 
     tc = tcase_create("data");
     tcase_add_test(tc, test_data);
+    tcase_add_test(tc, test_data_bytes);
+    tcase_add_test(tc, test_data_converts);
+    tcase_add_test(tc, test_data_floats);
     suite_add_tcase(s, tc);
     return s;
 }
