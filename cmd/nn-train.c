@@ -591,9 +591,11 @@ static void check_writable(const char *path)
 
 static void warn_unscaled(const nn_data *d, const char *name)
 {
-    float max = 0.0f, *buf = malloc(d->dim * sizeof *buf);
+    float max = 0.0f, *buf;
 
-    if (!buf)
+    if (d->px)          /* pixel values, all in [0,1] */
+        return;
+    if (!(buf = malloc(d->dim * sizeof *buf)))
         die("out of memory");
     for (int i = 0; i < d->n; i++) {
         const float *x = nn_data_row(d, i, buf);

@@ -44,7 +44,6 @@ int nn_sparse_alloc(nn_sparse *s, int rows, int cols)
         nn_sparse_free(s);
         return NN_ENOMEM;
     }
-    s->max_rows = rows;
     s->cols = cols;
     return NN_OK;
 }

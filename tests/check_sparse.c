@@ -59,6 +59,25 @@ static const char *const kernels[] = { "avx512", "avx2", "generic" };
 static const int widths[] = { 1, 5, 7, 8, 9, 31, 100, 128, 129, 300, 800 };
 enum { N_WIDTHS = sizeof widths / sizeof widths[0] };
 
+/* c (m x n) against init + A * b in double, where A (m x inner) has
+ * element (i, k) at a[i * si + k * sk]: X with si = cols, sk = 1, or X^T
+ * with si = 1, sk = cols. */
+static void check_product(const float *c, int m, int inner, int n,
+                          const float *a, long si, long sk, const float *b,
+                          const float *init, const char *what)
+{
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) {
+            double want = init ? init[j] : 0;
+            for (int k = 0; k < inner; k++)
+                want += (double)a[i * si + k * sk] * b[k * n + j];
+            ck_assert_msg(fabs(c[i * n + j] - want) <= 1e-5 * (1 + fabs(want)),
+                          "%s, n %d, %s (%d,%d): %g, want %g",
+                          getenv("NN_KERNEL"), n, what, i, j,
+                          (double)c[i * n + j], want);
+        }
+}
+
 START_TEST(test_spmm)
 {
     int n = widths[_i % N_WIDTHS], rows = 9, cols = 37;
@@ -75,27 +94,9 @@ START_TEST(test_spmm)
         const float *in = with_init ? init : NULL;
 
         nn_spmm(c, rows, n, s.row_ptr, s.row_idx, s.row_val, br, in);
-        for (int i = 0; i < rows; i++)
-            for (int j = 0; j < n; j++) {
-                double want = in ? in[j] : 0;
-                for (int k = 0; k < cols; k++)
-                    want += (double)x[i * cols + k] * br[k * n + j];
-                ck_assert_msg(fabs(c[i * n + j] - want) <= 1e-5 * (1 + fabs(want)),
-                              "%s, n %d, X*B (%d,%d): %g, want %g",
-                              kernels[_i / N_WIDTHS], n, i, j,
-                              (double)c[i * n + j], want);
-            }
+        check_product(c, rows, cols, n, x, cols, 1, br, in, "X*B");
         nn_spmm(c, cols, n, s.col_ptr, s.col_idx, s.col_val, bc, in);
-        for (int k = 0; k < cols; k++)
-            for (int j = 0; j < n; j++) {
-                double want = in ? in[j] : 0;
-                for (int i = 0; i < rows; i++)
-                    want += (double)x[i * cols + k] * bc[i * n + j];
-                ck_assert_msg(fabs(c[k * n + j] - want) <= 1e-5 * (1 + fabs(want)),
-                              "%s, n %d, X^T*B (%d,%d): %g, want %g",
-                              kernels[_i / N_WIDTHS], n, k, j,
-                              (double)c[k * n + j], want);
-            }
+        check_product(c, cols, rows, n, x, 1, cols, bc, in, "X^T*B");
     }
     nn_sparse_free(&s);
     free(x);
