@@ -1,8 +1,13 @@
-/* io.c - reading a whole stream into memory, within a limit: what the
- * model reader and the image reader both need. */
+/* io.c - whole files: reading a stream into memory within a limit (the
+ * model and image readers), and replacing a file atomically (the model
+ * writer). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include "nn_internal.h"
 
@@ -49,4 +54,128 @@ too_big:
     free(buf);
     return nn_why(why, whylen, NN_ELIMIT, "%s larger than %lu MiB (the limit)",
                   what, (unsigned long)(limit >> 20));
+}
+
+/* Make the rename durable; best effort, as some file systems refuse. */
+static void sync_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir;
+    int fd;
+
+    if (!slash) {
+        dir = strdup(".");
+    } else {
+        size_t n = slash == path ? 1 : (size_t)(slash - path);
+
+        if ((dir = malloc(n + 1))) {
+            memcpy(dir, path, n);
+            dir[n] = '\0';
+        }
+    }
+    if (!dir)
+        return;
+    if ((fd = open(dir, O_RDONLY)) >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(dir);
+}
+
+/* A device or a FIFO (/dev/null, /dev/full, a named pipe) cannot be
+ * replaced by renaming a file over it, nor hold a partial file: write
+ * straight to it. */
+static int write_device(const char *path, nn_write_fn write, const void *arg,
+                        char *why, size_t whylen)
+{
+    FILE *fp = fopen(path, "wb");
+    int err, e;
+
+    if (!fp)
+        return nn_why(why, whylen, NN_EIO, "cannot open: %s",
+                      strerror(errno));
+    err = write(fp, arg, why, whylen);
+    e = fclose(fp) != 0 ? (errno ? errno : EIO) : 0;
+    if (!err && e)
+        err = nn_why(why, whylen, NN_EIO, "write error: %s", strerror(e));
+    return err;
+}
+
+int nn_replace_file(const char *path, nn_write_fn write, const void *arg,
+                    char *why, size_t whylen)
+{
+    char *tmp = NULL;
+    FILE *fp = NULL;
+    int fd = -1, err, e;
+    mode_t mask;
+    struct stat st;
+
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return write_device(path, write, arg, why, whylen);
+    if (!(tmp = malloc(strlen(path) + sizeof ".tmpXXXXXX")))
+        return nn_why(why, whylen, NN_ENOMEM, "%s", nn_strerror(NN_ENOMEM));
+    strcpy(tmp, path);
+    strcat(tmp, ".tmpXXXXXX");
+    if ((fd = mkstemp(tmp)) < 0) {
+        e = errno;
+        free(tmp);
+        return nn_why(why, whylen, NN_EIO,
+                      "cannot create temporary file %s.tmpXXXXXX: %s", path,
+                      strerror(e));
+    }
+    /* mkstemp makes the file 0600; give it what fopen would.  Reading the
+     * umask means setting it: a brief window for other threads. */
+    mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask) != 0) {
+        e = errno;
+        err = nn_why(why, whylen, NN_EIO, "cannot set the mode of %s: %s",
+                     tmp, strerror(e));
+        goto fail;
+    }
+    if (!(fp = fdopen(fd, "wb"))) {
+        e = errno;
+        err = nn_why(why, whylen, NN_EIO, "cannot open %s: %s", tmp,
+                     strerror(e));
+        goto fail;
+    }
+    fd = -1;
+    errno = 0;
+    if ((err = write(fp, arg, why, whylen))) {
+        if (err == NN_EIO)
+            nn_why(why, whylen, err, "cannot write %s: %s", tmp,
+                   strerror(errno ? errno : EIO));
+        goto fail;
+    }
+    if (fsync(fileno(fp)) != 0) {
+        e = errno;
+        err = nn_why(why, whylen, NN_EIO, "cannot sync %s: %s", tmp,
+                     strerror(e));
+        goto fail;
+    }
+    e = fclose(fp) != 0 ? (errno ? errno : EIO) : 0;
+    fp = NULL;
+    if (e) {
+        err = nn_why(why, whylen, NN_EIO, "cannot write %s: %s", tmp,
+                     strerror(e));
+        goto fail;
+    }
+    if (rename(tmp, path) != 0) {
+        e = errno;
+        err = nn_why(why, whylen, NN_EIO, "cannot rename %s to %s: %s", tmp,
+                     path, strerror(e));
+        goto fail;
+    }
+    sync_dir(path);
+    free(tmp);
+    return NN_OK;
+
+fail:
+    if (fp)
+        fclose(fp);
+    else if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    free(tmp);
+    return err;
 }

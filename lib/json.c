@@ -1,8 +1,8 @@
 /* json.c - model files: nn_model_write builds a cJSON tree and prints it,
  * nn_model_read parses a whole document and checks every field, and
- * nn_model_save replaces a file atomically.  Schema: docs/model-format.md. */
+ * nn_model_save writes it through nn_replace_file.  Schema:
+ * docs/model-format.md. */
 #include <errno.h>
-#include <fcntl.h>
 #include <float.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -13,9 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -490,137 +487,21 @@ int nn_model_write(const nn_model *m, FILE *fp)
     return write_model(m, fp, NULL, 0);
 }
 
-/* ------------------------------------------------------------------------ */
-/* Atomic save. */
-
-/* Make the rename durable; best effort, as some file systems refuse. */
-static void sync_dir(const char *path)
+static int write_model_to(FILE *fp, const void *m, char *why, size_t whylen)
 {
-    const char *slash = strrchr(path, '/');
-    char *dir;
-    int fd;
-
-    if (!slash) {
-        dir = strdup(".");
-    } else {
-        size_t n = slash == path ? 1 : (size_t)(slash - path);
-
-        if ((dir = malloc(n + 1))) {
-            memcpy(dir, path, n);
-            dir[n] = '\0';
-        }
-    }
-    if (!dir)
-        return;
-    if ((fd = open(dir, O_RDONLY)) >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    free(dir);
-}
-
-/* A device or a FIFO (/dev/null, /dev/full, a named pipe) cannot be
- * replaced by renaming a file over it, nor hold a partial model: write
- * straight to it. */
-static int save_device(const nn_model *m, const char *path, char *why,
-                       size_t whylen)
-{
-    FILE *fp = fopen(path, "wb");
-    int err, e;
-
-    if (!fp)
-        return nn_why(why, whylen, NN_EIO, "cannot open: %s",
-                      strerror(errno));
-    err = write_model(m, fp, why, whylen);
-    e = fclose(fp) != 0 ? (errno ? errno : EIO) : 0;
-    if (!err && e)
-        err = nn_why(why, whylen, NN_EIO, "write error: %s", strerror(e));
-    return err;
+    return write_model(m, fp, why, whylen);
 }
 
 int nn_model_save(const nn_model *m, const char *path, char *why,
                   size_t whylen)
 {
-    char *tmp = NULL;
-    FILE *fp = NULL;
-    int fd = -1, err, e;
-    mode_t mask;
-    struct stat st;
-
     if (!m || !path || !*path)
         return nn_why(why, whylen, NN_EINVAL, "no model or no file name");
     if (strcmp(path, "-") == 0)
         return nn_why(why, whylen, NN_EINVAL,
                       "'-' is not a file name here (write to standard "
                       "output with nn_model_write)");
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
-        return save_device(m, path, why, whylen);
-    if (!(tmp = malloc(strlen(path) + sizeof ".tmpXXXXXX")))
-        return nn_why(why, whylen, NN_ENOMEM, "%s", nn_strerror(NN_ENOMEM));
-    strcpy(tmp, path);
-    strcat(tmp, ".tmpXXXXXX");
-    if ((fd = mkstemp(tmp)) < 0) {
-        e = errno;
-        free(tmp);
-        return nn_why(why, whylen, NN_EIO,
-                      "cannot create temporary file %s.tmpXXXXXX: %s", path,
-                      strerror(e));
-    }
-    /* mkstemp makes the file 0600; give it what fopen would.  Reading the
-     * umask means setting it: a brief window for other threads. */
-    mask = umask(0);
-    umask(mask);
-    if (fchmod(fd, 0666 & ~mask) != 0) {
-        e = errno;
-        err = nn_why(why, whylen, NN_EIO, "cannot set the mode of %s: %s",
-                     tmp, strerror(e));
-        goto fail;
-    }
-    if (!(fp = fdopen(fd, "wb"))) {
-        e = errno;
-        err = nn_why(why, whylen, NN_EIO, "cannot open %s: %s", tmp,
-                     strerror(e));
-        goto fail;
-    }
-    fd = -1;
-    errno = 0;
-    if ((err = write_model(m, fp, why, whylen))) {
-        if (err == NN_EIO)
-            nn_why(why, whylen, err, "cannot write %s: %s", tmp,
-                   strerror(errno ? errno : EIO));
-        goto fail;
-    }
-    if (fsync(fileno(fp)) != 0) {
-        e = errno;
-        err = nn_why(why, whylen, NN_EIO, "cannot sync %s: %s", tmp,
-                     strerror(e));
-        goto fail;
-    }
-    e = fclose(fp) != 0 ? (errno ? errno : EIO) : 0;
-    fp = NULL;
-    if (e) {
-        err = nn_why(why, whylen, NN_EIO, "cannot write %s: %s", tmp,
-                     strerror(e));
-        goto fail;
-    }
-    if (rename(tmp, path) != 0) {
-        e = errno;
-        err = nn_why(why, whylen, NN_EIO, "cannot rename %s to %s: %s", tmp,
-                     path, strerror(e));
-        goto fail;
-    }
-    sync_dir(path);
-    free(tmp);
-    return NN_OK;
-
-fail:
-    if (fp)
-        fclose(fp);
-    else if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    free(tmp);
-    return err;
+    return nn_replace_file(path, write_model_to, m, why, whylen);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -146,6 +146,16 @@ void nn_backprop(const nn_model *m, const float *x, const int *labels, int B,
  * NN_EIO, NN_ENOMEM. */
 int nn_read_all(FILE *fp, size_t limit, const char *what, char **out,
                 size_t *outlen, char *why, size_t whylen);
+/* Writes a whole file to fp: NN_OK, or NN_EIO with errno set, or NN_E*
+ * with why filled. */
+typedef int (*nn_write_fn)(FILE *fp, const void *arg, char *why,
+                           size_t whylen);
+/* Replace the file at path atomically with what write(fp, arg) writes: a
+ * temporary file in the same directory, flushed, synced and renamed over
+ * path; nothing is left behind on failure.  A device or FIFO is written
+ * directly.  why names the file and the step that failed. */
+int nn_replace_file(const char *path, nn_write_fn write, const void *arg,
+                    char *why, size_t whylen);
 
 /* Image decoding internals (lib/img*.c). */
 /* Per-format decoders, called by nn_img_decode with len > 0 and the format
