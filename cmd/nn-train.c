@@ -222,6 +222,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
         { NULL, 0, NULL, 0 }
     };
     nn_train_opts *t = &o->train;
+    char choices[64];
     int c;
 
     memset(o, 0, sizeof *o);
@@ -244,15 +245,16 @@ static void parse_args(int argc, char **argv, struct opts *o)
             break;
         case 'a':
             o->activation = parse_name(optarg, nn_act_parse, "--activation");
-            if (o->activation != NN_ACT_RELU && o->activation != NN_ACT_SIGMOID &&
-                o->activation != NN_ACT_TANH)
-                usage_error("--activation: must be relu, sigmoid or tanh");
+            if (!nn_act_hidden(o->activation))
+                usage_error("--activation: must be %s",
+                            nn_act_choices(0, choices, sizeof choices));
             o->arch_set = 1;
             break;
         case OPT_OUTPUT:
             o->output_act = parse_name(optarg, nn_act_parse, "--output");
-            if (o->output_act != NN_ACT_SOFTMAX && o->output_act != NN_ACT_SIGMOID)
-                usage_error("--output: must be softmax or sigmoid");
+            if (!nn_act_output(o->output_act))
+                usage_error("--output: must be %s",
+                            nn_act_choices(1, choices, sizeof choices));
             o->arch_set = 1;
             break;
         case OPT_COST:

@@ -171,9 +171,16 @@ enum { NN_ACT_SIGMOID, NN_ACT_RELU, NN_ACT_TANH, NN_ACT_SOFTMAX };
 enum { NN_COST_CE, NN_COST_QUADRATIC };
 enum { NN_INIT_DEFAULT, NN_INIT_HE, NN_INIT_XAVIER, NN_INIT_NIELSEN };
 
-/* Names <-> codes ("relu", "ce", "he", ...); -1 / NULL if unknown. */
+/* Names <-> codes ("relu", "ce", "he", ...); -1 / NULL if unknown
+ * (lib/names.c). */
 int nn_act_parse(const char *s);
 const char *nn_act_name(int act);
+/* Whether act may be a hidden layer's activation (sigmoid, relu, tanh), or
+ * the output layer's (sigmoid, softmax); and those names as "a, b or c"
+ * in buf (64 bytes are plenty), for messages. */
+int nn_act_hidden(int act);
+int nn_act_output(int act);
+const char *nn_act_choices(int output, char *buf, size_t len);
 int nn_cost_parse(const char *s);
 const char *nn_cost_name(int cost);
 int nn_init_parse(const char *s);

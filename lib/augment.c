@@ -57,47 +57,6 @@ struct nn_augmenter {
     float *fx, *fy;             /* w * h displacements, for nn_warp */
 };
 
-void nn_augment_default(nn_augment *a)
-{
-    a->kinds = 0;
-    a->shift = 2.0f;
-    a->rotate = 10.0f;
-    a->scale = 0.1f;
-    a->shear = 0.1f;
-    a->alpha = 34.0f;
-    a->sigma = 4.0f;
-}
-
-int nn_augment_parse(const char *s)
-{
-    if (!s)
-        return -1;
-    if (strcmp(s, "none") == 0)
-        return 0;
-    if (strcmp(s, "affine") == 0)
-        return NN_AUG_AFFINE;
-    if (strcmp(s, "elastic") == 0)
-        return NN_AUG_ELASTIC;
-    if (strcmp(s, "affine,elastic") == 0 || strcmp(s, "elastic,affine") == 0)
-        return NN_AUG_AFFINE | NN_AUG_ELASTIC;
-    return -1;
-}
-
-/* kinds outside 0 .. 3 are named "unknown". */
-const char *nn_augment_name(int kinds, char *buf, size_t len)
-{
-    static const char *const names[] = {
-        "none", "affine", "elastic", "affine,elastic"
-    };
-    const char *s = kinds >= 0 && kinds <= 3 ? names[kinds] : "unknown";
-
-    if (buf && len > 0) {
-        strncpy(buf, s, len - 1);
-        buf[len - 1] = '\0';
-    }
-    return buf;
-}
-
 void nn_augmenter_free(nn_augmenter *g)
 {
     if (!g)

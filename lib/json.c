@@ -1068,14 +1068,14 @@ static int get_act(struct rd *r, const cJSON *obj, const char *where,
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "%s.activation: unknown activation '%s'", where,
                       clip(c, s));
-    if (!last && a != NN_ACT_SIGMOID && a != NN_ACT_RELU && a != NN_ACT_TANH)
+    if (!last && !nn_act_hidden(a))
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "%s.activation: '%s' is not a hidden-layer activation "
-                      "(sigmoid, relu or tanh)", where, s);
-    if (last && a != NN_ACT_SOFTMAX && a != NN_ACT_SIGMOID)
+                      "(%s)", where, s, nn_act_choices(0, c, sizeof c));
+    if (last && !nn_act_output(a))
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "%s.activation: '%s' is not an output activation "
-                      "(softmax or sigmoid)", where, s);
+                      "(%s)", where, s, nn_act_choices(1, c, sizeof c));
     *out = a;
     return NN_OK;
 }

@@ -6,47 +6,6 @@
 
 #include "nn_internal.h"
 
-static const char *const act_names[] = {
-    [NN_ACT_SIGMOID] = "sigmoid", [NN_ACT_RELU] = "relu",
-    [NN_ACT_TANH] = "tanh", [NN_ACT_SOFTMAX] = "softmax",
-};
-static const char *const cost_names[] = {
-    [NN_COST_CE] = "ce", [NN_COST_QUADRATIC] = "quadratic",
-};
-static const char *const init_names[] = {
-    [NN_INIT_DEFAULT] = "default", [NN_INIT_HE] = "he",
-    [NN_INIT_XAVIER] = "xavier", [NN_INIT_NIELSEN] = "nielsen",
-};
-
-#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
-int nn_name_index(const char *const *names, int n, const char *s)
-{
-    for (int i = 0; s && i < n; i++)
-        if (strcmp(names[i], s) == 0)
-            return i;
-    return -1;
-}
-
-int nn_act_parse(const char *s) { return nn_name_index(act_names, COUNT(act_names), s); }
-int nn_cost_parse(const char *s) { return nn_name_index(cost_names, COUNT(cost_names), s); }
-int nn_init_parse(const char *s) { return nn_name_index(init_names, COUNT(init_names), s); }
-
-const char *nn_act_name(int a)
-{
-    return a >= 0 && a < COUNT(act_names) ? act_names[a] : NULL;
-}
-
-const char *nn_cost_name(int c)
-{
-    return c >= 0 && c < COUNT(cost_names) ? cost_names[c] : NULL;
-}
-
-const char *nn_init_name(int i)
-{
-    return i >= 0 && i < COUNT(init_names) ? init_names[i] : NULL;
-}
-
 int nn_model_alloc_params(nn_model *m)
 {
     long n = 0;
@@ -63,17 +22,6 @@ int nn_model_alloc_params(nn_model *m)
     m->n_params = n;
     m->params = calloc(n, sizeof *m->params);
     return m->params ? NN_OK : NN_ENOMEM;
-}
-
-/* The initialisation used when the architecture does not name one: He for
- * ReLU, Xavier (Glorot) for tanh, Nielsen's N(0, 1/n_in) for sigmoid. */
-static int default_init(int hidden_act)
-{
-    switch (hidden_act) {
-    case NN_ACT_RELU: return NN_INIT_HE;
-    case NN_ACT_TANH: return NN_INIT_XAVIER;
-    }
-    return NN_INIT_NIELSEN;
 }
 
 static void init_weights(nn_model *m, uint64_t seed)
@@ -97,6 +45,8 @@ static void init_weights(nn_model *m, uint64_t seed)
 
 static int check_arch(const nn_arch *a, char *why, size_t whylen)
 {
+    char c[64];
+
     if (a->nlayers < 2 || a->nlayers > NN_MAX_LAYERS + 1)
         return nn_why(why, whylen, NN_EINVAL, "%d layer sizes; 2 to %d allowed",
                       a->nlayers, NN_MAX_LAYERS + 1);
@@ -104,18 +54,18 @@ static int check_arch(const nn_arch *a, char *why, size_t whylen)
         if (a->sizes[i] < 1 || a->sizes[i] > NN_MAX_DIM)
             return nn_why(why, whylen, NN_EINVAL, "layer size %d out of range "
                           "(1 to %d)", a->sizes[i], NN_MAX_DIM);
-    if (a->hidden_act != NN_ACT_SIGMOID && a->hidden_act != NN_ACT_RELU &&
-        a->hidden_act != NN_ACT_TANH)
-        return nn_why(why, whylen, NN_EINVAL, "hidden activation must be "
-                      "sigmoid, relu or tanh");
-    if (a->output_act != NN_ACT_SOFTMAX && a->output_act != NN_ACT_SIGMOID)
-        return nn_why(why, whylen, NN_EINVAL, "output must be softmax or sigmoid");
-    if (a->cost != NN_COST_CE && a->cost != NN_COST_QUADRATIC)
+    if (!nn_act_hidden(a->hidden_act))
+        return nn_why(why, whylen, NN_EINVAL, "hidden activation must be %s",
+                      nn_act_choices(0, c, sizeof c));
+    if (!nn_act_output(a->output_act))
+        return nn_why(why, whylen, NN_EINVAL, "output must be %s",
+                      nn_act_choices(1, c, sizeof c));
+    if (!nn_cost_name(a->cost))
         return nn_why(why, whylen, NN_EINVAL, "unknown cost");
     if (a->output_act == NN_ACT_SOFTMAX && a->cost != NN_COST_CE)
         return nn_why(why, whylen, NN_EINVAL, "softmax output needs the "
                       "cross-entropy cost (use --output sigmoid for quadratic)");
-    if (a->init < NN_INIT_DEFAULT || a->init > NN_INIT_NIELSEN)
+    if (!nn_init_name(a->init))
         return nn_why(why, whylen, NN_EINVAL, "unknown weight initialisation");
     return NN_OK;
 }
@@ -138,7 +88,7 @@ int nn_model_blank(nn_model **out, const nn_arch *a, uint64_t seed,
     m->hidden_act = a->nlayers > 2 ? a->hidden_act : NN_ACT_SIGMOID;
     m->output_act = a->output_act;
     m->cost = a->cost;
-    m->init = a->init == NN_INIT_DEFAULT ? default_init(a->hidden_act) : a->init;
+    m->init = a->init == NN_INIT_DEFAULT ? nn_init_default(a->hidden_act) : a->init;
     m->seed = seed;
     m->input.lo = 0.0f;
     m->input.hi = 1.0f;

@@ -29,9 +29,9 @@ int nn_cpu_level(void);
  * thread of the program is using it.  Returns when all are done. */
 void nn_parallel(int n, void (*fn)(void *arg, int c), void *arg);
 
-/* Index of s among the n strings of names, or -1 (also for s NULL): the
- * parse half of the name <-> code tables (nn_act_parse, ...). */
-int nn_name_index(const char *const *names, int n, const char *s);
+/* The initialisation used when the architecture does not name one: He for
+ * ReLU, Xavier for tanh, Nielsen's N(0, 1/n_in) for sigmoid (lib/names.c). */
+int nn_init_default(int hidden_act);
 
 /* A dense network.  All weights and biases live in one block `params`
  * (llm.c style), so initialisation, SGD and saving are flat loops.  Layer l

@@ -9,54 +9,6 @@
 
 #include "nn_internal.h"
 
-static const char *const optimizer_names[] = {
-    [NN_OPT_SGD] = "sgd", [NN_OPT_NESTEROV] = "nesterov",
-    [NN_OPT_ADAM] = "adam",
-};
-static const char *const schedule_names[] = {
-    [NN_SCHED_CONSTANT] = "constant", [NN_SCHED_STEP] = "step",
-    [NN_SCHED_COSINE] = "cosine", [NN_SCHED_PLATEAU] = "plateau",
-};
-
-int nn_optimizer_parse(const char *s)
-{
-    return nn_name_index(optimizer_names, 3, s);
-}
-
-int nn_schedule_parse(const char *s)
-{
-    return nn_name_index(schedule_names, 4, s);
-}
-
-const char *nn_optimizer_name(int o)
-{
-    return o >= 0 && o < 3 ? optimizer_names[o] : NULL;
-}
-
-const char *nn_schedule_name(int s)
-{
-    return s >= 0 && s < 4 ? schedule_names[s] : NULL;
-}
-
-void nn_train_opts_default(nn_train_opts *o)
-{
-    memset(o, 0, sizeof *o);
-    o->epochs = 10;
-    o->batch = 32;
-    o->rate = 0.05f;
-    o->momentum = 0.9f;
-    o->lambda = 0.0f;
-    o->patience = 0;
-    o->seed = 1;
-    o->optimizer = NN_OPT_SGD;
-    o->beta2 = 0.999f;
-    o->schedule = NN_SCHED_CONSTANT;
-    o->step_epochs = 10;
-    o->step_factor = 0.5f;
-    o->plateau = 10;
-    nn_augment_default(&o->augment);
-}
-
 double nn_schedule_rate(const nn_train_opts *o, int epoch)
 {
     switch (o->schedule) {

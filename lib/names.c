@@ -1,0 +1,172 @@
+/* names.c - the names of every enumeration (as the model file and the
+ * tools spell them), where each activation may stand, and the defaults of
+ * the training options: one table each, below everything that parses,
+ * checks or writes them. */
+#include <stdio.h>
+#include <string.h>
+
+#include "nn_internal.h"
+
+#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* Index of s among the n strings of names, or -1 (also for s NULL). */
+static int name_index(const char *const *names, int n, const char *s)
+{
+    for (int i = 0; s && i < n; i++)
+        if (strcmp(names[i], s) == 0)
+            return i;
+    return -1;
+}
+
+static const char *name_of(const char *const *names, int n, int i)
+{
+    return i >= 0 && i < n ? names[i] : NULL;
+}
+
+/* Activations, and where each may stand. */
+static const struct {
+    const char *name;
+    int hidden, output;
+} acts[] = {
+    [NN_ACT_SIGMOID] = { "sigmoid", 1, 1 },
+    [NN_ACT_RELU] = { "relu", 1, 0 },
+    [NN_ACT_TANH] = { "tanh", 1, 0 },
+    [NN_ACT_SOFTMAX] = { "softmax", 0, 1 },
+};
+
+int nn_act_parse(const char *s)
+{
+    for (int i = 0; s && i < COUNT(acts); i++)
+        if (strcmp(acts[i].name, s) == 0)
+            return i;
+    return -1;
+}
+
+const char *nn_act_name(int a)
+{
+    return a >= 0 && a < COUNT(acts) ? acts[a].name : NULL;
+}
+
+int nn_act_hidden(int a)
+{
+    return a >= 0 && a < COUNT(acts) && acts[a].hidden;
+}
+
+int nn_act_output(int a)
+{
+    return a >= 0 && a < COUNT(acts) && acts[a].output;
+}
+
+const char *nn_act_choices(int output, char *buf, size_t len)
+{
+    int n = 0, k = 0;
+    size_t at = 0;
+
+    for (int i = 0; i < COUNT(acts); i++)
+        n += output ? acts[i].output : acts[i].hidden;
+    buf[0] = '\0';
+    for (int i = 0; i < COUNT(acts) && at < len; i++) {
+        if (!(output ? acts[i].output : acts[i].hidden))
+            continue;
+        k++;
+        at += (size_t)snprintf(buf + at, len - at, "%s%s",
+                               k == 1 ? "" : k == n ? " or " : ", ",
+                               acts[i].name);
+    }
+    return buf;
+}
+
+static const char *const cost_names[] = {
+    [NN_COST_CE] = "ce", [NN_COST_QUADRATIC] = "quadratic",
+};
+static const char *const init_names[] = {
+    [NN_INIT_DEFAULT] = "default", [NN_INIT_HE] = "he",
+    [NN_INIT_XAVIER] = "xavier", [NN_INIT_NIELSEN] = "nielsen",
+};
+static const char *const optimizer_names[] = {
+    [NN_OPT_SGD] = "sgd", [NN_OPT_NESTEROV] = "nesterov",
+    [NN_OPT_ADAM] = "adam",
+};
+static const char *const schedule_names[] = {
+    [NN_SCHED_CONSTANT] = "constant", [NN_SCHED_STEP] = "step",
+    [NN_SCHED_COSINE] = "cosine", [NN_SCHED_PLATEAU] = "plateau",
+};
+/* Augmentation kinds by their bits (NN_AUG_AFFINE | NN_AUG_ELASTIC). */
+static const char *const augment_names[] = {
+    "none", "affine", "elastic", "affine,elastic"
+};
+
+#define PARSE(names, s) name_index(names, COUNT(names), s)
+#define NAME(names, i) name_of(names, COUNT(names), i)
+
+int nn_cost_parse(const char *s) { return PARSE(cost_names, s); }
+const char *nn_cost_name(int c) { return NAME(cost_names, c); }
+int nn_init_parse(const char *s) { return PARSE(init_names, s); }
+const char *nn_init_name(int i) { return NAME(init_names, i); }
+int nn_optimizer_parse(const char *s) { return PARSE(optimizer_names, s); }
+const char *nn_optimizer_name(int o) { return NAME(optimizer_names, o); }
+int nn_schedule_parse(const char *s) { return PARSE(schedule_names, s); }
+const char *nn_schedule_name(int s) { return NAME(schedule_names, s); }
+
+int nn_augment_parse(const char *s)
+{
+    if (s && strcmp(s, "elastic,affine") == 0)
+        return NN_AUG_AFFINE | NN_AUG_ELASTIC;
+    return PARSE(augment_names, s);
+}
+
+/* kinds outside 0 .. 3 are named "unknown". */
+const char *nn_augment_name(int kinds, char *buf, size_t len)
+{
+    const char *s = NAME(augment_names, kinds);
+
+    if (buf && len > 0) {
+        strncpy(buf, s ? s : "unknown", len - 1);
+        buf[len - 1] = '\0';
+    }
+    return buf;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Defaults. */
+
+int nn_init_default(int hidden_act)
+{
+    /* He for ReLU, Xavier (Glorot) for tanh, Nielsen's N(0, 1/n_in) for
+     * sigmoid. */
+    switch (hidden_act) {
+    case NN_ACT_RELU: return NN_INIT_HE;
+    case NN_ACT_TANH: return NN_INIT_XAVIER;
+    }
+    return NN_INIT_NIELSEN;
+}
+
+void nn_augment_default(nn_augment *a)
+{
+    a->kinds = 0;
+    a->shift = 2.0f;
+    a->rotate = 10.0f;
+    a->scale = 0.1f;
+    a->shear = 0.1f;
+    a->alpha = 34.0f;
+    a->sigma = 4.0f;
+}
+
+void nn_train_opts_default(nn_train_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->epochs = 10;
+    o->batch = 32;
+    o->rate = 0.05f;
+    o->momentum = 0.9f;
+    o->lambda = 0.0f;
+    o->patience = 0;
+    o->seed = 1;
+    o->optimizer = NN_OPT_SGD;
+    o->beta2 = 0.999f;
+    o->schedule = NN_SCHED_CONSTANT;
+    o->step_epochs = 10;
+    o->step_factor = 0.5f;
+    o->plateau = 10;
+    nn_augment_default(&o->augment);
+}
