@@ -6,7 +6,6 @@
 #include <float.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <locale.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,62 +32,6 @@
 #endif
 /* Doubles from here up round to infinity as floats (2^128 - 2^103). */
 #define FLOAT_LIMIT 0x1.ffffffp127
-
-/* ------------------------------------------------------------------------ */
-/* Numbers as text.  printf follows LC_NUMERIC, JSON does not: `point` is
- * the locale's decimal point, swapped for '.' after the round-trip check. */
-
-static int same_float(float a, float b)
-{
-    return memcmp(&a, &b, sizeof a) == 0;
-}
-
-static int same_double(double a, double b)
-{
-    return memcmp(&a, &b, sizeof a) == 0;
-}
-
-static void fix_point(char *s, char point)
-{
-    if (point != '.')
-        for (; *s; s++)
-            if (*s == point)
-                *s = '.';
-}
-
-/* Shortest of %.6g..%.9g that reads back as the identical float, both by
- * strtof and by strtod-then-float (what a reader through cJSON does, and
- * double rounding could in principle differ).  %.17g of the double is
- * exact for both and only a safety net.  s has room for 32 bytes. */
-static void format_float(char *s, float f, char point)
-{
-    int p;
-
-    for (p = 6; p <= 9; p++) {
-        snprintf(s, 32, "%.*g", p, (double)f);
-        if (same_float(strtof(s, NULL), f)
-            && same_float((float)strtod(s, NULL), f))
-            break;
-    }
-    if (p > 9)
-        snprintf(s, 32, "%.17g", (double)f);
-    fix_point(s, point);
-}
-
-/* Shortest of %.15g..%.17g that strtod reads back identically. */
-static void format_double(char *s, double d, char point)
-{
-    int p;
-
-    for (p = 15; p < 17; p++) {
-        snprintf(s, 32, "%.*g", p, d);
-        if (same_double(strtod(s, NULL), d))
-            break;
-    }
-    if (p == 17)
-        snprintf(s, 32, "%.17g", d);
-    fix_point(s, point);
-}
 
 /* ------------------------------------------------------------------------ */
 /* Writing: every number is a raw item holding its exact text, and each
@@ -141,7 +84,7 @@ static int add_str(cJSON *obj, const char *key, const char *s)
 
 static int add_int(cJSON *obj, const char *key, long v)
 {
-    char s[32];
+    char s[NN_NUM_CHARS];
 
     snprintf(s, sizeof s, "%ld", v);
     return add_raw(obj, key, s);
@@ -151,7 +94,7 @@ static int add_int(cJSON *obj, const char *key, long v)
  * (cJSON included) hold numbers as doubles. */
 static int add_u64(cJSON *obj, const char *key, uint64_t v)
 {
-    char s[32];
+    char s[NN_NUM_CHARS];
 
     snprintf(s, sizeof s, "%" PRIu64, v);
     return v <= (uint64_t)1 << 53 ? add_raw(obj, key, s)
@@ -159,38 +102,37 @@ static int add_u64(cJSON *obj, const char *key, uint64_t v)
 }
 
 static int add_float(cJSON *obj, const char *path, const char *key, float f,
-                     char point, char *why, size_t whylen)
+                     char *why, size_t whylen)
 {
-    char s[32];
+    char s[NN_NUM_CHARS];
 
     if (!isfinite(f))
         return nn_why(why, whylen, NN_ENUMERIC,
                       "%s%s%s: %s cannot be stored in JSON", path,
                       *path ? "." : "", key, isnan(f) ? "NaN" : "infinity");
-    format_float(s, f, point);
+    nn_format_float(s, f);
     return add_raw(obj, key, s);
 }
 
 static int add_double(cJSON *obj, const char *path, const char *key,
-                      double d, char point, char *why, size_t whylen)
+                      double d, char *why, size_t whylen)
 {
-    char s[32];
+    char s[NN_NUM_CHARS];
 
     if (!isfinite(d))
         return nn_why(why, whylen, NN_ENUMERIC,
                       "%s%s%s: %s cannot be stored in JSON", path,
                       *path ? "." : "", key, isnan(d) ? "NaN" : "infinity");
-    format_double(s, d, point);
+    nn_format_double(s, d);
     return add_raw(obj, key, s);
 }
 
 /* v[0..n-1] as one raw item "[a,b,...]". */
 static int add_floats(cJSON *obj, const char *path, const char *key,
-                      const float *v, long n, char point,
-                      char *why, size_t whylen)
+                      const float *v, long n, char *why, size_t whylen)
 {
     struct buf b = { NULL, 0, 0 };
-    char s[32];
+    char s[NN_NUM_CHARS];
     long i;
     int err = buf_add(&b, "[", 1);
 
@@ -201,7 +143,7 @@ static int add_floats(cJSON *obj, const char *path, const char *key,
                          key, i, isnan(v[i]) ? "NaN" : "infinity");
             break;
         }
-        format_float(s, v[i], point);
+        nn_format_float(s, v[i]);
         if (i > 0)
             err = buf_add(&b, ",", 1);
         if (!err)
@@ -246,20 +188,19 @@ static const struct float_field aug_floats[] = {
 /* Members fields[0..n-1] of the struct at base, as numbers into obj. */
 static int add_fields(cJSON *obj, const char *where, const void *base,
                       const struct float_field *fields, size_t n,
-                      char point, char *why, size_t whylen)
+                      char *why, size_t whylen)
 {
     int err = NN_OK;
 
     for (size_t i = 0; i < n && !err; i++)
         err = add_float(obj, where, fields[i].key,
-                        *FIELD((void *)base, &fields[i]), point, why, whylen);
+                        *FIELD((void *)base, &fields[i]), why, whylen);
     return err;
 }
 
 /* The training methods of o (optimizer, schedule, regularisation,
  * augmentation) into the object training.options. */
-static int add_methods(cJSON *item, const nn_train_opts *o, char point,
-                       char *why, size_t whylen)
+static int add_methods(cJSON *item, const nn_train_opts *o, char *why, size_t whylen)
 {
     const char *opt = nn_optimizer_name(o->optimizer);
     const char *sched = nn_schedule_name(o->schedule);
@@ -274,14 +215,14 @@ static int add_methods(cJSON *item, const nn_train_opts *o, char point,
         || add_int(item, "plateau", o->plateau))
         return NN_ENOMEM;
     if ((err = add_fields(item, "training.options", o, opt_floats,
-                          N_FIELDS(opt_floats), point, why, whylen)))
+                          N_FIELDS(opt_floats), why, whylen)))
         return err;
     if (!(aug = cJSON_AddObjectToObject(item, "augment"))
         || add_str(aug, "kinds", nn_augment_name(o->augment.kinds, kinds,
                                                  sizeof kinds)))
         return NN_ENOMEM;
     return add_fields(aug, "training.options.augment", &o->augment,
-                      aug_floats, N_FIELDS(aug_floats), point, why, whylen);
+                      aug_floats, N_FIELDS(aug_floats), why, whylen);
 }
 
 /* The whole document as a cJSON tree in *out (caller deletes). */
@@ -294,7 +235,6 @@ static int build_tree(const nn_model *m, cJSON **out, char *why,
     const char *outact = nn_act_name(m->output_act);
     const char *cost = nn_cost_name(m->cost);
     const char *init = nn_init_name(m->init);
-    char point = localeconv()->decimal_point[0];
     cJSON *root, *obj, *arr, *item;
     char path[32];
     int err = NN_ENOMEM, l;
@@ -322,9 +262,9 @@ static int build_tree(const nn_model *m, cJSON **out, char *why,
         || add_int(obj, "height", m->input.height)
         || !(arr = cJSON_AddArrayToObject(obj, "range")))
         goto fail;
-    if ((err = add_float(arr, "input", "range", m->input.lo, point, why,
+    if ((err = add_float(arr, "input", "range", m->input.lo, why,
                          whylen))
-        || (err = add_float(arr, "input", "range", m->input.hi, point, why,
+        || (err = add_float(arr, "input", "range", m->input.hi, why,
                             whylen)))
         goto fail;
     err = NN_ENOMEM;
@@ -354,27 +294,24 @@ static int build_tree(const nn_model *m, cJSON **out, char *why,
         || add_int(item, "epochs", o->epochs)
         || add_int(item, "batch", o->batch))
         goto fail;
-    if ((err = add_float(item, "training.options", "rate", o->rate, point,
+    if ((err = add_float(item, "training.options", "rate", o->rate,
                          why, whylen))
         || (err = add_float(item, "training.options", "momentum",
-                            o->momentum, point, why, whylen))
-        || (err = add_float(item, "training.options", "lambda", o->lambda,
-                            point, why, whylen)))
+                            o->momentum, why, whylen))
+        || (err = add_float(item, "training.options", "lambda", o->lambda, why, whylen)))
         goto fail;
     err = NN_ENOMEM;
     if (add_int(item, "patience", o->patience)
         || add_u64(item, "seed", o->seed))
         goto fail;
-    if ((err = add_methods(item, o, point, why, whylen)))
+    if ((err = add_methods(item, o, why, whylen)))
         goto fail;
     err = NN_ENOMEM;
     if (add_int(obj, "epochs_run", t->epochs_run)
         || add_int(obj, "best_epoch", t->best_epoch))
         goto fail;
-    if ((err = add_double(obj, "training", "best_val_acc", t->best_val_acc,
-                          point, why, whylen))
-        || (err = add_double(obj, "training", "final_rate", t->final_rate,
-                             point, why, whylen)))
+    if ((err = add_double(obj, "training", "best_val_acc", t->best_val_acc, why, whylen))
+        || (err = add_double(obj, "training", "final_rate", t->final_rate, why, whylen)))
         goto fail;
     err = NN_ENOMEM;
     if (add_int(obj, "n_train", t->n_train) || add_int(obj, "n_val", t->n_val))
@@ -395,10 +332,9 @@ static int build_tree(const nn_model *m, cJSON **out, char *why,
             || add_str(obj, "activation", last ? outact : hid))
             goto fail;
         if ((err = add_floats(obj, path, "bias", m->params + m->b_off[l],
-                              nout, point, why, whylen))
+                              nout, why, whylen))
             || (err = add_floats(obj, path, "weights",
-                                 m->params + m->w_off[l], (long)in * nout,
-                                 point, why, whylen)))
+                                 m->params + m->w_off[l], (long)in * nout, why, whylen)))
             goto fail;
     }
     *out = root;
@@ -573,75 +509,6 @@ static void bulk_free(struct bulk *bk)
         free(bk->v[i]);
 }
 
-/* One JSON number at s (before end) as a double, strtod's value; the end
- * of the number in *next.  0, or -1 if s does not start with a number. */
-static int scan_number(const char *s, const char *end, double *out,
-                       const char **next)
-{
-    static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
-        1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
-        1e19, 1e20, 1e21, 1e22 };
-    const char *p = s;
-    uint64_t m = 0;
-    int digits = 0, scale = 0, neg = 0, exp = 0, eneg = 0;
-
-    if (p < end && *p == '-') {
-        neg = 1;
-        p++;
-    }
-    if (p >= end || *p < '0' || *p > '9')
-        return -1;
-    if (*p == '0')
-        p++;
-    else
-        for (; p < end && *p >= '0' && *p <= '9'; p++, digits++)
-            m = m * 10 + (uint64_t)(*p - '0');
-    if (p < end && *p == '.') {
-        const char *f = ++p;
-        for (; p < end && *p >= '0' && *p <= '9'; p++) {
-            if (m == 0 && *p == '0') {   /* leading zeros: no digit yet */
-                scale--;
-                continue;
-            }
-            m = m * 10 + (uint64_t)(*p - '0');
-            digits++;
-            scale--;
-        }
-        if (p == f)
-            return -1;
-    }
-    if (p < end && (*p == 'e' || *p == 'E')) {
-        p++;
-        if (p < end && (*p == '+' || *p == '-'))
-            eneg = *p++ == '-';
-        if (p >= end || *p < '0' || *p > '9')
-            return -1;
-        for (; p < end && *p >= '0' && *p <= '9'; p++)
-            if (exp < 10000)
-                exp = exp * 10 + (*p - '0');
-    }
-    *next = p;
-    scale += eneg ? -exp : exp;
-    /* Clinger's fast path: m and 10^|scale| are exact doubles, so one
-     * multiplication or division rounds correctly, as strtod does. */
-    if (digits <= 15 && m < (1ULL << 53) && scale >= -22 && scale <= 22) {
-        double d = scale >= 0 ? (double)m * p10[scale] : (double)m / p10[-scale];
-        *out = neg ? -d : d;
-        return 0;
-    }
-    /* Otherwise strtod, on a copy with the locale's decimal point. */
-    char tmp[64];
-    if (p - s >= (long)sizeof tmp)
-        return -1;
-    memcpy(tmp, s, p - s);
-    tmp[p - s] = '\0';
-    char *dot = strchr(tmp, '.');
-    if (dot)
-        *dot = localeconv()->decimal_point[0];
-    *out = strtod(tmp, NULL);
-    return 0;
-}
-
 static const char *skip_space(const char *p, const char *end)
 {
     while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
@@ -661,7 +528,7 @@ static int lift_array(char *doc, const char *end, size_t at, struct bulk *bk)
         return -1;
     for (;;) {
         double d;
-        if (scan_number(p, end, &d, &p) != 0 || !(fabs(d) < FLOAT_LIMIT))
+        if (nn_scan_json(p, end, &d, &p) != 0 || !(fabs(d) < FLOAT_LIMIT))
             goto fail;
         if (n == cap) {
             float *nv = realloc(v, (cap = cap ? 2 * cap : 1024) * sizeof *v);

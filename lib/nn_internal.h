@@ -141,6 +141,25 @@ typedef struct nn_pass {
 void nn_backprop(const nn_model *m, const float *x, const int *labels, int B,
                  nn_pass *p, float *grad, double *loss, long *hits);
 
+/* Numbers as text (lib/numtext.c).  nn_scan_float reads the whole token
+ * s[0..e) as strtof does in the C locale: NN_NUM_OK and *out, or
+ * NN_NUM_BAD (not a number), NN_NUM_NONFINITE ("inf", "nan"),
+ * NN_NUM_RANGE (beyond the float range). */
+enum { NN_NUM_OK, NN_NUM_BAD, NN_NUM_NONFINITE, NN_NUM_RANGE };
+int nn_scan_float(const char *s, const char *e, float *out);
+/* The JSON number at s (before end) as strtod reads it, and its end in
+ * *next: 0, or -1 if s does not start with one in JSON's grammar or it
+ * has more than 63 characters (cJSON reads no more). */
+int nn_scan_json(const char *s, const char *end, double *out,
+                 const char **next);
+/* The shortest of %.6g .. %.9g that reads back as f both by strtof and by
+ * strtod-then-float (%.15g .. %.17g and strtod for a double), with '.' as
+ * the decimal point whatever the locale, into s (NN_NUM_CHARS bytes);
+ * returns its length.  f and d must be finite. */
+#define NN_NUM_CHARS 32
+int nn_format_float(char *s, float f);
+int nn_format_double(char *s, double d);
+
 /* Read all of fp into *out (NUL-terminated, caller frees) and *outlen.
  * NN_ELIMIT, why "WHAT larger than N MiB (the limit)", beyond limit bytes;
  * NN_EIO, NN_ENOMEM. */

@@ -265,85 +265,6 @@ static int read_line(nn_vec_reader *r, size_t *len, char *why, size_t whylen)
     return 1;
 }
 
-/* Fast, exact decimal to float for the common forms [+-]d*[.d*] with at
- * most 9 significant digits and 11 decimals.  d < 10^9 and 10^k (k <= 11)
- * are exact doubles, so d / 10^k is the correctly rounded double q.  A
- * decimal of this size that is not itself a float midpoint differs from
- * every midpoint by more than 2^-50.5 relatively, far more than q's error
- * (2^-53), so rounding q to float gives what strtof gives.  Returns 0 to
- * leave the token to strtof. */
-static int fast_float(const char *s, const char *e, float *out)
-{
-    static const double p10[12] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6,
-                                     1e7, 1e8, 1e9, 1e10, 1e11 };
-    const char *p = s;
-    uint32_t d = 0;
-    int nd = 0, k = 0, any = 0, neg = 0;
-    double q;
-
-#if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
-    return 0;               /* excess precision (x87) would break the proof */
-#endif
-    if (p < e && (*p == '-' || *p == '+'))
-        neg = *p++ == '-';
-    for (; p < e && *p == '0'; p++)
-        any = 1;
-    for (; p < e && *p >= '0' && *p <= '9'; p++) {
-        if (++nd > 9)
-            return 0;
-        d = d * 10 + (uint32_t)(*p - '0');
-        any = 1;
-    }
-    if (p < e && *p == '.') {
-        p++;
-        if (nd == 0)
-            for (; p < e && *p == '0'; p++, k++)
-                any = 1;
-        for (; p < e && *p >= '0' && *p <= '9'; p++, k++) {
-            if (++nd > 9)
-                return 0;
-            d = d * 10 + (uint32_t)(*p - '0');
-            any = 1;
-        }
-    }
-    if (p != e || !any || k > 11)
-        return 0;
-    q = (double)d / p10[k];
-    *out = (float)(neg ? -q : q);
-    return 1;
-}
-
-enum { V_OK, V_NOTNUM, V_NONFINITE, V_TOOBIG };
-
-/* Parses the token t[0..e) (e is writable) as a finite float. */
-static int parse_value(char *t, char *e, float *out)
-{
-    char *end, save;
-    float f;
-    int range;
-
-    if (e - t == 1 && *t == '0') {
-        *out = 0.0f;
-        return V_OK;
-    }
-    if (fast_float(t, e, out))
-        return V_OK;
-    if (isspace((unsigned char)*t))     /* strtof would skip it */
-        return V_NOTNUM;
-    save = *e;
-    *e = '\0';
-    errno = 0;
-    f = strtof(t, &end);
-    range = errno == ERANGE;
-    *e = save;
-    if (end != e || end == t)
-        return V_NOTNUM;
-    if (!isfinite(f))
-        return range ? V_TOOBIG : V_NONFINITE;
-    *out = f;
-    return V_OK;
-}
-
 /* '?' -> -1, or a decimal class number below NN_MAX_CLASSES. */
 static int parse_label(const char *t, const char *e, int *out)
 {
@@ -409,9 +330,9 @@ static int text_record(nn_vec_reader *r, char *p, char *e, const float **x,
     size_t nf = 0;                      /* fields seen */
     size_t maxf = r->dim ? (size_t)r->dim + 1 : (size_t)NN_MAX_DIM + 1;
     char *t0 = p, *t0e = p;             /* field 0: label or value 1 */
-    int bad0 = V_OK;                    /* field 0 as a value (hint only) */
+    int bad0 = NN_NUM_OK;                    /* field 0 as a value (hint only) */
     size_t badi = 0;                    /* first bad field after field 0 */
-    int badk = V_OK;
+    int badk = NN_NUM_OK;
     char *bt = NULL, *bte = NULL, q[90];
     int labelled, lab = -1, rc;
     long ln = r->line;
@@ -433,10 +354,13 @@ static int text_record(nn_vec_reader *r, char *p, char *e, const float **x,
                 t0 = t;
                 t0e = p;
                 if (r->hint)
-                    bad0 = parse_value(t, p, &r->vals[0]);
-            } else if (badk == V_OK) {
-                int k = parse_value(t, p, &r->vals[nf]);
-                if (k != V_OK) {
+                    bad0 = nn_scan_float(t, p, &r->vals[0]);
+            } else if (badk == NN_NUM_OK) {
+                /* Most values of an image are 0: no call for those. */
+                int k = p - t == 1 && *t == '0'
+                    ? (r->vals[nf] = 0.0f, NN_NUM_OK)
+                    : nn_scan_float(t, p, &r->vals[nf]);
+                if (k != NN_NUM_OK) {
                     badi = nf;
                     badk = k;
                     bt = t;
@@ -479,22 +403,22 @@ static int text_record(nn_vec_reader *r, char *p, char *e, const float **x,
         if (nf < 2)
             return fail(r, why, whylen, NN_EFORMAT,
                         "line %ld: a label and no values", ln);
-    } else if (bad0 != V_OK) {
+    } else if (bad0 != NN_NUM_OK) {
         badi = 0;
         badk = bad0;
         bt = t0;
         bte = t0e;
     }
-    if (badk != V_OK) {
+    if (badk != NN_NUM_OK) {
         unsigned long vi;
         if ((rc = binary_line(r, e, why, whylen)) != NN_OK)
             return rc;
         vi = (unsigned long)(labelled ? badi : badi + 1);
         quote(q, bt, (size_t)(bte - bt));
-        if (badk == V_NOTNUM)
+        if (badk == NN_NUM_BAD)
             return fail(r, why, whylen, NN_EFORMAT,
                         "line %ld: value %lu: '%s' is not a number", ln, vi, q);
-        if (badk == V_NONFINITE)
+        if (badk == NN_NUM_NONFINITE)
             return fail(r, why, whylen, NN_EFORMAT,
                         "line %ld: value %lu: %s is not finite", ln, vi, q);
         return fail(r, why, whylen, NN_EFORMAT,
@@ -760,31 +684,9 @@ struct nn_vec_writer {
     int hdr_flags;          /* flags of the last header */
     unsigned char *buf;     /* staging, WBUF bytes; empty between calls */
     size_t len;
-    char pixs[256][16];     /* text of pixel k (text writers) */
+    char pixs[256][NN_NUM_CHARS];   /* text of pixel k (text writers) */
     unsigned char pixn[256];
 };
-
-/* Shortest of %.6g .. %.9g that strtof reads back as v (%.9g always does);
- * out holds >= 24 bytes.  Returns the length. */
-static int format_float(char *out, float v)
-{
-    int p, n = 0;
-
-    if (v == 0.0f) {
-        if (signbit(v)) {
-            memcpy(out, "-0", 3);
-            return 2;
-        }
-        memcpy(out, "0", 2);
-        return 1;
-    }
-    for (p = 6; p <= 9; p++) {
-        n = snprintf(out, 24, "%.*g", p, (double)v);
-        if (strtof(out, NULL) == v)
-            break;
-    }
-    return n;
-}
 
 int nn_pixel_code(float v)
 {
@@ -820,7 +722,7 @@ int nn_vec_writer_new(nn_vec_writer **out, FILE *fp, int format, int dim)
     w->format = format;
     w->dim = dim;
     for (k = 0; format == NN_VEC_TEXT && k < 256; k++)
-        w->pixn[k] = (unsigned char)format_float(w->pixs[k], nn_pixels[k]);
+        w->pixn[k] = (unsigned char)nn_format_float(w->pixs[k], nn_pixels[k]);
     *out = w;
     return NN_OK;
 }
@@ -859,8 +761,8 @@ static int write_text(nn_vec_writer *w, const float *x, int label)
         w->len += (size_t)sprintf((char *)w->buf + w->len, "%d", label);
     w->buf[w->len++] = '\t';
     for (j = 0; j < w->dim; j++) {
-        /* 24 bytes: separator, up to 15 characters, and slack */
-        if ((err = wroom(w, 32)) != NN_OK)
+        /* a separator and a number */
+        if ((err = wroom(w, 1 + NN_NUM_CHARS)) != NN_OK)
             return err;
         if (j > 0)
             w->buf[w->len++] = ' ';
@@ -869,7 +771,7 @@ static int write_text(nn_vec_writer *w, const float *x, int label)
             memcpy(w->buf + w->len, w->pixs[k], w->pixn[k]);
             w->len += w->pixn[k];
         } else {
-            w->len += (size_t)format_float((char *)w->buf + w->len, x[j]);
+            w->len += (size_t)nn_format_float((char *)w->buf + w->len, x[j]);
         }
     }
     if ((err = wroom(w, 1)) != NN_OK)

@@ -1,0 +1,269 @@
+/* numtext.c - numbers as text, both ways, for the vector streams and the
+ * model files: one decimal scanner, exact (what strtof and strtod give in
+ * the C locale) and fast for the short decimals nnpipe writes, and one
+ * formatter, the shortest text that reads back to the same float.
+ *
+ * Why the fast paths are exact.  The scanner reads a decimal as an integer
+ * m of nd significant digits and a power of ten: the value is m * 10^s.
+ *   double: with nd <= 15 and |s| <= 22, m and 10^|s| are exact doubles,
+ *     so the one multiplication or division rounds correctly, as strtod
+ *     does (Clinger's fast path).
+ *   float: with nd <= 9 and -11 <= s <= 0, q = m / 10^-s is the correctly
+ *     rounded double of the decimal, off by at most 2^-53 relatively.  A
+ *     decimal of this size that is not itself a float midpoint differs
+ *     from every midpoint by more than 2^-50.5 relatively, so q lies on
+ *     the same side of every midpoint as the decimal, and rounding q to
+ *     float gives what strtof gives.  A decimal that is a midpoint is
+ *     m / 10^-s with 5^-s dividing m, an exact double, so q is exact and
+ *     rounds as strtof rounds it (to even).  With 0 < s <= 6, m * 10^s is
+ *     below 10^15 < 2^53, an exact double, and rounding it once to float
+ *     is correct.
+ * Both need arithmetic in the declared types (FLT_EVAL_METHOD 0, as on
+ * x86-64 and AArch64); anything else goes to strtof or strtod.  Each
+ * returned value is checked against them in tests/check_numtext.c. */
+#include <ctype.h>
+#include <errno.h>
+#include <float.h>
+#include <locale.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn_internal.h"
+
+static const double p10[23] = {
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
+    1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+};
+
+/* A decimal read by scan(): m * 10^scale with nd significant digits; m
+ * and scale are exact only for nd <= 19, which the fast paths need
+ * anyway. */
+struct decimal {
+    uint64_t m;
+    int nd, scale, neg;
+};
+
+static int digit(const char *p, const char *end)
+{
+    return p < end && *p >= '0' && *p <= '9';
+}
+
+/* The digits at p into d (m and nd); the end of them. */
+static const char *digits(const char *p, const char *end, struct decimal *d)
+{
+    const char *first = p;
+
+    for (; digit(p, end); p++)
+        d->m = d->m * 10 + (uint64_t)(*p - '0');
+    d->nd += (int)(p - first);
+    return p;
+}
+
+/* The number at s (before end) in JSON's grammar (json: -?, no leading
+ * zeros, digits on both sides of a point) or in the looser one of strtof
+ * without its words and hex forms ([+-]?, digits on either side of an
+ * optional point); in both an optional exponent [eE][+-]?digits.  The end
+ * of the number, or NULL if s does not start with one. */
+static inline const char *scan(const char *s, const char *end, int json,
+                               struct decimal *d)
+{
+    const char *p = s, *q;
+    int any, exp = 0, eneg = 0;
+
+    d->m = 0;
+    d->nd = d->scale = d->neg = 0;
+    if (p < end && (*p == '-' || (!json && *p == '+')))
+        d->neg = *p++ == '-';
+    q = p;
+    if (json && p < end && *p == '0') {
+        p++;                        /* "0", then no more digits before '.' */
+    } else {
+        while (p < end && *p == '0')
+            p++;                    /* leading zeros: no digit yet */
+        p = digits(p, end, d);
+    }
+    any = p > q;
+    if (json && !any)
+        return NULL;
+    if (p < end && *p == '.') {
+        q = ++p;
+        if (d->nd == 0)
+            while (p < end && *p == '0')
+                p++;                /* leading zeros after the point */
+        p = digits(p, end, d);
+        d->scale -= (int)(p - q);
+        if (json && p == q)
+            return NULL;
+        any |= p > q;
+    }
+    if (!any)
+        return NULL;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        q = p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            eneg = *p++ == '-';
+        if (!digit(p, end)) {
+            if (json)
+                return NULL;
+            return q;               /* "1e": the number is "1" */
+        }
+        for (; digit(p, end); p++)
+            if (exp < 10000)
+                exp = exp * 10 + (*p - '0');
+    }
+    d->scale += eneg ? -exp : exp;
+    return p;
+}
+
+/* s[0..n) through strtof (is_float) or strtod in the C locale's sense: on
+ * a NUL-terminated copy, with '.' as the locale's decimal point.  The
+ * whole text must be read.  NN_NUM_OK or NN_NUM_BAD; *range is set when
+ * strtof/strtod said ERANGE. */
+static int convert(const char *s, size_t n, int is_float, double *out,
+                   int *range)
+{
+    const char *point = localeconv()->decimal_point;
+    size_t plen = strlen(point), i, k = 0;
+    char small[64], *buf = small, *end;
+    int err = NN_NUM_OK;
+
+    if (n + plen * n + 1 > sizeof small &&
+        !(buf = malloc(n + plen * n + 1)))
+        return NN_NUM_BAD;
+    for (i = 0; i < n; i++) {
+        if (s[i] == '.') {
+            memcpy(buf + k, point, plen);
+            k += plen;
+        } else {
+            /* The locale's own point is no point here. */
+            if (strcmp(point, ".") != 0 && s[i] == point[0])
+                err = NN_NUM_BAD;
+            buf[k++] = s[i];
+        }
+    }
+    buf[k] = '\0';
+    errno = 0;
+    if (is_float)
+        *out = strtof(buf, &end);
+    else
+        *out = strtod(buf, &end);
+    *range = errno == ERANGE;
+    if (end != buf + k || k == 0)
+        err = NN_NUM_BAD;
+    if (buf != small)
+        free(buf);
+    return err;
+}
+
+int nn_scan_float(const char *s, const char *e, float *out)
+{
+    struct decimal d;
+    double v;
+    int range, err;
+
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
+    if (scan(s, e, 0, &d) == e && d.nd <= 9 && d.scale >= -11 &&
+        d.scale <= 6) {
+        v = d.scale < 0 ? (double)d.m / p10[-d.scale]
+                        : (double)d.m * p10[d.scale];
+        *out = (float)(d.neg ? -v : v);
+        return NN_NUM_OK;
+    }
+#endif
+    if (s == e || isspace((unsigned char)*s))   /* strtof would skip it */
+        return NN_NUM_BAD;
+    if ((err = convert(s, (size_t)(e - s), 1, &v, &range)))
+        return err;
+    if (!isfinite(v))
+        return range ? NN_NUM_RANGE : NN_NUM_NONFINITE;
+    *out = (float)v;
+    return NN_NUM_OK;
+}
+
+int nn_scan_json(const char *s, const char *end, double *out,
+                 const char **next)
+{
+    struct decimal d;
+    const char *p = scan(s, end, 1, &d);
+    int range;
+
+    if (!p || p - s > 63)
+        return -1;
+    *next = p;
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
+    if (d.nd <= 15 && d.scale >= -22 && d.scale <= 22) {
+        double v = d.scale < 0 ? (double)d.m / p10[-d.scale]
+                               : (double)d.m * p10[d.scale];
+        *out = d.neg ? -v : v;
+        return 0;
+    }
+#endif
+    return convert(s, (size_t)(p - s), 0, out, &range) ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Formatting.  printf follows LC_NUMERIC: the text is read back in the
+ * same locale, then whatever stands for its decimal point becomes '.'. */
+
+static int same_float(float a, float b)
+{
+    return memcmp(&a, &b, sizeof a) == 0;
+}
+
+static int same_double(double a, double b)
+{
+    return memcmp(&a, &b, sizeof a) == 0;
+}
+
+/* The locale's decimal point in s (n bytes) as '.'; the new length. */
+static int c_point(char *s, int n)
+{
+    int i, k = 0, gap = 0;
+
+    for (i = 0; i < n; i++) {
+        char c = s[i];
+        if ((c >= '0' && c <= '9') || c == '-' || c == '+' || c == 'e' ||
+            c == 'E' || c == '.' || c == 'i' || c == 'n' || c == 'f' ||
+            c == 'a') {
+            s[k++] = c;
+            gap = 0;
+        } else if (!gap) {
+            s[k++] = '.';
+            gap = 1;
+        }
+    }
+    s[k] = '\0';
+    return k;
+}
+
+int nn_format_float(char *s, float f)
+{
+    int p, n = 0;
+
+    for (p = 6; p <= 9; p++) {
+        n = snprintf(s, NN_NUM_CHARS, "%.*g", p, (double)f);
+        if (same_float(strtof(s, NULL), f)
+            && same_float((float)strtod(s, NULL), f))
+            return c_point(s, n);
+    }
+    /* Not reached for a finite float (%.9g reads back either way): a
+     * safety net. */
+    n = snprintf(s, NN_NUM_CHARS, "%.17g", (double)f);
+    return c_point(s, n);
+}
+
+int nn_format_double(char *s, double d)
+{
+    int p, n = 0;
+
+    for (p = 15; p < 17; p++) {
+        n = snprintf(s, NN_NUM_CHARS, "%.*g", p, d);
+        if (same_double(strtod(s, NULL), d))
+            return c_point(s, n);
+    }
+    n = snprintf(s, NN_NUM_CHARS, "%.17g", d);
+    return c_point(s, n);
+}

@@ -1,0 +1,246 @@
+/* check_numtext.c - the decimal scanner against strtof and strtod (fast
+ * paths and fallbacks), and the shortest formatter's rule and round
+ * trips (lib/numtext.c). */
+#include <check.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn_internal.h"
+#include "tests.h"
+
+static uint64_t state = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t rnd(void)
+{
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+}
+
+static uint32_t fbits(float f)
+{
+    uint32_t u;
+
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+static uint64_t dbits(double d)
+{
+    uint64_t u;
+
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+
+/* A random decimal in t: sign, up to `digits` digits with a point
+ * anywhere (or none), leading zeros, an exponent; JSON's grammar when
+ * json is set. */
+static void random_decimal(char *t, int digits, int json)
+{
+    int nd = 1 + (int)(rnd() % digits), point = (int)(rnd() % (nd + 2));
+    int zeros = rnd() % 3 ? 0 : (int)(rnd() % 12);
+
+    if (rnd() % 4 == 0)
+        *t++ = json || rnd() % 2 ? '-' : '+';
+    if (point == 0 || (json && point > nd)) {
+        *t++ = '0';
+        *t++ = '.';
+        for (int j = 0; j < zeros; j++)
+            *t++ = '0';
+        point = -1;
+    }
+    for (int j = 0; j < nd; j++) {
+        if (j == point)
+            *t++ = '.';
+        /* JSON: no leading zero before more digits */
+        *t++ = (char)(j == 0 && point != -1 ? '1' + rnd() % 9
+                                            : '0' + rnd() % 10);
+    }
+    if (rnd() % 3 == 0)
+        t += sprintf(t, "e%s%d", rnd() % 2 ? "-" : "", (int)(rnd() % 45));
+    *t = '\0';
+}
+
+/* Tokens read as strtof reads them, fast path or not. */
+START_TEST(test_scan_float)
+{
+    static const char *const special[] = {
+        "0", "-0", "0.003921569", "5.", ".5", "+.5", "1e-3", "0x1p-3",
+        "000000000000.1000000000000", "1e", "1e+", "-", "+", ".", "",
+        "1.5x", "3.4028235e38", "3.4028236e38", "1e39", "-1e39", "1e-50",
+        "1.4e-45", "16777217", "0.12345678901234567890123456789012345678"
+        "9012345678901234567890123456789", "inf", "-INF", "nan",
+        "infinity", " 1", "\v1", "1 ", "1,5", "0.1e1", "9999999999e-5",
+        "123456789e-11", "123456789e6", "1000000000", "0.000000000001",
+    };
+    char t[64];
+
+    for (size_t i = 0; i < sizeof special / sizeof special[0] + 100000; i++) {
+        const char *s = t;
+        char *end;
+        float got = -1.0f, want;
+        int err;
+
+        if (i < sizeof special / sizeof special[0])
+            s = special[i];
+        else
+            random_decimal(t, 12, 0);
+        err = nn_scan_float(s, s + strlen(s), &got);
+        want = strtof(s, &end);
+        if (*s == '\0' || *end || s[0] == ' ' || s[0] == '\v') {
+            ck_assert_msg(err == NN_NUM_BAD, "'%s': %d", s, err);
+        } else if (isnan(want) || (isinf(want) && strchr("iI", s[strspn(s, "+-")]))) {
+            ck_assert_msg(err == NN_NUM_NONFINITE, "'%s': %d", s, err);
+        } else if (isinf(want)) {
+            ck_assert_msg(err == NN_NUM_RANGE, "'%s': %d", s, err);
+        } else {
+            ck_assert_msg(err == NN_NUM_OK, "'%s': %d", s, err);
+            ck_assert_msg(fbits(got) == fbits(want), "'%s': %a, strtof %a",
+                          s, (double)got, (double)want);
+        }
+    }
+}
+END_TEST
+
+/* JSON numbers read as strtod reads them, with the end where JSON's
+ * grammar ends them; what is not a JSON number is refused. */
+START_TEST(test_scan_json)
+{
+    static const struct { const char *s; int len; } special[] = {
+        { "0", 1 }, { "-0", 2 }, { "01", 1 }, { "-01", 2 }, { "0.5,", 3 },
+        { "1e5]", 3 }, { "1E+5", 4 }, { "1.5e-7}", 6 }, { "1.", -1 },
+        { ".5", -1 }, { "-", -1 }, { "+1", -1 }, { "1e", -1 },
+        { "1e+", -1 }, { "-.5", -1 }, { "1.5.3", 3 }, { "2x", 1 },
+        { "123456789012345678901234567890", 30 },
+        { "1.0000000000000000000000000000000000000000000000000000000000000",
+          63 },
+        { "1.00000000000000000000000000000000000000000000000000000000000000",
+          -1 },
+        { "1e400", 5 }, { "-1e-400", 7 }, { "9007199254740993", 16 },
+    };
+    char t[64];
+
+    for (size_t i = 0; i < sizeof special / sizeof special[0] + 100000; i++) {
+        const char *s = t, *next = NULL;
+        int len;
+        double got = -1, want;
+
+        if (i < sizeof special / sizeof special[0]) {
+            s = special[i].s;
+            len = special[i].len;
+        } else {
+            random_decimal(t, 20, 1);
+            len = (int)strlen(t);
+        }
+        if (len < 0) {
+            ck_assert_msg(nn_scan_json(s, s + strlen(s), &got, &next) == -1,
+                          "'%s' taken", s);
+            continue;
+        }
+        ck_assert_msg(nn_scan_json(s, s + strlen(s), &got, &next) == 0,
+                      "'%s' refused", s);
+        ck_assert_msg(next == s + len, "'%s': %d characters, expected %d",
+                      s, (int)(next - s), len);
+        memcpy(t, s, (size_t)len);      /* strtod on the number alone */
+        t[len] = '\0';
+        want = strtod(t, NULL);
+        ck_assert_msg(dbits(got) == dbits(want), "'%s': %a, strtod %a", s,
+                      got, want);
+    }
+    /* Never past the end it is given. */
+    {
+        const char *s = "12345";
+        const char *next;
+        double got;
+
+        ck_assert_int_eq(nn_scan_json(s, s + 3, &got, &next), 0);
+        ck_assert_ptr_eq(next, s + 3);
+        ck_assert(got == 123.0);
+    }
+}
+END_TEST
+
+/* The formatter's rule, restated: the shortest of %.6g..%.9g that strtof
+ * and strtod-then-float both read back; and every result reads back. */
+START_TEST(test_format_float)
+{
+    static const struct { float f; const char *s; } known[] = {
+        { 0.0f, "0" }, { -0.0f, "-0" }, { 0.1f, "0.1" }, { 0.5f, "0.5" },
+        { 1e-45f, "1.4013e-45" }, { 123456792.0f, "1.2345679e+08" },
+        { 16777216.0f, "16777216" }, { 3.4028235e38f, "3.4028235e+38" },
+        { 1.0f / 3, "0.33333334" }, { 0.2f, "0.2" },
+    };
+    char s[NN_NUM_CHARS], want[NN_NUM_CHARS];
+
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        ck_assert_int_eq(nn_format_float(s, known[i].f),
+                         (int)strlen(known[i].s));
+        ck_assert_str_eq(s, known[i].s);
+    }
+    for (int i = 0; i < 100000; i++) {
+        uint32_t u = (uint32_t)rnd();
+        float f;
+        int p;
+
+        if (i < 256)
+            f = nn_pixel(i);
+        else
+            memcpy(&f, &u, sizeof f);
+        if (!isfinite(f))
+            continue;
+        for (p = 6; p <= 9; p++) {
+            snprintf(want, sizeof want, "%.*g", p, (double)f);
+            if (fbits(strtof(want, NULL)) == fbits(f) &&
+                fbits((float)strtod(want, NULL)) == fbits(f))
+                break;
+        }
+        ck_assert_int_le(p, 9);
+        ck_assert_int_eq(nn_format_float(s, f), (int)strlen(want));
+        ck_assert_str_eq(s, want);
+    }
+}
+END_TEST
+
+START_TEST(test_format_double)
+{
+    char s[NN_NUM_CHARS];
+
+    nn_format_double(s, 0.1);
+    ck_assert_str_eq(s, "0.1");
+    nn_format_double(s, -1);
+    ck_assert_str_eq(s, "-1");
+    nn_format_double(s, 0.9831);
+    ck_assert_str_eq(s, "0.9831");
+    nn_format_double(s, 1.0 / 3);
+    ck_assert_str_eq(s, "0.3333333333333333");
+    for (int i = 0; i < 100000; i++) {
+        uint64_t u = rnd();
+        double d;
+
+        memcpy(&d, &u, sizeof d);
+        if (!isfinite(d))
+            continue;
+        nn_format_double(s, d);
+        ck_assert_msg(dbits(strtod(s, NULL)) == dbits(d), "%s for %a", s, d);
+        ck_assert_uint_le(strlen(s), 24);
+    }
+}
+END_TEST
+
+Suite *numtext_suite(void)
+{
+    Suite *s = suite_create("numtext");
+    TCase *tc = tcase_create("core");
+
+    tcase_add_test(tc, test_scan_float);
+    tcase_add_test(tc, test_scan_json);
+    tcase_add_test(tc, test_format_float);
+    tcase_add_test(tc, test_format_double);
+    suite_add_tcase(s, tc);
+    return s;
+}
