@@ -500,8 +500,10 @@ int nn_img_read(nn_image **out, FILE *fp, long max_pixels, char *why,
 
 /* What the bytes look like: "JPEG", "PNG", "PBM", "PGM", "PPM", "TIFF" (all
  * decodable, if not corrupt), or an unsupported kind ("GIF", "BMP", "WebP",
- * "HEIC", "AVIF", "PDF", "SVG", "HTML", "PAM", "JPEG 2000", "JPEG XL",
- * "ICO", "PSD", "gzip", "ZIP", "text"); NULL if unrecognised or len == 0. */
+ * "HEIC", "AVIF", "video", "PDF", "SVG", "HTML", "PAM", "JPEG 2000",
+ * "JPEG XL", "ICO", "PSD", "gzip", "ZIP", "bzip2", "xz", "zstd", "7-Zip",
+ * "IDX", "binary vector stream", "text"); NULL if unrecognised or
+ * len == 0. */
 const char *nn_img_format_name(const uint8_t *buf, size_t len);
 
 /* ------------------------------------------------------------------------ */

@@ -151,50 +151,6 @@ static int src_read(struct src *s, unsigned char *dst, size_t n,
     return raw_read(s, dst, n, got, why, whylen);
 }
 
-static int lower(int c)
-{
-    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
-/* Case-insensitive search for needle in the first n bytes of h. */
-static int has(const unsigned char *h, size_t n, const char *needle)
-{
-    size_t k = strlen(needle), i, j;
-
-    for (i = 0; i + k <= n; i++) {
-        for (j = 0; j < k && lower(h[i + j]) == needle[j]; j++)
-            ;
-        if (j == k)
-            return 1;
-    }
-    return 0;
-}
-
-static int is_html(const unsigned char *h, size_t n)
-{
-    size_t i = 0;
-
-    if (n >= 3 && h[0] == 0xef && h[1] == 0xbb && h[2] == 0xbf)
-        i = 3;                  /* UTF-8 byte order mark */
-    while (i < n && (h[i] == ' ' || h[i] == '\t' || h[i] == '\r' ||
-                     h[i] == '\n'))
-        i++;
-    if (i < n && h[i] == '<')
-        return 1;
-    return has(h, n, "<html") || has(h, n, "<!doctype");
-}
-
-static int is_text(const unsigned char *h, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        if ((h[i] < 0x20 || h[i] == 0x7f) && h[i] != '\t' && h[i] != '\n' &&
-            h[i] != '\r')
-            return 0;
-    return n > 0;
-}
-
 static const char *type_name(int t)
 {
     switch (t) {
@@ -215,29 +171,36 @@ static int not_idx(const unsigned char *h, size_t n, int gz, char *why,
 {
     unsigned long magic = 0;
     size_t i;
+    int kind = nn_file_kind(h, n);
 
-    if (n >= 2 && h[0] == 0x1f && h[1] == 0x8b)
+    switch (kind) {
+    case NN_KIND_GZIP:
         return nn_why(why, whylen, NN_EFORMAT, "file is gzip-compressed "
                       "twice: the decompressed data starts with the gzip "
                       "magic 1f 8b again (run gunzip on it once more)");
-    if (is_html(h, n))
+    case NN_KIND_HTML:
         return nn_why(why, whylen, NN_EFORMAT, "this is an HTML page, not "
                       "an IDX file (a failed download?)");
-    if (n >= 4 && memcmp(h, "PK\3\4", 4) == 0)
+    case NN_KIND_ZIP:
         return nn_why(why, whylen, NN_EFORMAT, "this is a ZIP archive, not "
                       "an IDX file (unzip it first)");
-    if (n >= 3 && memcmp(h, "BZh", 3) == 0)
+    case NN_KIND_BZIP2:
         return nn_why(why, whylen, NN_EFORMAT, "this is bzip2 data, not an "
                       "IDX file (bunzip2 it first)");
-    if (n >= 6 && memcmp(h, "\xfd" "7zXZ\0", 6) == 0)
+    case NN_KIND_XZ:
         return nn_why(why, whylen, NN_EFORMAT, "this is xz data, not an "
                       "IDX file (unxz it first)");
-    if (n >= 4 && memcmp(h, "\x28\xb5\x2f\xfd", 4) == 0)
+    case NN_KIND_ZSTD:
         return nn_why(why, whylen, NN_EFORMAT, "this is zstd data, not an "
                       "IDX file (unzstd it first)");
-    if (n >= 6 && memcmp(h, "7z\xbc\xaf\x27\x1c", 6) == 0)
+    case NN_KIND_7Z:
         return nn_why(why, whylen, NN_EFORMAT, "this is a 7-Zip archive, "
                       "not an IDX file (extract it first)");
+    }
+    if ((kind >= NN_KIND_JPEG && kind <= NN_KIND_ICO) || kind == NN_KIND_NNV)
+        return nn_why(why, whylen, NN_EFORMAT, "this is %s %s file, not an "
+                      "IDX file", strchr("AEIOU", nn_kind_name(kind)[0])
+                      ? "an" : "a", nn_kind_name(kind));
     if (n >= 4 && h[0] >= 1 && h[0] <= 4 && type_name(h[1]) &&
         h[2] == 0 && h[3] == 0)
         return nn_why(why, whylen, NN_EFORMAT, "header is byte-swapped "
@@ -248,7 +211,7 @@ static int not_idx(const unsigned char *h, size_t n, int gz, char *why,
         return nn_why(why, whylen, NN_EFORMAT, "file too short for an IDX "
                       "header: %lu byte%s%s", (unsigned long)n,
                       n == 1 ? "" : "s", gz ? " after decompression" : "");
-    if (is_text(h, n))
+    if (kind == NN_KIND_TEXT || kind == NN_KIND_SVG)
         return nn_why(why, whylen, NN_EFORMAT, "this is a text file, not an "
                       "IDX file");
     for (i = 0; i < 4; i++)

@@ -9,189 +9,39 @@
 #include "nn_internal.h"
 
 /* ------------------------------------------------------------------------ */
-/* Recognising a file from its first bytes. */
+/* What nn_img_decode says of the kinds of file it does not decode. */
 
-enum kind { K_UNKNOWN, K_JPEG, K_PNG, K_PNM, K_TIFF, K_OTHER };
-
-struct sniff {
-    enum kind kind;
-    const char *name;           /* NULL if unrecognised */
-    const char *msg;            /* K_OTHER: the whole error text */
+static const char *const not_decoded[] = {
+    [NN_KIND_PAM] = "Netpbm PAM (P7): not supported, convert it with "
+                    "pamtopnm",
+    [NN_KIND_BIGTIFF] = "BigTIFF: not supported, convert it to PNG",
+    [NN_KIND_GIF] = "GIF image: not supported, convert it to PNG",
+    [NN_KIND_BMP] = "BMP image: not supported, convert it to PNG",
+    [NN_KIND_WEBP] = "WebP image: not supported, convert it to PNG or JPEG",
+    [NN_KIND_HEIC] = "phone HEIC photo: not supported, convert it to JPEG",
+    [NN_KIND_AVIF] = "AVIF image: not supported, convert it to PNG or JPEG",
+    [NN_KIND_VIDEO] = "a video (MP4/QuickTime), not an image: save a frame "
+                      "as PNG",
+    [NN_KIND_PDF] = "PDF document, not an image: export the page as PNG",
+    [NN_KIND_JP2] = "JPEG 2000 image: not supported, convert it to PNG",
+    [NN_KIND_JXL] = "JPEG XL image: not supported, convert it to PNG",
+    [NN_KIND_PSD] = "Photoshop document (PSD): not supported, export it as "
+                    "PNG",
+    [NN_KIND_ICO] = "Windows icon (ICO): not supported, convert it to PNG",
+    [NN_KIND_GZIP] = "gzip-compressed data: decompress it first",
+    [NN_KIND_ZIP] = "ZIP archive: extract the image first",
+    [NN_KIND_HTML] = "an HTML page, not an image (a web page saved instead "
+                     "of the picture?)",
+    [NN_KIND_SVG] = "SVG drawing (vector graphics): not supported, render "
+                    "it to PNG",
+    [NN_KIND_TEXT] = "a text file, not an image",
 };
-
-static int has(const uint8_t *b, size_t n, size_t off, const char *s,
-               size_t slen)
-{
-    return n >= off + slen && memcmp(b + off, s, slen) == 0;
-}
-#define HAS(b, n, off, lit) has(b, n, off, lit, sizeof lit - 1)
-
-static int lower(int c)
-{
-    return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
-
-/* Case-insensitive: does b[0..n-1] start with s? */
-static int starts_nocase(const uint8_t *b, size_t n, const char *s)
-{
-    size_t i;
-
-    for (i = 0; s[i]; i++)
-        if (i >= n || lower(b[i]) != s[i])
-            return 0;
-    return 1;
-}
-
-/* Does s occur (case-insensitive) in the first n bytes of b? */
-static int contains_nocase(const uint8_t *b, size_t n, const char *s)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        if (starts_nocase(b + i, n - i, s))
-            return 1;
-    return 0;
-}
-
-static int is_space(int c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' ||
-           c == '\r';
-}
-
-/* No NUL or other control bytes in the first 512: text (UTF-8 allowed). */
-static int is_text(const uint8_t *b, size_t n)
-{
-    size_t i;
-
-    if (n > 512)
-        n = 512;
-    for (i = 0; i < n; i++)
-        if ((b[i] < 0x20 && !is_space(b[i])) || b[i] == 0x7f)
-            return 0;
-    return n > 0;
-}
-
-/* An ISO base media file (HEIC, AVIF, MP4): "ftyp" box at offset 4. */
-static const char *ftyp_kind(const uint8_t *b, size_t n)
-{
-    static const char *const heic[] = { "heic", "heix", "hevc", "hevx",
-        "heim", "heis", "hevm", "hevs", "mif1", "msf1" };
-    size_t box, i;
-
-    if (!HAS(b, n, 4, "ftyp") || n < 12)
-        return NULL;
-    box = (size_t)b[0] << 24 | (size_t)b[1] << 16 | (size_t)b[2] << 8 | b[3];
-    if (box > n)
-        box = n;
-    /* major brand at 8, minor version at 12, compatible brands from 16 */
-    for (i = 8; i + 4 <= box; i += 4) {
-        if (i == 12)
-            continue;
-        if (has(b, n, i, "avif", 4) || has(b, n, i, "avis", 4))
-            return "AVIF";
-    }
-    for (i = 0; i < sizeof heic / sizeof heic[0]; i++)
-        if (has(b, n, 8, heic[i], 4))
-            return "HEIC";
-    return "video";
-}
-
-static struct sniff sniff(const uint8_t *b, size_t n)
-{
-    struct sniff s = { K_OTHER, NULL, NULL };
-    const char *ft;
-    size_t i;
-
-    if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF)
-        s.kind = K_JPEG, s.name = "JPEG";
-    else if (n == 2 && b[0] == 0xFF && b[1] == 0xD8)
-        s.kind = K_JPEG, s.name = "JPEG";
-    else if (HAS(b, n, 0, "\x89PNG") || (n < 4 && n > 0 &&
-                                         has(b, n, 0, "\x89PNG", n)))
-        s.kind = K_PNG, s.name = "PNG";
-    else if (n >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '7' &&
-             (n == 2 || is_space(b[2]) || b[2] == '#')) {
-        static const char *const pnm[] = { "PBM", "PGM", "PPM" };
-        if (b[1] == '7') {
-            s.name = "PAM";
-            s.msg = "Netpbm PAM (P7): not supported, convert it with "
-                    "pamtopnm";
-        } else {
-            s.kind = K_PNM;
-            s.name = pnm[(b[1] - '1') % 3];
-        }
-    } else if (HAS(b, n, 0, "II*\0") || HAS(b, n, 0, "MM\0*"))
-        s.kind = K_TIFF, s.name = "TIFF";
-    else if (HAS(b, n, 0, "II+\0") || HAS(b, n, 0, "MM\0+"))
-        s.name = "TIFF", s.msg = "BigTIFF: not supported, convert it to PNG";
-    else if (HAS(b, n, 0, "GIF8"))
-        s.name = "GIF", s.msg = "GIF image: not supported, convert it to PNG";
-    else if (HAS(b, n, 0, "BM") && n >= 18 &&
-             (b[14] == 12 || b[14] == 16 || b[14] == 40 || b[14] == 52 ||
-              b[14] == 56 || b[14] == 64 || b[14] == 108 || b[14] == 124) &&
-             b[15] == 0 && b[16] == 0 && b[17] == 0)
-        s.name = "BMP", s.msg = "BMP image: not supported, convert it to PNG";
-    else if (HAS(b, n, 0, "RIFF") && HAS(b, n, 8, "WEBP"))
-        s.name = "WebP", s.msg = "WebP image: not supported, convert it to "
-                                 "PNG or JPEG";
-    else if ((ft = ftyp_kind(b, n)) != NULL) {
-        s.name = ft;
-        if (strcmp(ft, "HEIC") == 0)
-            s.msg = "phone HEIC photo: not supported, convert it to JPEG";
-        else if (strcmp(ft, "AVIF") == 0)
-            s.msg = "AVIF image: not supported, convert it to PNG or JPEG";
-        else
-            s.msg = "a video (MP4/QuickTime), not an image: save a frame "
-                    "as PNG";
-    } else if (HAS(b, n, 0, "%PDF-"))
-        s.name = "PDF", s.msg = "PDF document, not an image: export the "
-                                "page as PNG";
-    else if (HAS(b, n, 0, "\0\0\0\x0cjP  \r\n\x87\n") ||
-             HAS(b, n, 0, "\xff\x4f\xff\x51"))
-        s.name = "JPEG 2000", s.msg = "JPEG 2000 image: not supported, "
-                                      "convert it to PNG";
-    else if (HAS(b, n, 0, "\0\0\0\x0cJXL \r\n\x87\n") ||
-             HAS(b, n, 0, "\xff\x0a"))
-        s.name = "JPEG XL", s.msg = "JPEG XL image: not supported, convert "
-                                    "it to PNG";
-    else if (HAS(b, n, 0, "8BPS"))
-        s.name = "PSD", s.msg = "Photoshop document (PSD): not supported, "
-                                "export it as PNG";
-    else if (HAS(b, n, 0, "\0\0\1\0") && n >= 6 && (b[4] | b[5]) != 0)
-        s.name = "ICO", s.msg = "Windows icon (ICO): not supported, convert "
-                                "it to PNG";
-    else if (HAS(b, n, 0, "\x1f\x8b"))
-        s.name = "gzip", s.msg = "gzip-compressed data: decompress it first";
-    else if (HAS(b, n, 0, "PK\3\4"))
-        s.name = "ZIP", s.msg = "ZIP archive: extract the image first";
-    else if (is_text(b, n)) {
-        i = HAS(b, n, 0, "\xef\xbb\xbf") ? 3 : 0;   /* UTF-8 BOM */
-        while (i < n && is_space(b[i]))
-            i++;
-        if (starts_nocase(b + i, n - i, "<!doctype html") ||
-            starts_nocase(b + i, n - i, "<html") ||
-            starts_nocase(b + i, n - i, "<head") ||
-            starts_nocase(b + i, n - i, "<body"))
-            s.name = "HTML", s.msg = "an HTML page, not an image (a web "
-                                     "page saved instead of the picture?)";
-        else if (starts_nocase(b + i, n - i, "<svg") ||
-                 (starts_nocase(b + i, n - i, "<?xml") &&
-                  contains_nocase(b, n < 4096 ? n : 4096, "<svg")))
-            s.name = "SVG", s.msg = "SVG drawing (vector graphics): not "
-                                    "supported, render it to PNG";
-        else
-            s.name = "text", s.msg = "a text file, not an image";
-    } else
-        s.kind = K_UNKNOWN;
-    return s;
-}
 
 const char *nn_img_format_name(const uint8_t *buf, size_t len)
 {
     if (!buf || len == 0)
         return NULL;
-    return sniff(buf, len).name;
+    return nn_kind_name(nn_file_kind(buf, len));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -199,9 +49,8 @@ const char *nn_img_format_name(const uint8_t *buf, size_t len)
 int nn_img_decode(nn_image **out, const uint8_t *buf, size_t len,
                   long max_pixels, char *why, size_t whylen)
 {
-    struct sniff s;
     char msg[512] = "";
-    int err;
+    int err, kind;
 
     if (!out)
         return nn_why(why, whylen, NN_EINVAL, "no output pointer");
@@ -210,23 +59,24 @@ int nn_img_decode(nn_image **out, const uint8_t *buf, size_t len,
         return nn_why(why, whylen, NN_EINVAL, "no input buffer");
     if (len == 0)
         return nn_why(why, whylen, NN_EFORMAT, "empty file");
-    s = sniff(buf, len);
-    switch (s.kind) {
-    case K_JPEG:
+    kind = nn_file_kind(buf, len);
+    switch (kind) {
+    case NN_KIND_JPEG:
         err = nn_img_decode_jpeg(out, buf, len, max_pixels, msg, sizeof msg);
         break;
-    case K_PNG:
+    case NN_KIND_PNG:
         err = nn_img_decode_png(out, buf, len, max_pixels, msg, sizeof msg);
         break;
-    case K_PNM:
+    case NN_KIND_PBM: case NN_KIND_PGM: case NN_KIND_PPM:
         err = nn_img_decode_pnm(out, buf, len, max_pixels, msg, sizeof msg);
         break;
-    case K_TIFF:
+    case NN_KIND_TIFF:
         err = nn_img_decode_tiff(out, buf, len, max_pixels, msg, sizeof msg);
         break;
-    case K_OTHER:
-        return nn_why(why, whylen, NN_EFORMAT, "%s", s.msg);
     default:
+        if (kind < (int)(sizeof not_decoded / sizeof not_decoded[0]) &&
+            not_decoded[kind])
+            return nn_why(why, whylen, NN_EFORMAT, "%s", not_decoded[kind]);
         if (len < 4)
             return nn_why(why, whylen, NN_EFORMAT, "not an image: only %lu "
                           "byte%s", (unsigned long)len, len == 1 ? "" : "s");
@@ -237,10 +87,10 @@ int nn_img_decode(nn_image **out, const uint8_t *buf, size_t len,
     if (err != NN_OK) {
         nn_img_free(*out);
         *out = NULL;
-        return nn_why(why, whylen, err, "%s: %s", s.name,
+        return nn_why(why, whylen, err, "%s: %s", nn_kind_name(kind),
                       msg[0] ? msg : nn_strerror(err));
     }
-    (*out)->format = s.name;
+    (*out)->format = nn_kind_name(kind);
     return NN_OK;
 }
 

@@ -1471,13 +1471,10 @@ int nn_model_read(nn_model **out, FILE *fp, char *why, size_t whylen)
     }
     if ((off = utf8_bad(doc, len)) < len) {
         unsigned char c = (unsigned char)doc[off];
-        const char *kind = nn_img_format_name((const uint8_t *)doc, len);
+        const char *kind = nn_kind_name(nn_file_kind((const uint8_t *)doc,
+                                                     len));
 
         position(doc, off, &line, &col);
-        if (!kind && len >= 4 && memcmp(doc, "\x89NNV", 4) == 0)
-            kind = "binary vector stream";
-        if (!kind && len >= 3 && memcmp(doc, "\0\0\x08", 3) == 0)
-            kind = "IDX";
         free(buf);
         if (kind && strcmp(kind, "text") != 0)
             return nn_why(why, whylen, NN_EFORMAT, "%s %s file, not an "

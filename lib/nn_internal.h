@@ -176,6 +176,31 @@ typedef int (*nn_write_fn)(FILE *fp, const void *arg, char *why,
 int nn_replace_file(const char *path, nn_write_fn write, const void *arg,
                     char *why, size_t whylen);
 
+/* What kind of file starts with b[0..n) (lib/sniff.c): NN_KIND_UNKNOWN for
+ * unrecognised binary data, else the kind; nn_kind_name gives its name
+ * ("JPEG", "IDX", "binary vector stream", "text"; NULL for unknown). */
+enum {
+    NN_KIND_UNKNOWN,
+    /* images the decoders read */
+    NN_KIND_JPEG, NN_KIND_PNG, NN_KIND_PBM, NN_KIND_PGM, NN_KIND_PPM,
+    NN_KIND_TIFF,
+    /* images and documents they do not */
+    NN_KIND_PAM, NN_KIND_BIGTIFF, NN_KIND_GIF, NN_KIND_BMP, NN_KIND_WEBP,
+    NN_KIND_HEIC, NN_KIND_AVIF, NN_KIND_VIDEO, NN_KIND_PDF, NN_KIND_JP2,
+    NN_KIND_JXL, NN_KIND_PSD, NN_KIND_ICO,
+    /* nnpipe's own binary formats */
+    NN_KIND_IDX, NN_KIND_NNV,
+    /* compressed data and archives */
+    NN_KIND_GZIP, NN_KIND_ZIP, NN_KIND_BZIP2, NN_KIND_XZ, NN_KIND_ZSTD,
+    NN_KIND_7Z,
+    /* text (the first 512 bytes hold no control characters) */
+    NN_KIND_HTML, NN_KIND_SVG, NN_KIND_TEXT
+};
+int nn_file_kind(const uint8_t *b, size_t n);
+const char *nn_kind_name(int kind);
+/* 3 if b[0..n) starts with a UTF-8 byte order mark, else 0. */
+size_t nn_utf8_bom(const uint8_t *b, size_t n);
+
 /* Image decoding internals (lib/img*.c). */
 /* Per-format decoders, called by nn_img_decode with len > 0 and the format
  * recognised; same contract as nn_img_decode, why without a format prefix

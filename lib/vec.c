@@ -139,18 +139,20 @@ static const char *quote(char *out, const char *s, size_t n)
  * file given by mistake; NULL otherwise. */
 static const char *sniff(const unsigned char *s, size_t n)
 {
-    if (n >= 2 && s[0] == 0x1f && s[1] == 0x8b)
-        return "gzip-compressed data, not a vector stream "
-               "(decompress it first, e.g. with zcat)";
-    if (n >= 3 && s[0] == 0 && s[1] == 0 && s[2] == 0x08)
-        return "an IDX file, not a vector stream (convert it with idx2vec)";
-    if (n >= 3 && s[0] == 0xff && s[1] == 0xd8 && s[2] == 0xff)
-        return "a JPEG image, not a vector stream";
-    if (n >= 4 && memcmp(s, "\x89PNG", 4) == 0)
-        return "a PNG image, not a vector stream";
-    if (n >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
+    if (nn_utf8_bom(s, n))
         return "starts with a UTF-8 byte order mark; vector streams are "
                "plain ASCII";
+    switch (nn_file_kind(s, n)) {
+    case NN_KIND_GZIP:
+        return "gzip-compressed data, not a vector stream "
+               "(decompress it first, e.g. with zcat)";
+    case NN_KIND_IDX:
+        return "an IDX file, not a vector stream (convert it with idx2vec)";
+    case NN_KIND_JPEG:
+        return "a JPEG image, not a vector stream";
+    case NN_KIND_PNG:
+        return "a PNG image, not a vector stream";
+    }
     return NULL;
 }
 

@@ -134,8 +134,10 @@ bad I12 "idx2vec: two-images: 3 dimensions, expected 1 for a labels file" idx2ve
 bad I13 "idx2vec: two-labels: a labels file (1 dimension), not images; the order is IMAGES LABELS" idx2vec two-labels
 printf '<!DOCTYPE html>\n<html><body>Not found</body></html>\n' > page
 bad I14 "idx2vec: page: this is an HTML page, not an IDX file (a failed download?)" idx2vec page
-head -c 4096 "$I/gray.jpg" > garbage
-bad I15 "idx2vec: garbage: not an IDX file: magic number 0xFFD8FFE0" idx2vec garbage
+head -c 4096 "$I/gray.jpg" > photo
+bad I15 "idx2vec: photo: this is a JPEG file, not an IDX file" idx2vec photo
+printf '\001\002\003\004\377garbage' > garbage
+bad I15 "idx2vec: garbage: not an IDX file: magic number 0x01020304" idx2vec garbage
 printf 'hello world, not binary\n' > text
 bad I15 "idx2vec: text: this is a text file, not an IDX file" idx2vec text
 gzip -c two.gz > double.gz
@@ -200,7 +202,7 @@ printf '\357\273\2770\t0 0.5 1 1\n' > bom.vec
 bad T6 "nn-eval: bom.vec: line 1: starts with a UTF-8 byte order mark; vector streams are plain ASCII" nn-eval m4.json bom.vec
 printf '0\t0 0.5 1 1\n\001\002\0\003' > bin.vec
 bad T7 "nn-eval: bin.vec: line 2: NUL byte (binary data, not a text vector stream)" nn-eval m4.json bin.vec
-bad T7 "vec2img: garbage: line 1: a JPEG image, not a vector stream" vec2img garbage
+bad T7 "vec2img: photo: line 1: a JPEG image, not a vector stream" vec2img photo
 bad T7 "nn-train: two.gz: line 1: gzip-compressed data, not a vector stream (decompress it first, e.g. with zcat)" nn-train -o x.json two.gz
 bad T7 "nn-predict: two-images: line 1: an IDX file, not a vector stream (convert it with idx2vec)" nn-predict m4.json two-images
 bad T7 "vec2img: $I/gray.png: header: a PNG image, not a vector stream" vec2img "$I/gray.png"
@@ -360,7 +362,7 @@ printf '{"format": "nn-m\377del", "version": 1}' > utf.json
 bad M9 "nn-predict: utf.json: not valid JSON: byte 0xff at line 1, column 17 is not UTF-8 (binary data?)" nn-predict utf.json tiny.vec
 printf '{"format": "nn-model", "tool": "\355\240\200"}' > utf.json
 bad M9 "nn-predict: utf.json: not valid JSON: byte 0xed at line 1, column 33 is not UTF-8" nn-predict utf.json tiny.vec
-bad M10 "nn-predict: garbage: a JPEG file, not an nnpipe model" nn-predict garbage tiny.vec
+bad M10 "nn-predict: photo: a JPEG file, not an nnpipe model" nn-predict photo tiny.vec
 bad M10 "nn-eval: two.gz: a gzip file, not an nnpipe model" nn-eval two.gz tiny.vec
 bad M10 "nn-eval: two-images: an IDX file, not an nnpipe model" nn-eval two-images tiny.vec
 bad M10 "nn-train: two.nnv: a binary vector stream file, not an nnpipe model" nn-train --resume two.nnv -o x.json four.vec

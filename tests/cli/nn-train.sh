@@ -109,6 +109,7 @@ wait_for() {
 }
 # run_busy ARGS...: start nn-train in the background ($pid).
 run_busy() {
+    : > sig.err     # not the last run's: wait_for would read it at once
     nn-train -H 16 -e 1000000 -b 4 --threads 1 "$@" busy.vec 2>sig.err &
     pid=$!
 }
