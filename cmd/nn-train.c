@@ -387,46 +387,7 @@ struct report {
     FILE *progress_fp;  /* where the progress line goes, NULL: none */
     struct progress bar;
     char label[32];
-    struct autothreads *auto_threads;   /* NULL: as --threads says */
 };
-
-/* Without --threads, nn-train uses every CPU unless one thread is faster
- * here and now: on a machine that other programs keep busy, a second
- * thread waits for a core and holds up each product.  The model does not
- * depend on the thread count, so the count may change at any batch: at the
- * start of each epoch and every TRIAL_EVERY batches, TRIAL batches are
- * timed on one thread and TRIAL on all, and the faster is kept. */
-enum { TRIAL = 20, TRIAL_EVERY = 400 };
-
-struct autothreads {
-    int all;            /* threads when all CPUs are used */
-    int phase;          /* 0: running, 1: timing one, 2: timing all */
-    long batches;       /* since the phase began */
-    double t0, t_one;
-};
-
-static void auto_threads_batch(struct autothreads *a, int new_epoch)
-{
-    double now = monotonic();
-
-    a->batches++;
-    if (new_epoch || (a->phase == 0 && a->batches >= TRIAL_EVERY)) {
-        a->phase = 1;           /* time one thread */
-        a->batches = 0;
-        a->t0 = now;
-        nn_set_threads(1);
-    } else if (a->phase == 1 && a->batches >= TRIAL) {
-        a->t_one = now - a->t0;
-        a->phase = 2;           /* time all */
-        a->batches = 0;
-        a->t0 = now;
-        nn_set_threads(a->all);
-    } else if (a->phase == 2 && a->batches >= TRIAL) {
-        nn_set_threads(a->t_one < now - a->t0 ? 1 : a->all);
-        a->phase = 0;
-        a->batches = 0;
-    }
-}
 
 /* SIGINT and SIGTERM: the first asks training to stop after the current
  * batch (the best model so far is then written); a second one ends the
@@ -456,8 +417,6 @@ static void catch_signals(void)
 static int on_batch(int epoch, long done, long total, void *arg)
 {
     struct report *r = arg;
-    if (r->auto_threads)
-        auto_threads_batch(r->auto_threads, epoch != r->epoch);
     if (epoch != r->epoch) {
         r->epoch = epoch;
         snprintf(r->label, sizeof r->label, "epoch %d/%d", epoch,
@@ -685,9 +644,7 @@ int main(int argc, char **argv)
             nn_model_n_out(m) - 1);
 
     rep.o = &o;
-    struct autothreads autothreads = { nn_threads(), 0, 0, 0, 0 };
-    if (!o.threads_set && nn_threads() > 1)
-        rep.auto_threads = &autothreads;
+    o.train.auto_threads = !o.threads_set;
     rep.progress_fp = progress_stream(o.no_progress || o.quiet);
     rep.k = nn_model_n_out(m);
     if (o.log) {
@@ -699,7 +656,8 @@ int main(int argc, char **argv)
                 "kernel %s, %d thread%s%s\n", argv0, train->n, train->dim,
                 rep.k, nn_model_n_params(m), nn_sgemm_kernel(), nn_threads(),
                 nn_threads() == 1 ? "" : "s",
-                rep.auto_threads ? " (or 1 while faster)" : "");
+                o.train.auto_threads && nn_threads() > 1
+                ? " (or 1 while faster)" : "");
     nn_train_hooks hooks = { on_epoch, on_batch, &rep };
     catch_signals();
     err = nn_train(m, train, val, &o.train, &hooks, why, sizeof why);

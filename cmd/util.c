@@ -19,7 +19,14 @@ const char *argv0 = "nn";
 void setprog(const char *argv0_)
 {
     const char *slash = strrchr(argv0_, '/');
+    const char *kernel = getenv("NN_KERNEL"), *sparse = getenv("NN_SPARSE");
+
     argv0 = slash ? slash + 1 : argv0_;
+    /* For tests and benchmarks; an unknown kernel leaves the best. */
+    if (kernel)
+        nn_set_kernel(kernel);
+    if (sparse && strcmp(sparse, "off") == 0)
+        nn_set_sparse(0);
     /* A closed pipe (nn-predict ... | head) is reported by write errors,
      * handled in close_stdout, rather than killing us mid-line. */
     signal(SIGPIPE, SIG_IGN);

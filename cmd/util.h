@@ -6,6 +6,8 @@
 
 extern const char *argv0;   /* program name for messages, set by setprog() */
 
+/* Also applies the environment's NN_KERNEL (nn_set_kernel) and
+ * NN_SPARSE=off (nn_set_sparse). */
 void setprog(const char *argv0_);
 /* "prog: message" on stderr; a format ending in ':' appends strerror(errno).
  * die exits 1, edie exits with status, warn returns. */

@@ -334,6 +334,12 @@ typedef struct nn_train_opts {
     float max_norm;         /* each unit's incoming weights are scaled back
                                to this L2 norm after each step; 0: off */
     nn_augment augment;     /* needs the model's input image shape */
+    int auto_threads;       /* 1: train on one thread while that is faster
+                               than on nn_threads() (timed at each epoch's
+                               start and every 400 batches: on a busy
+                               machine a second thread waits for a core);
+                               the model does not depend on it.  Not saved
+                               with the model. */
 } nn_train_opts;
 
 void nn_train_opts_default(nn_train_opts *o);
@@ -549,6 +555,16 @@ int nn_set_threads(int n);
 int nn_threads(void);
 /* Name of the kernel in use ("avx512", "avx2", "generic", "blas"). */
 const char *nn_sgemm_kernel(void);
+/* Use at most the vector instructions of kernel name ("avx512", "avx2" or
+ * "generic"; the CPU's best by default), for tests and benchmarks: every
+ * kernel gives the same bits.  NN_EINVAL for another name.  Call it before
+ * any other thread uses libnn.  The tools take it from NN_KERNEL. */
+int nn_set_kernel(const char *name);
+/* Training takes the first layer's products through the nonzero inputs
+ * when at most a third or so of them are nonzero (MNIST: a fifth); on = 0
+ * turns that off, for benchmarks.  The results then differ in the last
+ * bits (another order of summation).  The tools take NN_SPARSE=off. */
+void nn_set_sparse(int on);
 
 #ifdef __cplusplus
 }

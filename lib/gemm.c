@@ -9,10 +9,8 @@
  * ascending k) whatever M, N and the kernel tile, so a record's result does
  * not depend on the batch it is in.  `make BLAS=1` uses cblas_sgemm instead.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "nn_internal.h"
 
@@ -94,22 +92,6 @@ static void kernel_avx512(int kc, const float *a, const float *b, float *t)
 }
 #endif
 
-int nn_cpu_level(void)
-{
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
-    const char *force = getenv("NN_KERNEL");    /* for tests and benchmarks */
-
-    __builtin_cpu_init();
-    if (force && strcmp(force, "generic") == 0)
-        return NN_CPU_GENERIC;
-    if (__builtin_cpu_supports("avx512f") && !(force && strcmp(force, "avx2") == 0))
-        return NN_CPU_AVX512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        return NN_CPU_AVX2;
-#endif
-    return NN_CPU_GENERIC;
-}
-
 static const struct kernel *pick_kernel(void)
 {
     static const struct kernel generic = { "generic", 4, 8, kernel_generic };
@@ -127,21 +109,12 @@ static const struct kernel *pick_kernel(void)
     return &generic;
 }
 
-static const struct kernel *kernel(void)
-{
-    /* Benign race: every thread computes the same pointer. */
-    static const struct kernel *k;
-    if (!k)
-        k = pick_kernel();
-    return k;
-}
-
 const char *nn_sgemm_kernel(void)
 {
 #ifdef NN_BLAS
     return "blas";
 #else
-    return kernel()->name;
+    return pick_kernel()->name;
 #endif
 }
 
@@ -258,47 +231,26 @@ static void gemm_packed(const struct kernel *kern, int transa, int transb,
 
 /* ------------------------------------------------------------------------ */
 /* Threads.  A product worth splitting is cut into chunks of columns of C
- * (or of rows, when C is narrow), and the calling thread and the workers
- * take chunks from a shared counter until none is left.  Each element of C
- * is computed by the same code over the same k order whoever computes it,
- * so results are identical for any number of threads.  Taking chunks
- * rather than a fixed half each means a worker that the system does not
- * schedule (a busy machine) delays the product by at most one chunk. */
+ * (or of rows, when C is narrow) for the pool (lib/pool.c).  Each element
+ * of C is computed by the same code over the same k order whoever
+ * computes it, so results are identical for any number of threads. */
 
 enum { MIN_FLOPS = 1 << 21,     /* smaller products run on one thread */
        CHUNKS_PER_THREAD = 2 };
 
 struct job {
-    void (*fn)(void *arg, int c);   /* nn_parallel's work, or NULL: a product */
-    void *arg;
     const struct kernel *kern;
     int transa, transb, M, N, K, lda, ldb, ldc;
     float alpha, beta;
     const float *A, *B;
     float *C;
     int split_cols;             /* chunks are columns of C, else rows */
-    int chunk, nchunks;         /* chunk width (or height) and count */
+    int chunk;                  /* chunk width (or height) */
 };
 
-struct worker {
-    pthread_t tid;
-    float *ap, *bp;
-};
-
-static struct {
-    pthread_mutex_t lock;       /* held by the thread submitting a job */
-    pthread_mutex_t mu;         /* guards the fields below */
-    pthread_cond_t work, done;
-    int nthreads;               /* wanted, the caller included */
-    int nworkers;               /* started */
-    struct worker w[NN_MAX_THREADS];
-    float *ap, *bp;             /* the submitting thread's buffers */
-    const struct job *job;
-    unsigned long gen;          /* job number, to wake the workers */
-    int next, finished;         /* chunks taken, chunks done */
-} pool = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
-           PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, 1, 0,
-           {{0}}, NULL, NULL, NULL, 0, 0, 0 };
+/* Packing buffers of each pool thread (index: worker), made on first use
+ * by that thread alone. */
+static float *pack[NN_MAX_THREADS][2];
 
 static int alloc_buffers(float **ap, float **bp)
 {
@@ -312,144 +264,59 @@ static int alloc_buffers(float **ap, float **bp)
     return -1;
 }
 
-static void run_chunk(const struct job *j, int c, float *ap, float *bp)
+/* The product of rows or columns [lo, lo + chunk) with the buffers ap, bp
+ * (NULL: the plain loops). */
+static void product(const struct job *j, int lo, float *ap, float *bp)
 {
-    int lo = c * j->chunk;
-    if (j->fn) {
-        j->fn(j->arg, c);
-    } else if (j->split_cols) {
-        int n = j->N - lo < j->chunk ? j->N - lo : j->chunk;
-        const float *B = j->transb ? j->B + (long)lo * j->ldb : j->B + lo;
-        gemm_packed(j->kern, j->transa, j->transb, j->M, n, j->K, j->alpha,
-                    j->A, j->lda, B, j->ldb, j->beta, j->C + lo, j->ldc, ap, bp);
+    int transa = j->transa, transb = j->transb, M = j->M, N = j->N;
+    const float *A = j->A, *B = j->B;
+    float *C = j->C;
+
+    if (j->split_cols) {
+        N = N - lo < j->chunk ? N - lo : j->chunk;
+        B = transb ? B + (long)lo * j->ldb : B + lo;
+        C += lo;
     } else {
-        int m = j->M - lo < j->chunk ? j->M - lo : j->chunk;
-        const float *A = j->transa ? j->A + lo : j->A + (long)lo * j->lda;
-        gemm_packed(j->kern, j->transa, j->transb, m, j->N, j->K, j->alpha,
-                    A, j->lda, j->B, j->ldb, j->beta, j->C + (long)lo * j->ldc,
-                    j->ldc, ap, bp);
+        M = M - lo < j->chunk ? M - lo : j->chunk;
+        A = transa ? A + lo : A + (long)lo * j->lda;
+        C += (long)lo * j->ldc;
     }
+    if (ap)
+        gemm_packed(j->kern, transa, transb, M, N, j->K, j->alpha, A, j->lda,
+                    B, j->ldb, j->beta, C, j->ldc, ap, bp);
+    else
+        gemm_ref(transa, transb, M, N, j->K, j->alpha, A, j->lda, B, j->ldb,
+                 j->beta, C, j->ldc);
 }
 
-/* Take and run chunks of the current job until none is left; pool.mu is
- * held on entry and on return. */
-static void take_chunks(float *ap, float *bp)
+static void run_chunk(void *arg, int c, int worker)
 {
-    const struct job *j = pool.job;
-    while (pool.next < j->nchunks) {
-        int c = pool.next++;
-        pthread_mutex_unlock(&pool.mu);
-        run_chunk(j, c, ap, bp);
-        pthread_mutex_lock(&pool.mu);
-        if (++pool.finished == j->nchunks)
-            pthread_cond_signal(&pool.done);
+    const struct job *j = arg;
+    float *ap, *bp;
+
+    if (worker < 0) {           /* not a pool thread: buffers of its own */
+        if (alloc_buffers(&ap, &bp) != 0)
+            ap = bp = NULL;
+        product(j, c * j->chunk, ap, bp);
+        free(ap);
+        free(bp);
+        return;
     }
-}
-
-static void *worker_main(void *arg)
-{
-    struct worker *w = arg;
-    unsigned long seen = 0;
-    pthread_mutex_lock(&pool.mu);
-    for (;;) {
-        while (pool.gen == seen)
-            pthread_cond_wait(&pool.work, &pool.mu);
-        seen = pool.gen;
-        if (pool.job)
-            take_chunks(w->ap, w->bp);
+    if (!pack[worker][0] && alloc_buffers(&pack[worker][0],
+                                          &pack[worker][1]) != 0) {
+        product(j, c * j->chunk, NULL, NULL);
+        return;
     }
-    return NULL;
-}
-
-/* Start workers up to n - 1; returns the number of threads available. */
-static int start_workers(int n)
-{
-    while (pool.nworkers < n - 1) {
-        struct worker *w = &pool.w[pool.nworkers];
-        if (alloc_buffers(&w->ap, &w->bp) != 0)
-            break;
-        if (pthread_create(&w->tid, NULL, worker_main, w) != 0) {
-            free(w->ap);
-            free(w->bp);
-            break;
-        }
-        pthread_detach(w->tid);
-        pool.nworkers++;
-    }
-    return pool.nworkers + 1;
-}
-
-int nn_set_threads(int n)
-{
-    if (n <= 0) {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        n = cpus > 0 ? (int)cpus : 1;
-    }
-    if (n > NN_MAX_THREADS)
-        n = NN_MAX_THREADS;
-    pthread_mutex_lock(&pool.lock);
-    pool.nthreads = n;
-    pthread_mutex_unlock(&pool.lock);
-    return n;
-}
-
-int nn_threads(void)
-{
-    return pool.nthreads;
-}
-
-/* Split the product into chunks for up to `threads` threads: columns of C
- * in multiples of the kernel's NR, or rows in multiples of MR. */
-static void plan(struct job *j, int threads)
-{
-    int want = threads * CHUNKS_PER_THREAD;
-    j->split_cols = j->N >= j->M;
-    int len = j->split_cols ? j->N : j->M;
-    int unit = j->split_cols ? j->kern->nr : j->kern->mr;
-    int units = (len + unit - 1) / unit;
-    int per = (units + want - 1) / want;
-    j->chunk = per * unit;
-    j->nchunks = (len + j->chunk - 1) / j->chunk;
-}
-
-/* Run the chunks of j on the pool's threads and this one; pool.lock is
- * held and the workers started. */
-static void run_job(const struct job *j)
-{
-    pthread_mutex_lock(&pool.mu);
-    pool.job = j;
-    pool.next = pool.finished = 0;
-    pool.gen++;
-    pthread_cond_broadcast(&pool.work);
-    take_chunks(pool.ap, pool.bp);
-    while (pool.finished < j->nchunks)
-        pthread_cond_wait(&pool.done, &pool.mu);
-    pool.job = NULL;
-    pthread_mutex_unlock(&pool.mu);
-}
-
-void nn_parallel(int n, void (*fn)(void *arg, int c), void *arg)
-{
-    struct job j = { .fn = fn, .arg = arg, .chunk = 1, .nchunks = n };
-
-    if (n > 1 && pool.nthreads > 1 && pthread_mutex_trylock(&pool.lock) == 0) {
-        if (start_workers(pool.nthreads) > 1) {
-            run_job(&j);
-            n = 0;
-        }
-        pthread_mutex_unlock(&pool.lock);
-    }
-    for (int c = 0; c < n; c++)
-        fn(arg, c);
+    product(j, c * j->chunk, pack[worker][0], pack[worker][1]);
 }
 
 void nn_sgemm(int transa, int transb, int M, int N, int K, float alpha,
               const float *A, int lda, const float *B, int ldb,
               float beta, float *C, int ldc)
 {
-    struct job j = { NULL, NULL, kernel(), transa, transb, M, N, K, lda, ldb,
-                     ldc, alpha, beta, A, B, C, 1, N, 1 };
-    float *ap, *bp;
+    struct job j = { pick_kernel(), transa, transb, M, N, K, lda, ldb, ldc,
+                     alpha, beta, A, B, C, 1, N };
+    int threads = nn_pool_threads(), want, len, unit, units, nchunks = 1;
 
     if (M <= 0 || N <= 0)
         return;
@@ -459,33 +326,16 @@ void nn_sgemm(int transa, int transb, int M, int N, int K, float alpha,
                 B, ldb, beta, C, ldc);
     return;
 #endif
-    /* Another thread of the program is using the pool: work alone. */
-    if (pthread_mutex_trylock(&pool.lock) != 0) {
-        if (alloc_buffers(&ap, &bp) != 0) {
-            gemm_ref(transa, transb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-            return;
-        }
-        gemm_packed(j.kern, transa, transb, M, N, K, alpha, A, lda, B, ldb,
-                    beta, C, ldc, ap, bp);
-        free(ap);
-        free(bp);
-        return;
+    /* Columns of C in multiples of the kernel's NR, or rows in multiples
+     * of MR, CHUNKS_PER_THREAD a thread. */
+    if (threads > 1 && 2.0 * M * N * K >= MIN_FLOPS) {
+        want = threads * CHUNKS_PER_THREAD;
+        j.split_cols = N >= M;
+        len = j.split_cols ? N : M;
+        unit = j.split_cols ? j.kern->nr : j.kern->mr;
+        units = (len + unit - 1) / unit;
+        j.chunk = (units + want - 1) / want * unit;
+        nchunks = (len + j.chunk - 1) / j.chunk;
     }
-    if (!pool.ap && alloc_buffers(&pool.ap, &pool.bp) != 0) {
-        pthread_mutex_unlock(&pool.lock);
-        gemm_ref(transa, transb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-        return;
-    }
-    int threads = 1;
-    if (pool.nthreads > 1 && 2.0 * M * N * K >= MIN_FLOPS)
-        threads = start_workers(pool.nthreads);
-    if (threads > 1)
-        plan(&j, threads);
-    if (j.nchunks <= 1) {
-        gemm_packed(j.kern, transa, transb, M, N, K, alpha, A, lda, B, ldb,
-                    beta, C, ldc, pool.ap, pool.bp);
-    } else {
-        run_job(&j);
-    }
-    pthread_mutex_unlock(&pool.lock);
+    nn_parallel(nchunks, run_chunk, &j);
 }

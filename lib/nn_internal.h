@@ -18,16 +18,24 @@
 #define NN_CLONES
 #endif
 
-/* The vector instructions the kernels use on this CPU (lib/gemm.c): the
- * best it has, or less if the environment variable NN_KERNEL says
- * "avx2" or "generic" (for tests and benchmarks). */
+/* The vector instructions the kernels use (lib/cpu.c): the best this CPU
+ * has, or fewer as nn_set_kernel says. */
 enum { NN_CPU_GENERIC, NN_CPU_AVX2, NN_CPU_AVX512 };
 int nn_cpu_level(void);
 
-/* fn(arg, c) for c = 0 .. n-1, shared among nn_threads() threads: the
- * matrix products' pool (lib/gemm.c), or this thread alone while another
- * thread of the program is using it.  Returns when all are done. */
-void nn_parallel(int n, void (*fn)(void *arg, int c), void *arg);
+/* The thread pool (lib/pool.c).  nn_parallel runs fn(arg, c, worker) for
+ * c = 0 .. n-1 on up to nn_pool_threads() threads and returns when all are
+ * done.  worker is 0 for the calling thread and 1 .. for the pool's, each
+ * running one chunk at a time, so per-worker buffers need no lock; it is
+ * -1 when another thread of the program holds the pool and this one works
+ * alone (then it must not use worker 0's buffers). */
+typedef void nn_job_fn(void *arg, int c, int worker);
+void nn_parallel(int n, nn_job_fn *fn, void *arg);
+/* Threads the calling thread's work may use: nn_threads(), or fewer while
+ * nn_pool_limit(n) (n >= 1) holds for this thread; nn_pool_limit(0) lifts
+ * it.  The trainer uses it to time one thread against all. */
+int nn_pool_threads(void);
+void nn_pool_limit(int n);
 
 /* The initialisation used when the architecture does not name one: He for
  * ReLU, Xavier for tanh, Nielsen's N(0, 1/n_in) for sigmoid (lib/names.c). */
@@ -61,6 +69,9 @@ typedef struct nn_sparse {
     float *row_val, *col_val;
 } nn_sparse;
 
+/* Whether training may take the first layer's products through the
+ * nonzero inputs (nn_set_sparse). */
+int nn_sparse_enabled(void);
 /* Room for matrices of up to rows x cols; NN_ENOMEM (s then empty). */
 int nn_sparse_alloc(nn_sparse *s, int rows, int cols);
 void nn_sparse_free(nn_sparse *s);

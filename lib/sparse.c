@@ -17,6 +17,18 @@
 #pragma GCC optimize("fp-contract=fast")
 #endif
 
+static int enabled = 1;         /* nn_set_sparse */
+
+void nn_set_sparse(int on)
+{
+    enabled = on != 0;
+}
+
+int nn_sparse_enabled(void)
+{
+    return enabled;
+}
+
 void nn_sparse_free(nn_sparse *s)
 {
     free(s->row_ptr);
@@ -184,24 +196,18 @@ static void spmm_avx512(float *C, int rows, int n, const int *ptr,
 
 static spmm_fn *spmm_pick(void)
 {
-    /* Benign race: every thread computes the same pointer. */
-    static spmm_fn *fn;
-
-    if (!fn) {
 #if defined(__GNUC__) && defined(__x86_64__)
-        switch (nn_cpu_level()) {
-        case NN_CPU_AVX512:
-            /* The 32 vector registers of 8 floats need AVX-512VL. */
-            if (__builtin_cpu_supports("avx512vl"))
-                return fn = spmm_avx512;
-            /* fall through */
-        case NN_CPU_AVX2:
-            return fn = spmm_avx2;
-        }
-#endif
-        fn = spmm_generic;
+    switch (nn_cpu_level()) {
+    case NN_CPU_AVX512:
+        /* The 32 vector registers of 8 floats need AVX-512VL. */
+        if (__builtin_cpu_supports("avx512vl"))
+            return spmm_avx512;
+        /* fall through */
+    case NN_CPU_AVX2:
+        return spmm_avx2;
     }
-    return fn;
+#endif
+    return spmm_generic;
 }
 
 /* A product cut into row ranges for nn_parallel: each row is computed
@@ -217,11 +223,12 @@ static void spmm_rows(float *C, int rows, int n, const int *ptr,
                       const int *idx, const float *val, const float *Bm,
                       const float *init);
 
-static void spmm_chunk(void *arg, int c)
+static void spmm_chunk(void *arg, int c, int worker)
 {
     const struct spmm_job *j = arg;
     int r0 = c * j->chunk, rows = j->rows - r0 < j->chunk ? j->rows - r0 : j->chunk;
 
+    (void)worker;               /* no buffers of its own */
     spmm_rows(j->C + (long)r0 * j->n, rows, j->n, j->ptr + r0, j->idx, j->val,
               j->Bm, j->init);
 }
@@ -230,7 +237,7 @@ void nn_spmm(float *C, int rows, int n, const int *ptr, const int *idx,
              const float *val, const float *Bm, const float *init)
 {
     enum { MIN_WORK = 1 << 20 };    /* multiply-adds worth a second thread */
-    int threads = nn_threads();
+    int threads = nn_pool_threads();
     struct spmm_job j = { C, rows, n, rows, ptr, idx, val, Bm, init };
 
     if (rows <= 0)

@@ -27,6 +27,42 @@ static double seconds(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* o->auto_threads: at the start of each epoch and every TRIAL_EVERY
+ * batches, TRIAL batches are timed on one thread and TRIAL on all, and the
+ * faster is kept until the next trial.  The model does not depend on the
+ * thread count, so it may change at any batch. */
+enum { TRIAL = 20, TRIAL_EVERY = 400 };
+
+struct autothreads {
+    int phase;          /* 0: running, 1: timing one, 2: timing all */
+    long batches;       /* since the phase began */
+    double t0, t_one;
+};
+
+/* After each batch; new_epoch for an epoch's first. */
+static void auto_threads(struct autothreads *a, int new_epoch)
+{
+    double now = seconds();
+
+    a->batches++;
+    if (new_epoch || (a->phase == 0 && a->batches >= TRIAL_EVERY)) {
+        a->phase = 1;
+        a->batches = 0;
+        a->t0 = now;
+        nn_pool_limit(1);
+    } else if (a->phase == 1 && a->batches >= TRIAL) {
+        a->t_one = now - a->t0;
+        a->phase = 2;
+        a->batches = 0;
+        a->t0 = now;
+        nn_pool_limit(0);
+    } else if (a->phase == 2 && a->batches >= TRIAL) {
+        nn_pool_limit(a->t_one < now - a->t0 ? 1 : 0);
+        a->phase = 0;
+        a->batches = 0;
+    }
+}
+
 /* Working memory of one training run. */
 struct work {
     int B;                          /* batch size */
@@ -83,9 +119,7 @@ static int work_alloc(struct work *w, const nn_model *m, int B, int n,
         || !w->row || !w->w0t || nn_sparse_alloc(&w->sparse, B, m->sizes[0]))
         return NN_ENOMEM;
     w->pass.w0t = w->w0t;
-    /* NN_SPARSE=off: the dense products always (for benchmarks). */
-    const char *sparse = getenv("NN_SPARSE");
-    if (!sparse || strcmp(sparse, "off") != 0)
+    if (nn_sparse_enabled())
         w->pass.sparse = &w->sparse;
     if (o->optimizer == NN_OPT_ADAM && !(w->sq = calloc(m->n_params, sizeof *w->sq)))
         return NN_ENOMEM;
@@ -441,6 +475,8 @@ int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
     long steps = 0;
     int stopped = 0;            /* by a hook during an epoch */
     struct work w;
+    struct autothreads at = { 0, 0, 0, 0 };
+    int timed = o->auto_threads && nn_threads() > 1;
     nn_train_hooks none = { NULL, NULL, NULL };
     nn_rng rng, noise;          /* shuffling; dropout and augmentation */
     const char *bad;
@@ -498,6 +534,8 @@ int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
             draw_masks(m, &w.pass, b, o, &noise);
             train_batch(m, &w, b, o, (float)rate, o->lambda / n, ++steps,
                         &loss, &hits);
+            if (timed)
+                auto_threads(&at, i == 0);
             if (hooks->batch && hooks->batch(epoch, i + b, n, hooks->arg)) {
                 stopped = 1;
                 break;
@@ -569,5 +607,6 @@ int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
     m->train.n_train = n;
     m->train.final_rate = rate;
     work_free(&w, m->nlayers);
+    nn_pool_limit(0);
     return err;
 }

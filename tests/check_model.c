@@ -34,7 +34,7 @@ START_TEST(test_sgemm_matches_reference)
     };
     nn_rng rng;
 
-    setenv("NN_KERNEL", kernels[_i], 1);  /* each test runs in its own process */
+    ck_assert_int_eq(nn_set_kernel(kernels[_i]), NN_OK);
     nn_rng_seed(&rng, 7);
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
         for (int t = 0; t < 8; t++) {
@@ -67,6 +67,24 @@ START_TEST(test_sgemm_matches_reference)
 }
 END_TEST
 
+/* The kernel is the caller's choice, capped by the CPU: generic always,
+ * an unknown name refused without a change. */
+START_TEST(test_set_kernel)
+{
+    char best[16];
+
+    ck_assert_int_eq(nn_set_kernel("avx512"), NN_OK);
+    snprintf(best, sizeof best, "%s", nn_sgemm_kernel());
+    ck_assert_int_eq(nn_set_kernel("generic"), NN_OK);
+    ck_assert_str_eq(nn_sgemm_kernel(), "generic");
+    ck_assert_int_eq(nn_set_kernel("avx3"), NN_EINVAL);
+    ck_assert_int_eq(nn_set_kernel(NULL), NN_EINVAL);
+    ck_assert_str_eq(nn_sgemm_kernel(), "generic");
+    ck_assert_int_eq(nn_set_kernel("avx512"), NN_OK);
+    ck_assert_str_eq(nn_sgemm_kernel(), best);
+}
+END_TEST
+
 /* Products big enough to be split among threads (by columns, and by rows
  * when C is narrow) give the same bits for 1, 2 and 3 threads, and match the
  * reference. */
@@ -76,7 +94,7 @@ START_TEST(test_sgemm_threads_identical)
                                      { 129, 1100, 40 } };
     nn_rng rng;
 
-    setenv("NN_KERNEL", kernels[_i], 1);
+    ck_assert_int_eq(nn_set_kernel(kernels[_i]), NN_OK);
     nn_rng_seed(&rng, 11);
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
         for (int t = 0; t < 4; t++) {
@@ -246,6 +264,7 @@ Suite *model_suite(void)
     Suite *s = suite_create("model");
     TCase *tc = tcase_create("model");
 
+    tcase_add_test(tc, test_set_kernel);
     tcase_add_loop_test(tc, test_sgemm_matches_reference, 0, 3);
     tcase_add_loop_test(tc, test_sgemm_threads_identical, 0, 3);
     tcase_add_test(tc, test_same_seed_same_model);

@@ -73,7 +73,7 @@ static void check_product(const float *c, int m, int inner, int n,
                 want += (double)a[i * si + k * sk] * b[k * n + j];
             ck_assert_msg(fabs(c[i * n + j] - want) <= 1e-5 * (1 + fabs(want)),
                           "%s, n %d, %s (%d,%d): %g, want %g",
-                          getenv("NN_KERNEL"), n, what, i, j,
+                          nn_sgemm_kernel(), n, what, i, j,
                           (double)c[i * n + j], want);
         }
 }
@@ -87,7 +87,7 @@ START_TEST(test_spmm)
     float *c = malloc(sizeof(float) * cols * n);
     nn_sparse s;
 
-    setenv("NN_KERNEL", kernels[_i / N_WIDTHS], 1);  /* a process per test */
+    ck_assert_int_eq(nn_set_kernel(kernels[_i / N_WIDTHS]), NN_OK);
     ck_assert_int_eq(nn_sparse_alloc(&s, rows, cols), NN_OK);
     ck_assert_int_eq(nn_sparse_set(&s, x, rows, 1.0), 1);
     for (int with_init = 0; with_init < 2; with_init++) {
@@ -115,7 +115,7 @@ START_TEST(test_spmm_threads)
     float *c1 = malloc(sizeof(float) * ROWS * N), *c = malloc(sizeof(float) * ROWS * N);
     nn_sparse s;
 
-    setenv("NN_KERNEL", kernels[_i], 1);
+    ck_assert_int_eq(nn_set_kernel(kernels[_i]), NN_OK);
     ck_assert_int_eq(nn_sparse_alloc(&s, ROWS, COLS), NN_OK);
     ck_assert_int_eq(nn_sparse_set(&s, x, ROWS, 1.0), 1);
     ck_assert_int_ge((long)s.row_ptr[ROWS] * N, 1 << 20);

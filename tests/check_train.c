@@ -211,6 +211,32 @@ START_TEST(test_training_reproducible)
 }
 END_TEST
 
+/* auto_threads: the model is the one trained on one thread, and the
+ * threads are the caller's again afterwards. */
+START_TEST(test_auto_threads)
+{
+    nn_data *d = blobs(100, 1);
+    nn_model *a = tiny_model(NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE, 5);
+    nn_model *b = tiny_model(NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE, 5);
+    nn_train_opts o;
+
+    nn_train_opts_default(&o);
+    o.epochs = 3;
+    o.batch = 7;
+    nn_set_threads(1);
+    ck_assert_int_eq(nn_train(a, d, NULL, &o, NULL, NULL, 0), NN_OK);
+    nn_set_threads(2);
+    o.auto_threads = 1;
+    ck_assert_int_eq(nn_train(b, d, NULL, &o, NULL, NULL, 0), NN_OK);
+    ck_assert(memcmp(a->params, b->params, a->n_params * sizeof(float)) == 0);
+    ck_assert_int_eq(nn_pool_threads(), 2);
+    nn_set_threads(1);
+    nn_data_free(d);
+    nn_model_free(a);
+    nn_model_free(b);
+}
+END_TEST
+
 struct trace { int epochs; double val_acc[50]; };
 
 static int trace_epochs(const nn_epoch_stats *s, void *arg)
@@ -675,6 +701,7 @@ Suite *train_suite(void)
     tcase_add_loop_test(tc, test_gradient_check, 0, 18);
     tcase_add_test(tc, test_loss_falls);
     tcase_add_test(tc, test_training_reproducible);
+    tcase_add_test(tc, test_auto_threads);
     tcase_add_test(tc, test_early_stopping);
     tcase_add_test(tc, test_batch_hook_stops);
     tcase_add_test(tc, test_nan_refused);
