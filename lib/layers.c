@@ -1,12 +1,12 @@
 /* layers.c - forward and backward kernels of a dense layer, its
- * activations and the output costs, over whole mini-batches. */
+ * activations and the output costs, over whole mini-batches; and the dense
+ * layer as training runs it (nn_dense_layer). */
 #include <math.h>
 #include <string.h>
 
 #include "nn_internal.h"
 
-/* y = act(y) in place, for n values (softmax: over each row of k). */
-static void activate(float *y, long n, int k, int act)
+void nn_activate(float *y, long n, int k, int act)
 {
     switch (act) {
     case NN_ACT_SIGMOID:
@@ -38,15 +38,13 @@ static void activate(float *y, long n, int k, int act)
     }
 }
 
-/* Each of the B rows of out (n_out wide) = b. */
-static void set_rows(float *out, const float *b, int B, int n_out)
+void nn_bias_rows(float *out, const float *b, int B, int n_out)
 {
     for (int r = 0; r < B; r++)
         memcpy(out + (long)r * n_out, b, n_out * sizeof *out);
 }
 
-/* db[n_out] = column sums of delta[B x n_out]. */
-static void column_sums(float *db, const float *delta, int B, int n_out)
+void nn_column_sums(float *db, const float *delta, int B, int n_out)
 {
     memset(db, 0, n_out * sizeof *db);
     for (int r = 0; r < B; r++)
@@ -58,37 +56,9 @@ static void column_sums(float *db, const float *delta, int B, int n_out)
 void nn_dense_forward(float *out, const float *in, const float *W,
                       const float *b, int B, int n_in, int n_out, int act)
 {
-    set_rows(out, b, B, n_out);
+    nn_bias_rows(out, b, B, n_out);
     nn_sgemm(0, 1, B, n_out, n_in, 1.0f, in, n_in, W, n_in, 1.0f, out, n_out);
-    activate(out, (long)B * n_out, n_out, act);
-}
-
-void nn_first_forward(float *out, const float *in, const float *WT,
-                      const float *b, int B, int n_in, int n_out, int act,
-                      const nn_sparse *sp)
-{
-    if (sp) {
-        nn_spmm(out, B, n_out, sp->row_ptr, sp->row_idx, sp->row_val, WT, b);
-    } else {
-        set_rows(out, b, B, n_out);
-        nn_sgemm(0, 0, B, n_out, n_in, 1.0f, in, n_in, WT, n_out, 1.0f, out,
-                 n_out);
-    }
-    activate(out, (long)B * n_out, n_out, act);
-}
-
-void nn_first_backward(float *dWT, float *db, const float *delta,
-                       const float *in, int B, int n_in, int n_out,
-                       const nn_sparse *sp)
-{
-    /* dWT[n_in x n_out] = in^T[n_in x B] * delta[B x n_out] */
-    if (sp)
-        nn_spmm(dWT, n_in, n_out, sp->col_ptr, sp->col_idx, sp->col_val,
-                delta, NULL);
-    else
-        nn_sgemm(1, 0, n_in, n_out, B, 1.0f, in, n_in, delta, n_out, 0.0f,
-                 dWT, n_out);
-    column_sums(db, delta, B, n_out);
+    nn_activate(out, (long)B * n_out, n_out, act);
 }
 
 /* dC/dz of the output layer.  Softmax or sigmoid with cross-entropy both
@@ -135,11 +105,31 @@ void nn_dense_backward(float *din, float *dW, float *db, const float *delta,
 {
     /* dW[n_out x n_in] = delta^T[n_out x B] * in[B x n_in] */
     nn_sgemm(1, 0, n_out, n_in, B, 1.0f, delta, n_out, in, n_in, 0.0f, dW, n_in);
-    column_sums(db, delta, B, n_out);
+    nn_column_sums(db, delta, B, n_out);
     if (!din)
         return;
     /* din[B x n_in] = delta[B x n_out] * W[n_out x n_in] */
     nn_sgemm(0, 0, B, n_in, n_out, 1.0f, delta, n_out, W, n_in, 0.0f, din, n_in);
+}
+
+/* The dense layer as training runs it: the model's layout, W[o][i]. */
+static void dense_forward(nn_tlayer *t, float *out, const float *in, int B)
+{
+    nn_dense_forward(out, in, t->W, t->b, B, t->n_in, t->n_out, t->act);
+}
+
+static void dense_backward(nn_tlayer *t, float *din, float *dW, float *db,
+                           const float *delta, const float *in, int B)
+{
+    nn_dense_backward(din, dW, db, delta, in, t->W, B, t->n_in, t->n_out);
+}
+
+void nn_dense_layer(nn_tlayer *t)
+{
+    t->forward = dense_forward;
+    t->backward = dense_backward;
+    t->unit_step = t->n_in;
+    t->in_step = 1;
 }
 
 void nn_forward(const nn_model *m, const float *x, int B, float **acts)

@@ -69,9 +69,6 @@ typedef struct nn_sparse {
     float *row_val, *col_val;
 } nn_sparse;
 
-/* Whether training may take the first layer's products through the
- * nonzero inputs (nn_set_sparse). */
-int nn_sparse_enabled(void);
 /* Room for matrices of up to rows x cols; NN_ENOMEM (s then empty). */
 int nn_sparse_alloc(nn_sparse *s, int rows, int cols);
 void nn_sparse_free(nn_sparse *s);
@@ -102,40 +99,45 @@ void nn_output_delta(float *delta, const float *y, const int *labels, int B,
 void nn_dense_backward(float *din, float *dW, float *db, const float *delta,
                        const float *in, const float *W, int B, int n_in,
                        int n_out);
-/* The first layer as trained (lib/train.c): its weights held transposed,
- * WT[n_in x n_out], and the products taken through the nonzero inputs
- * only when sp (nn_sparse_set from in) is not NULL.  The forward pass is
- * nn_dense_forward's; the backward one gives dWT[n_in x n_out] = in^T *
- * delta and db as nn_dense_backward (no din: nothing is below). */
-void nn_first_forward(float *out, const float *in, const float *WT,
-                      const float *b, int B, int n_in, int n_out, int act,
-                      const nn_sparse *sp);
-void nn_first_backward(float *dWT, float *db, const float *delta,
-                       const float *in, int B, int n_in, int n_out,
-                       const nn_sparse *sp);
+/* The pieces of a layer's pass: y = act(y) in place for n values (softmax
+ * over each row of k); each of the B rows of out (n_out wide) = b;
+ * db[n_out] = column sums of delta[B x n_out]. */
+void nn_activate(float *y, long n, int k, int act);
+void nn_bias_rows(float *out, const float *b, int B, int n_out);
+void nn_column_sums(float *db, const float *delta, int B, int n_out);
 /* din[i] *= act'(z_i) for n values, from the activation's outputs a. */
 void nn_times_slope(float *din, const float *a, long n, int act);
 /* Forward pass of B records through m; acts[l] (B x sizes[l+1] floats) get
  * each layer's outputs; the last is the prediction. */
 void nn_forward(const nn_model *m, const float *x, int B, float **acts);
 
-/* Buffers of one batch's forward and backward pass through m, B records:
- * acts[l] and deltas[l] hold B x sizes[l+1] floats for each weight layer l.
- * For dropout, masks[l] (B x sizes[l] floats, or NULL for none) multiplies
- * the input of layer l: masks[0] the network's input, masks[l] hidden layer
- * l's output, and the masked values go to in[l] (same shape; in[0] may be
- * NULL when masks[0] is).  Each mask value is 0 (dropped) or 1/(1-p). */
-typedef struct nn_pass {
-    float *acts[NN_MAX_LAYERS], *deltas[NN_MAX_LAYERS];
-    float *masks[NN_MAX_LAYERS], *in[NN_MAX_LAYERS];
-    /* If w0t is not NULL, it holds the first layer's weights transposed
-     * (n_in x n_out), to be used instead of the model's, and that layer's
-     * weight gradient is written transposed too.  Then sparse, if not
-     * NULL, has room for the batch, and inputs with at most
-     * NN_SPARSE_DENSITY of their values nonzero go through nn_spmm. */
-    const float *w0t;
-    nn_sparse *sparse;
-} nn_pass;
+/* A weight layer as training runs it.  Each type gives forward and
+ * backward passes over a batch of B records and keeps its weights W in
+ * the layout its products want, saying where unit o's weight from input i
+ * is: W[o * unit_step + i * in_step].  So the optimizer, max-norm and the
+ * gradient block are the same flat loops for every type, and nn_pass_load
+ * and nn_pass_store copy weights from and to the model's layout. */
+typedef struct nn_tlayer nn_tlayer;
+struct nn_tlayer {
+    /* out[B x n_out] = act(in[B x n_in] * W^T + b) */
+    void (*forward)(nn_tlayer *t, float *out, const float *in, int B);
+    /* From delta[B x n_out] (dC/dz) and the input in: dW (laid out as W),
+     * db[n_out], and din[B x n_in] = dC/d(in) unless din is NULL. */
+    void (*backward)(nn_tlayer *t, float *din, float *dW, float *db,
+                     const float *delta, const float *in, int B);
+    void (*free)(nn_tlayer *t);     /* may be NULL */
+    int n_in, n_out, act;
+    float *W, *b;
+    long unit_step, in_step;
+    nn_sparse *sparse;          /* first layer: the batch's nonzero inputs */
+    int sparse_batch;           /* the last forward pass went through them */
+};
+/* The types: a dense layer (lib/layers.c), and the first layer as trained
+ * (lib/first.c: held transposed, its products over the nonzero inputs).
+ * Each fills in t's functions and layout; n_in, n_out and act are set.
+ * nn_first_layer makes room for batches of B records: NN_ENOMEM. */
+void nn_dense_layer(nn_tlayer *t);
+int nn_first_layer(nn_tlayer *t, int B);
 
 /* Above this share of nonzero inputs, the dense products are used.  On the
  * first layer's two products over an epoch of batches (first version of
@@ -144,13 +146,43 @@ typedef struct nn_pass {
  * Fashion-MNIST's 0.50. */
 #define NN_SPARSE_DENSITY 0.35
 
+/* The network as training runs it (lib/backprop.c): its layers, their
+ * weights and biases in a block of its own (params, at the model's
+ * offsets, each layer's weights in its layout), and the buffers of a batch
+ * of up to B records: acts[l] and deltas[l] hold B x sizes[l+1] floats
+ * for each weight layer l.  For dropout, masks[l] (B x sizes[l] floats, or
+ * NULL for none) multiplies the input of layer l: masks[0] the network's
+ * input, masks[l] hidden layer l's output, and the masked values go to
+ * in[l].  Each mask value is 0 (dropped) or 1/(1-p). */
+typedef struct nn_pass {
+    int nlayers;
+    float *params;
+    nn_tlayer layer[NN_MAX_LAYERS];
+    float *acts[NN_MAX_LAYERS], *deltas[NN_MAX_LAYERS];
+    float *masks[NN_MAX_LAYERS], *in[NN_MAX_LAYERS];
+} nn_pass;
+
+/* A pass for m and batches of up to B records, with masks on the input
+ * (input_dropout > 0) and on the hidden layers (dropout > 0), and m's
+ * weights loaded.  NN_ENOMEM (p then empty). */
+int nn_pass_new(nn_pass *p, const nn_model *m, int B, float input_dropout,
+                float dropout);
+void nn_pass_free(nn_pass *p);
+/* m's weights into p, and p's back into m. */
+void nn_pass_load(nn_pass *p, const nn_model *m);
+void nn_pass_store(const nn_pass *p, nn_model *m);
+/* src (a block laid out as p->params) in the model's layout into dst:
+ * what nn_pass_store does with p->params. */
+void nn_pass_export(const nn_pass *p, const nn_model *m, const float *src,
+                    float *dst);
+
 /* Gradient of the mean loss of B records x (B x n_in) with labels, with
- * the masks of p, without the L2 term, into grad (n_params floats, laid
- * out as m->params, but for the first layer's weights transposed if
- * p->w0t is set).  The summed loss and the number of correct answers
- * are added to *loss and *hits. */
-void nn_backprop(const nn_model *m, const float *x, const int *labels, int B,
-                 nn_pass *p, float *grad, double *loss, long *hits);
+ * the weights and masks of p, without the L2 term, into grad (n_params
+ * floats, laid out as p->params).  The summed loss and the number of
+ * correct answers are added to *loss and *hits. */
+void nn_backprop(nn_pass *p, const nn_model *m, const float *x,
+                 const int *labels, int B, float *grad, double *loss,
+                 long *hits);
 
 /* Numbers as text (lib/numtext.c).  nn_scan_float reads the whole token
  * s[0..e) as strtof does in the C locale: NN_NUM_OK and *out, or

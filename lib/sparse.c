@@ -17,18 +17,6 @@
 #pragma GCC optimize("fp-contract=fast")
 #endif
 
-static int enabled = 1;         /* nn_set_sparse */
-
-void nn_set_sparse(int on)
-{
-    enabled = on != 0;
-}
-
-int nn_sparse_enabled(void)
-{
-    return enabled;
-}
-
 void nn_sparse_free(nn_sparse *s)
 {
     free(s->row_ptr);

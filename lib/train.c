@@ -69,31 +69,21 @@ struct work {
     float *x;                       /* B x n_in: the batch's inputs */
     float *row;                     /* n_in: a record before augmentation */
     int *labels;                    /* B */
-    nn_pass pass;
-    /* The first layer's weights, transposed (n_in x n_out), as training
-     * holds them, and the nonzero inputs of the batch (nn_pass). */
-    float *w0t;
-    nn_sparse sparse;
-    float *grad, *vel, *best;       /* n_params each; grad and vel hold the
-                                     * first layer's weights as w0t does */
+    nn_pass pass;                   /* the weights as trained, buffers */
+    float *grad, *vel, *best;       /* n_params each; grad and vel laid
+                                     * out as pass.params, best as the
+                                     * model's */
     float *sq;                      /* adam: n_params, else NULL */
     int *order;                     /* shuffled record indices */
     nn_augmenter *aug;              /* NULL: no augmentation */
 };
 
-static void work_free(struct work *w, int nlayers)
+static void work_free(struct work *w)
 {
     free(w->x);
     free(w->row);
     free(w->labels);
-    for (int l = 0; l < nlayers; l++) {
-        free(w->pass.acts[l]);
-        free(w->pass.deltas[l]);
-        free(w->pass.masks[l]);
-        free(w->pass.in[l]);
-    }
-    free(w->w0t);
-    nn_sparse_free(&w->sparse);
+    nn_pass_free(&w->pass);
     free(w->grad);
     free(w->vel);
     free(w->best);
@@ -114,28 +104,12 @@ static int work_alloc(struct work *w, const nn_model *m, int B, int n,
     w->best = malloc(m->n_params * sizeof *w->best);
     w->order = malloc(n * sizeof *w->order);
     w->row = malloc((size_t)m->sizes[0] * sizeof *w->row);
-    w->w0t = malloc((size_t)m->sizes[0] * m->sizes[1] * sizeof *w->w0t);
     if (!w->x || !w->labels || !w->grad || !w->vel || !w->best || !w->order
-        || !w->row || !w->w0t || nn_sparse_alloc(&w->sparse, B, m->sizes[0]))
+        || !w->row)
         return NN_ENOMEM;
-    w->pass.w0t = w->w0t;
-    if (nn_sparse_enabled())
-        w->pass.sparse = &w->sparse;
     if (o->optimizer == NN_OPT_ADAM && !(w->sq = calloc(m->n_params, sizeof *w->sq)))
         return NN_ENOMEM;
-    for (int l = 0; l < m->nlayers; l++) {
-        size_t n_out = (size_t)B * m->sizes[l + 1] * sizeof(float);
-        size_t n_in = (size_t)B * m->sizes[l] * sizeof(float);
-        float p = l == 0 ? o->input_dropout : o->dropout;
-        w->pass.acts[l] = malloc(n_out);
-        w->pass.deltas[l] = malloc(n_out);
-        if (!w->pass.acts[l] || !w->pass.deltas[l])
-            return NN_ENOMEM;
-        if (p > 0 && (!(w->pass.masks[l] = malloc(n_in))
-                      || !(w->pass.in[l] = malloc(n_in))))
-            return NN_ENOMEM;
-    }
-    return NN_OK;
+    return nn_pass_new(&w->pass, m, B, o->input_dropout, o->dropout);
 }
 
 static int check_labels(const nn_data *d, int k, const char *name,
@@ -151,69 +125,6 @@ static int check_labels(const nn_data *d, int k, const char *name,
                           d->label[i], k);
     }
     return NN_OK;
-}
-
-/* out = in .* mask over n values. */
-static void apply_mask(float *out, const float *in, const float *mask, long n)
-{
-    for (long i = 0; i < n; i++)
-        out[i] = in[i] * mask[i];
-}
-
-void nn_backprop(const nn_model *m, const float *x, const int *labels, int B,
-                 nn_pass *p, float *grad, double *loss, long *hits)
-{
-    int L = m->nlayers, k = m->sizes[L];
-    const float *y = p->acts[L - 1], *in[NN_MAX_LAYERS];
-    const nn_sparse *sp = NULL;
-
-    /* Forward, dropping the masked values of each layer's input. */
-    for (int l = 0; l < L; l++) {
-        const float *x_l = l ? p->acts[l - 1] : x;
-        int act = l == L - 1 ? m->output_act : m->hidden_act;
-
-        in[l] = x_l;
-        if (p->masks[l]) {
-            apply_mask(p->in[l], x_l, p->masks[l], (long)B * m->sizes[l]);
-            in[l] = p->in[l];
-        }
-        if (l == 0 && p->w0t) {
-            if (p->sparse && nn_sparse_set(p->sparse, in[0], B, NN_SPARSE_DENSITY))
-                sp = p->sparse;
-            nn_first_forward(p->acts[0], in[0], p->w0t, m->params + m->b_off[0],
-                             B, m->sizes[0], m->sizes[1], act, sp);
-            continue;
-        }
-        nn_dense_forward(p->acts[l], in[l], m->params + m->w_off[l],
-                         m->params + m->b_off[l], B, m->sizes[l],
-                         m->sizes[l + 1], act);
-    }
-    for (int r = 0; r < B; r++) {
-        *loss += nn_loss(m, y + (long)r * k, labels[r]);
-        *hits += nn_argmax(y + (long)r * k, k) == labels[r];
-    }
-    nn_output_delta(p->deltas[L - 1], y, labels, B, k, m->output_act, m->cost);
-    for (int l = L - 1; l >= 0; l--) {
-        float *din = l > 0 ? p->deltas[l - 1] : NULL;
-        long n_in = (long)B * m->sizes[l];
-
-        if (l == 0 && p->w0t) {
-            nn_first_backward(grad + m->w_off[0], grad + m->b_off[0],
-                              p->deltas[0], in[0], B, m->sizes[0], m->sizes[1],
-                              sp);
-            continue;
-        }
-        nn_dense_backward(din, grad + m->w_off[l], grad + m->b_off[l],
-                          p->deltas[l], in[l], m->params + m->w_off[l], B,
-                          m->sizes[l], m->sizes[l + 1]);
-        if (!din)
-            continue;
-        /* Through the dropout mask, then the activation's slope, taken
-         * from the values before masking. */
-        if (p->masks[l])
-            apply_mask(din, din, p->masks[l], n_in);
-        nn_times_slope(din, p->acts[l - 1], n_in, m->hidden_act);
-    }
 }
 
 /* Dropout masks for the next batch of B records: each value is kept with
@@ -297,21 +208,19 @@ static void adam_update(float *restrict p, const float *restrict g,
 }
 
 /* Scale each unit's incoming weights whose L2 norm is above c back to
- * norm c.  Unit o's weight from input i is W[o * n_in + i], or with
- * transposed set (W is then n_in x n_out), W[i * n_out + o]. */
-static void max_norm(float *W, int n_out, int n_in, float c, int transposed)
+ * norm c (unit o's weight from input i is at t->W[o * unit_step + i *
+ * in_step]). */
+static void max_norm(const nn_tlayer *t, float c)
 {
-    long so = transposed ? 1 : n_in, si = transposed ? n_out : 1;
-
-    for (int o = 0; o < n_out; o++) {
-        float *w = W + o * so;
+    for (int o = 0; o < t->n_out; o++) {
+        float *w = t->W + o * t->unit_step;
         double sum = 0.0;
-        for (int i = 0; i < n_in; i++)
-            sum += (double)w[i * si] * w[i * si];
+        for (int i = 0; i < t->n_in; i++)
+            sum += (double)w[i * t->in_step] * w[i * t->in_step];
         if (sum > (double)c * c) {
             float f = (float)(c / sqrt(sum));
-            for (int i = 0; i < n_in; i++)
-                w[i * si] *= f;
+            for (int i = 0; i < t->n_in; i++)
+                w[i * t->in_step] *= f;
         }
     }
 }
@@ -347,19 +256,19 @@ static void update(float *pw, float *pb, const float *g, float *a, float *s,
 /* One mini-batch of b records in w->x: gradient, then the update of each
  * layer.  Adds the batch's summed loss to *loss and its correct answers to
  * *hits. */
-static void train_batch(nn_model *m, struct work *w, int b,
+static void train_batch(const nn_model *m, struct work *w, int b,
                         const nn_train_opts *o, float rate, float decay,
                         long t, double *loss, long *hits)
 {
-    nn_backprop(m, w->x, w->labels, b, &w->pass, w->grad, loss, hits);
+    nn_backprop(&w->pass, m, w->x, w->labels, b, w->grad, loss, hits);
     for (int l = 0; l < m->nlayers; l++) {
+        const nn_tlayer *L = &w->pass.layer[l];
         long off = m->w_off[l];
         long nw = m->b_off[l] - off, n = nw + m->sizes[l + 1];
-        float *W = l == 0 ? w->w0t : m->params + off;
-        update(W, m->params + m->b_off[l], w->grad + off, w->vel + off,
+        update(L->W, L->b, w->grad + off, w->vel + off,
                w->sq ? w->sq + off : NULL, n, nw, o, rate, decay, t);
         if (o->max_norm > 0)
-            max_norm(W, m->sizes[l + 1], m->sizes[l], o->max_norm, l == 0);
+            max_norm(L, o->max_norm);
     }
 }
 
@@ -436,14 +345,6 @@ static int new_augmenter(nn_augmenter **out, const nn_model *m,
                             in->ink_high ? in->lo : in->hi, why, whylen);
 }
 
-/* dst[c x r] = the transpose of src[r x c]. */
-static void transpose(float *dst, const float *src, int r, int c)
-{
-    for (int i = 0; i < r; i++)
-        for (int j = 0; j < c; j++)
-            dst[(long)j * r + i] = src[(long)i * c + j];
-}
-
 /* Copy the b records order[0..b-1] of d into the batch, distorted by the
  * augmenter if there is one.  A record stored as bytes is converted
  * straight into the batch, or into w->row for the augmenter. */
@@ -502,7 +403,7 @@ int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
         hooks = &none;
     if ((err = work_alloc(&w, m, B, n, o))
         || (err = new_augmenter(&w.aug, m, &o->augment, why, whylen))) {
-        work_free(&w, m->nlayers);
+        work_free(&w);
         return err;
     }
     /* Each random stream differs from the initialisation stream, and a
@@ -512,7 +413,6 @@ int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
     for (int i = 0; i < n; i++)
         w.order[i] = i;
     memcpy(w.best, m->params, m->n_params * sizeof *w.best);
-    transpose(w.w0t, m->params + m->w_off[0], m->sizes[1], m->sizes[0]);
 
     for (epoch = 1; epoch <= o->epochs; epoch++) {
         nn_epoch_stats s = { .epoch = epoch, .epochs = o->epochs,
@@ -541,8 +441,8 @@ int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
                 break;
             }
         }
-        /* The model's own copy of the first layer, for what follows. */
-        transpose(m->params + m->w_off[0], w.w0t, m->sizes[0], m->sizes[1]);
+        /* The weights as trained into the model, for what follows. */
+        nn_pass_store(&w.pass, m);
         if (stopped) {
             /* Keep these weights unless a validated epoch was better. */
             if (!best_epoch && all_finite(m->params, m->n_params))
@@ -606,7 +506,7 @@ int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
     m->train.epochs_run += epoch - 1;
     m->train.n_train = n;
     m->train.final_rate = rate;
-    work_free(&w, m->nlayers);
+    work_free(&w);
     nn_pool_limit(0);
     return err;
 }

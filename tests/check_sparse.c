@@ -136,78 +136,80 @@ START_TEST(test_spmm_threads)
 }
 END_TEST
 
-/* The training pass with the first layer transposed, through the sparse
- * products (a mostly-zero input) and through the dense ones (a full
- * input), gives the plain pass's loss and gradient, the first layer's
- * transposed.  A 40-20-3 ReLU network: 20 hidden units reach the vector
- * code; optionally with input dropout. */
-START_TEST(test_transposed_pass)
+/* Loss and gradient (model layout) of a pass over x through m, with the
+ * input mask if not NULL; *sparse: whether the first layer took the
+ * nonzero inputs. */
+static double pass_grad(const nn_model *m, const float *x, const int *labels,
+                        int R, const float *mask, float *grad, long *hits,
+                        int *sparse)
+{
+    float *g = malloc(sizeof(float) * m->n_params);
+    double loss = 0;
+    nn_pass p;
+
+    ck_assert_int_eq(nn_pass_new(&p, m, R, mask ? 0.3f : 0, 0), NN_OK);
+    if (mask)
+        memcpy(p.masks[0], mask, sizeof(float) * R * m->sizes[0]);
+    *hits = 0;
+    nn_backprop(&p, m, x, labels, R, g, &loss, hits);
+    nn_pass_export(&p, m, g, grad);
+    *sparse = p.layer[0].sparse_batch;
+    nn_pass_free(&p);
+    free(g);
+    return loss;
+}
+
+/* The first layer as trained (transposed), through the sparse products (a
+ * mostly-zero input) and through the dense ones (a full input, or
+ * nn_set_sparse(0)), gives the same loss and gradient, and the loss of
+ * the plain forward pass.  A 40-20-3 ReLU network: 20 hidden units reach
+ * the vector code; optionally with input dropout. */
+START_TEST(test_first_layer)
 {
     enum { R = 6, IN = 40, H = 20, K = 3 };
-    int dense = _i & 1, dropout = _i >> 1;
+    int dense = _i & 1, dropout = _i >> 1, used;
     static const int sizes[] = { IN, H, K };
     nn_arch a = { 3, sizes, NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE,
                   NN_INIT_DEFAULT };
     nn_model *m;
-    float *x = random_sparse(R, IN, dense ? 1.0 : 0.2, 5), *w0t;
-    float *g = NULL, *gt = NULL, mask[R * IN], masked[R * IN];
+    float *x = random_sparse(R, IN, dense ? 1.0 : 0.2, 5), y[R * K];
+    float *g, *gd, mask[R * IN];
     int labels[R] = { 0, 1, 2, 2, 1, 0 };
-    double loss = 0, loss_t = 0;
-    long hits = 0, hits_t = 0;
-    nn_pass p;
-    nn_sparse s;
+    double loss, loss_d, plain = 0;
+    long hits, hits_d;
     nn_rng rng;
     char why[128];
 
     ck_assert_int_eq(nn_model_new(&m, &a, 3, why, sizeof why), NN_OK);
     g = malloc(sizeof(float) * m->n_params);
-    gt = malloc(sizeof(float) * m->n_params);
-    w0t = malloc(sizeof(float) * IN * H);
-    for (int o = 0; o < H; o++)
-        for (int i = 0; i < IN; i++)
-            w0t[i * H + o] = m->params[m->w_off[0] + o * IN + i];
-    memset(&p, 0, sizeof p);
-    for (int l = 0; l < 2; l++) {
-        p.acts[l] = malloc(sizeof(float) * R * sizes[l + 1]);
-        p.deltas[l] = malloc(sizeof(float) * R * sizes[l + 1]);
-    }
+    gd = malloc(sizeof(float) * m->n_params);
     nn_rng_seed(&rng, 8);
     for (int i = 0; i < R * IN; i++)
         mask[i] = nn_rng_uniform(&rng) < 0.3 ? 0.0f : 1 / 0.7f;
-    if (dropout) {
-        p.masks[0] = mask;
-        p.in[0] = masked;
-    }
-    ck_assert_int_eq(nn_sparse_alloc(&s, R, IN), NN_OK);
 
-    nn_backprop(m, x, labels, R, &p, g, &loss, &hits);
-    p.w0t = w0t;
-    p.sparse = &s;
-    nn_backprop(m, x, labels, R, &p, gt, &loss_t, &hits_t);
-    /* The path taken was the one meant. */
-    ck_assert_int_eq(nn_sparse_set(&s, dropout ? masked : x, R,
-                                   NN_SPARSE_DENSITY), !dense);
-
-    ck_assert_double_eq_tol(loss_t, loss, 1e-5 * loss);
-    ck_assert_int_eq(hits_t, hits);
-    for (long i = 0; i < m->n_params; i++) {
-        long t = i, r = i - m->w_off[0];
-        if (r >= 0 && r < (long)IN * H)     /* first layer's weight (o, in) */
-            t = m->w_off[0] + r % IN * H + r / IN;
-        ck_assert_msg(fabsf(gt[t] - g[i]) <= 1e-5f * (1 + fabsf(g[i])),
-                      "%s input%s: parameter %ld: %g, plain pass %g",
+    loss = pass_grad(m, x, labels, R, dropout ? mask : NULL, g, &hits, &used);
+    ck_assert_int_eq(used, !dense);     /* the path meant */
+    nn_set_sparse(0);
+    loss_d = pass_grad(m, x, labels, R, dropout ? mask : NULL, gd, &hits_d,
+                       &used);
+    nn_set_sparse(1);
+    ck_assert_int_eq(used, 0);
+    ck_assert_double_eq_tol(loss, loss_d, 1e-5 * loss);
+    ck_assert_int_eq(hits, hits_d);
+    for (long i = 0; i < m->n_params; i++)
+        ck_assert_msg(fabsf(g[i] - gd[i]) <= 1e-5f * (1 + fabsf(gd[i])),
+                      "%s input%s: parameter %ld: %g, dense products %g",
                       dense ? "dense" : "sparse", dropout ? ", dropout" : "",
-                      i, (double)gt[t], (double)g[i]);
-    }
-    nn_sparse_free(&s);
-    for (int l = 0; l < 2; l++) {
-        free(p.acts[l]);
-        free(p.deltas[l]);
+                      i, (double)g[i], (double)gd[i]);
+    if (!dropout) {
+        nn_predict(m, x, R, y);
+        for (int r = 0; r < R; r++)
+            plain += nn_loss(m, y + r * K, labels[r]);
+        ck_assert_double_eq_tol(loss, plain, 1e-5 * plain);
     }
     free(x);
     free(g);
-    free(gt);
-    free(w0t);
+    free(gd);
     nn_model_free(m);
 }
 END_TEST
@@ -220,7 +222,7 @@ Suite *sparse_suite(void)
     tcase_add_test(tc, test_set_orders);
     tcase_add_loop_test(tc, test_spmm, 0, 3 * N_WIDTHS);
     tcase_add_loop_test(tc, test_spmm_threads, 0, 3);
-    tcase_add_loop_test(tc, test_transposed_pass, 0, 4);
+    tcase_add_loop_test(tc, test_first_layer, 0, 4);
     suite_add_tcase(s, tc);
     return s;
 }

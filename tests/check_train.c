@@ -22,44 +22,33 @@ static double batch_loss(const nn_model *m, const float *x, const int *labels)
     return sum / B;
 }
 
-/* Buffers of a pass through the 5-4-3-3 test network; with dropout, masks
- * drawn at random from {0, 1/(1-p)} on the input and both hidden layers. */
+/* A pass through the 5-4-3-3 test network; with dropout, masks drawn at
+ * random from {0, 1/(1-p)} on the input and both hidden layers. */
 static void pass_alloc(nn_pass *p, const nn_model *m, int dropout)
 {
     nn_rng rng;
 
-    memset(p, 0, sizeof *p);
+    ck_assert_int_eq(nn_pass_new(p, m, B, dropout ? 0.4f : 0,
+                                 dropout ? 0.4f : 0), NN_OK);
     nn_rng_seed(&rng, 7);
-    for (int l = 0; l < m->nlayers; l++) {
-        p->acts[l] = malloc(sizeof(float) * B * m->sizes[l + 1]);
-        p->deltas[l] = malloc(sizeof(float) * B * m->sizes[l + 1]);
-        if (!dropout)
-            continue;
-        p->masks[l] = malloc(sizeof(float) * B * m->sizes[l]);
-        p->in[l] = malloc(sizeof(float) * B * m->sizes[l]);
+    for (int l = 0; dropout && l < m->nlayers; l++)
         for (int i = 0; i < B * m->sizes[l]; i++)
             p->masks[l][i] = nn_rng_uniform(&rng) < 0.4 ? 0.0f : 1 / 0.6f;
-    }
 }
 
-static void pass_free(nn_pass *p)
-{
-    for (int l = 0; l < NN_MAX_LAYERS; l++) {
-        free(p->acts[l]);
-        free(p->deltas[l]);
-        free(p->masks[l]);
-        free(p->in[l]);
-    }
-}
-
-/* Mean loss of the batch through the masks of p (a forward pass). */
+/* Mean loss of the batch through the masks of p (a forward pass) with m's
+ * weights as they are now; the gradient into grad in the model's layout. */
 static double masked_loss(const nn_model *m, const float *x,
                           const int *labels, nn_pass *p, float *grad)
 {
+    float *g = malloc(sizeof(float) * m->n_params);
     double loss = 0;
     long hits = 0;
 
-    nn_backprop(m, x, labels, B, p, grad, &loss, &hits);
+    nn_pass_load(p, m);
+    nn_backprop(p, m, x, labels, B, g, &loss, &hits);
+    nn_pass_export(p, m, g, grad);
+    free(g);
     return loss / B;
 }
 
@@ -91,7 +80,7 @@ START_TEST(test_gradient_check)
             p.masks[l][i] = 1.0f;
     ck_assert_double_eq_tol(masked_loss(m, x, labels, &p, grad),
                             batch_loss(m, x, labels), 1e-6);
-    pass_free(&p);
+    nn_pass_free(&p);
     pass_alloc(&p, m, dropout);
     masked_loss(m, x, labels, &p, grad);
     for (long i = 0; i < m->n_params; i++) {
@@ -116,7 +105,7 @@ START_TEST(test_gradient_check)
      * gradient. */
     if (dropout)
         ck_assert_int_gt(dropped, 0);
-    pass_free(&p);
+    nn_pass_free(&p);
     free(grad);
     free(scratch);
     nn_model_free(m);
