@@ -110,7 +110,7 @@ static int add_float(cJSON *obj, const char *path, const char *key, float f,
         return nn_why(why, whylen, NN_ENUMERIC,
                       "%s%s%s: %s cannot be stored in JSON", path,
                       *path ? "." : "", key, isnan(f) ? "NaN" : "infinity");
-    nn_format_float(s, f);
+    nn_format_float(s, f, 1);
     return add_raw(obj, key, s);
 }
 
@@ -143,7 +143,7 @@ static int add_floats(cJSON *obj, const char *path, const char *key,
                          key, i, isnan(v[i]) ? "NaN" : "infinity");
             break;
         }
-        nn_format_float(s, v[i]);
+        nn_format_float(s, v[i], 1);
         if (i > 0)
             err = buf_add(&b, ",", 1);
         if (!err)

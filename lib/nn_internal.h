@@ -195,12 +195,14 @@ int nn_scan_float(const char *s, const char *e, float *out);
  * has more than 63 characters (cJSON reads no more). */
 int nn_scan_json(const char *s, const char *end, double *out,
                  const char **next);
-/* The shortest of %.6g .. %.9g that reads back as f both by strtof and by
- * strtod-then-float (%.15g .. %.17g and strtod for a double), with '.' as
- * the decimal point whatever the locale, into s (NN_NUM_CHARS bytes);
- * returns its length.  f and d must be finite. */
+/* The shortest of %.6g .. %.9g that strtof reads back as f, and with
+ * via_double strtod-then-float too (the way JSON readers through doubles
+ * read it: 1 float in 10^9 or so, such as 7.0385307e-26, needs a digit
+ * more); %.15g .. %.17g and strtod for a double.  '.' is the decimal point
+ * whatever the locale.  Into s (NN_NUM_CHARS bytes); returns the length.
+ * f and d must be finite. */
 #define NN_NUM_CHARS 32
-int nn_format_float(char *s, float f);
+int nn_format_float(char *s, float f, int via_double);
 int nn_format_double(char *s, double d);
 
 /* Read all of fp into *out (NUL-terminated, caller frees) and *outlen.

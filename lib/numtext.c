@@ -239,14 +239,14 @@ static int c_point(char *s, int n)
     return k;
 }
 
-int nn_format_float(char *s, float f)
+int nn_format_float(char *s, float f, int via_double)
 {
     int p, n = 0;
 
     for (p = 6; p <= 9; p++) {
         n = snprintf(s, NN_NUM_CHARS, "%.*g", p, (double)f);
         if (same_float(strtof(s, NULL), f)
-            && same_float((float)strtod(s, NULL), f))
+            && (!via_double || same_float((float)strtod(s, NULL), f)))
             return c_point(s, n);
     }
     /* Not reached for a finite float (%.9g reads back either way): a

@@ -724,7 +724,8 @@ int nn_vec_writer_new(nn_vec_writer **out, FILE *fp, int format, int dim)
     w->format = format;
     w->dim = dim;
     for (k = 0; format == NN_VEC_TEXT && k < 256; k++)
-        w->pixn[k] = (unsigned char)nn_format_float(w->pixs[k], nn_pixels[k]);
+        w->pixn[k] = (unsigned char)nn_format_float(w->pixs[k],
+                                                    nn_pixels[k], 0);
     *out = w;
     return NN_OK;
 }
@@ -773,7 +774,8 @@ static int write_text(nn_vec_writer *w, const float *x, int label)
             memcpy(w->buf + w->len, w->pixs[k], w->pixn[k]);
             w->len += w->pixn[k];
         } else {
-            w->len += (size_t)nn_format_float((char *)w->buf + w->len, x[j]);
+            char *at = (char *)w->buf + w->len;
+            w->len += (size_t)nn_format_float(at, x[j], 0);
         }
     }
     if ((err = wroom(w, 1)) != NN_OK)
