@@ -552,19 +552,10 @@ static void check_writable(const char *path)
 
 static void warn_unscaled(const nn_data *d, const char *name)
 {
-    float max = 0.0f, *buf;
+    float lo, hi, max;
 
-    if (d->px)          /* pixel values, all in [0,1] */
-        return;
-    if (!(buf = malloc(d->dim * sizeof *buf)))
-        die("out of memory");
-    for (int i = 0; i < d->n; i++) {
-        const float *x = nn_data_row(d, i, buf);
-        for (int j = 0; j < d->dim; j++)
-            if (fabsf(x[j]) > max)
-                max = fabsf(x[j]);
-    }
-    free(buf);
+    nn_data_range(d, &lo, &hi);
+    max = fabsf(lo) > fabsf(hi) ? fabsf(lo) : fabsf(hi);
     if (max > 2.0f)
         warn("warning: %s: input values reach %g; networks train best on "
              "values scaled to [0,1]", name, max);

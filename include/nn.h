@@ -57,22 +57,19 @@ double nn_rng_normal(nn_rng *r);            /* N(0, 1) */
 uint32_t nn_rng_below(nn_rng *r, uint32_t n);  /* uniform in [0, n), n > 0 */
 
 /* ------------------------------------------------------------------------ */
-/* Data sets in memory: n records of dim values, row-major, and n labels,
- * -1 for a record without a label.  While every value added is a pixel
- * value (bit for bit nn_pixel(k), k = 0..255), values are kept as their
- * codes k, one byte each, in px (MNIST's training images: 47 MB instead of
- * 188 MB as floats).  The first record with any other value turns the whole
- * block into floats in x, exactly and for good.  Exactly one of px and x is
- * in use (both are NULL until the first record); read values through
- * nn_data_row or nn_data_rows, which work for either.  Plain data carrier:
- * fields may be read directly. */
+/* Data sets in memory: n records of dim values and n labels, -1 for a
+ * record without a label.  The values are read through nn_data_row or
+ * nn_data_rows, as floats; how they are stored is private to lib/data.c
+ * (while every value is a pixel value, bit for bit nn_pixel(k), one byte
+ * each: MNIST's training images take 47 MB instead of 188 MB).  n, dim and
+ * label may be read directly. */
+
+struct nn_data_store;
 
 typedef struct nn_data {
     int n, dim;
-    unsigned char *px;  /* n*dim pixel codes (value nn_pixel(k)), or NULL */
-    float *x;           /* n*dim floats, or NULL */
     int *label;
-    int cap;            /* allocated records */
+    struct nn_data_store *store;    /* private */
 } nn_data;
 
 /* Empty data set of vectors of length dim (dim > 0). */
@@ -89,6 +86,10 @@ const float *nn_data_row(const nn_data *d, int i, float *buf);
 /* Records i .. i+count-1 as count*dim floats, in the same way: a pointer
  * into d, or buf (count*dim floats). */
 const float *nn_data_rows(const nn_data *d, int i, int count, float *buf);
+/* Smallest and largest of the n values x (0 and 0 for n = 0), and of
+ * every value of d's records. */
+void nn_range(const float *x, long n, float *lo, float *hi);
+void nn_data_range(const nn_data *d, float *lo, float *hi);
 /* Number of records with a label (>= 0); largest label, or -1 if none. */
 int nn_data_n_labeled(const nn_data *d);
 int nn_data_max_label(const nn_data *d);

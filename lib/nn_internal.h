@@ -304,15 +304,31 @@ int nn_img_orient(nn_image *img, int o);
 
 /* Allocate m's params block and offsets for its sizes (params zeroed). */
 int nn_model_alloc_params(nn_model *m);
-/* nn_pixel(k) for k = 0..255 (lib/vec.c): turns a pixel code into its
- * float with one load. */
+/* The values of an nn_data (lib/data.c): exactly one of px (pixel codes,
+ * the value of code k being nn_pixel(k)) and x (floats) is in use once a
+ * record is added; room for cap records. */
+struct nn_data_store {
+    unsigned char *px;
+    float *x;
+    int cap;
+};
+
+/* Pixel codes (lib/pixel.c): nn_pixels[k] is nn_pixel(k), k = 0..255;
+ * nn_pixel_code(v) is k if v is nn_pixel(k) bit for bit, else -1 (-0.0f,
+ * NaN and values between pixels included): the test for the u8 format and
+ * for byte storage in nn_data; out[i] = nn_pixel(p[i]) for n codes. */
 extern const float nn_pixels[256];
-/* k if v is nn_pixel(k) bit for bit, else -1 (-0.0f, NaN and values
- * between pixels included): the test for the u8 format and for byte
- * storage in nn_data. */
 int nn_pixel_code(float v);
+void nn_pixels_to_floats(float *restrict out, const unsigned char *restrict p,
+                         size_t n);
 /* The stream a vector reader reads (lib/vec.c). */
 FILE *nn_vec_file(const nn_vec_reader *r);
+/* nn_vec_read, but a record of a u8 stream comes as its dim pixel codes in
+ * *codes (*x NULL), without turning them into floats; else *x as
+ * nn_vec_read gives it and *codes NULL. */
+int nn_vec_next(nn_vec_reader *r, const float **x,
+                const unsigned char **codes, int *label, char *why,
+                size_t whylen);
 /* nn_model_new without the initial weights (params left unset), for a
  * reader that fills them. */
 int nn_model_blank(nn_model **out, const nn_arch *a, uint64_t seed,

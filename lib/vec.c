@@ -1,6 +1,6 @@
 /* vec.c - the vector streams that connect the nn tools: readers and writers
- * of the text and binary formats (specified in docs/formats.md), and
- * nn_pixel.  Numbers are read and written in the C locale. */
+ * of the text and binary formats (specified in docs/formats.md).  Numbers
+ * are read and written in the C locale (lib/numtext.c). */
 #include <ctype.h>
 #include <errno.h>
 #include <float.h>
@@ -26,19 +26,6 @@
 /* 0x89 cannot start a text stream (not ASCII) and, as the high byte of the
  * little-endian int32 0x564e4e89, keeps the magic far above any label. */
 static const unsigned char magic[4] = { 0x89, 'N', 'N', 'V' };
-
-float nn_pixel(int k)
-{
-    return (float)k / 255.0f;
-}
-
-/* nn_pixel(k) for k = 0..255, folded by the compiler: IEEE division is
- * correctly rounded, at translation time as at run time. */
-#define PX(k) ((float)(k) / 255.0f)
-#define PX4(k) PX(k), PX((k) + 1), PX((k) + 2), PX((k) + 3)
-#define PX16(k) PX4(k), PX4((k) + 4), PX4((k) + 8), PX4((k) + 12)
-#define PX64(k) PX16(k), PX16((k) + 16), PX16((k) + 32), PX16((k) + 48)
-const float nn_pixels[256] = { PX64(0), PX64(64), PX64(128), PX64(192) };
 
 static uint32_t get_u32(const unsigned char *b)
 {
@@ -546,8 +533,9 @@ static int read_body(nn_vec_reader *r, size_t need, size_t *got)
     return n < need && ferror(r->fp) ? NN_EIO : NN_OK;
 }
 
-static int bin_read(nn_vec_reader *r, const float **x, int *label,
-                    char *why, size_t whylen)
+static int bin_read(nn_vec_reader *r, const float **x,
+                    const unsigned char **codes, int *label, char *why,
+                    size_t whylen)
 {
     unsigned char b[HDR_SIZE];
     size_t got, need;
@@ -616,22 +604,25 @@ static int bin_read(nn_vec_reader *r, const float **x, int *label,
                             (u >> 31) ? "-inf" : "inf");
             memcpy(&r->x[j], &u, sizeof u);
         }
+        *x = r->x;
     } else {
-        for (j = 0; j < r->dim; j++)
-            r->x[j] = nn_pixels[r->raw[j]];
+        *codes = r->raw;
     }
-    *x = r->x;
     *label = (int)lab;
     r->count++;
     return 1;
 }
 
-int nn_vec_read(nn_vec_reader *r, const float **x, int *label,
-                char *why, size_t whylen)
+int nn_vec_next(nn_vec_reader *r, const float **x,
+                const unsigned char **codes, int *label, char *why,
+                size_t whylen)
 {
     unsigned char h[HDR_SIZE];
     size_t got;
     int c, rc;
+
+    *x = NULL;
+    *codes = NULL;
 
     if (r->state == ST_FAILED) {
         if (why && whylen > 0)
@@ -673,7 +664,20 @@ int nn_vec_read(nn_vec_reader *r, const float **x, int *label,
     }
     if (r->state == ST_TEXT)
         return text_read(r, x, label, why, whylen);
-    return bin_read(r, x, label, why, whylen);
+    return bin_read(r, x, codes, label, why, whylen);
+}
+
+int nn_vec_read(nn_vec_reader *r, const float **x, int *label,
+                char *why, size_t whylen)
+{
+    const unsigned char *codes;
+    int rc = nn_vec_next(r, x, &codes, label, why, whylen);
+
+    if (rc == 1 && codes) {
+        nn_pixels_to_floats(r->x, codes, (size_t)r->dim);
+        *x = r->x;
+    }
+    return rc;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -689,16 +693,6 @@ struct nn_vec_writer {
     char pixs[256][NN_NUM_CHARS];   /* text of pixel k (text writers) */
     unsigned char pixn[256];
 };
-
-int nn_pixel_code(float v)
-{
-    int k;
-
-    if (!(v >= 0.0f && v <= 1.0f))
-        return -1;
-    k = (int)(v * 255.0f + 0.5f);
-    return float_bits(nn_pixels[k]) == float_bits(v) ? k : -1;
-}
 
 int nn_vec_writer_new(nn_vec_writer **out, FILE *fp, int format, int dim)
 {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn_internal.h"
 #include "tests.h"
 
 /* _i = 0: records of random floats, stored as floats; 1: of random pixel
@@ -25,7 +26,7 @@ START_TEST(test_eval_data)
                       : (float)nn_rng_uniform(&rng);
         ck_assert_int_eq(nn_data_add(d, x, (int)nn_rng_below(&rng, 3)), NN_OK);
     }
-    ck_assert(_i ? d->px != NULL : d->x != NULL);
+    ck_assert(_i ? d->store->px != NULL : d->store->x != NULL);
     ck_assert_int_eq(nn_eval_new(&e, 3), NN_OK);
     ck_assert_int_eq(nn_eval_new(&ref, 3), NN_OK);
     ck_assert_int_eq(nn_eval_data(e, m, d, why, sizeof why), NN_OK);

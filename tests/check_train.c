@@ -326,8 +326,8 @@ START_TEST(test_nan_refused)
     nn_train_opts o;
     char why[128] = "";
 
-    ck_assert_ptr_nonnull(d->x);    /* blobs are not pixel values */
-    d->x[17] = INFINITY;        /* forward pass gives NaN */
+    ck_assert_ptr_nonnull(d->store->x);    /* blobs are not pixel values */
+    d->store->x[17] = INFINITY;        /* forward pass gives NaN */
     ck_assert_int_eq(nn_model_copy(&before, m), NN_OK);
     nn_train_opts_default(&o);
     ck_assert_int_eq(nn_train(m, d, NULL, &o, NULL, why, sizeof why),
@@ -627,8 +627,8 @@ START_TEST(test_bytes_train_alike)
     x[0] = 0.5f;
     ck_assert_int_eq(nn_data_add(d[1], x, 0), NN_OK);
     d[1]->n--;
-    ck_assert_ptr_nonnull(d[0]->px);
-    ck_assert_ptr_nonnull(d[1]->x);
+    ck_assert_ptr_nonnull(d[0]->store->px);
+    ck_assert_ptr_nonnull(d[1]->store->x);
 
     nn_train_opts_default(&o);
     o.epochs = 3;

@@ -529,12 +529,12 @@ START_TEST(test_autodetect)
         fclose(fp);
         assert_same(d[f], N, DIM, x, label);
         /* pixel values only: kept as bytes, shrunk to fit */
-        ck_assert_ptr_nonnull(d[f]->px);
-        ck_assert_ptr_null(d[f]->x);
-        ck_assert_int_eq(d[f]->cap, N);
+        ck_assert_ptr_nonnull(d[f]->store->px);
+        ck_assert_ptr_null(d[f]->store->x);
+        ck_assert_int_eq(d[f]->store->cap, N);
     }
     for (f = 1; f < 3; f++) {
-        ck_assert_int_eq(memcmp(d[0]->px, d[f]->px, N * DIM), 0);
+        ck_assert_int_eq(memcmp(d[0]->store->px, d[f]->store->px, N * DIM), 0);
         ck_assert_int_eq(memcmp(d[0]->label, d[f]->label, sizeof label), 0);
     }
     ck_assert_int_eq(nn_data_n_labeled(d[0]), N - 8);
@@ -1133,7 +1133,7 @@ START_TEST(test_data)
     ck_assert_int_eq(nn_data_add(d, x, -2), NN_EINVAL);
     ck_assert_int_eq(nn_data_add(d, x, NN_MAX_CLASSES), NN_EINVAL);
     ck_assert_int_eq(d->n, 1000);
-    ck_assert_int_ge(d->cap, 1000);
+    ck_assert_int_ge(d->store->cap, 1000);
     for (i = 0; i < 1000; i++)
         for (j = 0; j < 5; j++)
             ck_assert(nn_data_row(d, i, x)[j] == (float)(i * 5 + j));
@@ -1163,10 +1163,10 @@ START_TEST(test_data_bytes)
         label[i] = (int)(rnd() % 11) - 1;
         ck_assert_int_eq(nn_data_add(d, x + i * DIM, label[i]), NN_OK);
     }
-    ck_assert_ptr_nonnull(d->px);
-    ck_assert_ptr_null(d->x);
+    ck_assert_ptr_nonnull(d->store->px);
+    ck_assert_ptr_null(d->store->x);
     for (i = 0; i < N * DIM; i++)
-        ck_assert_int_eq(d->px[i], nn_pixel_code(x[i]));
+        ck_assert_int_eq(d->store->px[i], nn_pixel_code(x[i]));
     assert_same(d, N, DIM, x, label);
     ck_assert_ptr_eq(nn_data_row(d, 5, buf), buf);
     ck_assert_ptr_eq(nn_data_rows(d, 10, 3, buf), buf);
@@ -1200,21 +1200,21 @@ START_TEST(test_data_converts)
     for (i = 0; i < N; i++) {
         ck_assert_int_eq(nn_data_add(d, x + i * DIM, label[i]), NN_OK);
         if (i == AT - 1) {
-            ck_assert_ptr_nonnull(d->px);
-            ck_assert_ptr_null(d->x);
+            ck_assert_ptr_nonnull(d->store->px);
+            ck_assert_ptr_null(d->store->x);
         }
         if (i == AT) {
-            ck_assert_ptr_null(d->px);
-            ck_assert_ptr_nonnull(d->x);
+            ck_assert_ptr_null(d->store->px);
+            ck_assert_ptr_nonnull(d->store->x);
             for (j = 0; j <= AT * DIM + 5; j++)
-                ck_assert_msg(bits(d->x[j]) == bits(x[j]), "value %d", j);
+                ck_assert_msg(bits(d->store->x[j]) == bits(x[j]), "value %d", j);
         }
     }
-    ck_assert_ptr_null(d->px);
+    ck_assert_ptr_null(d->store->px);
     assert_same(d, N, DIM, x, label);
     row = nn_data_row(d, 7, buf);
-    ck_assert_ptr_eq(row, d->x + 7 * DIM);
-    ck_assert_ptr_eq(nn_data_rows(d, 3, 2, buf), d->x + 3 * DIM);
+    ck_assert_ptr_eq(row, d->store->x + 7 * DIM);
+    ck_assert_ptr_eq(nn_data_rows(d, 3, 2, buf), d->store->x + 3 * DIM);
     nn_data_free(d);
 
     /* The same records as a stream, binary and text. */
@@ -1222,12 +1222,72 @@ START_TEST(test_data_converts)
         fp = write_records(i ? NN_VEC_TEXT : NN_VEC_F32, N, DIM, x, label);
         ck_assert_int_eq(nn_data_read(&d, fp, 0, why, sizeof why), NN_OK);
         fclose(fp);
-        ck_assert_ptr_null(d->px);
-        ck_assert_ptr_nonnull(d->x);
-        ck_assert_int_eq(d->cap, N);    /* shrunk to fit */
+        ck_assert_ptr_null(d->store->px);
+        ck_assert_ptr_nonnull(d->store->x);
+        ck_assert_int_eq(d->store->cap, N);    /* shrunk to fit */
         assert_same(d, N, DIM, x, label);
         nn_data_free(d);
     }
+}
+END_TEST
+
+/* A u8 stream's records come as their codes (nn_vec_next) and go into
+ * nn_data as bytes without floats between; after float records they go
+ * into the float block, as nn_pixel(k).  nn_data_range on both. */
+START_TEST(test_data_codes)
+{
+    enum { DIM = 5 };
+    static struct bin s;
+    const unsigned char *codes;
+    const float *v;
+    nn_vec_reader *r;
+    nn_data *d;
+    float lo, hi, want[DIM];
+    char why[256] = "";
+    int lab, j;
+    FILE *fp;
+
+    s.n = 0;
+    put_hdr(&s, NN_VEC_U8, 1, DIM);
+    put_u8_rec(&s, 3, DIM, 10);
+    put_u8_rec(&s, 4, DIM, 250);
+    fp = mem_in(s.b, s.n);
+    ck_assert_int_eq(nn_vec_reader_new(&r, fp, 0), NN_OK);
+    ck_assert_int_eq(nn_vec_next(r, &v, &codes, &lab, why, sizeof why), 1);
+    ck_assert_ptr_null(v);
+    ck_assert_ptr_nonnull(codes);
+    for (j = 0; j < DIM; j++)
+        ck_assert_int_eq(codes[j], 10 + j);
+    ck_assert_int_eq(nn_vec_read(r, &v, &lab, why, sizeof why), 1);
+    for (j = 0; j < DIM; j++)
+        ck_assert(bits(v[j]) == bits(nn_pixel(250 + j)));
+    nn_vec_reader_free(r);
+    rewind(fp);
+    ck_assert_int_eq(nn_data_read(&d, fp, 0, why, sizeof why), NN_OK);
+    fclose(fp);
+    ck_assert_ptr_nonnull(d->store->px);
+    ck_assert_int_eq(d->store->px[DIM + 2], 252);
+    nn_data_range(d, &lo, &hi);
+    ck_assert(bits(lo) == bits(nn_pixel(10)) && hi == nn_pixel(254));
+    nn_data_free(d);
+
+    /* f32 records that are not pixel values, then u8 ones */
+    s.n = 0;
+    put_hdr(&s, NN_VEC_F32, 1, DIM);
+    put_f32_rec(&s, 1, DIM, -2.5f);
+    put_hdr(&s, NN_VEC_U8, 1, DIM);
+    put_u8_rec(&s, 2, DIM, 7);
+    fp = mem_in(s.b, s.n);
+    ck_assert_int_eq(nn_data_read(&d, fp, 0, why, sizeof why), NN_OK);
+    fclose(fp);
+    ck_assert_ptr_null(d->store->px);
+    ck_assert_int_eq(d->n, 2);
+    for (j = 0; j < DIM; j++)
+        want[j] = nn_pixel(7 + j);
+    ck_assert_mem_eq(nn_data_row(d, 1, NULL), want, sizeof want);
+    nn_data_range(d, &lo, &hi);
+    ck_assert(lo == -2.5f && hi == 1.5f);
+    nn_data_free(d);
 }
 END_TEST
 
@@ -1243,9 +1303,9 @@ START_TEST(test_data_floats)
     for (int r = 0; r < 2; r++) {
         ck_assert_int_eq(nn_data_new(&d, 3), NN_OK);
         ck_assert_int_eq(nn_data_add(d, x[r], label[r]), NN_OK);
-        ck_assert_ptr_null(d->px);
-        ck_assert_ptr_nonnull(d->x);
-        ck_assert_ptr_eq(nn_data_row(d, 0, buf), d->x);
+        ck_assert_ptr_null(d->store->px);
+        ck_assert_ptr_nonnull(d->store->x);
+        ck_assert_ptr_eq(nn_data_row(d, 0, buf), d->store->x);
         assert_same(d, 1, 3, x[r], &label[r]);
         nn_data_free(d);
     }
@@ -1296,6 +1356,7 @@ Suite *vec_suite(void)
     tcase_add_test(tc, test_data_bytes);
     tcase_add_test(tc, test_data_converts);
     tcase_add_test(tc, test_data_floats);
+    tcase_add_test(tc, test_data_codes);
     suite_add_tcase(s, tc);
     return s;
 }
