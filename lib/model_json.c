@@ -1,9 +1,8 @@
-/* json.c - model files: nn_model_write builds a cJSON tree and prints it,
- * nn_model_read parses a whole document and checks every field, and
- * nn_model_save writes it through nn_replace_file.  Schema:
- * docs/model-format.md. */
+/* model_json.c - the model file's schema (docs/model-format.md), both
+ * ways: nn_model_write lays a model out as JSON (lib/json.c's writer) and
+ * nn_model_save puts it in place through nn_replace_file; nn_model_read
+ * parses the document (lib/json.c's reader) and checks every field. */
 #include <errno.h>
-#include <float.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -13,12 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "nn_internal.h"
 
-/* Largest model file nn_model_read accepts (documented; NN_ELIMIT above).
- * cJSON needs about 80 bytes of memory per number on top of the text. */
+/* Largest model file nn_model_read accepts (documented; NN_ELIMIT above). */
 #ifndef NN_MODEL_MAX_BYTES
 #define NN_MODEL_MAX_BYTES ((size_t)1 << 30)
 #endif
@@ -33,128 +29,11 @@
 /* Doubles from here up round to infinity as floats (2^128 - 2^103). */
 #define FLOAT_LIMIT 0x1.ffffffp127
 
-/* ------------------------------------------------------------------------ */
-/* Writing: every number is a raw item holding its exact text, and each
- * weight or bias vector one raw item "[...]", so the printer below can keep
- * it on one line while the small fields get one line each. */
-
-struct buf {
-    char *p;
-    size_t len, cap;
-};
-
-static int buf_add(struct buf *b, const char *s, size_t n)
+/* "where.key" (or "key" at the top level) into p. */
+static const char *join(char *p, size_t n, const char *where, const char *key)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        char *p;
-
-        while (b->len + n + 1 > cap)
-            cap *= 2;
-        if (!(p = realloc(b->p, cap)))
-            return NN_ENOMEM;
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return NN_OK;
-}
-
-/* Raw text as member key of obj, or as the next element if obj is an
- * array. */
-static int add_raw(cJSON *obj, const char *key, const char *text)
-{
-    cJSON *item = cJSON_CreateRaw(text);
-
-    if (!item)
-        return NN_ENOMEM;
-    if (cJSON_IsArray(obj))
-        cJSON_AddItemToArray(obj, item);
-    else
-        cJSON_AddItemToObject(obj, key, item);
-    return NN_OK;
-}
-
-static int add_str(cJSON *obj, const char *key, const char *s)
-{
-    return cJSON_AddStringToObject(obj, key, s) ? NN_OK : NN_ENOMEM;
-}
-
-static int add_int(cJSON *obj, const char *key, long v)
-{
-    char s[NN_NUM_CHARS];
-
-    snprintf(s, sizeof s, "%ld", v);
-    return add_raw(obj, key, s);
-}
-
-/* Up to 2^53 a number; above, a decimal string, since most JSON readers
- * (cJSON included) hold numbers as doubles. */
-static int add_u64(cJSON *obj, const char *key, uint64_t v)
-{
-    char s[NN_NUM_CHARS];
-
-    snprintf(s, sizeof s, "%" PRIu64, v);
-    return v <= (uint64_t)1 << 53 ? add_raw(obj, key, s)
-                                   : add_str(obj, key, s);
-}
-
-static int add_float(cJSON *obj, const char *path, const char *key, float f,
-                     char *why, size_t whylen)
-{
-    char s[NN_NUM_CHARS];
-
-    if (!isfinite(f))
-        return nn_why(why, whylen, NN_ENUMERIC,
-                      "%s%s%s: %s cannot be stored in JSON", path,
-                      *path ? "." : "", key, isnan(f) ? "NaN" : "infinity");
-    nn_format_float(s, f, 1);
-    return add_raw(obj, key, s);
-}
-
-static int add_double(cJSON *obj, const char *path, const char *key,
-                      double d, char *why, size_t whylen)
-{
-    char s[NN_NUM_CHARS];
-
-    if (!isfinite(d))
-        return nn_why(why, whylen, NN_ENUMERIC,
-                      "%s%s%s: %s cannot be stored in JSON", path,
-                      *path ? "." : "", key, isnan(d) ? "NaN" : "infinity");
-    nn_format_double(s, d);
-    return add_raw(obj, key, s);
-}
-
-/* v[0..n-1] as one raw item "[a,b,...]". */
-static int add_floats(cJSON *obj, const char *path, const char *key,
-                      const float *v, long n, char *why, size_t whylen)
-{
-    struct buf b = { NULL, 0, 0 };
-    char s[NN_NUM_CHARS];
-    long i;
-    int err = buf_add(&b, "[", 1);
-
-    for (i = 0; i < n && !err; i++) {
-        if (!isfinite(v[i])) {
-            err = nn_why(why, whylen, NN_ENUMERIC,
-                         "%s.%s[%ld]: %s cannot be stored in JSON", path,
-                         key, i, isnan(v[i]) ? "NaN" : "infinity");
-            break;
-        }
-        nn_format_float(s, v[i], 1);
-        if (i > 0)
-            err = buf_add(&b, ",", 1);
-        if (!err)
-            err = buf_add(&b, s, strlen(s));
-    }
-    if (!err)
-        err = buf_add(&b, "]", 1);
-    if (!err)
-        err = add_raw(obj, key, b.p);
-    free(b.p);
-    return err;
+    snprintf(p, n, "%s%s%s", where, *where ? "." : "", key);
+    return p;
 }
 
 static int bad_model(char *why, size_t whylen, const char *what)
@@ -185,234 +64,243 @@ static const struct float_field aug_floats[] = {
 #define N_FIELDS(t) (sizeof (t) / sizeof (t)[0])
 #define FIELD(base, f) ((float *)((char *)(base) + (f)->off))
 
-/* Members fields[0..n-1] of the struct at base, as numbers into obj. */
-static int add_fields(cJSON *obj, const char *where, const void *base,
+/* ------------------------------------------------------------------------ */
+/* Writing.  The document is laid out in memory and written at once, so
+ * that a model that cannot be stored (a NaN) leaves nothing behind. */
+
+static void put_int(nn_jw *w, const char *key, long v)
+{
+    char s[32];
+
+    snprintf(s, sizeof s, "%ld", v);
+    nn_jw_raw(w, key, s);
+}
+
+/* Up to 2^53 a number; above, a decimal string, since most JSON readers
+ * hold numbers as doubles. */
+static void put_u64(nn_jw *w, const char *key, uint64_t v)
+{
+    char s[32];
+
+    snprintf(s, sizeof s, "%" PRIu64, v);
+    if (v <= (uint64_t)1 << 53)
+        nn_jw_raw(w, key, s);
+    else
+        nn_jw_str(w, key, s);
+}
+
+static int not_finite(const char *path, const char *key, double v,
+                      char *why, size_t whylen)
+{
+    char p[96];
+
+    return nn_why(why, whylen, NN_ENUMERIC, "%s: %s cannot be stored in "
+                  "JSON", join(p, sizeof p, path, key),
+                  isnan(v) ? "NaN" : "infinity");
+}
+
+/* A float (a double) member key of the object at path; in an array, the
+ * next element, named path.key in messages. */
+static int put_float(nn_jw *w, const char *path, const char *key, float f,
+                     char *why, size_t whylen)
+{
+    char s[NN_NUM_CHARS];
+
+    if (!isfinite(f))
+        return not_finite(path, key, f, why, whylen);
+    nn_format_float(s, f, 1);
+    nn_jw_raw(w, key, s);
+    return NN_OK;
+}
+
+static int put_double(nn_jw *w, const char *path, const char *key,
+                      double d, char *why, size_t whylen)
+{
+    char s[NN_NUM_CHARS];
+
+    if (!isfinite(d))
+        return not_finite(path, key, d, why, whylen);
+    nn_format_double(s, d);
+    nn_jw_raw(w, key, s);
+    return NN_OK;
+}
+
+/* v[0..n-1] as the array member key of layers[l]. */
+static int put_floats(nn_jw *w, int l, const char *key, const float *v,
+                      long n, char *why, size_t whylen)
+{
+    long i = nn_jw_floats(w, key, v, n);
+
+    if (i >= 0)
+        return nn_why(why, whylen, NN_ENUMERIC,
+                      "layers[%d].%s[%ld]: %s cannot be stored in JSON", l,
+                      key, i, isnan(v[i]) ? "NaN" : "infinity");
+    return NN_OK;
+}
+
+/* Members fields[0..n-1] of the struct at base (the object at path). */
+static int put_fields(nn_jw *w, const char *path, const void *base,
                       const struct float_field *fields, size_t n,
                       char *why, size_t whylen)
 {
     int err = NN_OK;
 
     for (size_t i = 0; i < n && !err; i++)
-        err = add_float(obj, where, fields[i].key,
+        err = put_float(w, path, fields[i].key,
                         *FIELD((void *)base, &fields[i]), why, whylen);
     return err;
 }
 
-/* The training methods of o (optimizer, schedule, regularisation,
- * augmentation) into the object training.options. */
-static int add_methods(cJSON *item, const nn_train_opts *o, char *why, size_t whylen)
+/* The object training.options: the training methods of o. */
+static int put_options(nn_jw *w, const nn_train_opts *o, char *why,
+                       size_t whylen)
 {
     const char *opt = nn_optimizer_name(o->optimizer);
     const char *sched = nn_schedule_name(o->schedule);
+    const char *path = "training.options";
     char kinds[32];
-    cJSON *aug;
     int err;
 
     if (!opt || !sched)
         return bad_model(why, whylen, "unknown optimizer or schedule");
-    if (add_str(item, "optimizer", opt) || add_str(item, "schedule", sched)
-        || add_int(item, "step_epochs", o->step_epochs)
-        || add_int(item, "plateau", o->plateau))
-        return NN_ENOMEM;
-    if ((err = add_fields(item, "training.options", o, opt_floats,
-                          N_FIELDS(opt_floats), why, whylen)))
+    nn_jw_open(w, "options", 1, 0);
+    put_int(w, "epochs", o->epochs);
+    put_int(w, "batch", o->batch);
+    if ((err = put_float(w, path, "rate", o->rate, why, whylen))
+        || (err = put_float(w, path, "momentum", o->momentum, why, whylen))
+        || (err = put_float(w, path, "lambda", o->lambda, why, whylen)))
         return err;
-    if (!(aug = cJSON_AddObjectToObject(item, "augment"))
-        || add_str(aug, "kinds", nn_augment_name(o->augment.kinds, kinds,
-                                                 sizeof kinds)))
-        return NN_ENOMEM;
-    return add_fields(aug, "training.options.augment", &o->augment,
-                      aug_floats, N_FIELDS(aug_floats), why, whylen);
+    put_int(w, "patience", o->patience);
+    put_u64(w, "seed", o->seed);
+    nn_jw_str(w, "optimizer", opt);
+    nn_jw_str(w, "schedule", sched);
+    put_int(w, "step_epochs", o->step_epochs);
+    put_int(w, "plateau", o->plateau);
+    if ((err = put_fields(w, path, o, opt_floats, N_FIELDS(opt_floats), why,
+                          whylen)))
+        return err;
+    nn_jw_open(w, "augment", 1, 0);
+    nn_jw_str(w, "kinds", nn_augment_name(o->augment.kinds, kinds,
+                                          sizeof kinds));
+    if ((err = put_fields(w, "training.options.augment", &o->augment,
+                          aug_floats, N_FIELDS(aug_floats), why, whylen)))
+        return err;
+    nn_jw_close(w);
+    nn_jw_close(w);
+    return NN_OK;
 }
 
-/* The whole document as a cJSON tree in *out (caller deletes). */
-static int build_tree(const nn_model *m, cJSON **out, char *why,
-                      size_t whylen)
+/* The object "training": what nn_train recorded. */
+static int put_training(nn_jw *w, const nn_train_info *t, char *why,
+                        size_t whylen)
 {
-    const nn_train_info *t = &m->train;
-    const nn_train_opts *o = &t->opts;
+    int err;
+
+    nn_jw_open(w, "training", 1, 0);
+    if ((err = put_options(w, &t->opts, why, whylen)))
+        return err;
+    put_int(w, "epochs_run", t->epochs_run);
+    put_int(w, "best_epoch", t->best_epoch);
+    if ((err = put_double(w, "training", "best_val_acc", t->best_val_acc,
+                          why, whylen))
+        || (err = put_double(w, "training", "final_rate", t->final_rate,
+                             why, whylen)))
+        return err;
+    put_int(w, "n_train", t->n_train);
+    put_int(w, "n_val", t->n_val);
+    nn_jw_close(w);
+    return NN_OK;
+}
+
+/* The whole document into w. */
+static int put_model(nn_jw *w, const nn_model *m, char *why, size_t whylen)
+{
     const char *hid = nn_act_name(m->hidden_act);
     const char *outact = nn_act_name(m->output_act);
     const char *cost = nn_cost_name(m->cost);
     const char *init = nn_init_name(m->init);
-    cJSON *root, *obj, *arr, *item;
-    char path[32];
-    int err = NN_ENOMEM, l;
+    int err, l;
 
-    *out = NULL;
     if (m->nlayers < 1 || m->nlayers > NN_MAX_LAYERS || !m->params)
         return bad_model(why, whylen, "no layers");
     if (!hid || !outact || !cost || !init)
         return bad_model(why, whylen, "unknown activation, cost or init");
-    if (!(root = cJSON_CreateObject()))
-        return NN_ENOMEM;
+    nn_jw_open(w, NULL, 1, 0);
+    nn_jw_str(w, "format", NN_FORMAT_NAME);
+    put_int(w, "version", NN_FORMAT_VERSION);
+    nn_jw_str(w, "tool", "nnpipe " NN_VERSION);
+    nn_jw_open(w, "output", 1, 0);
+    nn_jw_str(w, "activation", outact);
+    nn_jw_str(w, "cost", cost);
+    nn_jw_close(w);
+    nn_jw_str(w, "init", init);
+    put_u64(w, "seed", m->seed);
 
-    if (add_str(root, "format", NN_FORMAT_NAME)
-        || add_int(root, "version", NN_FORMAT_VERSION)
-        || add_str(root, "tool", "nnpipe " NN_VERSION))
-        goto fail;
-
-    if (!(obj = cJSON_AddObjectToObject(root, "output"))
-        || add_str(obj, "activation", outact) || add_str(obj, "cost", cost)
-        || add_str(root, "init", init) || add_u64(root, "seed", m->seed))
-        goto fail;
-
-    if (!(obj = cJSON_AddObjectToObject(root, "input"))
-        || add_int(obj, "width", m->input.width)
-        || add_int(obj, "height", m->input.height)
-        || !(arr = cJSON_AddArrayToObject(obj, "range")))
-        goto fail;
-    if ((err = add_float(arr, "input", "range", m->input.lo, why,
-                         whylen))
-        || (err = add_float(arr, "input", "range", m->input.hi, why,
-                            whylen)))
-        goto fail;
-    err = NN_ENOMEM;
-    if (add_str(obj, "ink", m->input.ink_high ? "high" : "low"))
-        goto fail;
+    nn_jw_open(w, "input", 1, 0);
+    put_int(w, "width", m->input.width);
+    put_int(w, "height", m->input.height);
+    nn_jw_open(w, "range", 0, 1);
+    if ((err = put_float(w, "input", "range", m->input.lo, why, whylen))
+        || (err = put_float(w, "input", "range", m->input.hi, why, whylen)))
+        return err;
+    nn_jw_close(w);
+    nn_jw_str(w, "ink", m->input.ink_high ? "high" : "low");
+    nn_jw_close(w);
 
     if (m->class_names) {
-        if (!(arr = cJSON_AddArrayToObject(root, "classes")))
-            goto fail;
+        nn_jw_open(w, "classes", 0, 1);
         for (l = 0; l < m->sizes[m->nlayers]; l++) {
             const char *bad = m->class_names[l]
                 ? nn_class_name_problem(m->class_names[l]) : "no name";
 
-            if (bad) {
-                err = nn_why(why, whylen, NN_EINVAL, "classes[%d]: %s", l,
-                             bad);
-                goto fail;
-            }
-            if (!(item = cJSON_CreateString(m->class_names[l])))
-                goto fail;
-            cJSON_AddItemToArray(arr, item);
+            if (bad)
+                return nn_why(why, whylen, NN_EINVAL, "classes[%d]: %s", l,
+                              bad);
+            nn_jw_str(w, NULL, m->class_names[l]);
         }
+        nn_jw_close(w);
     }
 
-    if (!(obj = cJSON_AddObjectToObject(root, "training"))
-        || !(item = cJSON_AddObjectToObject(obj, "options"))
-        || add_int(item, "epochs", o->epochs)
-        || add_int(item, "batch", o->batch))
-        goto fail;
-    if ((err = add_float(item, "training.options", "rate", o->rate,
-                         why, whylen))
-        || (err = add_float(item, "training.options", "momentum",
-                            o->momentum, why, whylen))
-        || (err = add_float(item, "training.options", "lambda", o->lambda, why, whylen)))
-        goto fail;
-    err = NN_ENOMEM;
-    if (add_int(item, "patience", o->patience)
-        || add_u64(item, "seed", o->seed))
-        goto fail;
-    if ((err = add_methods(item, o, why, whylen)))
-        goto fail;
-    err = NN_ENOMEM;
-    if (add_int(obj, "epochs_run", t->epochs_run)
-        || add_int(obj, "best_epoch", t->best_epoch))
-        goto fail;
-    if ((err = add_double(obj, "training", "best_val_acc", t->best_val_acc, why, whylen))
-        || (err = add_double(obj, "training", "final_rate", t->final_rate, why, whylen)))
-        goto fail;
-    err = NN_ENOMEM;
-    if (add_int(obj, "n_train", t->n_train) || add_int(obj, "n_val", t->n_val))
-        goto fail;
+    if ((err = put_training(w, &m->train, why, whylen)))
+        return err;
 
-    if (!(arr = cJSON_AddArrayToObject(root, "layers")))
-        goto fail;
+    nn_jw_open(w, "layers", 0, 0);
     for (l = 0; l < m->nlayers; l++) {
         int in = m->sizes[l], nout = m->sizes[l + 1];
-        int last = l == m->nlayers - 1;
 
-        snprintf(path, sizeof path, "layers[%d]", l);
-        err = NN_ENOMEM;
-        if (!(obj = cJSON_CreateObject()))
-            goto fail;
-        cJSON_AddItemToArray(arr, obj);
-        if (add_int(obj, "in", in) || add_int(obj, "out", nout)
-            || add_str(obj, "activation", last ? outact : hid))
-            goto fail;
-        if ((err = add_floats(obj, path, "bias", m->params + m->b_off[l],
-                              nout, why, whylen))
-            || (err = add_floats(obj, path, "weights",
-                                 m->params + m->w_off[l], (long)in * nout, why, whylen)))
-            goto fail;
+        nn_jw_open(w, NULL, 1, 0);
+        put_int(w, "in", in);
+        put_int(w, "out", nout);
+        nn_jw_str(w, "activation", l == m->nlayers - 1 ? outact : hid);
+        if ((err = put_floats(w, l, "bias", m->params + m->b_off[l], nout,
+                              why, whylen))
+            || (err = put_floats(w, l, "weights", m->params + m->w_off[l],
+                                 (long)in * nout, why, whylen)))
+            return err;
+        nn_jw_close(w);
     }
-    *out = root;
-    return NN_OK;
-
-fail:
-    cJSON_Delete(root);
-    return err;
-}
-
-static void indent(FILE *fp, int depth)
-{
-    while (depth-- > 0)
-        fputs("  ", fp);
-}
-
-/* Objects get one member per line; arrays of scalars (and the raw weight
- * vectors) stay on one line.  Keys are this file's own identifiers, so they
- * need no escaping; strings go through cJSON for that. */
-static int print_item(FILE *fp, const cJSON *v, int depth)
-{
-    const cJSON *c;
-    int err = NN_OK, flat = 1;
-
-    if (cJSON_IsRaw(v)) {
-        fputs(v->valuestring, fp);
-    } else if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
-        int obj = cJSON_IsObject(v);
-
-        for (c = v->child; c; c = c->next)
-            if (cJSON_IsObject(c) || cJSON_IsArray(c))
-                flat = 0;
-        if (obj)
-            flat = !v->child;
-        fputc(obj ? '{' : '[', fp);
-        for (c = v->child; c && !err; c = c->next) {
-            if (flat) {
-                if (c != v->child)
-                    fputs(", ", fp);
-            } else {
-                fputs(c != v->child ? ",\n" : "\n", fp);
-                indent(fp, depth + 1);
-            }
-            if (obj)
-                fprintf(fp, "\"%s\": ", c->string);
-            err = print_item(fp, c, depth + 1);
-        }
-        if (!flat) {
-            fputc('\n', fp);
-            indent(fp, depth);
-        }
-        fputc(obj ? '}' : ']', fp);
-    } else {
-        char *s = cJSON_PrintUnformatted(v);
-
-        if (!s)
-            return NN_ENOMEM;
-        fputs(s, fp);
-        cJSON_free(s);
-    }
-    return err;
+    nn_jw_close(w);
+    nn_jw_close(w);
+    return w->err;
 }
 
 static int write_model(const nn_model *m, FILE *fp, char *why, size_t whylen)
 {
-    cJSON *root;
+    nn_jw w;
     int err;
 
     if (!m || !fp)
         return nn_why(why, whylen, NN_EINVAL, "no model or no stream");
-    if ((err = build_tree(m, &root, why, whylen)))
-        return err;
-    err = print_item(fp, root, 0);
-    cJSON_Delete(root);
-    if (err)
+    memset(&w, 0, sizeof w);
+    err = put_model(&w, m, why, whylen);
+    if (err == NN_OK && fwrite(w.p, 1, w.len, fp) != w.len)
+        err = NN_EIO;
+    free(w.p);
+    if (err == NN_ENOMEM)
         return nn_why(why, whylen, err, "%s", nn_strerror(err));
-    fputc('\n', fp);
-    if (fflush(fp) != 0 || ferror(fp))
+    if (err && err != NN_EIO)
+        return err;
+    if (err || fflush(fp) != 0 || ferror(fp))
         return nn_why(why, whylen, NN_EIO, "write error: %s",
                       strerror(errno));
     return NN_OK;
@@ -461,192 +349,41 @@ static const char *clip(char *dst, const char *s)
     return dst;
 }
 
-static const char *kind(const cJSON *v)
+static const char *kind(const nn_json *v)
 {
-    if (cJSON_IsNull(v))
-        return "null";
-    if (cJSON_IsTrue(v))
-        return "true";
-    if (cJSON_IsFalse(v))
-        return "false";
-    if (cJSON_IsNumber(v))
-        return "a number";
-    if (cJSON_IsString(v))
-        return "a string";
-    if (cJSON_IsArray(v))
-        return "an array";
-    if (cJSON_IsObject(v))
-        return "an object";
+    switch (v->type) {
+    case NN_JSON_NULL: return "null";
+    case NN_JSON_TRUE: return "true";
+    case NN_JSON_FALSE: return "false";
+    case NN_JSON_NUMBER: return "a number";
+    case NN_JSON_STRING: return "a string";
+    case NN_JSON_ARRAY: case NN_JSON_FLOATS: return "an array";
+    case NN_JSON_OBJECT: return "an object";
+    }
     return "an unknown value";
 }
 
+static int is_array(const nn_json *v)
+{
+    return v->type == NN_JSON_ARRAY || v->type == NN_JSON_FLOATS;
+}
+
 /* Reader state: where messages go. */
-/* ------------------------------------------------------------------------ */
-/* Weight arrays, fast.  A model file is almost all numbers in the weights
- * and bias arrays, and parsing each as a cJSON node (strtod, a malloc and a
- * free) takes most of the time of a one-record nn-predict.  So before cJSON
- * sees the document, each such array that holds plain numbers only is
- * parsed here into floats and replaced in the buffer by a short marker
- * string, "\x01" and its index, padded with spaces; get_array() then takes
- * the floats for the marker.  Anything unexpected in an array (null, a
- * string, a number beyond float range, bad syntax) leaves it to cJSON and
- * its detailed messages.  A document that holds the marker's byte 0x01
- * anywhere, raw or as the escape \u0001, is left alone, so that no string
- * of the file can pass for a marker.  The values
- * are those of strtod() rounded to float, as through cJSON. */
-
-enum { BULK_MAX = 4 * NN_MAX_LAYERS, MARK = '\x01' };
-
-struct bulk {
-    int n;
-    float *v[BULK_MAX];
-    long len[BULK_MAX];
-};
-
-static void bulk_free(struct bulk *bk)
-{
-    for (int i = 0; i < bk->n; i++)
-        free(bk->v[i]);
-}
-
-static const char *skip_space(const char *p, const char *end)
-{
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-        p++;
-    return p;
-}
-
-/* The array of numbers at doc[*at] ('[') into a new bulk entry, and the
- * marker in its place.  0, or -1 to leave the array to cJSON. */
-static int lift_array(char *doc, const char *end, size_t at, struct bulk *bk)
-{
-    const char *p = skip_space(doc + at + 1, end);
-    float *v = NULL;
-    long n = 0, cap = 0;
-
-    if (bk->n == BULK_MAX)
-        return -1;
-    for (;;) {
-        double d;
-        if (nn_scan_json(p, end, &d, &p) != 0 || !(fabs(d) < FLOAT_LIMIT))
-            goto fail;
-        if (n == cap) {
-            float *nv = realloc(v, (cap = cap ? 2 * cap : 1024) * sizeof *v);
-            if (!nv)
-                goto fail;
-            v = nv;
-        }
-        v[n++] = (float)d;
-        p = skip_space(p, end);
-        if (p < end && *p == ',') {
-            p = skip_space(p + 1, end);
-            continue;
-        }
-        if (p < end && *p == ']')
-            break;
-        goto fail;
-    }
-    /* Blank '[' .. ']' but for its newlines, so that line numbers in
-     * messages stay true, and put the marker in the first place free of
-     * them. */
-    size_t span = (size_t)(p - (doc + at)) + 1, o = 0, run = 0;
-    char mark[16];
-    size_t k = (size_t)snprintf(mark, sizeof mark, "\"%c%d\"", MARK, bk->n);
-    for (o = 0; o < span && run < k; o++)
-        run = doc[at + o] == '\n' ? 0 : run + 1;
-    if (run < k)
-        goto fail;
-    for (size_t j = 0; j < span; j++)
-        if (doc[at + j] != '\n')
-            doc[at + j] = ' ';
-    memcpy(doc + at + o - k, mark, k);
-    bk->v[bk->n] = v;
-    bk->len[bk->n] = n;
-    bk->n++;
-    return 0;
-fail:
-    free(v);
-    return -1;
-}
-
-/* Find the arrays of keys "weights" and "bias" in doc[0..len) and lift
- * those that hold numbers only.  A plain scan that knows JSON strings, so
- * that text inside them is never taken for a key. */
-/* Whether doc[0..len) holds the marker byte, raw or escaped. */
-static int has_mark(const char *doc, size_t len)
-{
-    if (memchr(doc, MARK, len))
-        return 1;
-    for (const char *p = doc; (p = memchr(p, '\\', len - (p - doc))); p++)
-        if (len - (p - doc) >= 6 && memcmp(p + 1, "u0001", 5) == 0)
-            return 1;
-    return 0;
-}
-
-static void lift_arrays(char *doc, size_t len, struct bulk *bk)
-{
-    const char *end = doc + len;
-    size_t i = 0;
-
-    bk->n = 0;
-    if (has_mark(doc, len))
-        return;
-    while (i < len) {
-        if (doc[i] != '"') {
-            i++;
-            continue;
-        }
-        size_t s = ++i;
-        while (i < len && doc[i] != '"')
-            i += doc[i] == '\\' ? 2 : 1;
-        if (i >= len)
-            return;
-        size_t klen = i - s;
-        int key = (klen == 7 && memcmp(doc + s, "weights", 7) == 0) ||
-                  (klen == 4 && memcmp(doc + s, "bias", 4) == 0);
-        i++;
-        if (!key)
-            continue;
-        const char *p = skip_space(doc + i, end);
-        if (p >= end || *p != ':')
-            continue;
-        p = skip_space(p + 1, end);
-        if (p < end && *p == '[')
-            lift_array(doc, end, (size_t)(p - doc), bk);
-        i = (size_t)(p - doc);
-    }
-}
-
 struct rd {
     char *why;
     size_t whylen;
-    struct bulk *bulk;      /* lifted arrays, may be NULL */
 };
-
-/* An array read by get_array: a cJSON array, or lifted floats. */
-struct arr {
-    const cJSON *json;
-    const float *v;
-    long n;
-};
-
-/* "where.key" (or "key" at the top level) into p. */
-static const char *join(char *p, size_t n, const char *where, const char *key)
-{
-    snprintf(p, n, "%s%s%s", where, *where ? "." : "", key);
-    return p;
-}
 
 /* Member key of obj (path `where`): NN_OK with *out, NULL if absent and not
  * required.  A key given twice is an error: readers disagree on which wins. */
-static int member(struct rd *r, const cJSON *obj, const char *where,
-                  const char *key, int required, const cJSON **out)
+static int member(struct rd *r, const nn_json *obj, const char *where,
+                  const char *key, int required, const nn_json **out)
 {
-    const cJSON *c, *found = NULL;
+    const nn_json *c, *found = NULL;
     char p[96];
 
     for (c = obj->child; c; c = c->next) {
-        if (c->string && strcmp(c->string, key) == 0) {
+        if (c->key && strcmp(c->key, key) == 0) {
             if (found)
                 return nn_why(r->why, r->whylen, NN_EFORMAT,
                               "%s: given twice", join(p, sizeof p, where,
@@ -665,11 +402,11 @@ static int member(struct rd *r, const cJSON *obj, const char *where,
 }
 
 /* Integer member in lo..hi into *out (untouched when absent). */
-static int get_int(struct rd *r, const cJSON *obj, const char *where,
+static int get_int(struct rd *r, const nn_json *obj, const char *where,
                    const char *key, int required, double lo, double hi,
                    long *out)
 {
-    const cJSON *v;
+    const nn_json *v;
     char p[96];
     double d;
     int err;
@@ -677,10 +414,10 @@ static int get_int(struct rd *r, const cJSON *obj, const char *where,
     if ((err = member(r, obj, where, key, required, &v)) || !v)
         return err;
     join(p, sizeof p, where, key);
-    if (!cJSON_IsNumber(v))
+    if (v->type != NN_JSON_NUMBER)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "%s: expected an integer, got %s", p, kind(v));
-    d = v->valuedouble;
+    d = v->num;
     if (d != floor(d))
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "%s: expected an integer, got %.15g", p, d);
@@ -692,7 +429,7 @@ static int get_int(struct rd *r, const cJSON *obj, const char *where,
     return NN_OK;
 }
 
-static int get_intv(struct rd *r, const cJSON *obj, const char *where,
+static int get_intv(struct rd *r, const nn_json *obj, const char *where,
                     const char *key, int *out)
 {
     long v = *out;
@@ -703,26 +440,26 @@ static int get_intv(struct rd *r, const cJSON *obj, const char *where,
 }
 
 /* Unsigned 64-bit member: a number up to 2^53 or a decimal string. */
-static int get_u64(struct rd *r, const cJSON *obj, const char *where,
+static int get_u64(struct rd *r, const nn_json *obj, const char *where,
                    const char *key, uint64_t *out)
 {
-    const cJSON *v;
+    const nn_json *v;
     char p[96];
     int err;
 
     if ((err = member(r, obj, where, key, 0, &v)) || !v)
         return err;
     join(p, sizeof p, where, key);
-    if (cJSON_IsNumber(v)) {
-        double d = v->valuedouble;
+    if (v->type == NN_JSON_NUMBER) {
+        double d = v->num;
 
         if (d != floor(d) || d < 0 || d > MAX_EXACT)
             return nn_why(r->why, r->whylen, NN_EFORMAT,
                           "%s: %.15g is not an integer from 0 to 2^53 "
                           "(write larger values as a string)", p, d);
         *out = (uint64_t)d;
-    } else if (cJSON_IsString(v)) {
-        const char *s = v->valuestring;
+    } else if (v->type == NN_JSON_STRING) {
+        const char *s = v->str;
         char *end, c[CLIP];
         unsigned long long u;
 
@@ -742,26 +479,26 @@ static int get_u64(struct rd *r, const cJSON *obj, const char *where,
 }
 
 /* A number that is a finite float; p[idx] names it (idx < 0: just p). */
-static int to_float(struct rd *r, const cJSON *v, const char *p, long idx,
+static int to_float(struct rd *r, const nn_json *v, const char *p, long idx,
                     float *out)
 {
     char at[32] = "";
     double d;
 
-    if (cJSON_IsNumber(v) && fabs(v->valuedouble) < FLOAT_LIMIT) {
-        *out = (float)v->valuedouble;   /* the common case, first */
+    if (v->type == NN_JSON_NUMBER && fabs(v->num) < FLOAT_LIMIT) {
+        *out = (float)v->num;   /* the common case, first */
         return NN_OK;
     }
     if (idx >= 0)
         snprintf(at, sizeof at, "[%ld]", idx);
-    if (cJSON_IsNull(v))
+    if (v->type == NN_JSON_NULL)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "%s%s: null is not a number (NaN or infinity saved "
                       "by another program?)", p, at);
-    if (!cJSON_IsNumber(v))
+    if (v->type != NN_JSON_NUMBER)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "%s%s: expected a number, got %s", p, at, kind(v));
-    d = v->valuedouble;
+    d = v->num;
     if (!(fabs(d) < FLOAT_LIMIT))
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "%s%s: %.9g is beyond the float range (3.4e+38)", p,
@@ -770,10 +507,10 @@ static int to_float(struct rd *r, const cJSON *v, const char *p, long idx,
     return NN_OK;
 }
 
-static int get_float(struct rd *r, const cJSON *obj, const char *where,
+static int get_float(struct rd *r, const nn_json *obj, const char *where,
                      const char *key, float *out)
 {
-    const cJSON *v;
+    const nn_json *v;
     char p[96];
     int err;
 
@@ -782,72 +519,71 @@ static int get_float(struct rd *r, const cJSON *obj, const char *where,
     return to_float(r, v, join(p, sizeof p, where, key), -1, out);
 }
 
-static int get_double(struct rd *r, const cJSON *obj, const char *where,
+static int get_double(struct rd *r, const nn_json *obj, const char *where,
                       const char *key, double lo, double hi, double *out)
 {
-    const cJSON *v;
+    const nn_json *v;
     char p[96];
     int err;
 
     if ((err = member(r, obj, where, key, 0, &v)) || !v)
         return err;
     join(p, sizeof p, where, key);
-    if (!cJSON_IsNumber(v))
+    if (v->type != NN_JSON_NUMBER)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "%s: expected a number, got %s", p, kind(v));
-    if (!(v->valuedouble >= lo && v->valuedouble <= hi))
+    if (!(v->num >= lo && v->num <= hi))
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "%s: %.15g is out of range (%g to %g)", p,
-                      v->valuedouble, lo, hi);
-    *out = v->valuedouble;
+                      v->num, lo, hi);
+    *out = v->num;
     return NN_OK;
 }
 
-/* Member of the JSON type that `is` tests ("a string", "an object"), or
- * NULL when it is absent and not required. */
-static int get_typed(struct rd *r, const cJSON *obj, const char *where,
-                     const char *key, int required,
-                     cJSON_bool (*is)(const cJSON *), const char *what,
-                     const cJSON **out)
+/* Member of the JSON type type ("a string", "an object"), or NULL when it
+ * is absent and not required. */
+static int get_typed(struct rd *r, const nn_json *obj, const char *where,
+                     const char *key, int required, int type,
+                     const char *what, const nn_json **out)
 {
-    const cJSON *v;
+    const nn_json *v;
     char p[96];
     int err;
 
     *out = NULL;
     if ((err = member(r, obj, where, key, required, &v)) || !v)
         return err;
-    if (!is(v))
+    if (v->type != type)
         return nn_why(r->why, r->whylen, NN_EFORMAT, "%s: expected %s, got %s",
                       join(p, sizeof p, where, key), what, kind(v));
     *out = v;
     return NN_OK;
 }
 
-static int get_str(struct rd *r, const cJSON *obj, const char *where,
+static int get_str(struct rd *r, const nn_json *obj, const char *where,
                    const char *key, int required, const char **out)
 {
-    const cJSON *v;
-    int err = get_typed(r, obj, where, key, required, cJSON_IsString,
+    const nn_json *v;
+    int err = get_typed(r, obj, where, key, required, NN_JSON_STRING,
                         "a string", &v);
 
     if (v)
-        *out = v->valuestring;
+        *out = v->str;
     return err;
 }
 
-static int get_obj(struct rd *r, const cJSON *obj, const char *where,
-                   const char *key, int required, const cJSON **out)
+static int get_obj(struct rd *r, const nn_json *obj, const char *where,
+                   const char *key, int required, const nn_json **out)
 {
-    return get_typed(r, obj, where, key, required, cJSON_IsObject,
+    return get_typed(r, obj, where, key, required, NN_JSON_OBJECT,
                      "an object", out);
 }
 
 /* Array member with exactly n elements. */
-static int get_array(struct rd *r, const cJSON *obj, const char *where,
-                     const char *key, long n, const cJSON **out)
+static int get_array(struct rd *r, const nn_json *obj, const char *where,
+                     const char *key, long n, const nn_json **out)
 {
-    const cJSON *v;
+    const nn_json *v;
     char p[96];
     long got;
     int err;
@@ -855,10 +591,10 @@ static int get_array(struct rd *r, const cJSON *obj, const char *where,
     if ((err = member(r, obj, where, key, 1, &v)))
         return err;
     join(p, sizeof p, where, key);
-    if (!cJSON_IsArray(v))
+    if (!is_array(v))
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "%s: expected an array, got %s", p, kind(v));
-    if ((got = cJSON_GetArraySize(v)) != n)
+    if ((got = v->n) != n)
         return nn_why(r->why, r->whylen, NN_ESHAPE,
                       "%s: %ld value%s, expected %ld", p, got,
                       got == 1 ? "" : "s", n);
@@ -866,37 +602,11 @@ static int get_array(struct rd *r, const cJSON *obj, const char *where,
     return NN_OK;
 }
 
-/* A weights or bias array: lifted floats (see lift_arrays), or else a
- * cJSON array as get_array takes it. */
-static int get_floats(struct rd *r, const cJSON *obj, const char *where,
-                      const char *key, long n, struct arr *out)
-{
-    const cJSON *v;
-    char p[96];
-    int k, err;
-
-    out->json = NULL;
-    out->v = NULL;
-    out->n = n;
-    if ((err = member(r, obj, where, key, 1, &v)))
-        return err;
-    if (!(r->bulk && cJSON_IsString(v) && v->valuestring[0] == MARK &&
-          (k = atoi(v->valuestring + 1)) >= 0 && k < r->bulk->n))
-        return get_array(r, obj, where, key, n, &out->json);
-    out->v = r->bulk->v[k];
-    if (r->bulk->len[k] != n)
-        return nn_why(r->why, r->whylen, NN_ESHAPE,
-                      "%s: %ld value%s, expected %ld",
-                      join(p, sizeof p, where, key), r->bulk->len[k],
-                      r->bulk->len[k] == 1 ? "" : "s", n);
-    return NN_OK;
-}
-
 /* A layer size: 1..NN_MAX_DIM (NN_ELIMIT above). */
-static int get_size(struct rd *r, const cJSON *obj, const char *where,
+static int get_size(struct rd *r, const nn_json *obj, const char *where,
                     const char *key, int *out)
 {
-    const cJSON *v;
+    const nn_json *v;
     char p[96];
     double d;
     int err;
@@ -904,10 +614,10 @@ static int get_size(struct rd *r, const cJSON *obj, const char *where,
     if ((err = member(r, obj, where, key, 1, &v)))
         return err;
     join(p, sizeof p, where, key);
-    if (!cJSON_IsNumber(v))
+    if (v->type != NN_JSON_NUMBER)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "%s: expected an integer, got %s", p, kind(v));
-    d = v->valuedouble;
+    d = v->num;
     if (d != floor(d) || d < 1)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "%s: %.15g is not a valid size (an integer, at least 1)",
@@ -921,7 +631,7 @@ static int get_size(struct rd *r, const cJSON *obj, const char *where,
 }
 
 /* Activation name of one layer, with where it is allowed. */
-static int get_act(struct rd *r, const cJSON *obj, const char *where,
+static int get_act(struct rd *r, const nn_json *obj, const char *where,
                    int last, int *out)
 {
     const char *s = "";
@@ -948,13 +658,13 @@ static int get_act(struct rd *r, const cJSON *obj, const char *where,
 }
 
 /* "format" and "version": is this a document we can read at all? */
-static int check_header(struct rd *r, const cJSON *root)
+static int check_header(struct rd *r, const nn_json *root)
 {
-    const cJSON *v;
+    const nn_json *v;
     char c[CLIP];
     int err;
 
-    if (!cJSON_IsObject(root))
+    if (root->type != NN_JSON_OBJECT)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "a JSON document but not an nnpipe model (the top "
                       "level is %s, not an object)", kind(root));
@@ -964,51 +674,52 @@ static int check_header(struct rd *r, const cJSON *root)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "a JSON document but not an nnpipe model "
                       "(no \"format\" field)");
-    if (!cJSON_IsString(v))
+    if (v->type != NN_JSON_STRING)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "not an nnpipe model: format is %s, not \"%s\"",
                       kind(v), NN_FORMAT_NAME);
-    if (strcmp(v->valuestring, NN_FORMAT_NAME) != 0)
+    if (strcmp(v->str, NN_FORMAT_NAME) != 0)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "not an nnpipe model: format is '%s'",
-                      clip(c, v->valuestring));
+                      clip(c, v->str));
     if ((err = member(r, root, "", "version", 1, &v)))
         return err;
-    if (!cJSON_IsNumber(v))
+    if (v->type != NN_JSON_NUMBER)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "version: expected a positive integer, got %s",
                       kind(v));
-    if (v->valuedouble != floor(v->valuedouble) || v->valuedouble < 1)
+    if (v->num != floor(v->num) || v->num < 1)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "version: expected a positive integer, got %.15g",
-                      v->valuedouble);
-    if (v->valuedouble > NN_FORMAT_VERSION)
+                      v->num);
+    if (v->num > NN_FORMAT_VERSION)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "model format version %.15g is newer than this nnpipe "
-                      "supports (%d)", v->valuedouble, NN_FORMAT_VERSION);
+                      "supports (%d)", v->num, NN_FORMAT_VERSION);
     return NN_OK;
 }
 
-/* Weights and biases of layer l into m->params. */
-static int read_floats(struct rd *r, const struct arr *a, const char *p,
+/* The n numbers of array a (named p) as finite floats into dst. */
+static int read_floats(struct rd *r, const nn_json *a, const char *p,
                        float *dst)
 {
-    const cJSON *c;
+    const nn_json *c;
     long i;
     int err;
 
-    if (a->v) {
-        memcpy(dst, a->v, a->n * sizeof *dst);
+    if (a->type == NN_JSON_FLOATS) {
+        memcpy(dst, a->v, (size_t)a->n * sizeof *dst);
         return NN_OK;
     }
-    for (c = a->json->child, i = 0; c; c = c->next, i++)
+    for (c = a->child, i = 0; c; c = c->next, i++)
         if ((err = to_float(r, c, p, i, dst + i)))
             return err;
     return NN_OK;
 }
 
-static int read_params(struct rd *r, nn_model *m, int l, const struct arr *w,
-                       const struct arr *b)
+/* Weights and biases of layer l into m->params. */
+static int read_params(struct rd *r, nn_model *m, int l, const nn_json *w,
+                       const nn_json *b)
 {
     char p[32];
     int err;
@@ -1020,9 +731,9 @@ static int read_params(struct rd *r, nn_model *m, int l, const struct arr *w,
     return read_floats(r, b, p, m->params + m->b_off[l]);
 }
 
-static int read_input(struct rd *r, nn_model *m, const cJSON *root)
+static int read_input(struct rd *r, nn_model *m, const nn_json *root)
 {
-    const cJSON *in, *range;
+    const nn_json *in, *range;
     nn_input_desc d;
     const char *ink = NULL;
     long w, h;
@@ -1049,11 +760,13 @@ static int read_input(struct rd *r, nn_model *m, const cJSON *root)
     if ((err = member(r, in, "input", "range", 0, &range)))
         return err;
     if (range) {
+        float lohi[2];
+
         if ((err = get_array(r, in, "input", "range", 2, &range))
-            || (err = to_float(r, range->child, "input.range", 0, &d.lo))
-            || (err = to_float(r, range->child->next, "input.range", 1,
-                               &d.hi)))
+            || (err = read_floats(r, range, "input.range", lohi)))
             return err;
+        d.lo = lohi[0];
+        d.hi = lohi[1];
         if (!(d.lo < d.hi))
             return nn_why(r->why, r->whylen, NN_EFORMAT,
                           "input.range: [%g, %g] is empty (need lo < hi)",
@@ -1075,9 +788,9 @@ static int read_input(struct rd *r, nn_model *m, const cJSON *root)
     return NN_OK;
 }
 
-static int read_classes(struct rd *r, nn_model *m, const cJSON *root)
+static int read_classes(struct rd *r, nn_model *m, const nn_json *root)
 {
-    const cJSON *arr, *c;
+    const nn_json *arr, *c;
     const char **names;
     int n = m->sizes[m->nlayers], i, err;
 
@@ -1085,14 +798,17 @@ static int read_classes(struct rd *r, nn_model *m, const cJSON *root)
         return err;
     if ((err = get_array(r, root, "", "classes", n, &arr)))
         return err;
+    if (arr->type == NN_JSON_FLOATS)
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "classes[0]: expected a string, got a number");
     for (c = arr->child, i = 0; c; c = c->next, i++) {
         const char *bad;
 
-        if (!cJSON_IsString(c))
+        if (c->type != NN_JSON_STRING)
             return nn_why(r->why, r->whylen, NN_EFORMAT,
                           "classes[%d]: expected a string, got %s", i,
                           kind(c));
-        if ((bad = nn_class_name_problem(c->valuestring)))
+        if ((bad = nn_class_name_problem(c->str)))
             return nn_why(r->why, r->whylen, NN_EFORMAT, "classes[%d]: %s",
                           i, bad);
     }
@@ -1100,7 +816,7 @@ static int read_classes(struct rd *r, nn_model *m, const cJSON *root)
         return nn_why(r->why, r->whylen, NN_ENOMEM, "%s",
                       nn_strerror(NN_ENOMEM));
     for (c = arr->child, i = 0; c; c = c->next, i++)
-        names[i] = c->valuestring;
+        names[i] = c->str;
     err = nn_model_set_class_names(m, n, names);
     free(names);
     if (err)
@@ -1111,7 +827,7 @@ static int read_classes(struct rd *r, nn_model *m, const cJSON *root)
 
 /* A name member read with parse (returning -1 for unknown names) into
  * *out; untouched when absent. */
-static int get_name(struct rd *r, const cJSON *obj, const char *where,
+static int get_name(struct rd *r, const nn_json *obj, const char *where,
                     const char *key, int (*parse)(const char *), int *out)
 {
     const char *s = NULL;
@@ -1129,7 +845,7 @@ static int get_name(struct rd *r, const cJSON *obj, const char *where,
 
 /* Members fields[0..n-1] of the struct at base from obj; each absent one
  * takes its value in the struct at dflt. */
-static int read_fields(struct rd *r, const cJSON *obj, const char *where,
+static int read_fields(struct rd *r, const nn_json *obj, const char *where,
                        void *base, const void *dflt,
                        const struct float_field *fields, size_t n)
 {
@@ -1144,10 +860,10 @@ static int read_fields(struct rd *r, const cJSON *obj, const char *where,
 
 /* The members add_methods writes; those absent (models of nnpipe before
  * they existed) keep nn_train_opts_default's values. */
-static int read_methods(struct rd *r, const cJSON *o, nn_train_opts *op)
+static int read_methods(struct rd *r, const nn_json *o, nn_train_opts *op)
 {
     const char *where = "training.options";
-    const cJSON *aug;
+    const nn_json *aug;
     nn_train_opts d;
     int err;
 
@@ -1177,9 +893,9 @@ static int read_methods(struct rd *r, const cJSON *o, nn_train_opts *op)
                        N_FIELDS(aug_floats));
 }
 
-static int read_training(struct rd *r, nn_model *m, const cJSON *root)
+static int read_training(struct rd *r, nn_model *m, const nn_json *root)
 {
-    const cJSON *t, *o;
+    const nn_json *t, *o;
     nn_train_info *ti = &m->train;
     nn_train_opts *op = &ti->opts;
     long v;
@@ -1223,11 +939,11 @@ static int read_training(struct rd *r, nn_model *m, const cJSON *root)
 }
 
 /* The model described by root, checked field by field. */
-static int from_tree(struct rd *r, const cJSON *root, nn_model **out)
+static int from_tree(struct rd *r, const nn_json *root, nn_model **out)
 {
-    const cJSON *layers, *L;
-    struct arr w[NN_MAX_LAYERS], b[NN_MAX_LAYERS];
-    const cJSON *output;
+    const nn_json *layers, *L;
+    const nn_json *w[NN_MAX_LAYERS], *b[NN_MAX_LAYERS];
+    const nn_json *output;
     const char *s = "";
     int sizes[NN_MAX_LAYERS + 1], acts[NN_MAX_LAYERS];
     char where[32], c[CLIP], msg[200];
@@ -1245,21 +961,24 @@ static int from_tree(struct rd *r, const cJSON *root, nn_model **out)
     /* Shapes first, so nothing is allocated for a malformed model. */
     if ((err = member(r, root, "", "layers", 1, &layers)))
         return err;
-    if (!cJSON_IsArray(layers))
+    if (!is_array(layers))
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "layers: expected an array, got %s", kind(layers));
-    nl = cJSON_GetArraySize(layers);
+    nl = layers->n;
     if (nl < 1)
         return nn_why(r->why, r->whylen, NN_EFORMAT, "layers: empty");
     if (nl > NN_MAX_LAYERS)
         return nn_why(r->why, r->whylen, NN_ELIMIT,
                       "layers: %ld layers, more than the limit (%d)", nl,
                       NN_MAX_LAYERS);
+    if (layers->type == NN_JSON_FLOATS)
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "layers[0]: expected an object, got a number");
     for (L = layers->child, l = 0; L; L = L->next, l++) {
         int in, nout;
 
         snprintf(where, sizeof where, "layers[%d]", l);
-        if (!cJSON_IsObject(L))
+        if (L->type != NN_JSON_OBJECT)
             return nn_why(r->why, r->whylen, NN_EFORMAT,
                           "%s: expected an object, got %s", where, kind(L));
         if ((err = get_size(r, L, where, "in", &in))
@@ -1272,9 +991,9 @@ static int from_tree(struct rd *r, const cJSON *root, nn_model **out)
         sizes[l] = in;
         sizes[l + 1] = nout;
         if ((err = get_act(r, L, where, l == nl - 1, &acts[l]))
-            || (err = get_floats(r, L, where, "weights", (long)in * nout,
+            || (err = get_array(r, L, where, "weights", (long)in * nout,
                                 &w[l]))
-            || (err = get_floats(r, L, where, "bias", nout, &b[l])))
+            || (err = get_array(r, L, where, "bias", nout, &b[l])))
             return err;
         if (l > 0 && l < nl - 1 && acts[l] != acts[0])
             return nn_why(r->why, r->whylen, NN_EFORMAT,
@@ -1332,7 +1051,7 @@ static int from_tree(struct rd *r, const cJSON *root, nn_model **out)
         return nn_why(r->why, r->whylen, err == NN_EINVAL ? NN_EFORMAT : err,
                       "%s", msg[0] ? msg : nn_strerror(err));
     for (l = 0; l < nl; l++)
-        if ((err = read_params(r, m, l, &w[l], &b[l])))
+        if ((err = read_params(r, m, l, w[l], b[l])))
             goto fail;
     if ((err = read_input(r, m, root)) || (err = read_classes(r, m, root))
         || (err = read_training(r, m, root)))
@@ -1345,110 +1064,15 @@ fail:
     return err;
 }
 
-/* Line and column (1-based) of byte off in buf. */
-static void position(const char *buf, size_t off, long *line, long *col)
-{
-    size_t i, start = 0;
-
-    *line = 1;
-    for (i = 0; i < off; i++)
-        if (buf[i] == '\n') {
-            ++*line;
-            start = i + 1;
-        }
-    *col = (long)(off - start) + 1;
-}
-
-/* Offset of the first byte of buf that is not well-formed UTF-8 (RFC 3629:
- * no overlong forms, surrogates or code points above U+10FFFF), or len.  A
- * sequence cut off by the end of buf passes: that is a truncated file, which
- * the parser reports. */
-static size_t utf8_bad(const char *buf, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)buf;
-    size_t i = 0, k, n;
-    unsigned long c;
-
-    while (i < len) {
-        if (s[i] < 0x80) {
-            i++;
-            continue;
-        }
-        if (s[i] >= 0xc2 && s[i] <= 0xdf)
-            n = 1, c = s[i] & 0x1f;
-        else if (s[i] >= 0xe0 && s[i] <= 0xef)
-            n = 2, c = s[i] & 0x0f;
-        else if (s[i] >= 0xf0 && s[i] <= 0xf4)
-            n = 3, c = s[i] & 0x07;
-        else
-            return i;
-        for (k = 1; k <= n; k++) {
-            if (i + k == len)
-                return len;
-            if ((s[i + k] & 0xc0) != 0x80)
-                return i;
-            c = c << 6 | (s[i + k] & 0x3f);
-        }
-        if ((n == 2 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-            (n == 3 && (c < 0x10000 || c > 0x10ffff)))
-            return i;
-        i += n + 1;
-    }
-    return len;
-}
-
-/* Does buf end inside a string, array or object (a cut-off document), with
- * the brackets so far matched?  *str is where an unterminated string
- * begins, or len. */
-static int unclosed(const char *buf, size_t len, size_t *str)
-{
-    char open[CJSON_NESTING_LIMIT];
-    size_t i, start = len, depth = 0;
-    int in = 0;
-
-    for (i = 0; i < len; i++) {
-        char ch = buf[i];
-
-        if (in) {
-            if (ch == '\\')
-                i++;
-            else if (ch == '"')
-                in = 0;
-        } else if (ch == '"') {
-            in = 1;
-            start = i;
-        } else if (ch == '[' || ch == '{') {
-            if (depth == sizeof open)
-                return 0;   /* too deep for cJSON anyway */
-            open[depth++] = ch;
-        } else if (ch == ']' || ch == '}') {
-            if (depth == 0 || open[--depth] != (ch == ']' ? '[' : '{'))
-                return 0;
-        }
-    }
-    *str = in ? start : len;
-    return in || depth > 0;
-}
-
-static int is_space(char ch)
-{
-    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
-}
-
 int nn_model_read(nn_model **out, FILE *fp, char *why, size_t whylen)
 {
-    struct rd r;
-    struct bulk bk;
-    char *buf = NULL, *doc;
-    const char *end = NULL;
-    cJSON *root;
+    struct rd r = { why, whylen };
+    nn_json_doc *doc;
+    char *buf = NULL, *text;
     size_t len = 0, off;
     long line, col;
     int err;
 
-    r.why = why;
-    r.whylen = whylen;
-    r.bulk = NULL;
     if (why && whylen)
         why[0] = '\0';
     if (!out || !fp)
@@ -1457,24 +1081,25 @@ int nn_model_read(nn_model **out, FILE *fp, char *why, size_t whylen)
     if ((err = nn_read_all(fp, NN_MODEL_MAX_BYTES, "model file", &buf, &len,
                            why, whylen)))
         return err;
-    doc = buf;
-    if (len >= 3 && memcmp(doc, "\xef\xbb\xbf", 3) == 0) {
-        doc += 3;   /* a UTF-8 byte order mark, as some editors write */
+    text = buf;
+    if (nn_utf8_bom((const uint8_t *)text, len)) {
+        text += 3;  /* a UTF-8 byte order mark, as some editors write */
         len -= 3;
     }
-    for (off = 0; off < len && is_space(doc[off]); off++)
+    for (off = 0; off < len && (text[off] == ' ' || text[off] == '\t' ||
+                                text[off] == '\n' || text[off] == '\r'); off++)
         ;
     if (off == len) {
         free(buf);
         return nn_why(why, whylen, NN_EFORMAT,
                       "empty input (expected an nnpipe model in JSON)");
     }
-    if ((off = utf8_bad(doc, len)) < len) {
-        unsigned char c = (unsigned char)doc[off];
-        const char *kind = nn_kind_name(nn_file_kind((const uint8_t *)doc,
+    if ((off = nn_utf8_bad(text, len)) < len) {
+        unsigned char c = (unsigned char)text[off];
+        const char *kind = nn_kind_name(nn_file_kind((const uint8_t *)text,
                                                      len));
 
-        position(doc, off, &line, &col);
+        nn_json_position(text, off, &line, &col);
         free(buf);
         if (kind && strcmp(kind, "text") != 0)
             return nn_why(why, whylen, NN_EFORMAT, "%s %s file, not an "
@@ -1484,47 +1109,11 @@ int nn_model_read(nn_model **out, FILE *fp, char *why, size_t whylen)
                       "at line %ld, column %ld is not UTF-8 (binary data?)",
                       c, line, col);
     }
-    lift_arrays(doc, len, &bk);
-    r.bulk = bk.n ? &bk : NULL;     /* none: no string is taken for a marker */
-    root = cJSON_ParseWithLengthOpts(doc, len, &end, 0);
-    if (root) {
-        for (off = (size_t)(end - doc); off < len && is_space(doc[off]);
-             off++)
-            ;
-        if (off < len) {
-            position(doc, off, &line, &col);
-            cJSON_Delete(root);
-            bulk_free(&bk);
-            free(buf);
-            return nn_why(why, whylen, NN_EFORMAT,
-                          "not valid JSON: unexpected text after the end of "
-                          "the document at line %ld, column %ld", line, col);
-        }
-    } else {
-        size_t str = len;
-        int cut;
-
-        /* cJSON points at the value it could not parse: at the last byte
-         * for a cut-off number or array, at or just after the opening
-         * quote of a cut-off string. */
-        off = end && end >= doc && end <= doc + len
-            ? (size_t)(end - doc) : 0;
-        cut = unclosed(doc, len, &str)
-            && (off + 1 >= len || off == str || off == str + 1);
-        position(doc, cut ? len : off, &line, &col);
-        bulk_free(&bk);
-        free(buf);
-        if (cut)
-            return nn_why(why, whylen, NN_EFORMAT,
-                          "not valid JSON: unexpected end of input at line "
-                          "%ld, column %ld (truncated file?)", line, col);
-        return nn_why(why, whylen, NN_EFORMAT,
-                      "not valid JSON: syntax error at line %ld, column %ld",
-                      line, col);
-    }
-    free(buf);   /* the tree holds everything now: lower the peak */
-    err = from_tree(&r, root, out);
-    cJSON_Delete(root);
-    bulk_free(&bk);
+    err = nn_json_parse(&doc, text, len, why, whylen);
+    free(buf);      /* the tree holds everything now: lower the peak */
+    if (err)
+        return err;
+    err = from_tree(&r, nn_json_root(doc), out);
+    nn_json_free(doc);
     return err;
 }

@@ -191,10 +191,13 @@ void nn_backprop(nn_pass *p, const nn_model *m, const float *x,
 enum { NN_NUM_OK, NN_NUM_BAD, NN_NUM_NONFINITE, NN_NUM_RANGE };
 int nn_scan_float(const char *s, const char *e, float *out);
 /* The JSON number at s (before end) as strtod reads it, and its end in
- * *next: 0, or -1 if s does not start with one in JSON's grammar or it
- * has more than 63 characters (cJSON reads no more). */
+ * *next: 0, or -1 if s does not start with one in JSON's grammar. */
 int nn_scan_json(const char *s, const char *end, double *out,
                  const char **next);
+/* strtod on the start of s[0..n), with '.' for the locale's decimal
+ * point, as cJSON reads a number: NN_NUM_OK, *out and the bytes it took,
+ * or NN_NUM_BAD if it took none. */
+int nn_scan_prefix(const char *s, size_t n, double *out, size_t *took);
 /* The shortest of %.6g .. %.9g that strtof reads back as f, and with
  * via_double strtod-then-float too (the way JSON readers through doubles
  * read it: 1 float in 10^9 or so, such as 7.0385307e-26, needs a digit
@@ -204,6 +207,65 @@ int nn_scan_json(const char *s, const char *end, double *out,
 #define NN_NUM_CHARS 32
 int nn_format_float(char *s, float f, int via_double);
 int nn_format_double(char *s, double d);
+
+/* JSON documents in memory (lib/json.c).  nn_json_parse reads the
+ * document s[0..len) (valid UTF-8, checked by the caller with
+ * nn_utf8_bad) into a tree, accepting what cJSON 1.7 accepts; NN_EFORMAT
+ * with why "not valid JSON: syntax error at line 3, column 17", "...:
+ * unexpected end of input at ... (truncated file?)" or "...: unexpected
+ * text after the end of the document at ...", or NN_ENOMEM.  An array of
+ * numbers that are all finite as floats is one NN_JSON_FLOATS node. */
+enum { NN_JSON_NULL, NN_JSON_FALSE, NN_JSON_TRUE, NN_JSON_NUMBER,
+       NN_JSON_STRING, NN_JSON_ARRAY, NN_JSON_OBJECT, NN_JSON_FLOATS };
+typedef struct nn_json nn_json;
+struct nn_json {
+    int type;
+    const char *key;        /* a member's name, else NULL */
+    nn_json *next;          /* the next member or element */
+    nn_json *child;         /* ARRAY, OBJECT: the first element or member */
+    long n;                 /* ARRAY, OBJECT, FLOATS: how many */
+    double num;             /* NUMBER: strtod's value */
+    const char *str;        /* STRING: NUL-terminated; \u0000 ends it */
+    const float *v;         /* FLOATS: the n numbers as floats */
+    long off;               /* FLOATS: v's place while parsing */
+};
+typedef struct nn_json_doc nn_json_doc;
+int nn_json_parse(nn_json_doc **out, const char *s, size_t len, char *why,
+                  size_t whylen);
+nn_json *nn_json_root(const nn_json_doc *d);
+void nn_json_free(nn_json_doc *d);
+/* Line and column (1-based) of byte off in s. */
+void nn_json_position(const char *s, size_t off, long *line, long *col);
+/* Offset of the first byte of s that is not well-formed UTF-8 (RFC 3629:
+ * no overlong forms, surrogates or code points above U+10FFFF), or len.  A
+ * sequence cut off by the end passes: that is a truncated file, which the
+ * parser reports. */
+size_t nn_utf8_bad(const char *s, size_t len);
+
+/* A JSON document laid out in a buffer (lib/json.c): members one a line,
+ * indented two spaces a level; a flat array on one line, ", " between its
+ * items.  Keys are written as given (identifiers), strings escaped as
+ * cJSON escapes them.  err: NN_ENOMEM (or NN_EINVAL for a misnesting), and
+ * nothing more is written.  Zero-initialise; free(p) afterwards. */
+#define NN_JW_DEPTH 16
+typedef struct nn_jw {
+    char *p;
+    size_t len, cap;
+    int err, depth;
+    int flat[NN_JW_DEPTH], items[NN_JW_DEPTH], object[NN_JW_DEPTH];
+} nn_jw;
+/* An object or array as member key of an object (in an array, or at the
+ * top, the key is ignored); closing the top one ends the document with a
+ * newline. */
+void nn_jw_open(nn_jw *w, const char *key, int object, int flat);
+void nn_jw_close(nn_jw *w);
+/* A value given as its text (a number), or as a string to escape. */
+void nn_jw_raw(nn_jw *w, const char *key, const char *text);
+void nn_jw_str(nn_jw *w, const char *key, const char *s);
+/* v[0..n-1] as "[a,b,...]" (nn_format_float, read back through doubles
+ * too); -1, or the index of the first value that is not finite (then
+ * nothing is written). */
+long nn_jw_floats(nn_jw *w, const char *key, const float *v, long n);
 
 /* Read all of fp into *out (NUL-terminated, caller frees) and *outlen.
  * NN_ELIMIT, why "WHAT larger than N MiB (the limit)", beyond limit bytes;

@@ -299,11 +299,11 @@ static nn_model *read_text(const char *text)
     return m;
 }
 
-/* The reader's own number parser for weight arrays (lift_arrays in
- * json.c) gives the floats cJSON's strtod gives: random bit patterns of
- * every magnitude, read as written, with the fast path (the usual file),
- * without it (a 0x01 byte in the file turns it off), and with every array
- * split over many lines (jq's layout). */
+/* Weight arrays read back bit for bit (lib/json.c keeps an array of
+ * numbers as floats, each read by numtext's scanner): random bit patterns
+ * of every magnitude, read as written, after a string holding a control
+ * byte (which an earlier reader took as a reason to go slow), and with
+ * every array split over many lines (jq's layout). */
 START_TEST(test_fast_numbers)
 {
     static const int sizes[] = { 100, 50, 10 };
@@ -356,9 +356,9 @@ START_TEST(test_fast_numbers)
 }
 END_TEST
 
-/* A string that spells the fast path's marker with a JSON escape
- * ("\u0001" and an index) is a string, not an array: the file is refused
- * as cJSON alone would refuse it, and never given another array's values. */
+/* A string where an array belongs is a string, even one that spells an
+ * escaped control character and a number ("\u00010"): the file is
+ * refused as cJSON alone would refuse it. */
 START_TEST(test_forged_marker)
 {
     nn_model *m = make_net(0), *r = NULL;
@@ -724,6 +724,12 @@ static const struct {
       "unexpected end of input at line 1, column" },
     { "mismatched bracket", "{\"a\": [1, 2}", NN_EFORMAT,
       "not valid JSON: syntax error at line 1, column 12" },
+    { "lone surrogate", "{\"a\": \"x\\ud800y\"}", NN_EFORMAT,
+      "not valid JSON: syntax error at line 1, column 9" },
+    { "unquoted key", "{a: 1}", NN_EFORMAT,
+      "not valid JSON: syntax error at line 1, column 3" },
+    { "number then dot", "{\"a\": [1.5.3]}", NN_EFORMAT,
+      "not valid JSON: syntax error at line 1, column 11" },
     { "truncated in string", HDR "\"lay", NN_EFORMAT,
       "unexpected end of input" },
     { "empty", "", NN_EFORMAT, "empty input" },
@@ -852,6 +858,35 @@ static const struct {
       "a binary vector stream file, not an nnpipe model" },
 };
 
+/* What cJSON 1.7 accepted, the reader still accepts, with the values
+ * strtod gives: numbers with leading zeros, a bare point, a point without
+ * an integer part, an exponent sign, 70 digits; strings with the escapes
+ * cJSON took (an escaped NUL ends a string, bad hex digits read as NUL). */
+START_TEST(test_cjson_leniency)
+{
+    static const char *const w[] = { "01", "1.", "-.5", "1E+0", "0.5e-0",
+        "0.1000000000000000000000000000000000000000000000000000000000000000"
+        "00001", };
+    static const char doc[] = HDR "\"tool\": \"a\\u0000b\\uzzzzc\", "
+        OUT("softmax", "ce") "\"layers\": [" LAYER("2", "3", "relu",
+        "%s, %s, %s, %s, %s, %s", "0, 0, 0") ", " L1 "]}";
+    char text[1024];
+    nn_model *m = NULL;
+    FILE *fp = tmpfile();
+
+    ck_assert_ptr_nonnull(fp);
+    snprintf(text, sizeof text, doc, w[0], w[1], w[2], w[3], w[4], w[5]);
+    fputs(text, fp);
+    rewind(fp);
+    ck_assert_int_eq(nn_model_read(&m, fp, NULL, 0), NN_OK);
+    for (int i = 0; i < 6; i++)
+        ck_assert_msg(m->params[m->w_off[0] + i] == (float)strtod(w[i], NULL),
+                      "%s read as %g", w[i], (double)m->params[i]);
+    nn_model_free(m);
+    fclose(fp);
+}
+END_TEST
+
 START_TEST(test_bad_document)
 {
     FILE *fp = tmpfile();
@@ -889,6 +924,7 @@ Suite *json_suite(void)
     tcase_add_test(tc, test_layout);
     tcase_add_test(tc, test_fast_numbers);
     tcase_add_test(tc, test_forged_marker);
+    tcase_add_test(tc, test_cjson_leniency);
     tcase_add_test(tc, test_short_floats);
     tcase_add_test(tc, test_read_defaults);
     tcase_add_test(tc, test_read_pipe);
