@@ -20,9 +20,6 @@
 enum { NESTING_LIMIT = 1000,    /* cJSON's */
        BLOCK = 1 << 16 };       /* arena block bytes */
 
-/* Doubles from here up round to infinity as floats (2^128 - 2^103). */
-#define FLOAT_LIMIT 0x1.ffffffp127
-
 /* The strictest alignment of anything stored in a block (C99 has no
  * max_align_t). */
 typedef union { double d; long l; void *p; } align_t;
@@ -283,7 +280,7 @@ static int float_array(struct parser *p, nn_json *v)
                                       p->s[p->off] <= '9')))
             break;
         n = number(p->s + p->off, p->s + p->len, &x);
-        if (!n || !(fabs(x) < FLOAT_LIMIT))
+        if (!n || !(fabs(x) < NN_FLOAT_LIMIT))
             break;
         if (pool_push(d, (float)x) != NN_OK) {
             p->nomem = 1;

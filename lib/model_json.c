@@ -19,22 +19,12 @@
 #define NN_MODEL_MAX_BYTES ((size_t)1 << 30)
 #endif
 
-#define MAX_EXACT 9007199254740992.0   /* 2^53: larger integers lose bits */
 /* Counts in a long: up to 2^53 on LP64, LONG_MAX where long has 32 bits. */
 #if LONG_MAX > 9007199254740992LL
-#define MAX_LONG MAX_EXACT
+#define MAX_LONG NN_JSON_MAX_EXACT
 #else
 #define MAX_LONG ((double)LONG_MAX)
 #endif
-/* Doubles from here up round to infinity as floats (2^128 - 2^103). */
-#define FLOAT_LIMIT 0x1.ffffffp127
-
-/* "where.key" (or "key" at the top level) into p. */
-static const char *join(char *p, size_t n, const char *where, const char *key)
-{
-    snprintf(p, n, "%s%s%s", where, *where ? "." : "", key);
-    return p;
-}
 
 static int bad_model(char *why, size_t whylen, const char *what)
 {
@@ -92,10 +82,10 @@ static void put_u64(nn_jw *w, const char *key, uint64_t v)
 static int not_finite(const char *path, const char *key, double v,
                       char *why, size_t whylen)
 {
-    char p[96];
+    char p[NN_JSON_PATH];
 
     return nn_why(why, whylen, NN_ENUMERIC, "%s: %s cannot be stored in "
-                  "JSON", join(p, sizeof p, path, key),
+                  "JSON", nn_json_join(p, sizeof p, path, key),
                   isnan(v) ? "NaN" : "infinity");
 }
 
@@ -332,291 +322,20 @@ int nn_model_save(const nn_model *m, const char *path, char *why,
 /* Reading. */
 
 
-/* s for a message into dst (CLIP bytes): at most 40 bytes of it, with
- * control characters as '?'. */
-#define CLIP 48
-static const char *clip(char *dst, const char *s)
-{
-    size_t i;
-
-    for (i = 0; i < 40 && s[i]; i++)
-        dst[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-    if (s[i]) {
-        memcpy(dst + i, "...", 3);
-        i += 3;
-    }
-    dst[i] = '\0';
-    return dst;
-}
-
-static const char *kind(const nn_json *v)
-{
-    switch (v->type) {
-    case NN_JSON_NULL: return "null";
-    case NN_JSON_TRUE: return "true";
-    case NN_JSON_FALSE: return "false";
-    case NN_JSON_NUMBER: return "a number";
-    case NN_JSON_STRING: return "a string";
-    case NN_JSON_ARRAY: case NN_JSON_FLOATS: return "an array";
-    case NN_JSON_OBJECT: return "an object";
-    }
-    return "an unknown value";
-}
-
-static int is_array(const nn_json *v)
-{
-    return v->type == NN_JSON_ARRAY || v->type == NN_JSON_FLOATS;
-}
-
-/* Reader state: where messages go. */
-struct rd {
-    char *why;
-    size_t whylen;
-};
-
-/* Member key of obj (path `where`): NN_OK with *out, NULL if absent and not
- * required.  A key given twice is an error: readers disagree on which wins. */
-static int member(struct rd *r, const nn_json *obj, const char *where,
-                  const char *key, int required, const nn_json **out)
-{
-    const nn_json *c, *found = NULL;
-    char p[96];
-
-    for (c = obj->child; c; c = c->next) {
-        if (c->key && strcmp(c->key, key) == 0) {
-            if (found)
-                return nn_why(r->why, r->whylen, NN_EFORMAT,
-                              "%s: given twice", join(p, sizeof p, where,
-                                                      key));
-            found = c;
-        }
-    }
-    if (!found && required) {
-        if (*where)
-            return nn_why(r->why, r->whylen, NN_EFORMAT,
-                          "%s: no \"%s\" field", where, key);
-        return nn_why(r->why, r->whylen, NN_EFORMAT, "no \"%s\" field", key);
-    }
-    *out = found;
-    return NN_OK;
-}
-
-/* Integer member in lo..hi into *out (untouched when absent). */
-static int get_int(struct rd *r, const nn_json *obj, const char *where,
-                   const char *key, int required, double lo, double hi,
-                   long *out)
-{
-    const nn_json *v;
-    char p[96];
-    double d;
-    int err;
-
-    if ((err = member(r, obj, where, key, required, &v)) || !v)
-        return err;
-    join(p, sizeof p, where, key);
-    if (v->type != NN_JSON_NUMBER)
-        return nn_why(r->why, r->whylen, NN_EFORMAT,
-                      "%s: expected an integer, got %s", p, kind(v));
-    d = v->num;
-    if (d != floor(d))
-        return nn_why(r->why, r->whylen, NN_EFORMAT,
-                      "%s: expected an integer, got %.15g", p, d);
-    if (!(d >= lo && d <= hi))
-        return nn_why(r->why, r->whylen, NN_EFORMAT,
-                      "%s: %.15g is out of range (%.15g to %.15g)", p, d, lo,
-                      hi);
-    *out = (long)d;
-    return NN_OK;
-}
-
-static int get_intv(struct rd *r, const nn_json *obj, const char *where,
-                    const char *key, int *out)
-{
-    long v = *out;
-    int err = get_int(r, obj, where, key, 0, 0, INT_MAX, &v);
-
-    *out = (int)v;
-    return err;
-}
-
-/* Unsigned 64-bit member: a number up to 2^53 or a decimal string. */
-static int get_u64(struct rd *r, const nn_json *obj, const char *where,
-                   const char *key, uint64_t *out)
-{
-    const nn_json *v;
-    char p[96];
-    int err;
-
-    if ((err = member(r, obj, where, key, 0, &v)) || !v)
-        return err;
-    join(p, sizeof p, where, key);
-    if (v->type == NN_JSON_NUMBER) {
-        double d = v->num;
-
-        if (d != floor(d) || d < 0 || d > MAX_EXACT)
-            return nn_why(r->why, r->whylen, NN_EFORMAT,
-                          "%s: %.15g is not an integer from 0 to 2^53 "
-                          "(write larger values as a string)", p, d);
-        *out = (uint64_t)d;
-    } else if (v->type == NN_JSON_STRING) {
-        const char *s = v->str;
-        char *end, c[CLIP];
-        unsigned long long u;
-
-        errno = 0;
-        u = strtoull(s, &end, 10);
-        if (*s < '0' || *s > '9' || *end || errno == ERANGE
-            || u > UINT64_MAX)
-            return nn_why(r->why, r->whylen, NN_EFORMAT,
-                          "%s: \"%s\" is not an integer from 0 to 2^64-1", p,
-                          clip(c, s));
-        *out = (uint64_t)u;
-    } else {
-        return nn_why(r->why, r->whylen, NN_EFORMAT,
-                      "%s: expected an integer, got %s", p, kind(v));
-    }
-    return NN_OK;
-}
-
-/* A number that is a finite float; p[idx] names it (idx < 0: just p). */
-static int to_float(struct rd *r, const nn_json *v, const char *p, long idx,
-                    float *out)
-{
-    char at[32] = "";
-    double d;
-
-    if (v->type == NN_JSON_NUMBER && fabs(v->num) < FLOAT_LIMIT) {
-        *out = (float)v->num;   /* the common case, first */
-        return NN_OK;
-    }
-    if (idx >= 0)
-        snprintf(at, sizeof at, "[%ld]", idx);
-    if (v->type == NN_JSON_NULL)
-        return nn_why(r->why, r->whylen, NN_EFORMAT,
-                      "%s%s: null is not a number (NaN or infinity saved "
-                      "by another program?)", p, at);
-    if (v->type != NN_JSON_NUMBER)
-        return nn_why(r->why, r->whylen, NN_EFORMAT,
-                      "%s%s: expected a number, got %s", p, at, kind(v));
-    d = v->num;
-    if (!(fabs(d) < FLOAT_LIMIT))
-        return nn_why(r->why, r->whylen, NN_EFORMAT,
-                      "%s%s: %.9g is beyond the float range (3.4e+38)", p,
-                      at, d);
-    *out = (float)d;
-    return NN_OK;
-}
-
-static int get_float(struct rd *r, const nn_json *obj, const char *where,
-                     const char *key, float *out)
-{
-    const nn_json *v;
-    char p[96];
-    int err;
-
-    if ((err = member(r, obj, where, key, 0, &v)) || !v)
-        return err;
-    return to_float(r, v, join(p, sizeof p, where, key), -1, out);
-}
-
-static int get_double(struct rd *r, const nn_json *obj, const char *where,
-                      const char *key, double lo, double hi, double *out)
-{
-    const nn_json *v;
-    char p[96];
-    int err;
-
-    if ((err = member(r, obj, where, key, 0, &v)) || !v)
-        return err;
-    join(p, sizeof p, where, key);
-    if (v->type != NN_JSON_NUMBER)
-        return nn_why(r->why, r->whylen, NN_EFORMAT,
-                      "%s: expected a number, got %s", p, kind(v));
-    if (!(v->num >= lo && v->num <= hi))
-        return nn_why(r->why, r->whylen, NN_EFORMAT,
-                      "%s: %.15g is out of range (%g to %g)", p,
-                      v->num, lo, hi);
-    *out = v->num;
-    return NN_OK;
-}
-
-/* Member of the JSON type type ("a string", "an object"), or NULL when it
- * is absent and not required. */
-static int get_typed(struct rd *r, const nn_json *obj, const char *where,
-                     const char *key, int required, int type,
-                     const char *what, const nn_json **out)
-{
-    const nn_json *v;
-    char p[96];
-    int err;
-
-    *out = NULL;
-    if ((err = member(r, obj, where, key, required, &v)) || !v)
-        return err;
-    if (v->type != type)
-        return nn_why(r->why, r->whylen, NN_EFORMAT, "%s: expected %s, got %s",
-                      join(p, sizeof p, where, key), what, kind(v));
-    *out = v;
-    return NN_OK;
-}
-
-static int get_str(struct rd *r, const nn_json *obj, const char *where,
-                   const char *key, int required, const char **out)
-{
-    const nn_json *v;
-    int err = get_typed(r, obj, where, key, required, NN_JSON_STRING,
-                        "a string", &v);
-
-    if (v)
-        *out = v->str;
-    return err;
-}
-
-static int get_obj(struct rd *r, const nn_json *obj, const char *where,
-                   const char *key, int required, const nn_json **out)
-{
-    return get_typed(r, obj, where, key, required, NN_JSON_OBJECT,
-                     "an object", out);
-}
-
-/* Array member with exactly n elements. */
-static int get_array(struct rd *r, const nn_json *obj, const char *where,
-                     const char *key, long n, const nn_json **out)
-{
-    const nn_json *v;
-    char p[96];
-    long got;
-    int err;
-
-    if ((err = member(r, obj, where, key, 1, &v)))
-        return err;
-    join(p, sizeof p, where, key);
-    if (!is_array(v))
-        return nn_why(r->why, r->whylen, NN_EFORMAT,
-                      "%s: expected an array, got %s", p, kind(v));
-    if ((got = v->n) != n)
-        return nn_why(r->why, r->whylen, NN_ESHAPE,
-                      "%s: %ld value%s, expected %ld", p, got,
-                      got == 1 ? "" : "s", n);
-    *out = v;
-    return NN_OK;
-}
-
 /* A layer size: 1..NN_MAX_DIM (NN_ELIMIT above). */
-static int get_size(struct rd *r, const nn_json *obj, const char *where,
+static int get_size(nn_jget *r, const nn_json *obj, const char *where,
                     const char *key, int *out)
 {
     const nn_json *v;
-    char p[96];
+    char p[NN_JSON_PATH];
     double d;
     int err;
 
-    if ((err = member(r, obj, where, key, 1, &v)))
+    if ((err = nn_json_lookup(r, obj, where, key, 1, &v, p)))
         return err;
-    join(p, sizeof p, where, key);
     if (v->type != NN_JSON_NUMBER)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
-                      "%s: expected an integer, got %s", p, kind(v));
+                      "%s: expected an integer, got %s", p, nn_json_kind(v));
     d = v->num;
     if (d != floor(d) || d < 1)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
@@ -631,20 +350,20 @@ static int get_size(struct rd *r, const nn_json *obj, const char *where,
 }
 
 /* Activation name of one layer, with where it is allowed. */
-static int get_act(struct rd *r, const nn_json *obj, const char *where,
+static int get_act(nn_jget *r, const nn_json *obj, const char *where,
                    int last, int *out)
 {
     const char *s = "";
-    char c[CLIP];
+    char c[NN_JSON_CLIP];
     int err, a;
 
-    if ((err = get_str(r, obj, where, "activation", 1, &s)))
+    if ((err = nn_json_str(r, obj, where, "activation", 1, &s)))
         return err;
     a = nn_act_parse(s);
     if (a < 0)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "%s.activation: unknown activation '%s'", where,
-                      clip(c, s));
+                      nn_json_clip(c, s));
     if (!last && !nn_act_hidden(a))
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "%s.activation: '%s' is not a hidden-layer activation "
@@ -658,17 +377,17 @@ static int get_act(struct rd *r, const nn_json *obj, const char *where,
 }
 
 /* "format" and "version": is this a document we can read at all? */
-static int check_header(struct rd *r, const nn_json *root)
+static int check_header(nn_jget *r, const nn_json *root)
 {
     const nn_json *v;
-    char c[CLIP];
+    char c[NN_JSON_CLIP];
     int err;
 
     if (root->type != NN_JSON_OBJECT)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "a JSON document but not an nnpipe model (the top "
-                      "level is %s, not an object)", kind(root));
-    if ((err = member(r, root, "", "format", 0, &v)))
+                      "level is %s, not an object)", nn_json_kind(root));
+    if ((err = nn_json_member(r, root, "", "format", 0, &v)))
         return err;
     if (!v)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
@@ -677,17 +396,17 @@ static int check_header(struct rd *r, const nn_json *root)
     if (v->type != NN_JSON_STRING)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "not an nnpipe model: format is %s, not \"%s\"",
-                      kind(v), NN_FORMAT_NAME);
+                      nn_json_kind(v), NN_FORMAT_NAME);
     if (strcmp(v->str, NN_FORMAT_NAME) != 0)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "not an nnpipe model: format is '%s'",
-                      clip(c, v->str));
-    if ((err = member(r, root, "", "version", 1, &v)))
+                      nn_json_clip(c, v->str));
+    if ((err = nn_json_member(r, root, "", "version", 1, &v)))
         return err;
     if (v->type != NN_JSON_NUMBER)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "version: expected a positive integer, got %s",
-                      kind(v));
+                      nn_json_kind(v));
     if (v->num != floor(v->num) || v->num < 1)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "version: expected a positive integer, got %.15g",
@@ -699,39 +418,21 @@ static int check_header(struct rd *r, const nn_json *root)
     return NN_OK;
 }
 
-/* The n numbers of array a (named p) as finite floats into dst. */
-static int read_floats(struct rd *r, const nn_json *a, const char *p,
-                       float *dst)
-{
-    const nn_json *c;
-    long i;
-    int err;
-
-    if (a->type == NN_JSON_FLOATS) {
-        memcpy(dst, a->v, (size_t)a->n * sizeof *dst);
-        return NN_OK;
-    }
-    for (c = a->child, i = 0; c; c = c->next, i++)
-        if ((err = to_float(r, c, p, i, dst + i)))
-            return err;
-    return NN_OK;
-}
-
 /* Weights and biases of layer l into m->params. */
-static int read_params(struct rd *r, nn_model *m, int l, const nn_json *w,
+static int read_params(nn_jget *r, nn_model *m, int l, const nn_json *w,
                        const nn_json *b)
 {
     char p[32];
     int err;
 
     snprintf(p, sizeof p, "layers[%d].weights", l);
-    if ((err = read_floats(r, w, p, m->params + m->w_off[l])))
+    if ((err = nn_json_floats(r, w, p, m->params + m->w_off[l])))
         return err;
     snprintf(p, sizeof p, "layers[%d].bias", l);
-    return read_floats(r, b, p, m->params + m->b_off[l]);
+    return nn_json_floats(r, b, p, m->params + m->b_off[l]);
 }
 
-static int read_input(struct rd *r, nn_model *m, const nn_json *root)
+static int read_input(nn_jget *r, nn_model *m, const nn_json *root)
 {
     const nn_json *in, *range;
     nn_input_desc d;
@@ -739,13 +440,13 @@ static int read_input(struct rd *r, nn_model *m, const nn_json *root)
     long w, h;
     int err;
 
-    if ((err = get_obj(r, root, "", "input", 0, &in)) || !in)
+    if ((err = nn_json_object(r, root, "", "input", 0, &in)) || !in)
         return err;
     nn_model_input(m, &d);
     w = d.width;
     h = d.height;
-    if ((err = get_int(r, in, "input", "width", 0, 0, NN_MAX_DIM, &w))
-        || (err = get_int(r, in, "input", "height", 0, 0, NN_MAX_DIM, &h)))
+    if ((err = nn_json_int(r, in, "input", "width", 0, 0, NN_MAX_DIM, &w))
+        || (err = nn_json_int(r, in, "input", "height", 0, 0, NN_MAX_DIM, &h)))
         return err;
     if ((w == 0) != (h == 0))
         return nn_why(r->why, r->whylen, NN_EFORMAT,
@@ -757,13 +458,13 @@ static int read_input(struct rd *r, nn_model *m, const nn_json *root)
                       "layers[0].in is %d", w, h, w * h, m->sizes[0]);
     d.width = (int)w;
     d.height = (int)h;
-    if ((err = member(r, in, "input", "range", 0, &range)))
+    if ((err = nn_json_member(r, in, "input", "range", 0, &range)))
         return err;
     if (range) {
         float lohi[2];
 
-        if ((err = get_array(r, in, "input", "range", 2, &range))
-            || (err = read_floats(r, range, "input.range", lohi)))
+        if ((err = nn_json_array(r, in, "input", "range", 2, &range))
+            || (err = nn_json_floats(r, range, "input.range", lohi)))
             return err;
         d.lo = lohi[0];
         d.hi = lohi[1];
@@ -772,15 +473,15 @@ static int read_input(struct rd *r, nn_model *m, const nn_json *root)
                           "input.range: [%g, %g] is empty (need lo < hi)",
                           (double)d.lo, (double)d.hi);
     }
-    if ((err = get_str(r, in, "input", "ink", 0, &ink)))
+    if ((err = nn_json_str(r, in, "input", "ink", 0, &ink)))
         return err;
     if (ink) {
         if (strcmp(ink, "high") != 0 && strcmp(ink, "low") != 0) {
-            char c[CLIP];
+            char c[NN_JSON_CLIP];
 
             return nn_why(r->why, r->whylen, NN_EFORMAT,
                           "input.ink: '%s', expected 'high' or 'low'",
-                          clip(c, ink));
+                          nn_json_clip(c, ink));
         }
         d.ink_high = ink[0] == 'h';
     }
@@ -788,15 +489,15 @@ static int read_input(struct rd *r, nn_model *m, const nn_json *root)
     return NN_OK;
 }
 
-static int read_classes(struct rd *r, nn_model *m, const nn_json *root)
+static int read_classes(nn_jget *r, nn_model *m, const nn_json *root)
 {
     const nn_json *arr, *c;
     const char **names;
     int n = m->sizes[m->nlayers], i, err;
 
-    if ((err = member(r, root, "", "classes", 0, &arr)) || !arr)
+    if ((err = nn_json_member(r, root, "", "classes", 0, &arr)) || !arr)
         return err;
-    if ((err = get_array(r, root, "", "classes", n, &arr)))
+    if ((err = nn_json_array(r, root, "", "classes", n, &arr)))
         return err;
     if (arr->type == NN_JSON_FLOATS)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
@@ -807,7 +508,7 @@ static int read_classes(struct rd *r, nn_model *m, const nn_json *root)
         if (c->type != NN_JSON_STRING)
             return nn_why(r->why, r->whylen, NN_EFORMAT,
                           "classes[%d]: expected a string, got %s", i,
-                          kind(c));
+                          nn_json_kind(c));
         if ((bad = nn_class_name_problem(c->str)))
             return nn_why(r->why, r->whylen, NN_EFORMAT, "classes[%d]: %s",
                           i, bad);
@@ -825,27 +526,9 @@ static int read_classes(struct rd *r, nn_model *m, const nn_json *root)
     return NN_OK;
 }
 
-/* A name member read with parse (returning -1 for unknown names) into
- * *out; untouched when absent. */
-static int get_name(struct rd *r, const nn_json *obj, const char *where,
-                    const char *key, int (*parse)(const char *), int *out)
-{
-    const char *s = NULL;
-    char p[96], c[CLIP];
-    int err, v;
-
-    if ((err = get_str(r, obj, where, key, 0, &s)) || !s)
-        return err;
-    if ((v = parse(s)) < 0)
-        return nn_why(r->why, r->whylen, NN_EFORMAT, "%s: unknown value "
-                      "\"%s\"", join(p, sizeof p, where, key), clip(c, s));
-    *out = v;
-    return NN_OK;
-}
-
 /* Members fields[0..n-1] of the struct at base from obj; each absent one
  * takes its value in the struct at dflt. */
-static int read_fields(struct rd *r, const nn_json *obj, const char *where,
+static int read_fields(nn_jget *r, const nn_json *obj, const char *where,
                        void *base, const void *dflt,
                        const struct float_field *fields, size_t n)
 {
@@ -853,14 +536,14 @@ static int read_fields(struct rd *r, const nn_json *obj, const char *where,
 
     for (size_t i = 0; i < n && !err; i++) {
         *FIELD(base, &fields[i]) = *FIELD((void *)dflt, &fields[i]);
-        err = get_float(r, obj, where, fields[i].key, FIELD(base, &fields[i]));
+        err = nn_json_float(r, obj, where, fields[i].key, FIELD(base, &fields[i]));
     }
     return err;
 }
 
 /* The members add_methods writes; those absent (models of nnpipe before
  * they existed) keep nn_train_opts_default's values. */
-static int read_methods(struct rd *r, const nn_json *o, nn_train_opts *op)
+static int read_methods(nn_jget *r, const nn_json *o, nn_train_opts *op)
 {
     const char *where = "training.options";
     const nn_json *aug;
@@ -873,27 +556,27 @@ static int read_methods(struct rd *r, const nn_json *o, nn_train_opts *op)
     op->step_epochs = d.step_epochs;
     op->plateau = d.plateau;
     op->augment = d.augment;
-    if ((err = get_name(r, o, where, "optimizer", nn_optimizer_parse,
+    if ((err = nn_json_name(r, o, where, "optimizer", nn_optimizer_parse,
                         &op->optimizer))
-        || (err = get_name(r, o, where, "schedule", nn_schedule_parse,
+        || (err = nn_json_name(r, o, where, "schedule", nn_schedule_parse,
                            &op->schedule))
-        || (err = get_intv(r, o, where, "step_epochs", &op->step_epochs))
-        || (err = get_intv(r, o, where, "plateau", &op->plateau))
+        || (err = nn_json_count(r, o, where, "step_epochs", &op->step_epochs))
+        || (err = nn_json_count(r, o, where, "plateau", &op->plateau))
         || (err = read_fields(r, o, where, op, &d, opt_floats,
                               N_FIELDS(opt_floats)))
-        || (err = get_obj(r, o, where, "augment", 0, &aug)))
+        || (err = nn_json_object(r, o, where, "augment", 0, &aug)))
         return err;
     where = "training.options.augment";
     if (!aug)
         return NN_OK;
-    if ((err = get_name(r, aug, where, "kinds", nn_augment_parse,
+    if ((err = nn_json_name(r, aug, where, "kinds", nn_augment_parse,
                         &op->augment.kinds)))
         return err;
     return read_fields(r, aug, where, &op->augment, &d.augment, aug_floats,
                        N_FIELDS(aug_floats));
 }
 
-static int read_training(struct rd *r, nn_model *m, const nn_json *root)
+static int read_training(nn_jget *r, nn_model *m, const nn_json *root)
 {
     const nn_json *t, *o;
     nn_train_info *ti = &m->train;
@@ -901,52 +584,52 @@ static int read_training(struct rd *r, nn_model *m, const nn_json *root)
     long v;
     int err;
 
-    if ((err = get_obj(r, root, "", "training", 0, &t)) || !t)
+    if ((err = nn_json_object(r, root, "", "training", 0, &t)) || !t)
         return err;
-    if ((err = get_obj(r, t, "training", "options", 0, &o)))
+    if ((err = nn_json_object(r, t, "training", "options", 0, &o)))
         return err;
-    if (o && ((err = get_intv(r, o, "training.options", "epochs",
+    if (o && ((err = nn_json_count(r, o, "training.options", "epochs",
                               &op->epochs))
-              || (err = get_intv(r, o, "training.options", "batch",
+              || (err = nn_json_count(r, o, "training.options", "batch",
                                  &op->batch))
-              || (err = get_float(r, o, "training.options", "rate",
+              || (err = nn_json_float(r, o, "training.options", "rate",
                                   &op->rate))
-              || (err = get_float(r, o, "training.options", "momentum",
+              || (err = nn_json_float(r, o, "training.options", "momentum",
                                   &op->momentum))
-              || (err = get_float(r, o, "training.options", "lambda",
+              || (err = nn_json_float(r, o, "training.options", "lambda",
                                   &op->lambda))
-              || (err = get_intv(r, o, "training.options", "patience",
+              || (err = nn_json_count(r, o, "training.options", "patience",
                                  &op->patience))
-              || (err = get_u64(r, o, "training.options", "seed", &op->seed))
+              || (err = nn_json_u64(r, o, "training.options", "seed", &op->seed))
               || (err = read_methods(r, o, op))))
         return err;
-    if ((err = get_intv(r, t, "training", "epochs_run", &ti->epochs_run))
-        || (err = get_intv(r, t, "training", "best_epoch", &ti->best_epoch))
-        || (err = get_double(r, t, "training", "best_val_acc", -1, 1,
+    if ((err = nn_json_count(r, t, "training", "epochs_run", &ti->epochs_run))
+        || (err = nn_json_count(r, t, "training", "best_epoch", &ti->best_epoch))
+        || (err = nn_json_double(r, t, "training", "best_val_acc", -1, 1,
                              &ti->best_val_acc))
-        || (err = get_double(r, t, "training", "final_rate", 0, 1e30,
+        || (err = nn_json_double(r, t, "training", "final_rate", 0, 1e30,
                              &ti->final_rate)))
         return err;
     v = ti->n_train;
-    if ((err = get_int(r, t, "training", "n_train", 0, 0, MAX_LONG, &v)))
+    if ((err = nn_json_int(r, t, "training", "n_train", 0, 0, MAX_LONG, &v)))
         return err;
     ti->n_train = v;
     v = ti->n_val;
-    if ((err = get_int(r, t, "training", "n_val", 0, 0, MAX_LONG, &v)))
+    if ((err = nn_json_int(r, t, "training", "n_val", 0, 0, MAX_LONG, &v)))
         return err;
     ti->n_val = v;
     return NN_OK;
 }
 
 /* The model described by root, checked field by field. */
-static int from_tree(struct rd *r, const nn_json *root, nn_model **out)
+static int from_tree(nn_jget *r, const nn_json *root, nn_model **out)
 {
     const nn_json *layers, *L;
     const nn_json *w[NN_MAX_LAYERS], *b[NN_MAX_LAYERS];
     const nn_json *output;
     const char *s = "";
     int sizes[NN_MAX_LAYERS + 1], acts[NN_MAX_LAYERS];
-    char where[32], c[CLIP], msg[200];
+    char where[32], c[NN_JSON_CLIP], msg[200];
     nn_arch arch;
     nn_model *m = NULL;
     uint64_t seed = 0;
@@ -955,15 +638,15 @@ static int from_tree(struct rd *r, const nn_json *root, nn_model **out)
 
     if ((err = check_header(r, root)))
         return err;
-    if ((err = get_str(r, root, "", "tool", 0, &s)))
+    if ((err = nn_json_str(r, root, "", "tool", 0, &s)))
         return err;
 
     /* Shapes first, so nothing is allocated for a malformed model. */
-    if ((err = member(r, root, "", "layers", 1, &layers)))
+    if ((err = nn_json_member(r, root, "", "layers", 1, &layers)))
         return err;
-    if (!is_array(layers))
+    if (!nn_json_is_array(layers))
         return nn_why(r->why, r->whylen, NN_EFORMAT,
-                      "layers: expected an array, got %s", kind(layers));
+                      "layers: expected an array, got %s", nn_json_kind(layers));
     nl = layers->n;
     if (nl < 1)
         return nn_why(r->why, r->whylen, NN_EFORMAT, "layers: empty");
@@ -980,7 +663,7 @@ static int from_tree(struct rd *r, const nn_json *root, nn_model **out)
         snprintf(where, sizeof where, "layers[%d]", l);
         if (L->type != NN_JSON_OBJECT)
             return nn_why(r->why, r->whylen, NN_EFORMAT,
-                          "%s: expected an object, got %s", where, kind(L));
+                          "%s: expected an object, got %s", where, nn_json_kind(L));
         if ((err = get_size(r, L, where, "in", &in))
             || (err = get_size(r, L, where, "out", &nout)))
             return err;
@@ -991,9 +674,9 @@ static int from_tree(struct rd *r, const nn_json *root, nn_model **out)
         sizes[l] = in;
         sizes[l + 1] = nout;
         if ((err = get_act(r, L, where, l == nl - 1, &acts[l]))
-            || (err = get_array(r, L, where, "weights", (long)in * nout,
+            || (err = nn_json_array(r, L, where, "weights", (long)in * nout,
                                 &w[l]))
-            || (err = get_array(r, L, where, "bias", nout, &b[l])))
+            || (err = nn_json_array(r, L, where, "bias", nout, &b[l])))
             return err;
         if (l > 0 && l < nl - 1 && acts[l] != acts[0])
             return nn_why(r->why, r->whylen, NN_EFORMAT,
@@ -1006,37 +689,37 @@ static int from_tree(struct rd *r, const nn_json *root, nn_model **out)
                       "layers[%ld].out: %d classes, more than the limit (%d)",
                       nl - 1, sizes[nl], NN_MAX_CLASSES);
 
-    if ((err = get_obj(r, root, "", "output", 1, &output))
-        || (err = get_str(r, output, "output", "activation", 1, &s)))
+    if ((err = nn_json_object(r, root, "", "output", 1, &output))
+        || (err = nn_json_str(r, output, "output", "activation", 1, &s)))
         return err;
     if ((out_act = nn_act_parse(s)) < 0)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "output.activation: unknown activation '%s'",
-                      clip(c, s));
+                      nn_json_clip(c, s));
     if (out_act != acts[nl - 1])
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "output.activation: '%s', but layers[%ld].activation "
-                      "is '%s'", clip(c, s), nl - 1,
+                      "is '%s'", nn_json_clip(c, s), nl - 1,
                       nn_act_name(acts[nl - 1]));
-    if ((err = get_str(r, output, "output", "cost", 1, &s)))
+    if ((err = nn_json_str(r, output, "output", "cost", 1, &s)))
         return err;
     if ((cost = nn_cost_parse(s)) < 0)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "output.cost: unknown cost '%s' (ce or quadratic)",
-                      clip(c, s));
+                      nn_json_clip(c, s));
     if (out_act == NN_ACT_SOFTMAX && cost != NN_COST_CE)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "output: softmax needs cost 'ce', not '%s'",
                       nn_cost_name(cost));
 
     s = NULL;
-    if ((err = get_str(r, root, "", "init", 0, &s)))
+    if ((err = nn_json_str(r, root, "", "init", 0, &s)))
         return err;
     if (s && (init = nn_init_parse(s)) < 0)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "init: unknown initialisation '%s'",
-                      clip(c, s));
-    if ((err = get_u64(r, root, "", "seed", &seed)))
+                      nn_json_clip(c, s));
+    if ((err = nn_json_u64(r, root, "", "seed", &seed)))
         return err;
 
     /* nn_model_blank gives the defaults of the optional sections. */
@@ -1066,7 +749,7 @@ fail:
 
 int nn_model_read(nn_model **out, FILE *fp, char *why, size_t whylen)
 {
-    struct rd r = { why, whylen };
+    nn_jget r = { why, whylen };
     nn_json_doc *doc;
     char *buf = NULL, *text;
     size_t len = 0, off;

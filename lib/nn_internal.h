@@ -242,6 +242,68 @@ void nn_json_position(const char *s, size_t off, long *line, long *col);
  * parser reports. */
 size_t nn_utf8_bad(const char *s, size_t len);
 
+/* Doubles from here up round to infinity as floats (2^128 - 2^103). */
+#define NN_FLOAT_LIMIT 0x1.ffffffp127
+/* Integers above 2^53 lose bits in a double. */
+#define NN_JSON_MAX_EXACT 9007199254740992.0
+
+/* The members of a parsed document, checked (lib/json_get.c).  where is
+ * the path of obj ("" at the top, "training.options"); why names the
+ * member: "training.options.rate: expected a number, got a string".  A
+ * member given twice is an error; an absent one leaves *out as it was, or
+ * is an error when required.  Each returns NN_OK or NN_E* (mostly
+ * NN_EFORMAT; NN_ESHAPE for an array of the wrong length). */
+typedef struct nn_jget {
+    char *why;
+    size_t whylen;
+} nn_jget;
+/* "where.key", or "key" at the top, into p (n bytes). */
+const char *nn_json_join(char *p, size_t n, const char *where,
+                         const char *key);
+/* s for a message, in dst (NN_JSON_CLIP bytes): at most 40 bytes of it,
+ * control characters as '?'.  What v is: "null", "a number", "an array"... */
+#define NN_JSON_CLIP 48
+const char *nn_json_clip(char *dst, const char *s);
+const char *nn_json_kind(const nn_json *v);
+int nn_json_is_array(const nn_json *v);
+int nn_json_member(nn_jget *r, const nn_json *obj, const char *where,
+                   const char *key, int required, const nn_json **out);
+/* nn_json_member, and the member's path in path (NN_JSON_PATH bytes). */
+#define NN_JSON_PATH 96
+int nn_json_lookup(nn_jget *r, const nn_json *obj, const char *where,
+                   const char *key, int required, const nn_json **out,
+                   char *path);
+/* An integer in lo..hi; a count (0 .. INT_MAX) into an int; an unsigned
+ * 64-bit integer (a number up to 2^53, or a decimal string). */
+int nn_json_int(nn_jget *r, const nn_json *obj, const char *where,
+                const char *key, int required, double lo, double hi,
+                long *out);
+int nn_json_count(nn_jget *r, const nn_json *obj, const char *where,
+                  const char *key, int *out);
+int nn_json_u64(nn_jget *r, const nn_json *obj, const char *where,
+                const char *key, uint64_t *out);
+/* v (named path, or path[idx] for idx >= 0) as a finite float; a float
+ * member; a double member in lo..hi. */
+int nn_json_to_float(nn_jget *r, const nn_json *v, const char *path,
+                     long idx, float *out);
+int nn_json_float(nn_jget *r, const nn_json *obj, const char *where,
+                  const char *key, float *out);
+int nn_json_double(nn_jget *r, const nn_json *obj, const char *where,
+                   const char *key, double lo, double hi, double *out);
+/* A string, an object, a required array of exactly n elements. */
+int nn_json_str(nn_jget *r, const nn_json *obj, const char *where,
+                const char *key, int required, const char **out);
+int nn_json_object(nn_jget *r, const nn_json *obj, const char *where,
+                   const char *key, int required, const nn_json **out);
+int nn_json_array(nn_jget *r, const nn_json *obj, const char *where,
+                  const char *key, long n, const nn_json **out);
+/* The n elements of array a (named path) as finite floats into dst. */
+int nn_json_floats(nn_jget *r, const nn_json *a, const char *path,
+                   float *dst);
+/* A string member that parse (-1 for unknown names) turns into a code. */
+int nn_json_name(nn_jget *r, const nn_json *obj, const char *where,
+                 const char *key, int (*parse)(const char *), int *out);
+
 /* A JSON document laid out in a buffer (lib/json.c): members one a line,
  * indented two spaces a level; a flat array on one line, ", " between its
  * items.  Keys are written as given (identifiers), strings escaped as
