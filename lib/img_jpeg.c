@@ -4,7 +4,7 @@
  *
  * Baseline, progressive, arithmetic, grayscale, YCbCr and RGB JPEGs are
  * decoded straight to gray (TJPF_GRAY: the Y channel, i.e. Rec. 601 luma,
- * as img.h specifies).  CMYK and YCCK JPEGs are decoded to CMYK and turned
+ * as nn.h specifies).  CMYK and YCCK JPEGs are decoded to CMYK and turned
  * to RGB, then to luma, here: with an Adobe APP14 marker (which every
  * CMYK JPEG from Photoshop, ImageMagick and libjpeg carries) the values are
  * stored inverted (255 = no ink), so R = C' K' / 255; without it they are

@@ -9,7 +9,7 @@
  * chunk are taken as sRGB-encoded (PNG_IMAGE_FLAG_16BIT_sRGB) rather than
  * libpng's default of linear, so 0x8080 becomes 0x80 as in every viewer.
  * Files with a gAMA chunk are converted to sRGB by libpng.  Alpha is laid
- * over the implied page colour by nn_img_composite (rule in img.h). */
+ * over the implied page colour by nn_img_composite (rule in nn.h, above nn_img_decode). */
 #include <stdlib.h>
 #include <string.h>
 

@@ -370,8 +370,8 @@ const char *nn_kind_name(int kind);
 /* 3 if b[0..n) starts with a UTF-8 byte order mark, else 0. */
 size_t nn_utf8_bom(const uint8_t *b, size_t n);
 
-/* Image decoding internals (lib/img*.c). */
-/* Per-format decoders, called by nn_img_decode with len > 0 and the format
+/* Image decoding (lib/img.c dispatches to lib/img_*.c, over lib/raster.c).
+ * Per-format decoders, called by nn_img_decode with len > 0 and the format
  * recognised; same contract as nn_img_decode, why without a format prefix
  * (the caller adds "JPEG: " etc.). */
 int nn_img_decode_jpeg(nn_image **out, const uint8_t *buf, size_t len,
@@ -383,7 +383,8 @@ int nn_img_decode_pnm(nn_image **out, const uint8_t *buf, size_t len,
 int nn_img_decode_tiff(nn_image **out, const uint8_t *buf, size_t len,
                        long max_pixels, char *why, size_t whylen);
 
-/* NN_OK if a width x height picture is acceptable: both >= 1 (NN_EFORMAT
+/* Decoded pictures (lib/raster.c).  NN_OK if a width x height picture is
+ * acceptable: both >= 1 (NN_EFORMAT
  * otherwise), at most max_pixels pixels (NN_ELIMIT, with the message shown
  * above; max_pixels <= 0: no limit), and in any case at most INT_MAX pixels
  * with width * height * 4 fitting in a size_t (NN_ELIMIT). */
@@ -419,7 +420,8 @@ void nn_img_composite(uint8_t *gray, const uint8_t *alpha, size_t n);
 
 /* Orientation (1-8) from an EXIF/TIFF block tiff[0..len-1] starting at its
  * byte-order mark ("II*\0" or "MM\0*"): tag 0x0112 of IFD0.  1 when absent,
- * out of range or unreadable; every offset is bounds-checked. */
+ * out of range or unreadable; every offset is bounds-checked
+ * (lib/img_tiff.c: EXIF is a TIFF structure). */
 int nn_img_exif_orientation(const uint8_t *tiff, size_t len);
 /* Turn img (stored as orientation o, 1-8) upright: rotate and flip the
  * buffer, swap width and height for 5-8, set img->orientation.  NN_ENOMEM
