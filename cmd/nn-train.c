@@ -14,7 +14,7 @@
 
 struct opts {
     const char *input, *output, *resume, *validation, *log;
-    int hidden[16], n_hidden;
+    int hidden[NN_MAX_LAYERS - 1], n_hidden;
     int activation, output_act, cost, init;
     int holdout, classes, quiet, no_progress;
     int threads_set;        /* --threads given: no automatic choice */
@@ -240,7 +240,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
                             NULL)) != -1) {
         switch (c) {
         case 'H':
-            o->n_hidden = parse_hidden(optarg, o->hidden, 15);
+            o->n_hidden = parse_hidden(optarg, o->hidden, NN_MAX_LAYERS - 1);
             o->arch_set = 1;
             break;
         case 'a':
@@ -511,7 +511,7 @@ static int split_names(char *list, const char **names, int max)
 static nn_model *new_model(const struct opts *o, const nn_data *d, int k,
                            const char *in_name)
 {
-    int sizes[18], n = 0, err;
+    int sizes[NN_MAX_LAYERS + 1], n = 0, err;
     char why[256] = "";
     nn_model *m;
 

@@ -54,15 +54,6 @@ void die(const char *fmt, ...)
     exit(1);
 }
 
-void edie(int status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vmsg(fmt, ap);
-    va_end(ap);
-    exit(status);
-}
-
 void warn(const char *fmt, ...)
 {
     va_list ap;

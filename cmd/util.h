@@ -10,9 +10,8 @@ extern const char *argv0;   /* program name for messages, set by setprog() */
  * NN_SPARSE=off (nn_set_sparse). */
 void setprog(const char *argv0_);
 /* "prog: message" on stderr; a format ending in ':' appends strerror(errno).
- * die exits 1, edie exits with status, warn returns. */
+ * die exits 1, warn returns. */
 void die(const char *fmt, ...);
-void edie(int status, const char *fmt, ...);
 void warn(const char *fmt, ...);
 /* "prog: message" then "Try 'prog --help'." on stderr, exit 2. */
 void usage_error(const char *fmt, ...);

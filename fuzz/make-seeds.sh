@@ -1,16 +1,16 @@
 #!/bin/sh
 # make-seeds.sh - (re)make the seed corpora fuzz/seeds/TARGET from the test
-# fixtures in tests/data.  Needs the tools built (make).  The seeds are
-# small and kept in git; run this after changing the fixtures.
+# fixtures in tests/data: the inputs made from them (fuzz/run.sh reads the
+# fixtures themselves from tests/data).  Needs the tools built (make).  The
+# seeds are small and kept in git; run this after changing the fixtures.
 set -eu
 cd "$(dirname "$0")/.."
 D=tests/data
 S=fuzz/seeds
 rm -rf "$S"
-mkdir -p "$S/idx" "$S/vec" "$S/model" "$S/img" "$S/prep"
+mkdir -p "$S/idx" "$S/vec" "$S/model" "$S/prep"
 
-# IDX: the fixtures raw and gzipped, and a 2-item cut of the images.
-cp $D/mnist10-*-ubyte $D/mnist10-*-ubyte.gz "$S/idx/"
+# IDX: a 2-item cut of the images (the fixtures themselves: tests/data).
 { printf '\0\0\10\3\0\0\0\2\0\0\0\34\0\0\0\34'; tail -c +17 $D/mnist10-images-idx3-ubyte | head -c 1568; } > "$S/idx/two-images"
 
 # Vectors: a first byte choosing the dim hint (see fuzz_vec.c), then a
@@ -24,14 +24,12 @@ printf '\5# comment\n1\t0 0.5 1 0.25\n?\t1e-3 -0 0x1p-3 .5\r\n\n0 1 0 1\n' > "$S
 # f32 proper: img2vec writes float32 records.
 { printf '\0'; cmd/img2vec -b $D/img/gray.png; } > "$S/vec/f32"
 
-# Models: the fixtures, and a small trained one.
-cp $D/*.json "$S/model/"
+# Models: a small trained one (the fixtures themselves: tests/data).
 cmd/idx2vec $D/mnist10-images-idx3-ubyte $D/mnist10-labels-idx1-ubyte > "$S/ten.vec"
 cmd/nn-train -q -H 3 -e 1 --class-names a,b,c,d,e,f,g,h,i,j -o "$S/model/trained.json" "$S/ten.vec" 2>/dev/null
 rm -f "$S/ten.vec"
 
-# Images: every fixture under 8 KB.
-find $D/img -type f -size -8k ! -name '*.sh' -exec cp {} "$S/img/" \;
+# Images: the fixtures themselves (tests/data/img).
 
 # Preprocessing: width-1, flags, height-1 (fuzz_prep.c), options, pixels
 # of a 28x28 digit and of a 40x30 PGM.

@@ -41,6 +41,9 @@ const char *nn_strerror(int err);
 /* Largest number of classes and of values per vector the readers accept,
  * longest text line, and largest IDX file (after decompression). */
 #define NN_MAX_CLASSES 65536
+/* Largest number of weight layers in a model (so NN_MAX_LAYERS - 1 hidden
+ * layers). */
+#define NN_MAX_LAYERS 16
 #define NN_MAX_DIM (1 << 24)
 #define NN_MAX_LINE ((size_t)64 << 20)
 #define NN_IDX_MAX_BYTES 2147483647L

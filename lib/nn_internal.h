@@ -4,7 +4,6 @@
 
 #include "nn.h"
 
-#define NN_MAX_LAYERS 16        /* weight layers */
 #define NN_FORMAT_NAME "nn-model"
 #define NN_FORMAT_VERSION 1     /* major version of the JSON schema */
 
