@@ -164,6 +164,22 @@ static const char *type_name(int t)
     return NULL;
 }
 
+/* What to say of compressed data and archives (and of gzip inside gzip). */
+static const char *const packed[] = {
+    [NN_KIND_GZIP] = "file is gzip-compressed twice: the decompressed data "
+                     "starts with the gzip magic 1f 8b again (run gunzip on "
+                     "it once more)",
+    [NN_KIND_HTML] = "this is an HTML page, not an IDX file (a failed "
+                     "download?)",
+    [NN_KIND_ZIP] = "this is a ZIP archive, not an IDX file (unzip it first)",
+    [NN_KIND_BZIP2] = "this is bzip2 data, not an IDX file (bunzip2 it "
+                      "first)",
+    [NN_KIND_XZ] = "this is xz data, not an IDX file (unxz it first)",
+    [NN_KIND_ZSTD] = "this is zstd data, not an IDX file (unzstd it first)",
+    [NN_KIND_7Z] = "this is a 7-Zip archive, not an IDX file (extract it "
+                   "first)",
+};
+
 /* The first n bytes h of the content are not an IDX header: say what they
  * look like. */
 static int not_idx(const unsigned char *h, size_t n, int gz, char *why,
@@ -173,30 +189,8 @@ static int not_idx(const unsigned char *h, size_t n, int gz, char *why,
     size_t i;
     int kind = nn_file_kind(h, n);
 
-    switch (kind) {
-    case NN_KIND_GZIP:
-        return nn_why(why, whylen, NN_EFORMAT, "file is gzip-compressed "
-                      "twice: the decompressed data starts with the gzip "
-                      "magic 1f 8b again (run gunzip on it once more)");
-    case NN_KIND_HTML:
-        return nn_why(why, whylen, NN_EFORMAT, "this is an HTML page, not "
-                      "an IDX file (a failed download?)");
-    case NN_KIND_ZIP:
-        return nn_why(why, whylen, NN_EFORMAT, "this is a ZIP archive, not "
-                      "an IDX file (unzip it first)");
-    case NN_KIND_BZIP2:
-        return nn_why(why, whylen, NN_EFORMAT, "this is bzip2 data, not an "
-                      "IDX file (bunzip2 it first)");
-    case NN_KIND_XZ:
-        return nn_why(why, whylen, NN_EFORMAT, "this is xz data, not an "
-                      "IDX file (unxz it first)");
-    case NN_KIND_ZSTD:
-        return nn_why(why, whylen, NN_EFORMAT, "this is zstd data, not an "
-                      "IDX file (unzstd it first)");
-    case NN_KIND_7Z:
-        return nn_why(why, whylen, NN_EFORMAT, "this is a 7-Zip archive, "
-                      "not an IDX file (extract it first)");
-    }
+    if (kind < (int)(sizeof packed / sizeof packed[0]) && packed[kind])
+        return nn_why(why, whylen, NN_EFORMAT, "%s", packed[kind]);
     if ((kind >= NN_KIND_JPEG && kind <= NN_KIND_ICO) || kind == NN_KIND_NNV)
         return nn_why(why, whylen, NN_EFORMAT, "this is %s %s file, not an "
                       "IDX file", strchr("AEIOU", nn_kind_name(kind)[0])
