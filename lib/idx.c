@@ -39,17 +39,13 @@ struct src {
     unsigned char scratch[CHUNK];
 };
 
-/* Read up to CHUNK bytes of fp into in[].  NN_EIO on a read error. */
-static int fill(struct src *s, char *why, size_t whylen)
+/* Up to n bytes of fp into dst, *got of them; at fewer than n the input
+ * has ended (in_eof) or failed (NN_EIO). */
+static int read_fp(struct src *s, unsigned char *dst, size_t n, size_t *got,
+                   char *why, size_t whylen)
 {
-    size_t n;
-
-    s->in_pos = s->in_len = 0;
-    if (s->in_eof)
-        return NN_OK;
-    n = fread(s->in, 1, CHUNK, s->fp);
-    s->in_len = n;
-    if (n < CHUNK) {
+    *got = s->in_eof ? 0 : fread(dst, 1, n, s->fp);
+    if (*got < n) {
         if (ferror(s->fp))
             return nn_why(why, whylen, NN_EIO, "read error: %s",
                           strerror(errno));
@@ -58,28 +54,28 @@ static int fill(struct src *s, char *why, size_t whylen)
     return NN_OK;
 }
 
+/* Read up to CHUNK bytes of fp into in[].  NN_EIO on a read error. */
+static int fill(struct src *s, char *why, size_t whylen)
+{
+    s->in_pos = 0;
+    return read_fp(s, s->in, CHUNK, &s->in_len, why, whylen);
+}
+
 static int raw_read(struct src *s, unsigned char *dst, size_t n,
                     size_t *got, char *why, size_t whylen)
 {
-    size_t k = s->in_len - s->in_pos;
+    size_t k = s->in_len - s->in_pos, r;
+    int err;
 
-    *got = 0;
-    if (k > 0) {
-        if (k > n)
-            k = n;
-        memcpy(dst, s->in + s->in_pos, k);
-        s->in_pos += k;
-        *got = k;
-    }
-    if (*got < n && !s->in_eof) {
-        size_t r = fread(dst + *got, 1, n - *got, s->fp);
+    if (k > n)
+        k = n;
+    memcpy(dst, s->in + s->in_pos, k);
+    s->in_pos += k;
+    *got = k;
+    if (k < n && !s->in_eof) {
+        err = read_fp(s, dst + k, n - k, &r, why, whylen);
         *got += r;
-        if (*got < n) {
-            if (ferror(s->fp))
-                return nn_why(why, whylen, NN_EIO, "read error: %s",
-                              strerror(errno));
-            s->in_eof = 1;
-        }
+        return err;
     }
     return NN_OK;
 }
