@@ -143,30 +143,22 @@ int nn_init_default(int hidden_act)
 
 void nn_augment_default(nn_augment *a)
 {
-    a->kinds = 0;
-    a->shift = 2.0f;
-    a->rotate = 10.0f;
-    a->scale = 0.1f;
-    a->shear = 0.1f;
-    a->alpha = 34.0f;
-    a->sigma = 4.0f;
+    static const nn_augment d = { .kinds = 0, .shift = 2.0f, .rotate = 10.0f,
+                                  .scale = 0.1f, .shear = 0.1f,
+                                  .alpha = 34.0f, .sigma = 4.0f };
+    *a = d;
 }
 
 void nn_train_opts_default(nn_train_opts *o)
 {
+    static const nn_train_opts d = {
+        .epochs = 10, .batch = 32, .rate = 0.05f, .momentum = 0.9f,
+        .lambda = 0.0f, .patience = 0, .seed = 1, .optimizer = NN_OPT_SGD,
+        .beta2 = 0.999f, .schedule = NN_SCHED_CONSTANT, .step_epochs = 10,
+        .step_factor = 0.5f, .plateau = 10,
+    };
+
     memset(o, 0, sizeof *o);
-    o->epochs = 10;
-    o->batch = 32;
-    o->rate = 0.05f;
-    o->momentum = 0.9f;
-    o->lambda = 0.0f;
-    o->patience = 0;
-    o->seed = 1;
-    o->optimizer = NN_OPT_SGD;
-    o->beta2 = 0.999f;
-    o->schedule = NN_SCHED_CONSTANT;
-    o->step_epochs = 10;
-    o->step_factor = 0.5f;
-    o->plateau = 10;
+    *o = d;
     nn_augment_default(&o->augment);
 }
