@@ -164,6 +164,36 @@ int nn_data_max_label(const nn_data *d)
     return m;
 }
 
+void nn_range(const float *x, long n, float *lo, float *hi)
+{
+    float a = n > 0 ? x[0] : 0.0f, b = a;
+
+    for (long i = 1; i < n; i++) {
+        a = x[i] < a ? x[i] : a;
+        b = x[i] > b ? x[i] : b;
+    }
+    *lo = a;
+    *hi = b;
+}
+
+void nn_data_range(const nn_data *d, float *lo, float *hi)
+{
+    long n = (long)d->n * d->dim;
+
+    if (d->x) {
+        nn_range(d->x, n, lo, hi);
+    } else {
+        unsigned char a = n > 0 ? d->px[0] : 0, b = a;
+
+        for (long i = 1; i < n; i++) {
+            a = d->px[i] < a ? d->px[i] : a;
+            b = d->px[i] > b ? d->px[i] : b;
+        }
+        *lo = nn_pixels[a];
+        *hi = nn_pixels[b];
+    }
+}
+
 int nn_data_read(nn_data **out, FILE *fp, int dim_hint,
                  char *why, size_t whylen)
 {

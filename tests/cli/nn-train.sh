@@ -94,65 +94,9 @@ expect_err "not finite"
 expect_err "no model written"
 [ ! -e nan.json ] || fail "nan.json written"
 
-# Signals.  Random labelled vectors keep nn-train busy for hours; the test
-# stops it.  wait_for TEXT: wait until its stderr (sig.err) holds TEXT.
+# Random labelled vectors that a network cannot learn.
 awk 'BEGIN { srand(3); for (i = 0; i < 400; i++) { s = ""
     for (j = 0; j < 30; j++) s = s " " rand(); print i % 4 "\t" s } }' > busy.vec
-wait_for() {
-    n=0
-    until grep -q -- "$1" sig.err 2>/dev/null; do
-        n=$((n + 1))
-        kill -0 "$pid" 2>/dev/null || fail "nn-train ended: $(cat sig.err)"
-        [ "$n" -lt 300 ] || { kill -9 "$pid"; fail "no '$1' in: $(cat sig.err)"; }
-        sleep 0.1
-    done
-}
-# run_busy ARGS...: start nn-train in the background ($pid).
-run_busy() {
-    nn-train -H 16 -e 1000000 -b 4 --threads 1 "$@" busy.vec 2>sig.err &
-    pid=$!
-}
-# reap: wait for $pid and set $status.
-reap() {
-    set +e
-    wait "$pid"
-    status=$?
-    set -e
-}
-
-# SIGINT after a few epochs: stops after the current batch, writes the best
-# epoch's model (validation on a holdout), exits 130.
-run_busy --holdout 100 -o int.json
-wait_for "epoch 3/"
-kill -INT "$pid"
-reap
-[ "$status" -eq 130 ] || fail "SIGINT: exit $status, expected 130: $(tail -3 sig.err)"
-grep -q "nn-train: SIGINT during epoch [0-9]*: writing the best model so far (epoch [0-9]*" sig.err ||
-    fail "SIGINT message: $(tail -2 sig.err)"
-nn-eval int.json busy.vec > /dev/null || fail "int.json is not a model"
-grep -q '"epochs_run": *[0-9]' int.json
-
-# SIGTERM without validation: the weights as they are, exit 143.
-run_busy -o term.json
-wait_for "epoch 2/"
-kill -TERM "$pid"
-reap
-[ "$status" -eq 143 ] || fail "SIGTERM: exit $status, expected 143"
-grep -q "SIGTERM during epoch [0-9]*: writing the model as trained so far" sig.err
-nn-eval term.json busy.vec > /dev/null || fail "term.json is not a model"
-
-# A second signal ends it at once: nothing written.  Stopped, the process
-# receives both signals together when continued.
-run_busy -o twice.json
-wait_for "epoch 2/"
-kill -STOP "$pid"
-kill -INT "$pid"
-kill -TERM "$pid"
-kill -CONT "$pid"
-reap
-[ "$status" -gt 128 ] || fail "two signals: exit $status"
-[ ! -e twice.json ] || fail "two signals: a model was written"
-! grep -q "writing" sig.err || fail "two signals: $(tail -2 sig.err)"
 
 # Without --threads, nn-train may switch between one thread and all at any
 # batch; the model is the same as with --threads 1, and with --threads 2.
