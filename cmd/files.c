@@ -180,13 +180,15 @@ int file_is_input(const char *path)
 
 const char *file_target(const char *path)
 {
+    static char *real;  /* the last target, kept until the next call */
     struct stat st;
-    char *real;
 
+    free(real);
+    real = NULL;
     if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode) ||
         !(real = realpath(path, NULL)))
         return path;
-    return real;        /* kept to the end of the run */
+    return real;
 }
 
 static sigset_t held;

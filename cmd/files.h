@@ -27,7 +27,7 @@ int file_is_input(const char *path);
 
 /* The path to write an output to: a symbolic link's target (so that the
  * link stays a link when the file is replaced), else path itself.  The
- * result is path or a string that lives until the end of the run. */
+ * result is path, or a string valid until the next call. */
 const char *file_target(const char *path);
 
 /* Block SIGINT, SIGTERM, SIGHUP and SIGQUIT while a file is written, so

@@ -58,6 +58,22 @@ expect 0 nn-train -q -H none -e 1 -o i.json ten.vec
 expect 0 nn-train -q --resume a.json -e 2 -o r.json ten.vec
 grep -q '"epochs_run": 5' r.json
 expect 2 nn-train -q --resume a.json -H 9 -o r.json ten.vec
+# It goes on with the options the model recorded, and says so; options
+# given override them.  Resuming with them given gives the same bytes.
+expect 0 nn-train -q -H 8 -e 2 -b 3 -l 5 -r 0.02 -m 0.5 --optimizer nesterov \
+    --augment affine --rotate 5 -s 9 -o opts.json ten.vec
+expect 0 nn-train --resume opts.json -e 1 -o r1.json ten.vec
+expect_err "nn-train: resuming opts.json after 2 epochs with -e 1 -b 3 -r 0.02 -m 0.5 -l 5 -s 9 -p 0 --optimizer nesterov --schedule constant --augment affine --shift 2 --rotate 5 --scale 0.1 --shear 0.1"
+expect 0 nn-train -q --resume opts.json -e 1 -b 3 -l 5 -r 0.02 -m 0.5 \
+    --optimizer nesterov --augment affine --rotate 5 -s 9 -o r2.json ten.vec
+cmp r1.json r2.json || fail "resumed options differ from the same options given"
+expect 0 nn-train -q --resume opts.json -e 1 -b 5 -o r3.json ten.vec
+grep -q '"batch": 5' r3.json || fail "an option given did not override the model's"
+grep -q '"lambda": 5' r3.json || fail "lambda not resumed"
+expect 0 nn-train -q -H 8 -e 1 --holdout 3 -p 2 -o pat.json ten.vec
+expect 2 nn-train -q --resume pat.json -o r4.json ten.vec
+expect_err "nn-train: pat.json was trained with --patience 2, which needs --validation or --holdout: give one, or --patience 0"
+expect 0 nn-train -q --resume pat.json -p 0 -o r4.json ten.vec
 
 # Class names are stored; their count must match the classes.
 expect 0 nn-train -q -H 4 -e 1 --class-names zero,one,two,three,four,five,six,seven,eight,nine -o n.json ten.vec
