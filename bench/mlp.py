@@ -6,8 +6,9 @@ initialisation, loss, SGD with momentum, batch size and shuffling each
 epoch.  Plain tensors and index slicing, no DataLoader.  Prints one line per
 epoch, "epoch N SECONDS", then "test_acc FRACTION".  When the first epoch
 alone passes --max-seconds, it stops there and prints "partial 1 SECONDS
-FRACTION_DONE" instead of the epoch lines.  Then the BLAS it ran on and its
-threads (blas_info), so that each run vouches for its own figures.
+FRACTION_DONE" instead of the epoch lines.  Then "train_cores CORES", the
+process's CPU time over wall time while training, and the BLAS it ran on and
+its threads (blas_info), so that each run vouches for its own figures.
 
 mlp.py blas: the GFLOP/s of one training step's matrix products in PyTorch
 (784-800-10 at batch 128 by default, B3), then blas_info.
@@ -218,6 +219,7 @@ def train_main(argv):
         return F.binary_cross_entropy_with_logits(z, t, reduction="sum") / len(labels)
 
     spent = 0.0
+    wall0, cpu0 = time.perf_counter(), time.process_time()
     for epoch in range(1, a.epochs + 1):
         t0 = time.perf_counter()
         order = torch.randperm(n)
@@ -239,6 +241,10 @@ def train_main(argv):
         spent += t
         if spent > a.max_seconds:
             break
+    # The cores the training kept busy (spinning OpenMP threads count):
+    # about --threads unless other work held some of them.
+    print("train_cores %.2f" % ((time.process_time() - cpu0)
+                                / (time.perf_counter() - wall0)))
     with torch.no_grad():
         acc = (forward(tx).argmax(1) == ty).float().mean().item()
     print("test_acc %.4f" % acc)
