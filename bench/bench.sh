@@ -430,11 +430,10 @@ torch_train() {    # CONFIG THREADS
     fi
     acc=$(awk '$1 == "test_acc" { print $2 }' "$tmp/torch")
     f=$tmp/torch
-    echo "  $1, $(thr "$2"): OpenBLAS $(key "$f" openblas_core)," \
-         "torch threads $(key "$f" torch_threads) (interop" \
-         "$(key "$f" torch_interop_threads)), OpenBLAS threads" \
-         "$(key "$f" openblas_threads), $(key "$f" os_threads) OS threads at the end" \
-         >> "$tmp/peers"
+    echo "  $1, $(thr "$2"): OpenBLAS $(key "$f" openblas_core); threads: torch" \
+         "$(key "$f" torch_threads) (interop $(key "$f" torch_interop_threads))," \
+         "OpenBLAS $(key "$f" openblas_threads), OS $(key "$f" os_threads) at the end;" \
+         "$(key "$f" train_cores) cores busy training" >> "$tmp/peers"
     fault=$(peer_fault "$f" "$2")
     if [ -n "$fault" ]; then
         echo "$1, $(thr "$2"): no ratio, PyTorch was not at its best: $fault" >> "$tmp/notes"
