@@ -57,6 +57,9 @@ median() {
 # calc EXPR: a floating-point expression, printed with %.6g.
 calc() { awk "BEGIN { printf \"%.6g\n\", $1 }"; }
 
+# percent FRACTION: FRACTION as a whole percentage, e.g. 0.234 -> 23%.
+percent() { awk -v f="$1" 'BEGIN { printf "%.0f%%\n", 100 * f }'; }
+
 # measure FILE CMD...: run CMD under bench/runstat (wall seconds, peak RSS
 # in KiB and CPU seconds to FILE), its stderr to FILE.err; fail with that
 # stderr if it fails.
@@ -240,10 +243,11 @@ peer_fault() {
     elif [ "$2" -gt 1 ] && ! key "$1" openblas_config | grep -q USE_OPENMP; then
         echo "its OpenBLAS had threads of its own beside torch's OpenMP" \
              "threads (two pools, oversubscribed)"
-    elif awk -v c="$(key "$1" train_cores)" -v t="$2" 'BEGIN { exit !(c != "" && c < 0.75 * t) }'
+    elif awk -v w="$(key "$1" train_wait)" 'BEGIN { exit !(w != "" && w > 0.2) }'
     then
-        echo "it kept $(key "$1" train_cores) cores busy while training, not" \
-             "$2: other work held the rest (a starved peer)"
+        echo "in its median epoch a thread of it waited" \
+             "$(percent "$(key "$1" train_wait)")" \
+             "of the time for a CPU that other work held (a starved peer)"
     fi
 }
 
@@ -433,7 +437,9 @@ torch_train() {    # CONFIG THREADS
     echo "  $1, $(thr "$2"): OpenBLAS $(key "$f" openblas_core); threads: torch" \
          "$(key "$f" torch_threads) (interop $(key "$f" torch_interop_threads))," \
          "OpenBLAS $(key "$f" openblas_threads), OS $(key "$f" os_threads) at the end;" \
-         "$(key "$f" train_cores) cores busy training" >> "$tmp/peers"
+         "training: $(key "$f" train_cores) cores busy, a thread waited" \
+         "$(percent "$(key "$f" train_wait)")" \
+         "for a CPU" >> "$tmp/peers"
     fault=$(peer_fault "$f" "$2")
     if [ -n "$fault" ]; then
         echo "$1, $(thr "$2"): no ratio, PyTorch was not at its best: $fault" >> "$tmp/notes"

@@ -6,9 +6,11 @@ initialisation, loss, SGD with momentum, batch size and shuffling each
 epoch.  Plain tensors and index slicing, no DataLoader.  Prints one line per
 epoch, "epoch N SECONDS", then "test_acc FRACTION".  When the first epoch
 alone passes --max-seconds, it stops there and prints "partial 1 SECONDS
-FRACTION_DONE" instead of the epoch lines.  Then "train_cores CORES", the
-process's CPU time over wall time while training, and the BLAS it ran on and
-its threads (blas_info), so that each run vouches for its own figures.
+FRACTION_DONE" instead of the epoch lines.  Then, of the time spent training,
+"train_cores CORES" (the process's CPU time over wall time) and
+"train_wait FRACTION" (in the median epoch, the largest share of its time
+that one of its threads waited, runnable, for a CPU), and the BLAS it ran on and its threads
+(blas_info), so that each run vouches for its own figures.
 
 mlp.py blas: the GFLOP/s of one training step's matrix products in PyTorch
 (784-800-10 at batch 128 by default, B3), then blas_info.
@@ -17,6 +19,7 @@ Run it with Debian's /usr/bin/python3 (python3-torch)."""
 
 import argparse
 import gzip
+import statistics
 import struct
 import sys
 import time
@@ -109,6 +112,20 @@ def blas_info(threads):
              ("openblas_threads", nthreads),
              ("os_threads", len(os.listdir("/proc/self/task")))]
     return "\n".join("%s %s" % kv for kv in info)
+
+
+def run_delays():
+    """Nanoseconds each thread of this process has waited, runnable, for a
+    CPU (the second field of /proc/self/task/*/schedstat), by thread id."""
+    import os
+    delays = {}
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open("/proc/self/task/%s/schedstat" % tid) as f:
+                delays[tid] = int(f.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            pass
+    return delays
 
 
 def best_seconds(f, rounds=3, min_seconds=0.05):
@@ -219,9 +236,9 @@ def train_main(argv):
         return F.binary_cross_entropy_with_logits(z, t, reduction="sum") / len(labels)
 
     spent = 0.0
-    wall0, cpu0 = time.perf_counter(), time.process_time()
+    wall0, cpu0, waits = time.perf_counter(), time.process_time(), []
     for epoch in range(1, a.epochs + 1):
-        t0 = time.perf_counter()
+        t0, wait0 = time.perf_counter(), run_delays()
         order = torch.randperm(n)
         for i in range(0, n, a.batch):
             idx = order[i:i + a.batch]
@@ -232,6 +249,8 @@ def train_main(argv):
             if epoch == 1 and time.perf_counter() - t0 > a.max_seconds:
                 break
         t = time.perf_counter() - t0
+        wait = run_delays()
+        waits.append(max(wait[k] - wait0.get(k, 0) for k in wait) / 1e9 / t)
         done = min(i + a.batch, n) / n
         if done < 1:
             # Far too slow (a busy machine?): only part of an epoch timed.
@@ -241,10 +260,11 @@ def train_main(argv):
         spent += t
         if spent > a.max_seconds:
             break
-    # The cores the training kept busy (spinning OpenMP threads count):
-    # about --threads unless other work held some of them.
+    # The cores the training kept busy, and in the median epoch the largest
+    # share of its time that one thread waited for a CPU other work held.
     print("train_cores %.2f" % ((time.process_time() - cpu0)
                                 / (time.perf_counter() - wall0)))
+    print("train_wait %.3f" % statistics.median(waits))
     with torch.no_grad():
         acc = (forward(tx).argmax(1) == ty).float().mean().item()
     print("test_acc %.4f" % acc)
