@@ -32,9 +32,9 @@ TORCH_BUDGET=${TORCH_BUDGET:-40}
 PY=${PY:-/usr/bin/python3}   # Debian's python3-torch is importable only here
 # OpenBLAS for PyTorch.  The OpenMP build, because its threads are torch's
 # own OpenMP threads; libopenblas0-pthread brings a pool of its own beside
-# them, and two pools on two cores made PyTorch's B3 at 2 threads 7 to 20
-# times slower (0.73 s/epoch with the OpenMP build).  At 1 thread the two
-# builds are equally fast.
+# them.  On 2 cores that made PyTorch's B3 at 2 threads take 5.0 s/epoch
+# instead of 0.97 (4 threads, each waiting half the time for a core); at 1
+# thread the two builds ran it alike, 1.2 s/epoch (2026-12-04, Zen 5).
 BLAS_PKG=libopenblas0-openmp
 N=60000                 # training records
 
@@ -677,8 +677,9 @@ goal "B3 model loads at >= 500 MB/s of JSON" \
     "$(printf "%.0f MB/s = %.2fx the goal" "$load_mbs" "$(calc "$load_mbs / 500")")" \
     "$(awk "BEGIN { print ($load_mbs >= 500) }")"
 if [ -n "$busy" ]; then
-    echo "  (The machine was busy: PyTorch with several threads waits in OpenMP"
-    echo "  barriers for cores other work holds, so those ratios flatter nnpipe.)"
+    echo "  (The machine was busy: a PyTorch run whose threads waited for a CPU"
+    echo "  more than 20% of the time got no ratio; the others' figures still"
+    echo "  carry some noise.)"
 fi
 echo
 echo "Whole run: $(( $(date +%s) - start )) s; load average at the end:" \
