@@ -129,27 +129,30 @@ cpu_summary() {
          "flags:${v:- none of SSE4.2, AVX, AVX2, AVX-512}"
 }
 
+# has_avx2, has_avx512: whether the CPU has what OpenBLAS's AVX2 kernels
+# (Haswell, Zen) and its AVX-512 kernels (SkylakeX) need.
+has_avx2() { has_flags avx2 fma; }
+has_avx512() { has_flags avx512f avx512dq avx512cd avx512bw avx512vl; }
+
 # openblas_coretype: the OpenBLAS 0.3.21 core type (OPENBLAS_CORETYPE) for
 # this CPU's flags, or nothing: OpenBLAS's own detection.  Its AVX-512
-# kernels (SkylakeX; Cooperlake adds BF16) run B3's products about 1.8
-# times as fast as its AVX2 ones (Haswell) on an AVX-512 CPU.
+# kernels (SkylakeX; Cooperlake adds BF16) ran B3's products 1.7 to 1.8
+# times as fast as its AVX2 ones (Haswell) on an AVX-512 CPU (Zen 5).
 openblas_coretype() {
-    if has_flags avx512f avx512dq avx512cd avx512bw avx512vl avx512_bf16; then
+    if has_avx512 && has_flags avx512_bf16; then
         echo Cooperlake
-    elif has_flags avx512f avx512dq avx512cd avx512bw avx512vl; then
+    elif has_avx512; then
         echo SkylakeX
-    elif has_flags avx2 fma; then
+    elif has_avx2; then
         echo Haswell
     fi
 }
 
 # coretypes: the OpenBLAS core types worth trying on this CPU.
 coretypes() {
-    if has_flags avx2 fma; then echo Haswell Zen; fi
-    if has_flags avx512f avx512dq avx512cd avx512bw avx512vl; then echo SkylakeX; fi
-    if has_flags avx512f avx512dq avx512cd avx512bw avx512vl avx512_bf16; then
-        echo Cooperlake
-    fi
+    if has_avx2; then echo Haswell Zen; fi
+    if has_avx512; then echo SkylakeX; fi
+    if has_avx512 && has_flags avx512_bf16; then echo Cooperlake; fi
 }
 
 # --------------------------------------------------------------------------
