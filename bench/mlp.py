@@ -116,7 +116,8 @@ def blas_info(threads):
 
 def run_delays():
     """Nanoseconds each thread of this process has waited, runnable, for a
-    CPU (the second field of /proc/self/task/*/schedstat), by thread id."""
+    CPU (the second field of /proc/self/task/*/schedstat), by thread id;
+    empty where the kernel keeps no such count (then no run looks starved)."""
     import os
     delays = {}
     for tid in os.listdir("/proc/self/task"):
@@ -250,7 +251,8 @@ def train_main(argv):
                 break
         t = time.perf_counter() - t0
         wait = run_delays()
-        waits.append(max(wait[k] - wait0.get(k, 0) for k in wait) / 1e9 / t)
+        waits.append(max((wait[k] - wait0.get(k, 0) for k in wait), default=0)
+                     / 1e9 / t)
         done = min(i + a.batch, n) / n
         if done < 1:
             # Far too slow (a busy machine?): only part of an epoch timed.
