@@ -148,21 +148,35 @@ static int use_threads(int t)
 #endif
 }
 
-/* One table row: GFLOP/s with 1 thread and with more (-1: not measured). */
-static void print_row(const char *name, const struct product *p, double g1,
-                      double gt)
-{
-    char c1[16] = "-", ct[16] = "-";
+/* The GEMM peaks with 1 thread and with `threads`, for the share of the
+ * peak in each product's row (0: not measured). */
+static double peak1, peakT;
 
-    if (g1 >= 0)
-        snprintf(c1, sizeof c1, "%.1f", g1);
-    if (gt >= 0)
-        snprintf(ct, sizeof ct, "%.1f", gt);
+/* A cell: GFLOP/s g and its share of peak, or "-" for g < 0. */
+static void cell(char *buf, size_t n, double g, double peak)
+{
+    if (g < 0)
+        snprintf(buf, n, "%9s %6s", "-", "");
+    else if (peak > 0)
+        snprintf(buf, n, "%9.1f %5.1f%%", g, 100.0 * g / peak);
+    else
+        snprintf(buf, n, "%9.1f %6s", g, "");
+}
+
+/* One table row: GFLOP/s with 1 thread and with more (-1: not measured),
+ * each with its share of that thread count's peak when share is set. */
+static void print_row(const char *name, const struct product *p, double g1,
+                      double gt, int share)
+{
+    char c1[32], ct[32];
+
+    cell(c1, sizeof c1, g1, share ? peak1 : 0.0);
+    cell(ct, sizeof ct, gt, share ? peakT : 0.0);
     if (p)
-        printf("  %-11s %5d %5d %5d  %c%c %9s %9s\n", name, p->M, p->N, p->K,
+        printf("  %-11s %5d %5d %5d  %c%c %s %s\n", name, p->M, p->N, p->K,
                p->ta ? 'T' : 'N', p->tb ? 'T' : 'N', c1, ct);
     else
-        printf("  %-11s %5s %5s %5s  %2s %9s %9s\n", name, "", "", "", "", c1,
+        printf("  %-11s %5s %5s %5s  %2s %s %s\n", name, "", "", "", "", c1,
                ct);
 }
 
@@ -193,7 +207,7 @@ static void net_products(const struct net *net, int threads)
                 tt = time_product(&p);
             snprintf(name, sizeof name, "%s.%s%d", net->name, what[i], l + 1);
             print_row(name, &p, flops(&p) / t1 * 1e-9,
-                      tt > 0 ? flops(&p) / tt * 1e-9 : -1.0);
+                      tt > 0 ? flops(&p) / tt * 1e-9 : -1.0, 1);
             total += flops(&p);
             sum1 += t1;
             sumt += tt;
@@ -202,7 +216,8 @@ static void net_products(const struct net *net, int threads)
     }
     snprintf(name, sizeof name, "%s.step", net->name);
     print_row(name, NULL, total / sum1 * 1e-9,
-              threads > 1 && use_threads(threads) ? total / sumt * 1e-9 : -1.0);
+              threads > 1 && use_threads(threads) ? total / sumt * 1e-9 : -1.0,
+              1);
     use_threads(1);
 }
 
@@ -212,7 +227,9 @@ static void usage(void)
 "Print the GFLOP/s of nn_sgemm, with 1 thread and with THREADS threads\n"
 "(nn_set_threads), best of %d timings (%d for the peak): a SIZE^3 product;\n"
 "THREADS such products at once, one thread each; the products of one\n"
-"training step of the bench networks B1-B3.\n"
+"training step of the bench networks B1-B3, each with its share of the\n"
+"peak (with THREADS threads: the better of one product split and THREADS\n"
+"products at once).\n"
 "\n"
 "  -n SIZE      square product size [2048]\n"
 "  -p           the square products only\n"
@@ -252,15 +269,19 @@ int main(int argc, char **argv)
            use_threads(threads) ? "" :
            "; '-': this libnn has no threads");
     snprintf(col, sizeof col, "%d threads", threads);
-    printf("  %-11s %5s %5s %5s  %2s %9s %9s\n", "product", "M", "N", "K",
-           "op", "1 thread", col);
+    printf("  %-11s %5s %5s %5s  %2s %9s %6s %9s %6s\n", "product", "M", "N",
+           "K", "op", "1 thread", "%peak", col, "%peak");
     use_threads(1);
     g1 = square_peak(n, 1);
     gt = threads > 1 && use_threads(threads) ? square_peak(n, 1) : -1.0;
-    print_row("peak", &sq, g1, gt);
+    print_row("peak", &sq, g1, gt, 0);
     use_threads(1);
-    if (threads > 1)
-        print_row("peak.apart", &sq, -1.0, square_peak(n, threads));
+    peak1 = peakT = g1;
+    if (threads > 1) {
+        double apart = square_peak(n, threads);
+        print_row("peak.apart", &sq, -1.0, apart, 0);
+        peakT = gt > apart ? gt : apart;
+    }
     for (size_t i = 0; !peak_only && i < sizeof nets / sizeof nets[0]; i++)
         net_products(&nets[i], threads);
     return close_stdout();

@@ -1,15 +1,25 @@
-"""mlp.py - train a bench network in PyTorch the way nn-train does, for
-bench/bench.sh: same data (MNIST IDX files scaled by 1/255 as idx2vec does),
-layers, initialisation, loss, SGD with momentum, batch size and shuffling each
+"""mlp.py - PyTorch, the peer of bench/bench.sh.
+
+mlp.py train: train a bench network in PyTorch the way nn-train does: same
+data (MNIST IDX files scaled by 1/255 as idx2vec does), layers,
+initialisation, loss, SGD with momentum, batch size and shuffling each
 epoch.  Plain tensors and index slicing, no DataLoader.  Prints one line per
 epoch, "epoch N SECONDS", then "test_acc FRACTION".  When the first epoch
 alone passes --max-seconds, it stops there and prints "partial 1 SECONDS
-FRACTION_DONE" instead of the epoch lines.
+FRACTION_DONE" instead of the epoch lines.  Then, of the time spent training,
+"train_cores CORES" (the process's CPU time over wall time) and
+"train_wait FRACTION" (in the median epoch, the largest share of its time
+that one of its threads waited, runnable, for a CPU), and the BLAS it ran on and its threads
+(blas_info), so that each run vouches for its own figures.
+
+mlp.py blas: the GFLOP/s of one training step's matrix products in PyTorch
+(784-800-10 at batch 128 by default, B3), then blas_info.
 
 Run it with Debian's /usr/bin/python3 (python3-torch)."""
 
 import argparse
 import gzip
+import statistics
 import struct
 import sys
 import time
@@ -36,23 +46,144 @@ def images(path):
     return x.reshape(x.shape[0], -1).float() / 255.0
 
 
-def blas_name():
-    """The BLAS library torch uses, and OpenBLAS's core type if it is one."""
+def sgemm_library():
+    """The file of the sgemm_ that torch's products call, found as the
+    loader found it for libtorch_cpu: first in the global scope (the
+    program, what it links, LD_PRELOAD), then in libtorch_cpu and what it
+    links, in order; dladdr names the file that holds it.  Another BLAS
+    mapped into the process, e.g. an OpenBLAS loaded by liblapack.so.3,
+    does not count.  "-" if there is no sgemm_."""
     import ctypes
+
+    class DlInfo(ctypes.Structure):
+        _fields_ = [("fname", ctypes.c_char_p), ("fbase", ctypes.c_void_p),
+                    ("sname", ctypes.c_char_p), ("saddr", ctypes.c_void_p)]
+
     with open("/proc/self/maps") as f:
-        libs = sorted({line.split()[-1] for line in f if "blas" in line})
-    for lib in libs:
+        torch_libs = [line.split()[5] for line in f
+                      if len(line.split()) == 6 and "libtorch_cpu" in line]
+    scopes = [None] + torch_libs[:1]
+    for scope in scopes:
         try:
-            core = ctypes.CDLL(lib).openblas_get_corename
-            core.restype = ctypes.c_char_p
-            return "%s (OpenBLAS core %s)" % (lib, core().decode())
+            sgemm = ctypes.CDLL(scope).sgemm_
+            break
         except (OSError, AttributeError):
             pass
-    return ", ".join(libs) or "none found"
+    else:
+        return "-"
+    info = DlInfo()
+    if not ctypes.CDLL(None).dladdr(ctypes.cast(sgemm, ctypes.c_void_p),
+                                    ctypes.byref(info)):
+        return "-"
+    return info.fname.decode()
 
 
-def main():
-    ap = argparse.ArgumentParser()
+def blas_info(threads):
+    """What this process computes its products with, as "key value" lines:
+    torch's version, CPU capability and threads, the BLAS library file
+    torch's sgemm_ comes from, OpenBLAS's core type, build and threads when
+    that library is (or links) OpenBLAS ("-" otherwise), and the process's
+    threads now."""
+    import ctypes
+    import os
+    cap = [line.split(":", 1)[1].strip()
+           for line in torch.__config__.show().splitlines()
+           if "CPU capability usage" in line]
+    blas = sgemm_library()
+    if blas != "-":
+        blas = os.path.realpath(blas)
+    info = [("torch", torch.__version__),
+            ("torch_capability", cap[0] if cap else "-"),
+            ("torch_threads", torch.get_num_threads()),
+            ("torch_interop_threads", torch.get_num_interop_threads()),
+            ("torch_threads_asked", threads),
+            ("blas_file", blas)]
+    core = config = nthreads = "-"
+    try:
+        ob = ctypes.CDLL(blas)      # dlsym: the library, then what it links
+        ob.openblas_get_corename.restype = ctypes.c_char_p
+        ob.openblas_get_config.restype = ctypes.c_char_p
+        core = ob.openblas_get_corename().decode()
+        config = ob.openblas_get_config().decode()
+        nthreads = ob.openblas_get_num_threads()
+    except (OSError, AttributeError):
+        pass
+    info += [("openblas_core", core), ("openblas_config", config),
+             ("openblas_threads", nthreads),
+             ("os_threads", len(os.listdir("/proc/self/task")))]
+    return "\n".join("%s %s" % kv for kv in info)
+
+
+def run_delays():
+    """Nanoseconds each thread of this process has waited, runnable, for a
+    CPU (the second field of /proc/self/task/*/schedstat), by thread id;
+    empty where the kernel keeps no such count (then no run looks starved)."""
+    import os
+    delays = {}
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open("/proc/self/task/%s/schedstat" % tid) as f:
+                delays[tid] = int(f.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            pass
+    return delays
+
+
+def best_seconds(f, rounds=3, min_seconds=0.05):
+    """Seconds per call of f: the best of rounds timings, each repeating the
+    call for at least min_seconds (as bench/gemm times nn_sgemm)."""
+    f()     # warm up
+    best = float("inf")
+    for _ in range(rounds):
+        reps, t0 = 0, time.perf_counter()
+        while True:
+            f()
+            reps += 1
+            t = time.perf_counter() - t0
+            if t >= min_seconds:
+                break
+        best = min(best, t / reps)
+    return best
+
+
+def products(sizes, batch):
+    """GFLOP/s of the matrix products of one training step of a network of
+    these layer sizes at this batch, made as torch.nn.Linear and autograd
+    make them: per layer the forward pass addmm(b, x, W.t()), the weight
+    gradient g.t() @ x and, past the first layer, the input gradient g @ W.
+    Lines "product NAME M N K GFLOPS", then "product step - - - GFLOPS"."""
+    torch.manual_seed(1)
+    lines, flop, seconds = [], 0.0, 0.0
+    for l, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]), 1):
+        x, w = torch.randn(batch, n_in), torch.randn(n_out, n_in)
+        b, g = torch.randn(n_out), torch.randn(batch, n_out)
+        todo = [("fwd", (batch, n_out, n_in), lambda: torch.addmm(b, x, w.t())),
+                ("dW", (n_out, n_in, batch), lambda: g.t().mm(x))]
+        if l > 1:
+            todo.append(("dx", (batch, n_in, n_out), lambda: g.mm(w)))
+        for name, (m, n, k), f in todo:
+            s = best_seconds(f)
+            lines.append("product %s%d %d %d %d %.1f"
+                         % (name, l, m, n, k, 2.0 * m * n * k / s / 1e9))
+            flop += 2.0 * m * n * k
+            seconds += s
+    lines.append("product step - - - %.1f" % (flop / seconds / 1e9))
+    return "\n".join(lines)
+
+
+def blas_main(argv):
+    ap = argparse.ArgumentParser(prog="mlp.py blas")
+    ap.add_argument("--threads", type=int, required=True)
+    ap.add_argument("--hidden", type=int, default=800)
+    ap.add_argument("--batch", type=int, default=128)
+    a = ap.parse_args(argv)
+    torch.set_num_threads(a.threads)
+    print(products([784, a.hidden, 10], a.batch))
+    print(blas_info(a.threads))
+
+
+def train_main(argv):
+    ap = argparse.ArgumentParser(prog="mlp.py train")
     ap.add_argument("--hidden", type=int, required=True)
     ap.add_argument("--act", choices=["relu", "sigmoid"], required=True)
     ap.add_argument("--output", choices=["softmax", "sigmoid"], required=True)
@@ -67,7 +198,7 @@ def main():
                     "or within the first epoch")
     ap.add_argument("files", nargs=4,
                     help="train images, train labels, test images, test labels")
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -106,8 +237,9 @@ def main():
         return F.binary_cross_entropy_with_logits(z, t, reduction="sum") / len(labels)
 
     spent = 0.0
+    wall0, cpu0, waits = time.perf_counter(), time.process_time(), []
     for epoch in range(1, a.epochs + 1):
-        t0 = time.perf_counter()
+        t0, wait0 = time.perf_counter(), run_delays()
         order = torch.randperm(n)
         for i in range(0, n, a.batch):
             idx = order[i:i + a.batch]
@@ -118,6 +250,9 @@ def main():
             if epoch == 1 and time.perf_counter() - t0 > a.max_seconds:
                 break
         t = time.perf_counter() - t0
+        wait = run_delays()
+        waits.append(max((wait[k] - wait0.get(k, 0) for k in wait), default=0)
+                     / 1e9 / t)
         done = min(i + a.batch, n) / n
         if done < 1:
             # Far too slow (a busy machine?): only part of an epoch timed.
@@ -127,9 +262,22 @@ def main():
         spent += t
         if spent > a.max_seconds:
             break
+    # The cores the training kept busy, and in the median epoch the largest
+    # share of its time that one thread waited for a CPU other work held.
+    print("train_cores %.2f" % ((time.process_time() - cpu0)
+                                / (time.perf_counter() - wall0)))
+    print("train_wait %.3f" % statistics.median(waits))
     with torch.no_grad():
         acc = (forward(tx).argmax(1) == ty).float().mean().item()
     print("test_acc %.4f" % acc)
+    print(blas_info(a.threads))
+
+
+def main():
+    modes = {"train": train_main, "blas": blas_main}
+    if len(sys.argv) < 2 or sys.argv[1] not in modes:
+        sys.exit("usage: mlp.py train OPTIONS FILES | mlp.py blas OPTIONS")
+    modes[sys.argv[1]](sys.argv[2:])
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-/* runstat.c - run a command; write its wall time and peak memory to a file.
- * GNU time is not on every machine, and the bench needs both figures. */
+/* runstat.c - run a command; write its wall time, peak memory and CPU time
+ * to a file.  GNU time is not on every machine, and the bench needs all three
+ * figures (CPU time over wall time: how many cores a run kept busy). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +22,11 @@ static double now(void)
 static void usage(void)
 {
     printf("Usage: %s FILE COMMAND [ARG...]\n"
-"Run COMMAND and write to FILE one line: its wall time in seconds and the\n"
+"Run COMMAND and write to FILE one line: its wall time in seconds, the\n"
 "peak resident memory in KiB of the largest process it ran (itself or a\n"
-"child it waited for, e.g. one stage of `sh -c 'a | b'`).  The exit status\n"
-"is COMMAND's, or 128 + the signal that ended it.\n", argv0);
+"child it waited for, e.g. one stage of `sh -c 'a | b'`), and the CPU time\n"
+"in seconds (user and system) of all the processes it waited for.  The\n"
+"exit status is COMMAND's, or 128 + the signal that ended it.\n", argv0);
 }
 
 int main(int argc, char **argv)
@@ -64,7 +66,9 @@ int main(int argc, char **argv)
     /* Written whole or not at all: a temporary file, then rename. */
     if (!(fp = fopen(tmp, "w")))
         die("%s:", tmp);
-    fprintf(fp, "%.4f %ld\n", wall, ru.ru_maxrss);
+    fprintf(fp, "%.4f %ld %.4f\n", wall, ru.ru_maxrss,
+            ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
+            ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6);
     if (fclose(fp) || rename(tmp, argv[1])) {
         remove(tmp);
         die("%s: cannot write:", argv[1]);

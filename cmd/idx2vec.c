@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "nn.h"
 #include "progress.h"
 #include "util.h"
@@ -134,6 +135,11 @@ int main(int argc, char **argv)
 
     setprog(argv[0]);
     parse_args(argc, argv, &o);
+    file_input(o.images, "the images");
+    if (o.labels)
+        file_input(o.labels, "the labels");
+    file_output("-", "standard output");
+    files_check();
     if (o.binary && isatty(STDOUT_FILENO))
         die("refusing to write binary data to a terminal");
 

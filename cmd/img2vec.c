@@ -1,9 +1,12 @@
 /* img2vec - photos and drawings of digits to MNIST-style 28x28 vectors. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "files.h"
 #include "nn.h"
 #include "progress.h"
 #include "util.h"
@@ -84,48 +87,126 @@ static void parse_args(int argc, char **argv, struct opts *o)
     o->n_files = optind < argc ? argc - optind : 1;
 }
 
-/* --debug-dir: each stage as an 8-bit PGM named after the image. */
+/* --debug-dir: each stage as an 8-bit PGM, DIR/STEM-STAGE.pgm, STEM being
+ * the image's file name ("stdin" for standard input), or "N-NAME" for the
+ * N-th image given when another image has the same file name. */
 struct debug {
-    const char *dir, *name;
+    const char *dir, *stem;
     int failed;
     struct progress *prog;  /* cleared before a warning */
 };
 
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    return strcmp(path, "-") == 0 ? "stdin" : slash ? slash + 1 : path;
+}
+
+static char *const *sort_files;
+
+static int by_base_name(const void *a, const void *b)
+{
+    return strcmp(base_name(sort_files[*(const int *)a]),
+                  base_name(sort_files[*(const int *)b]));
+}
+
+/* The stems of the n images of files. */
+static char **stage_stems(char *const *files, int n)
+{
+    char **stems = calloc(n, sizeof *stems);
+    int *order = malloc(n * sizeof *order);
+
+    if (!stems || !order)
+        die("out of memory");
+    for (int i = 0; i < n; i++)
+        order[i] = i;
+    sort_files = files;
+    qsort(order, n, sizeof *order, by_base_name);
+    for (int k = 0; k < n; k++) {
+        int i = order[k];
+        const char *base = base_name(files[i]);
+        int shared = (k > 0 && !strcmp(base, base_name(files[order[k - 1]]))) ||
+                     (k + 1 < n && !strcmp(base, base_name(files[order[k + 1]])));
+        size_t len = strlen(base) + 16;
+
+        if (!(stems[i] = malloc(len)))
+            die("out of memory");
+        if (shared)
+            snprintf(stems[i], len, "%d-%s", i + 1, base);
+        else
+            snprintf(stems[i], len, "%s", base);
+    }
+    free(order);
+    return stems;
+}
+
+/* The directory for the stages: made if it is missing (not its parents). */
+static void make_debug_dir(const char *dir)
+{
+    struct stat st;
+
+    if (stat(dir, &st) != 0) {
+        if (mkdir(dir, 0777) != 0)
+            die("%s: cannot make the directory for --debug-dir:", dir);
+    } else if (!S_ISDIR(st.st_mode)) {
+        die("%s: not a directory (--debug-dir)", dir);
+    } else if (access(dir, W_OK) != 0) {
+        die("%s:", dir);
+    }
+}
+
+/* A stage as a PGM file, written whole or not at all (a failed write is
+ * removed; signals wait until the file is closed); never over an input. */
 static void write_stage(const char *stage, const float *img, int w, int h,
                         void *arg)
 {
     struct debug *d = arg;
-    const char *base = strrchr(d->name, '/') ? strrchr(d->name, '/') + 1 : d->name;
     char path[4096];
+    int ok, e = 0;
     FILE *fp;
 
-    if (strcmp(d->name, "-") == 0)
-        base = "stdin";
-    snprintf(path, sizeof path, "%s/%s-%s.pgm", d->dir, base, stage);
-    if (!(fp = fopen(path, "wb"))) {
+    snprintf(path, sizeof path, "%s/%s-%s.pgm", d->dir, d->stem, stage);
+    if (file_is_input(path)) {
         progress_clear(d->prog);
-        if (!d->failed)
-            warn("%s:", path);
+        warn("%s: is one of the images read; the step is not written", path);
         d->failed = 1;
         return;
     }
-    fprintf(fp, "P5\n%d %d\n255\n", w, h);
-    for (long i = 0; i < (long)w * h; i++)
-        fputc((int)(img[i] * 255.0f + 0.5f), fp);
-    if (fclose(fp) != 0 && !d->failed) {
+    block_signals();
+    if ((fp = fopen(path, "wb"))) {
+        fprintf(fp, "P5\n%d %d\n255\n", w, h);
+        for (long i = 0; i < (long)w * h; i++)
+            fputc((int)(img[i] * 255.0f + 0.5f), fp);
+        ok = !ferror(fp);
+        e = errno;
+        if (fclose(fp) != 0 && ok) {
+            ok = 0;
+            e = errno;
+        }
+        if (!ok)
+            unlink(path);
+    } else {
+        ok = 0;
+        e = errno;
+    }
+    unblock_signals();
+    if (!ok) {
         progress_clear(d->prog);
-        warn("%s:", path);
+        if (!d->failed)
+            warn("%s: %s", path, strerror(e));
         d->failed = 1;
     }
 }
 
-/* One image to one vector; 0, or 1 after reporting what is wrong (with
- * the progress line out of the way). */
-static int convert(const char *name, const struct opts *o, float *x,
-                   struct progress *prog)
+/* One image to one vector in x: 0; 1 after reporting what is wrong (with
+ * the progress line out of the way), no vector; 2 when the vector is made
+ * but a stage could not be written. */
+static int convert(const char *name, const char *stem, const struct opts *o,
+                   float *x, struct progress *prog)
 {
     const char *shown = strcmp(name, "-") ? name : "(stdin)";
-    struct debug dbg = { o->debug_dir, name, 0, prog };
+    struct debug dbg = { o->debug_dir, stem, 0, prog };
     char why[256] = "";
     nn_prep_opts po;
     nn_image *img;
@@ -169,7 +250,7 @@ static int convert(const char *name, const struct opts *o, float *x,
     }
     if (o->debug_dir)
         write_stage("5-vector", x, 28, 28, &dbg);
-    return 0;
+    return dbg.failed ? 2 : 0;
 }
 
 int main(int argc, char **argv)
@@ -178,26 +259,39 @@ int main(int argc, char **argv)
     nn_vec_writer *w;
     struct progress prog;
     float x[28 * 28];
+    char **stems = NULL;
     int status = 0;
 
     setprog(argv[0]);
     parse_args(argc, argv, &o);
+    for (int i = 0; i < o.n_files; i++)
+        file_input(o.files[i], "an image read");
+    file_output("-", "standard output");
+    files_check();
+    if (o.debug_dir) {
+        make_debug_dir(o.debug_dir);
+        stems = stage_stems(o.files, o.n_files);
+    }
     if (nn_vec_writer_new(&w, stdout, o.binary ? NN_VEC_F32 : NN_VEC_TEXT, 28 * 28))
         die("out of memory");
     progress_start(&prog, progress_stream(o.no_progress), NULL, "images",
                    o.n_files);
     for (int i = 0; i < o.n_files; i++) {
-        int failed = convert(o.files[i], &o, x, &prog);
+        int failed = convert(o.files[i], stems ? stems[i] : NULL, &o, x,
+                             &prog);
 
         progress_update(&prog, i + 1);
-        if (failed) {
+        if (failed)
             status = 1;
-            continue;
-        }
+        if (failed == 1)
+            continue;   /* no vector; 2: a stage not written */
         if (nn_vec_write(w, x, o.label) == NN_EIO)
             break;      /* close_stdout reports it, or ends quietly on EPIPE */
     }
     progress_finish(&prog);
     nn_vec_writer_free(w);
+    for (int i = 0; stems && i < o.n_files; i++)
+        free(stems[i]);
+    free(stems);
     return close_stdout() || status;
 }

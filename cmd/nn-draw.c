@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "nn.h"
 #include "util.h"
 
@@ -558,6 +559,10 @@ int main(int argc, char **argv)
 
     setprog(argv[0]);
     parse_args(argc, argv, &o);
+    if (o.model)
+        file_input(o.model, "the model");
+    file_output("-", "standard output");
+    files_check();
     memset(&a, 0, sizeof a);
     a.o = &o;
     a.cy = a.cx = N / 2;

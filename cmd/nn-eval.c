@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "files.h"
 #include "nn.h"
 #include "util.h"
 
@@ -64,22 +65,22 @@ static void parse_args(int argc, char **argv, struct opts *o)
 struct ctx {
     nn_eval *e;
     const nn_model *m;
-    long record;
+    const char *in_name;
     int bad_label;      /* label of the first record that cannot be counted */
     long bad_record;
 };
 
-static int on_record(const float *y, int label, void *arg)
+static int on_record(const nn_record *rec, void *arg)
 {
     struct ctx *c = arg;
 
-    c->record++;
-    if (label < 0 || label >= c->e->k) {
-        c->bad_label = label;
-        c->bad_record = c->record;
+    if (rec->label < 0 || rec->label >= c->e->k) {
+        c->bad_label = rec->label;
+        c->bad_record = rec->index;
         return 1;
     }
-    nn_eval_add(c->e, c->m, y, label);
+    warn_input_range(c->m, rec, c->in_name);
+    nn_eval_add(c->e, c->m, rec->y, rec->label);
     return 0;
 }
 
@@ -202,13 +203,18 @@ int main(int argc, char **argv)
 
     setprog(argv[0]);
     parse_args(argc, argv, &o);
+    file_input(o.model, "the model");
+    file_input(o.input, "the vectors");
+    file_output("-", "standard output");
+    files_check();
     in_name = strcmp(o.input, "-") ? o.input : "(stdin)";
-    m = load_model(o.model);
+    m = load_model_before(o.model, o.input);
     in = xfopen(o.input, "rb");
     if (nn_vec_reader_new(&r, in, nn_model_n_in(m)) ||
         nn_eval_new(&c.e, nn_model_n_out(m)))
         die("out of memory");
     c.m = m;
+    c.in_name = in_name;
     err = nn_predict_stream(m, r, 256, on_record, &c, why, sizeof why);
     if (err == NN_EINTR && c.bad_label < 0)
         die("%s: record %ld has no label; nn-eval needs labelled records",

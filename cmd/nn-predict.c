@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "files.h"
 #include "nn.h"
 #include "util.h"
 
@@ -72,6 +73,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 
 struct out {
     const struct opts *o;
+    const char *in_name;
     const nn_model *m;
     int k;
     int *rank;          /* class indices, sorted by probability */
@@ -120,11 +122,15 @@ static void rank_classes(const float *y, int k, int top, int *rank)
     }
 }
 
-static int on_record(const float *y, int label, void *arg)
+static int on_record(const nn_record *rec, void *arg)
 {
     struct out *p = arg;
     const struct opts *o = p->o;
+    const float *y = rec->y;
+    int label = rec->label;
     int top = o->top < p->k ? o->top : p->k;
+
+    warn_input_range(p->m, rec, p->in_name);
 
     rank_classes(y, p->k, top, p->rank);
     int best = y[p->rank[0]] < o->min_prob ? -1 : p->rank[0];
@@ -194,11 +200,16 @@ int main(int argc, char **argv)
 
     setprog(argv[0]);
     parse_args(argc, argv, &o);
-    m = load_model(o.model);
+    file_input(o.model, "the model");
+    file_input(o.input, "the vectors");
+    file_output("-", "standard output");
+    files_check();
+    m = load_model_before(o.model, o.input);
     in = xfopen(o.input, "rb");
     if (nn_vec_reader_new(&r, in, nn_model_n_in(m)))
         die("out of memory");
     p.o = &o;
+    p.in_name = strcmp(o.input, "-") ? o.input : "(stdin)";
     p.m = m;
     p.k = nn_model_n_out(m);
     if (!(p.rank = malloc(p.k * sizeof *p.rank)))

@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "files.h"
 #include "nn.h"
 #include "util.h"
 
@@ -154,13 +155,15 @@ static char *string(const cJSON *o, const char *name)
     return xstrdup(s && *s ? s : "-");
 }
 
-/* One line of the log into r; 0, or -1 if it is not a JSON object. */
+/* One line of the log into r; 0, or -1 if it is not a run as nn-train
+ * --runs writes them (a JSON object with the network). */
 static int parse_run(const char *text, size_t len, long line, struct run *r)
 {
     cJSON *o = cJSON_ParseWithLength(text, len);
     char buf[32];
 
-    if (!cJSON_IsObject(o)) {
+    if (!cJSON_IsObject(o) ||
+        !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "network"))) {
         cJSON_Delete(o);
         return -1;
     }
@@ -194,6 +197,24 @@ static int parse_run(const char *text, size_t len, long line, struct run *r)
     return 0;
 }
 
+/* A file with no run in it: a model, or another file.  Exits 1. */
+static void not_a_log(const char *path, const char *name, long line)
+{
+    nn_model *m = NULL;
+    FILE *fp = strcmp(path, "-") ? fopen(path, "rb") : NULL;
+
+    if (fp && nn_model_read(&m, fp, NULL, 0) == NN_OK) {
+        nn_model_free(m);
+        fclose(fp);
+        die("%s: an nnpipe model, not a run log (nn-train --runs FILE "
+            "writes one)", name);
+    }
+    if (fp)
+        fclose(fp);
+    die("%s: not a run log: line %ld is not a run as nn-train --runs writes "
+        "them", name, line);
+}
+
 static void print_table(struct run *runs, long n)
 {
     int width[NCOL];
@@ -219,7 +240,7 @@ int main(int argc, char **argv)
 {
     struct opts o;
     struct run *runs = NULL;
-    long n = 0, cap = 0, line = 0, first;
+    long n = 0, cap = 0, line = 0, first, bad = 0, first_bad = 0;
     const char *name;
     char *buf = NULL;
     size_t bufsize = 0;
@@ -229,6 +250,9 @@ int main(int argc, char **argv)
 
     setprog(argv[0]);
     parse_args(argc, argv, &o);
+    file_input(o.input, "the run log");
+    file_output("-", "standard output");
+    files_check();
     name = strcmp(o.input, "-") ? o.input : "(stdin)";
     in = xfopen(o.input, "r");
     while ((len = getline(&buf, &bufsize, in)) > 0) {
@@ -242,8 +266,8 @@ int main(int argc, char **argv)
             runs = t;
         }
         if (parse_run(buf, (size_t)len, line, &runs[n]) != 0) {
-            warn("%s: line %ld: not a JSON object; skipped", name, line);
-            status = 1;
+            if (!bad++)
+                first_bad = line;
             continue;
         }
         n++;
@@ -252,6 +276,13 @@ int main(int argc, char **argv)
         die("%s: read error:", name);
     xfclose(in, o.input);
     free(buf);
+    if (bad && n == 0)
+        not_a_log(o.input, name, first_bad);
+    if (bad) {
+        warn("%s: line %ld%s not a run as nn-train --runs writes them; "
+             "skipped", name, first_bad, bad > 1 ? " and others are" : " is");
+        status = 1;
+    }
     first = o.last >= 0 && o.last < n ? n - o.last : 0;
     sort_key = o.sort;
     if (o.sort != SORT_RUN)

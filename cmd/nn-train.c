@@ -1,12 +1,13 @@
 /* nn-train - train a dense network on labelled vectors and save it. */
+#include <errno.h>
 #include <getopt.h>
-#include <libgen.h>
-#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "nn.h"
 #include "progress.h"
 #include "runs.h"
@@ -22,6 +23,7 @@ struct opts {
     const char *runs, *test;                /* --runs, --test */
     nn_train_opts train;
     int arch_set, rate_set, momentum_set;   /* given on the command line */
+    int patience_set, schedule_set;
     const char *step_set, *plateau_set, *beta2_set, *affine_set, *elastic_set;
 };
 
@@ -83,8 +85,8 @@ static void usage(void)
 "      --step-epochs N     [%d]\n"
 "      --step-factor X     [%g]\n"
 "      --plateau N         [%d]\n"
-"      --resume MODEL      continue training MODEL (its network; the rate and\n"
-"                          momentum defaults follow its hidden activation)\n"
+"      --resume MODEL      continue training MODEL: its network, and the\n"
+"                          training options it recorded unless given here\n"
 "\n", argv0, d.epochs, d.batch, d.lambda, (unsigned long long)d.seed,
            d.beta2, d.step_epochs, d.step_factor, d.plateau);
     printf(
@@ -167,15 +169,17 @@ static void check_method_options(const struct opts *o)
         usage_error("%s applies to --schedule step", o->step_set);
     if (o->plateau_set && t->schedule != NN_SCHED_PLATEAU)
         usage_error("%s applies to --schedule plateau", o->plateau_set);
-    if (t->schedule == NN_SCHED_PLATEAU && !o->validation && o->holdout < 0)
-        usage_error("--schedule plateau needs --validation or --holdout");
     if (o->affine_set && !(t->augment.kinds & NN_AUG_AFFINE))
         usage_error("%s applies to --augment affine", o->affine_set);
     if (o->elastic_set && !(t->augment.kinds & NN_AUG_ELASTIC))
         usage_error("%s applies to --augment elastic", o->elastic_set);
 }
 
-static void parse_args(int argc, char **argv, struct opts *o)
+/* The command line into o, the training options over base (the defaults,
+ * or those of the model resumed).  Exits 2 on a malformed option; the
+ * options' consistency is check_args's. */
+static void parse_args(int argc, char **argv, struct opts *o,
+                       const nn_train_opts *base)
 {
     static const struct option longopts[] = {
         { "hidden", required_argument, NULL, 'H' },
@@ -226,7 +230,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
     int c;
 
     memset(o, 0, sizeof *o);
-    nn_train_opts_default(&o->train);
+    optind = 0;         /* parsed twice when resuming */
+    o->train = *base;
     nn_set_threads(0);
     o->hidden[0] = 256;
     o->n_hidden = 1;
@@ -286,7 +291,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
             break;
         case OPT_VALIDATION: o->validation = optarg; break;
         case OPT_HOLDOUT: o->holdout = (int)parse_int(optarg, 1, 1 << 30, "--holdout"); break;
-        case 'p': o->train.patience = (int)parse_int(optarg, 0, 1000000, "--patience"); break;
+        case 'p':
+            o->train.patience = (int)parse_int(optarg, 0, 1000000, "--patience");
+            o->patience_set = 1;
+            break;
         case OPT_RESUME: o->resume = optarg; break;
         case 'o': o->output = optarg; break;
         case 'q': o->quiet = 1; break;
@@ -304,6 +312,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
             break;
         case OPT_SCHEDULE:
             t->schedule = parse_name(optarg, nn_schedule_parse, "--schedule");
+            o->schedule_set = 1;
             break;
         case OPT_STEP_EPOCHS:
             t->step_epochs = (int)parse_int(optarg, 1, 1000000, "--step-epochs");
@@ -367,20 +376,40 @@ static void parse_args(int argc, char **argv, struct opts *o)
         usage_error("no output file: give -o MODEL");
     if (o->validation && o->holdout > 0)
         usage_error("--validation and --holdout exclude each other");
-    if (o->train.patience > 0 && !o->validation && o->holdout < 0)
-        usage_error("--patience needs --validation or --holdout");
     if (o->resume && (o->arch_set || o->class_names))
         usage_error("--resume keeps the model's network; drop the network options");
-    check_method_options(o);
     if (o->output_act == NN_ACT_SOFTMAX && o->cost == NN_COST_QUADRATIC)
         usage_error("--cost quadratic needs --output sigmoid (softmax is "
                     "trained with cross-entropy)");
+}
+
+/* The training options together, once they are final.  An option that
+ * was not given but taken from the model resumed is named as such. */
+static void check_args(const struct opts *o)
+{
+    int validated = o->validation || o->holdout > 0;
+    const char *from = o->resume ? o->resume : "";
+
+    if (o->train.patience > 0 && !validated && o->patience_set)
+        usage_error("--patience needs --validation or --holdout");
+    if (o->train.patience > 0 && !validated)
+        usage_error("%s was trained with --patience %d, which needs "
+                    "--validation or --holdout: give one, or --patience 0",
+                    from, o->train.patience);
+    if (o->train.schedule == NN_SCHED_PLATEAU && !validated && o->schedule_set)
+        usage_error("--schedule plateau needs --validation or --holdout");
+    if (o->train.schedule == NN_SCHED_PLATEAU && !validated)
+        usage_error("%s was trained with --schedule plateau, which needs "
+                    "--validation or --holdout: give one, or another "
+                    "--schedule", from);
+    check_method_options(o);
 }
 
 /* Per-epoch report: a line on stderr, a row in the log, and the warnings. */
 struct report {
     const struct opts *o;
     FILE *log;
+    int log_failed;     /* a row could not be written: said once */
     int k;
     int warned;
     int epoch;          /* the epoch under way */
@@ -443,11 +472,16 @@ static int on_epoch(const nn_epoch_stats *s, void *arg)
             fprintf(stderr, "; rate %.3g", s->rate);
         fprintf(stderr, "; %.1f s\n", s->seconds);
     }
-    if (r->log) {
+    if (r->log && !r->log_failed) {
         fprintf(r->log, "%d\t%.6g\t%.6g\t%.6g\t%.6g\t%.3f\t%.6g\n",
                 s->epoch, s->train_loss, s->train_acc, s->val_loss, s->val_acc,
                 s->seconds, s->rate);
-        fflush(r->log);
+        if (fflush(r->log) != 0 || ferror(r->log)) {
+            progress_clear(&r->bar);
+            warn("%s: cannot write the log (%s); training goes on, and the "
+                 "model will be written", r->o->log, strerror(errno));
+            r->log_failed = 1;
+        }
     }
     if (!r->warned && s->epoch >= 3 && s->train_acc < 1.5 / r->k) {
         warn("warning: accuracy %.1f%% is at chance level after %d epochs: "
@@ -536,29 +570,110 @@ static nn_model *new_model(const struct opts *o, const nn_data *d, int k,
     return m;
 }
 
-/* Fail now, not after an hour of training, if the model cannot be written. */
-static void check_writable(const char *path)
+/* A warning when the training records lie far outside the model's input
+ * range (nn_model_input_ok). */
+static void warn_unscaled(const nn_model *m, const nn_data *d, const char *name)
 {
-    char *copy = strdup(path);
-    const char *dir;
-
-    if (!copy)
-        die("out of memory");
-    dir = dirname(copy);
-    if (access(dir, W_OK) != 0)
-        die("%s: cannot write in %s:", path, dir);
-    free(copy);
-}
-
-static void warn_unscaled(const nn_data *d, const char *name)
-{
-    float lo, hi, max;
+    float lo, hi;
 
     nn_data_range(d, &lo, &hi);
-    max = fabsf(lo) > fabsf(hi) ? fabsf(lo) : fabsf(hi);
-    if (max > 2.0f)
-        warn("warning: %s: input values reach %g; networks train best on "
-             "values scaled to [0,1]", name, max);
+    if (!nn_model_input_ok(m, lo, hi))
+        warn("warning: %s: values from %g to %g; networks train best on "
+             "values scaled to [0,1]", name, lo, hi);
+}
+
+/* The training options as nn-train's options, for the line that says
+ * with what a resumed model goes on. */
+static void print_resumed(const char *path, const nn_model *m,
+                          const nn_train_opts *t)
+{
+    char buf[64];
+
+    fprintf(stderr, "%s: resuming %s after %d epochs with -e %d -b %d -r %g "
+            "-m %g -l %g -s %llu -p %d --optimizer %s", argv0, path,
+            nn_model_train_info(m)->epochs_run, t->epochs, t->batch, t->rate,
+            t->momentum, t->lambda, (unsigned long long)t->seed, t->patience,
+            nn_optimizer_name(t->optimizer));
+    if (t->optimizer == NN_OPT_ADAM)
+        fprintf(stderr, " --beta2 %g", t->beta2);
+    fprintf(stderr, " --schedule %s", nn_schedule_name(t->schedule));
+    if (t->schedule == NN_SCHED_STEP)
+        fprintf(stderr, " --step-epochs %d --step-factor %g", t->step_epochs,
+                t->step_factor);
+    if (t->schedule == NN_SCHED_PLATEAU)
+        fprintf(stderr, " --plateau %d", t->plateau);
+    if (t->dropout > 0)
+        fprintf(stderr, " --dropout %g", t->dropout);
+    if (t->input_dropout > 0)
+        fprintf(stderr, " --input-dropout %g", t->input_dropout);
+    if (t->max_norm > 0)
+        fprintf(stderr, " --max-norm %g", t->max_norm);
+    if (t->augment.kinds)
+        fprintf(stderr, " --augment %s", nn_augment_name(t->augment.kinds, buf,
+                                                         sizeof buf));
+    if (t->augment.kinds & NN_AUG_AFFINE)
+        fprintf(stderr, " --shift %g --rotate %g --scale %g --shear %g",
+                t->augment.shift, t->augment.rotate, t->augment.scale,
+                t->augment.shear);
+    if (t->augment.kinds & NN_AUG_ELASTIC)
+        fprintf(stderr, " --elastic-alpha %g --elastic-sigma %g",
+                t->augment.alpha, t->augment.sigma);
+    fputc('\n', stderr);
+}
+
+/* The model that could not be written to output ('-': standard output)
+ * for the reason why, kept in a file of its own, $TMPDIR/nn-train-PID.json
+ * (/tmp without TMPDIR), which the message names. */
+static void keep_model(const nn_model *m, const char *output, const char *why)
+{
+    const char *tmpdir = getenv("TMPDIR");
+    char path[4096], what[4096], kwhy[256] = "";
+    struct stat st;
+
+    if (!tmpdir || !*tmpdir)
+        tmpdir = "/tmp";
+    snprintf(path, sizeof path, "%s/nn-train-%ld.json", tmpdir,
+             (long)getpid());
+    for (int i = 1; i < 100 && lstat(path, &st) == 0; i++)  /* not taken */
+        snprintf(path, sizeof path, "%s/nn-train-%ld-%d.json", tmpdir,
+                 (long)getpid(), i);
+    if (strcmp(output, "-") == 0)
+        snprintf(what, sizeof what, "writing the model to standard output "
+                 "failed: %s", why);
+    else
+        snprintf(what, sizeof what, "%s: %s", output, why);
+    if (nn_model_save(m, path, kwhy, sizeof kwhy) == NN_OK)
+        warn("%s; the trained model is kept in %s", what, path);
+    else
+        warn("%s; keeping it in %s failed too (%s): no model written", what,
+             path, kwhy);
+}
+
+/* Write m to output ('-': standard output) with the signals held, so that
+ * a second Control-C cannot leave a temporary file; if that fails, the
+ * model is kept (keep_model).  Returns 0, or 1 after saying so. */
+static int save_model(const nn_model *m, const char *output)
+{
+    char why[256] = "";
+    int err;
+
+    block_signals();
+    if (strcmp(output, "-") == 0) {
+        errno = 0;
+        if (!(err = nn_model_write(m, stdout)) && fflush(stdout) != 0)
+            err = NN_EIO;
+        if (err)
+            snprintf(why, sizeof why, "%s",
+                     errno ? strerror(errno) : nn_strerror(err));
+    } else {
+        err = nn_model_save(m, file_target(output), why, sizeof why);
+        if (err && !why[0])
+            snprintf(why, sizeof why, "%s", nn_strerror(err));
+    }
+    if (err)
+        keep_model(m, output, why);
+    unblock_signals();
+    return err != 0;
 }
 
 /* --test: the trained model's accuracy on d, printed unless quiet. */
@@ -573,13 +688,28 @@ static double test_accuracy(const nn_model *m, const nn_data *d,
     if (nn_eval_new(&e, nn_model_n_out(m)))
         die("out of memory");
     if ((err = nn_eval_data(e, m, d, why, sizeof why)))
-        die("%s: %s; no model written", path, why[0] ? why : nn_strerror(err));
+        die("%s: %s", path, why[0] ? why : nn_strerror(err));
     acc = (double)e->correct / e->n;
     if (!quiet)
         fprintf(stderr, "%s: test accuracy %.2f%% (%ld/%ld) on %s\n", argv0,
                 100 * acc, e->correct, e->n, path);
     nn_eval_free(e);
     return acc;
+}
+
+/* Close the log; 0, or 1 after saying that it is incomplete. */
+static int close_log(struct report *r)
+{
+    int bad;
+
+    if (!r->log)
+        return 0;
+    bad = ferror(r->log);
+    if (r->log != stdout && fclose(r->log) != 0)
+        bad = 1;
+    if (bad && !r->log_failed)
+        warn("%s: write error:", r->o->log);
+    return bad || r->log_failed;
 }
 
 int main(int argc, char **argv)
@@ -589,17 +719,44 @@ int main(int argc, char **argv)
     struct run_log runs = { -1, NULL, 0 };
     nn_data *train, *val = NULL, *test = NULL;
     double test_acc = -1;
-    nn_model *m;
+    nn_model *m = NULL;
+    nn_train_opts defaults;
     const char *names[1024];
     char why[256] = "", *names_buf = NULL;
     const char *in_name;
-    int err, n_names = 0;
+    int err, n_names = 0, failed = 0;
 
     setprog(argv[0]);
-    parse_args(argc, argv, &o);
+    nn_train_opts_default(&defaults);
+    parse_args(argc, argv, &o, &defaults);
     in_name = strcmp(o.input, "-") ? o.input : "(stdin)";
+    file_input(o.input, "the training data");
+    if (o.validation)
+        file_input(o.validation, "the validation data (--validation)");
+    if (o.test)
+        file_input(o.test, "the test data (--test)");
+    if (o.resume)
+        file_input(o.resume, "the model resumed (--resume)");
     if (strcmp(o.output, "-") != 0)
-        check_writable(o.output);
+        file_replaced(o.output, "the model (-o)");
+    else
+        file_output("-", "the model (-o -)");
+    if (o.log)
+        file_output(o.log, "the log (--log)");
+    if (o.runs)
+        file_output(o.runs, "the run log (--runs)");
+    files_check();
+    if (o.resume) {
+        /* The options not given are the model's own. */
+        m = load_model(o.resume);
+        if (nn_model_train_info(m)->epochs_run > 0)
+            parse_args(argc, argv, &o, &nn_model_train_info(m)->opts);
+        else
+            rate_defaults(&o, nn_model_hidden_act(m));
+    } else {
+        rate_defaults(&o, o.activation);
+    }
+    check_args(&o);
     if (o.runs)
         runs_open(&runs, o.runs);
     if (o.class_names) {
@@ -609,8 +766,6 @@ int main(int argc, char **argv)
         if (o.classes && o.classes != n_names)
             usage_error("--classes %d but %d --class-names", o.classes, n_names);
     }
-    m = o.resume ? load_model(o.resume) : NULL;
-    rate_defaults(&o, m ? nn_model_hidden_act(m) : o.activation);
     train = read_data(o.input, m ? nn_model_n_in(m) : 0);
     if (o.holdout > 0)
         val = split_holdout(train, o.holdout);
@@ -623,7 +778,7 @@ int main(int argc, char **argv)
     if (nn_model_n_in(m) != train->dim)
         die("%s: vectors have %d values, the model %s takes %d", in_name,
             train->dim, o.resume, nn_model_n_in(m));
-    warn_unscaled(train, in_name);
+    warn_unscaled(m, train, in_name);
     if (o.test)
         test = read_data(o.test, train->dim);
     if (test && test->dim != train->dim)
@@ -649,6 +804,8 @@ int main(int argc, char **argv)
                 nn_threads() == 1 ? "" : "s",
                 o.train.auto_threads && nn_threads() > 1
                 ? " (or 1 while faster)" : "");
+    if (!o.quiet && o.resume)
+        print_resumed(o.resume, m, &o.train);
     nn_train_hooks hooks = { on_epoch, on_batch, &rep };
     catch_signals();
     err = nn_train(m, train, val, &o.train, &hooks, why, sizeof why);
@@ -665,35 +822,24 @@ int main(int argc, char **argv)
     } else if (err) {
         die("%s: %s; no model written", in_name, why[0] ? why : nn_strerror(err));
     }
-    if (rep.log && (ferror(rep.log) || (rep.log != stdout && fclose(rep.log))))
-        die("%s: write error:", o.log);
-    if (test)
-        test_acc = test_accuracy(m, test, o.test, o.quiet);
-    if (strcmp(o.output, "-") == 0) {
-        /* A write error is reported with its reason by close_stdout(), and
-         * a closed pipe ends nn-train quietly, as in every tool. */
-        if (nn_model_write(m, stdout)) {
-            if (!ferror(stdout))
-                die("writing the model to standard output failed: %s",
-                    nn_strerror(NN_ENOMEM));
-            exit(close_stdout());
-        }
-    } else if ((err = nn_model_save(m, o.output, why, sizeof why))) {
-        die("%s: %s", o.output, why[0] ? why : nn_strerror(err));
-    }
-    if (!o.quiet && val)
+    /* The model first: nothing that fails after this can lose it. */
+    failed |= save_model(m, o.output);
+    if (!o.quiet && val && !failed)
         fprintf(stderr, "%s: best validation accuracy %.2f%% at epoch %d; "
                 "model written to %s\n", argv0,
                 100 * nn_model_train_info(m)->best_val_acc,
                 nn_model_train_info(m)->best_epoch, o.output);
+    failed |= close_log(&rep);
+    if (test)
+        test_acc = test_accuracy(m, test, o.test, o.quiet);
     if (o.runs)
-        runs_append(&runs, argc, argv, m, o.output, o.test, test_acc);
+        failed |= runs_append(&runs, argc, argv, m, o.output, o.test, test_acc);
     nn_model_free(m);
     nn_data_free(train);
     nn_data_free(val);
     nn_data_free(test);
     free(names_buf);
-    if (close_stdout())
+    if (failed || close_stdout())
         return 1;
     return stop_signal ? 128 + stop_signal : 0;
 }

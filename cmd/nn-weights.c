@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "nn.h"
 #include "util.h"
 
@@ -69,6 +70,9 @@ int main(int argc, char **argv)
 
     setprog(argv[0]);
     parse_args(argc, argv, &o);
+    file_input(o.model, "the model");
+    file_output("-", "standard output");
+    files_check();
     if (o.binary && isatty(STDOUT_FILENO))
         die("refusing to write binary data to a terminal");
     m = load_model(o.model);

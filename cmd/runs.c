@@ -105,15 +105,16 @@ static cJSON *describe(int argc, char **argv, const nn_model *m,
     return o;
 }
 
-void runs_append(struct run_log *r, int argc, char **argv,
-                 const nn_model *m, const char *model_path,
-                 const char *test_path, double test_acc)
+int runs_append(struct run_log *r, int argc, char **argv,
+                const nn_model *m, const char *model_path,
+                const char *test_path, double test_acc)
 {
     cJSON *o = describe(argc, argv, m, model_path, test_path, test_acc,
                         monotonic() - r->t0);
     char *text = o ? cJSON_PrintUnformatted(o) : NULL, *line;
     size_t len;
     ssize_t n;
+    int failed = 0;
 
     if (!text || !(line = malloc(strlen(text) + 1)))
         die("out of memory");
@@ -121,15 +122,21 @@ void runs_append(struct run_log *r, int argc, char **argv,
     memcpy(line, text, len);
     line[len++] = '\n';
     n = write(r->fd, line, len);
-    if (n < 0)
-        die("%s: the model was written, the run log not:", r->path);
-    if ((size_t)n != len)
-        die("%s: the model was written, the run log not: short write "
-            "(disk full?)", r->path);
-    if (close(r->fd) != 0)
-        die("%s:", r->path);
+    if (n < 0) {
+        warn("%s: the model was written, the run log not:", r->path);
+        failed = 1;
+    } else if ((size_t)n != len) {
+        warn("%s: the model was written, the run log not: short write "
+             "(disk full?)", r->path);
+        failed = 1;
+    }
+    if (close(r->fd) != 0 && !failed) {
+        warn("%s:", r->path);
+        failed = 1;
+    }
     r->fd = -1;
     free(line);
     cJSON_free(text);
     cJSON_Delete(o);
+    return failed;
 }

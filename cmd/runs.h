@@ -19,9 +19,9 @@ void runs_open(struct run_log *r, const char *path);
 /* Append the run as one line with one write(2) on an O_APPEND descriptor,
  * so that runs ending together do not mix their lines, and close the log.
  * argv is the whole command line; model_path the model written; test_acc
- * the accuracy on the --test set, or < 0 without one.  Dies naming the
- * file on failure. */
-void runs_append(struct run_log *r, int argc, char **argv,
+ * the accuracy on the --test set, or < 0 without one.  Returns 0, or 1
+ * after a message naming the file. */
+int runs_append(struct run_log *r, int argc, char **argv,
                  const struct nn_model *m, const char *model_path,
                  const char *test_path, double test_acc);
 

@@ -111,17 +111,81 @@ void xfclose(FILE *fp, const char *path)
         die("%s:", path);
 }
 
-nn_model *load_model(const char *path)
+/* Whether path holds a vector stream: its first record reads. */
+static int is_vectors(const char *path)
+{
+    FILE *fp = strcmp(path, "-") ? fopen(path, "rb") : NULL;
+    nn_vec_reader *r = NULL;
+    const float *x;
+    int label, yes;
+
+    if (!fp)
+        return 0;
+    yes = nn_vec_reader_new(&r, fp, 0) == NN_OK &&
+          nn_vec_read(r, &x, &label, NULL, 0) == 1;
+    nn_vec_reader_free(r);
+    fclose(fp);
+    return yes;
+}
+
+static nn_model *read_model(const char *path, char *why, size_t whylen,
+                            int *err)
+{
+    nn_model *m = NULL;
+    FILE *fp = xfopen(path, "rb");
+
+    *err = nn_model_read(&m, fp, why, whylen);
+    xfclose(fp, path);
+    return m;
+}
+
+nn_model *load_model_before(const char *path, const char *data)
 {
     char why[256] = "";
     nn_model *m;
-    FILE *fp = xfopen(path, "rb");
-    int err = nn_model_read(&m, fp, why, sizeof why);
+    int err;
 
-    if (err)
-        die("%s: %s", path, why[0] ? why : nn_strerror(err));
-    xfclose(fp, path);
-    return m;
+    if ((m = read_model(path, why, sizeof why, &err)))
+        return m;
+    if (is_vectors(path)) {
+        nn_model *other = NULL;
+        char ignored[8];
+
+        if (data && strcmp(data, "-") &&
+            (other = read_model(data, ignored, sizeof ignored, &err))) {
+            nn_model_free(other);
+            usage_error("%s is a vector stream and %s a model: the model "
+                        "comes first", path, data);
+        }
+        die("%s: a vector stream, not a model", path);
+    }
+    die("%s: %s", path, why[0] ? why : nn_strerror(err));
+    return NULL;
+}
+
+nn_model *load_model(const char *path)
+{
+    return load_model_before(path, NULL);
+}
+
+void warn_input_range(const nn_model *m, const nn_record *rec,
+                      const char *file)
+{
+    static int warned;
+    nn_input_desc d;
+    float lo, hi;
+
+    if (warned)
+        return;
+    nn_range(rec->x, nn_model_n_in(m), &lo, &hi);
+    if (nn_model_input_ok(m, lo, hi))
+        return;
+    nn_model_input(m, &d);
+    warn("%s: warning: record %ld: values from %g to %g, far outside the "
+         "model's input range [%g, %g]: its answers mean nothing (scale the "
+         "values: pixels 0..255 divided by 255)", file, rec->index, lo, hi,
+         d.lo, d.hi);
+    warned = 1;
 }
 
 long parse_int(const char *s, long lo, long hi, const char *what)

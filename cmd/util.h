@@ -26,9 +26,19 @@ FILE *xfopen(const char *path, const char *mode);
 void xfclose(FILE *fp, const char *path);
 
 /* Read the model at path ("-": stdin); dies naming the file and the
- * problem.  Needs nn.h. */
+ * problem, which for a vector stream is that it is not a model.
+ * load_model_before also takes the operand that follows the model, data:
+ * if path is a vector stream and data a model, the operands are swapped
+ * (a usage error).  Need nn.h. */
 struct nn_model;
 struct nn_model *load_model(const char *path);
+struct nn_model *load_model_before(const char *path, const char *data);
+
+/* Once per run, a warning on stderr when the input of record rec lies far
+ * outside m's input range (nn_model_input_ok); file names the stream. */
+struct nn_record;
+void warn_input_range(const struct nn_model *m, const struct nn_record *rec,
+                      const char *file);
 
 /* Parse a whole string as a number in [lo, hi]; exit 2 naming the option on
  * failure. */

@@ -7,6 +7,7 @@
 
 #include <png.h>
 
+#include "files.h"
 #include "nn.h"
 #include "util.h"
 
@@ -83,6 +84,9 @@ int main(int argc, char **argv)
 
     setprog(argv[0]);
     parse_args(argc, argv, &o);
+    file_input(o.input, "the vectors");
+    file_output("-", "standard output");
+    files_check();
     name = strcmp(o.input, "-") ? o.input : "(stdin)";
     in = xfopen(o.input, "rb");
     if ((err = nn_data_read(&d, in, 0, why, sizeof why)))

@@ -240,6 +240,11 @@ typedef struct nn_input_desc {
 } nn_input_desc;
 void nn_model_input(const nn_model *m, nn_input_desc *d);
 void nn_model_set_input(nn_model *m, const nn_input_desc *d);
+/* Whether values from lo to hi are plausible input for m: within its
+ * input range widened by the range's width on each side, [-1, 2] for
+ * [0, 1].  Values far outside (a pixel given as 255 rather than 1) make
+ * the network's answers meaningless, however confident; the tools warn. */
+int nn_model_input_ok(const nn_model *m, float lo, float hi);
 
 /* Outputs of the network (probabilities) for n inputs x (n * n_in floats)
  * into y (n * n_out floats).  The result for a record does not depend on n
@@ -420,9 +425,17 @@ void nn_eval_add(nn_eval *e, const nn_model *m, const float *y, int label);
 int nn_eval_data(nn_eval *e, const nn_model *m, const nn_data *d,
                  char *why, size_t whylen);
 
-/* Called for each record in input order with the network's output y
- * (n_out floats) and the record's label (-1 if none); non-zero stops. */
-typedef int (*nn_record_fn)(const float *y, int label, void *arg);
+/* A record as nn_predict_stream answers it; the pointers are valid during
+ * the call only. */
+typedef struct nn_record {
+    const float *x;         /* the input, n_in floats */
+    const float *y;         /* the network's output, n_out floats */
+    int label;              /* the record's label, -1 if none */
+    long index;             /* 1 for the stream's first record */
+} nn_record;
+
+/* Called for each record in input order; non-zero stops. */
+typedef int (*nn_record_fn)(const nn_record *rec, void *arg);
 
 /* Read every record of r, predict in batches of up to `batch` records and
  * call fn for each.  From a pipe or terminal a batch also ends when no more

@@ -105,6 +105,7 @@ int nn_predict_stream(const nn_model *m, nn_vec_reader *r, int batch,
     float *y = malloc((size_t)batch * k * sizeof *y);
     int *labels = malloc(batch * sizeof *labels);
     int n = 0, more = 1, regular;
+    long answered = 0;
     FILE *fp = nn_vec_file(r);
     struct stat st;
 
@@ -134,11 +135,14 @@ int nn_predict_stream(const nn_model *m, nn_vec_reader *r, int batch,
         if (n > 0 && (n == batch || !more || !input_waiting(fp, regular))) {
             if ((err = nn_predict(m, x, n, y)))
                 goto fail;
-            for (int i = 0; i < n; i++)
-                if (fn(y + (long)i * k, labels[i], arg)) {
+            for (int i = 0; i < n; i++) {
+                nn_record rec = { x + (long)i * n_in, y + (long)i * k,
+                                  labels[i], ++answered };
+                if (fn(&rec, arg)) {
                     err = NN_EINTR;
                     goto fail;
                 }
+            }
             n = 0;
         }
     }

@@ -228,6 +228,13 @@ void nn_model_set_input(nn_model *m, const nn_input_desc *d)
     m->input = *d;
 }
 
+int nn_model_input_ok(const nn_model *m, float lo, float hi)
+{
+    float w = m->input.hi - m->input.lo;
+
+    return lo >= m->input.lo - w && hi <= m->input.hi + w;
+}
+
 const nn_train_info *nn_model_train_info(const nn_model *m)
 {
     return &m->train;

@@ -319,7 +319,8 @@ static int text_record(nn_vec_reader *r, char *p, char *e, const float **x,
     size_t nf = 0;                      /* fields seen */
     size_t maxf = r->dim ? (size_t)r->dim + 1 : (size_t)NN_MAX_DIM + 1;
     char *t0 = p, *t0e = p;             /* field 0: label or value 1 */
-    int bad0 = NN_NUM_OK;                    /* field 0 as a value (hint only) */
+    int tab0 = 0;                       /* a TAB follows field 0: a label */
+    int bad0 = NN_NUM_OK;               /* field 0 as a value (hint only) */
     size_t badi = 0;                    /* first bad field after field 0 */
     int badk = NN_NUM_OK;
     char *bt = NULL, *bte = NULL, q[90];
@@ -328,8 +329,11 @@ static int text_record(nn_vec_reader *r, char *p, char *e, const float **x,
 
     for (;;) {
         char *t;
-        while (p < e && (*p == ' ' || *p == '\t'))
+        while (p < e && (*p == ' ' || *p == '\t')) {
+            if (nf == 1 && *p == '\t')
+                tab0 = 1;
             p++;
+        }
         if (p == e)
             break;
         t = p;
@@ -365,10 +369,15 @@ static int text_record(nn_vec_reader *r, char *p, char *e, const float **x,
 
     if (!r->dim || nf == (size_t)r->dim + 1) {
         labelled = 1;
-    } else if (r->hint && nf == (size_t)r->dim) {
+    } else if (r->hint && nf == (size_t)r->dim && !tab0) {
         labelled = 0;
     } else if ((rc = binary_line(r, e, why, whylen)) != NN_OK) {
         return rc;
+    } else if (r->hint && nf == (size_t)r->dim) {
+        return fail(r, why, whylen, NN_ESHAPE,
+                    "line %ld: a label and %lu values, expected %d values "
+                    "(the field before a TAB is a label)", ln,
+                    (unsigned long)(nf - 1), r->dim);
     } else if (r->hint) {
         return fail(r, why, whylen, NN_ESHAPE,
                     "line %ld: expected %d values (or a label and %d "

@@ -64,12 +64,108 @@ START_TEST(test_eval_data)
 }
 END_TEST
 
+struct seen {
+    const nn_model *m;
+    const float *xs;        /* every record's input, in order */
+    long n;
+};
+
+static int check_record(const nn_record *rec, void *arg)
+{
+    struct seen *s = arg;
+    float y[3];
+
+    ck_assert_int_eq(rec->index, s->n + 1);
+    ck_assert(memcmp(rec->x, s->xs + s->n * 5, 5 * sizeof *rec->x) == 0);
+    ck_assert_int_eq(nn_predict(s->m, rec->x, 1, y), NN_OK);
+    ck_assert(memcmp(rec->y, y, sizeof y) == 0);
+    ck_assert_int_eq(rec->label, s->n % 4 == 3 ? -1 : (int)(s->n % 3));
+    s->n++;
+    return 0;
+}
+
+/* nn_predict_stream hands each record over with its input, output, label
+ * and number, across batches. */
+START_TEST(test_stream_records)
+{
+    enum { N = 300, BATCH = 64 };
+    nn_model *m = tiny_model(NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE, 3);
+    float *xs = malloc(N * 5 * sizeof *xs);
+    struct seen s = { m, xs, 0 };
+    nn_vec_writer *w;
+    nn_vec_reader *r;
+    nn_rng rng;
+    FILE *fp = tmpfile();
+
+    ck_assert_ptr_nonnull(fp);
+    nn_rng_seed(&rng, 5);
+    ck_assert_int_eq(nn_vec_writer_new(&w, fp, NN_VEC_F32, 5), NN_OK);
+    for (int i = 0; i < N; i++) {
+        for (int j = 0; j < 5; j++)
+            xs[i * 5 + j] = (float)nn_rng_uniform(&rng);
+        ck_assert_int_eq(nn_vec_write(w, xs + i * 5, i % 4 == 3 ? -1 : i % 3),
+                         NN_OK);
+    }
+    nn_vec_writer_free(w);
+    rewind(fp);
+    ck_assert_int_eq(nn_vec_reader_new(&r, fp, 5), NN_OK);
+    ck_assert_int_eq(nn_predict_stream(m, r, BATCH, check_record, &s, NULL, 0),
+                     NN_OK);
+    ck_assert_int_eq(s.n, N);
+    nn_vec_reader_free(r);
+    fclose(fp);
+    free(xs);
+    nn_model_free(m);
+}
+END_TEST
+
+/* The ranges of values, and what counts as far outside a model's input
+ * range [0, 1]: below -1 or above 2. */
+START_TEST(test_input_range)
+{
+    nn_model *m = tiny_model(NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE, 3);
+    float x[5] = { 0.25f, -0.5f, 3, 1, 0 }, lo, hi;
+    nn_data *d;
+
+    nn_range(x, 5, &lo, &hi);
+    ck_assert(lo == -0.5f && hi == 3);
+    nn_range(x, 1, &lo, &hi);
+    ck_assert(lo == 0.25f && hi == 0.25f);
+    nn_range(x, 0, &lo, &hi);
+    ck_assert(lo == 0 && hi == 0);
+
+    /* Bytes, and floats after a value that is not a pixel. */
+    ck_assert_int_eq(nn_data_new(&d, 2), NN_OK);
+    ck_assert_int_eq(nn_data_add(d, (float[]){ nn_pixel(7), nn_pixel(200) }, 0),
+                     NN_OK);
+    ck_assert_int_eq(nn_data_add(d, (float[]){ nn_pixel(9), nn_pixel(3) }, 0),
+                     NN_OK);
+    ck_assert_ptr_nonnull(d->store->px);
+    nn_data_range(d, &lo, &hi);
+    ck_assert(lo == nn_pixel(3) && hi == nn_pixel(200));
+    ck_assert_int_eq(nn_data_add(d, (float[]){ -4, 255 }, 1), NN_OK);
+    ck_assert_ptr_nonnull(d->store->x);
+    nn_data_range(d, &lo, &hi);
+    ck_assert(lo == -4 && hi == 255);
+    nn_data_free(d);
+
+    ck_assert(nn_model_input_ok(m, 0, 1));
+    ck_assert(nn_model_input_ok(m, -1, 2));
+    ck_assert(!nn_model_input_ok(m, 0, 2.01f));
+    ck_assert(!nn_model_input_ok(m, -1.01f, 1));
+    ck_assert(!nn_model_input_ok(m, 0, 255));
+    nn_model_free(m);
+}
+END_TEST
+
 Suite *eval_suite(void)
 {
     Suite *s = suite_create("eval");
     TCase *tc = tcase_create("eval");
 
     tcase_add_loop_test(tc, test_eval_data, 0, 2);
+    tcase_add_test(tc, test_stream_records);
+    tcase_add_test(tc, test_input_range);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -663,6 +663,12 @@ static const struct bad_input bad_text[] = {
     { "0 0 0\n1 2 3 4 5\n", 0, 3, NN_ESHAPE, "line 2: expected 3 values" },
     { "abc 0\n", 0, 2, NN_EFORMAT, "line 1: value 1: 'abc' is not a number" },
     { "? 1 1\n", 0, 3, NN_EFORMAT, "line 1: value 1: '?' is not a number" },
+    /* The field before a TAB is a label, even where dropping it would
+     * leave the hinted number of values. */
+    { "7\t0.5 1\n", 0, 3, NN_ESHAPE, "line 1: a label and 2 values, "
+      "expected 3 values (the field before a TAB is a label)" },
+    { "0 0 0\n?\t1 1\n", 0, 3, NN_ESHAPE, "line 2: a label and 2 values" },
+    { "  0.5\t 1 1\n", 0, 3, NN_ESHAPE, "line 1: a label and 2 values" },
     { "1\t0 abc\n", 0, 2, NN_EFORMAT, "line 1: value 2: 'abc'" },
     { "1\t0 1\n1\t\x01\x02\n", 0, 2, NN_EFORMAT,
       "line 2: byte 0x01 at column 3 is not text" },

@@ -221,6 +221,21 @@ expect_err "vec2img: (stdin): line 1: longer than 67108864 bytes (not a text vec
 awk 'BEGIN { printf "0\t"; for (i = 0; i < 16777217; i++) printf "0 "; print "" }' > wide.vec 2>/dev/null || :
 bad T10 "vec2img: wide.vec: line 1: more than 16777216 values" vec2img wide.vec
 rm -f wide.vec
+printf '0\t0 0.5 1\n' > short.vec
+bad T11 "nn-predict: short.vec: line 1: a label and 3 values, expected 4 values (the field before a TAB is a label)" nn-predict m4.json short.vec
+bad T11 "nn-eval: short.vec: line 1: a label and 3 values" nn-eval m4.json short.vec
+printf '0\t0 128 255 3\n1\t1e30 0 0 0\n' > scale.vec
+for tool in nn-predict nn-eval; do
+    good T12 $tool m4.json scale.vec
+    expect_err "$tool: scale.vec: warning: record 1: values from 0 to 255, far outside the model's input range [0, 1]: its answers mean nothing"
+    [ "$(wc -l < "$TMP/err")" -eq 1 ] || fail "T12: $tool: more than one warning"
+done
+[ "$(nn-predict m4.json scale.vec 2>/dev/null | wc -l)" -eq 2 ] || fail "T12: no answers"
+printf '0\t0 0.5 1 2\n1\t-1 0 0 0\n' > edge.vec
+good T12 nn-predict m4.json edge.vec
+[ ! -s "$TMP/err" ] || fail "T12: a warning within [-1, 2]: $(cat "$TMP/err")"
+good T12 nn-train -q -e 1 -o scaled.json scale.vec
+expect_err "nn-train: warning: scale.vec: values from 0 to 1e+30; networks train best on values scaled to [0,1]"
 
 # ---------------------------------------------------------------------
 # B: binary vector streams.  Two u8 records of dim 4: a 16-byte header,
@@ -365,8 +380,8 @@ bad M9 "nn-predict: utf.json: not valid JSON: byte 0xed at line 1, column 33 is 
 bad M10 "nn-predict: photo: a JPEG file, not an nnpipe model" nn-predict photo tiny.vec
 bad M10 "nn-eval: two.gz: a gzip file, not an nnpipe model" nn-eval two.gz tiny.vec
 bad M10 "nn-eval: two-images: an IDX file, not an nnpipe model" nn-eval two-images tiny.vec
-bad M10 "nn-train: two.nnv: a binary vector stream file, not an nnpipe model" nn-train --resume two.nnv -o x.json four.vec
-bad M10 "nn-predict: four.vec: not valid JSON: unexpected text after the end of the document at line 1, column 3" nn-predict four.vec tiny.vec
+bad M10 "nn-train: two.nnv: a vector stream, not a model" nn-train --resume two.nnv -o x.json four.vec
+bad M10 "nn-predict: four.vec: a vector stream, not a model" nn-predict four.vec tiny.vec
 cat tiny.json tiny.json > twice.json
 bad M11 "nn-predict: twice.json: not valid JSON: unexpected text after the end of the document at line " nn-predict twice.json tiny.vec
 sed 's/"init": "nielsen",/"init": "nielsen", "seed": 7,/' tiny.json > dup.json
@@ -376,6 +391,25 @@ bad M13 "nn-predict: act.json: layers[0].activation: unknown activation 'swish'"
 sed '/"layers"/,$d' tiny.json | sed '$s/,$//' > nolayers.json
 echo '}' >> nolayers.json
 bad M13 "nn-predict: nolayers.json: no \"layers\" field" nn-predict nolayers.json tiny.vec
+for tool in nn-predict nn-eval; do
+    echo M14 >> ids
+    expect 2 $tool four.vec m4.json
+    expect_err "$tool: four.vec is a vector stream and m4.json a model: the model comes first"
+    expect_err "Try '$tool --help'."
+done
+
+# ---------------------------------------------------------------------
+# R: run logs (nn-runs).
+bad R1 "nn-runs: m4.json: an nnpipe model, not a run log (nn-train --runs FILE writes one)" nn-runs m4.json
+[ ! -s "$TMP/out" ] || fail "R1: output"
+echo '{"a": 1}' > other.json
+bad R1 "nn-runs: other.json: not a run log: line 1 is not a run as nn-train --runs writes them" nn-runs other.json
+nn-train -q -H 2 -e 1 --runs runs.jsonl -o r.json four.vec
+{ cat runs.jsonl; echo '{"a": 1}'; cat runs.jsonl; echo '[1'; } > mixed.jsonl
+bad R2 "nn-runs: mixed.jsonl: line 2 and others are not a run as nn-train --runs writes them; skipped" nn-runs mixed.jsonl
+[ "$(wc -l < "$TMP/out")" -eq 3 ] || fail "R2: the runs: $(cat "$TMP/out")"
+good R3 nn-runs empty
+[ ! -s "$TMP/out" ] || fail "R3: output"
 
 # ---------------------------------------------------------------------
 # G: images (img2vec), one fixture per decoder.  Truncation: every byte of
@@ -504,10 +538,4 @@ bad P3 "img2vec: wide.pgm: no ink found: nothing that looks like a digit" img2ve
 
 # ---------------------------------------------------------------------
 # Every row of the table has a test, and every test a row.
-[ -f "$TOP/docs/bad-inputs.md" ] || fail "docs/bad-inputs.md is missing"
-for id in $(sort -u ids); do
-    grep -q "^| $id |" "$TOP/docs/bad-inputs.md" || fail "test $id has no row in docs/bad-inputs.md"
-done
-for id in $(sed -n 's/^| \([A-Z][0-9]*\) |.*/\1/p' "$TOP/docs/bad-inputs.md"); do
-    grep -qx "$id" ids || fail "docs/bad-inputs.md row $id has no test"
-done
+rows_tested docs/bad-inputs.md

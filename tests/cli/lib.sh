@@ -60,3 +60,16 @@ mnist_dir() {
 mnist_file() {
     if [ -f "$1/$2.gz" ]; then echo "$1/$2.gz"; else echo "$1/$2"; fi
 }
+
+# rows_tested DOC: every row id of the tables of DOC (docs/NAME.md; an id
+# is a capital letter and a number, first in a row) was written to the
+# file ids by a test, and every id in ids is a row of DOC.
+rows_tested() {
+    [ -f "$TOP/$1" ] || fail "$1 is missing"
+    for id in $(sort -u ids); do
+        grep -q "^| $id |" "$TOP/$1" || fail "test $id has no row in $1"
+    done
+    for id in $(sed -n 's/^| \([A-Z][0-9]*\) |.*/\1/p' "$TOP/$1"); do
+        grep -qx "$id" ids || fail "$1 row $id has no test"
+    done
+}

@@ -66,8 +66,8 @@ nn-runs known.jsonl | cmp - stdin.txt
 # A broken line is named and skipped, the rest listed, exit 1.
 { cat known.jsonl; echo '{"time": "2026-01-05T'; echo '[1, 2]'; } > broken.jsonl
 expect 1 nn-runs broken.jsonl
-expect_err "nn-runs: broken.jsonl: line 6: not a JSON object; skipped"
-expect_err "nn-runs: broken.jsonl: line 7: not a JSON object; skipped"
+expect_err "nn-runs: broken.jsonl: line 6 and others are not a run as nn-train --runs writes them; skipped"
+[ "$(wc -l < "$TMP/err")" -eq 1 ] || fail "more than one message for broken lines"
 [ "$(wc -l < "$TMP/out")" -eq 5 ] || fail "broken.jsonl: $(cat "$TMP/out")"
 
 # Errors and usage.
@@ -92,7 +92,7 @@ expect 1 nn-train -q -H 4 -e 1 --runs dir -o c.json ten.vec
 expect_err "nn-train: dir: "
 [ ! -e c.json ] || fail "c.json written"
 expect 1 nn-train -q -H 4 -e 1 --runs nodir/runs.jsonl -o c.json ten.vec
-expect_err "nn-train: nodir/runs.jsonl: No such file or directory"
+expect_err "nn-train: nodir/runs.jsonl: cannot write in nodir: No such file or directory"
 sed 's/^[0-9]*/?/' ten.vec > unlabelled.vec
 expect 1 nn-train -q -H 4 -e 1 --test unlabelled.vec -o c.json ten.vec
 expect_err "nn-train: unlabelled.vec: --test needs a label from 0 to 9 on every record"

@@ -45,7 +45,15 @@ for tool in idx2vec img2vec vec2img nn-train nn-predict nn-eval; do
 done
 
 closed idx2vec "$DATA/mnist10-images-idx3-ubyte.gz"
-closed nn-train -q -H 200 -e 1 -o - ten.vec     # a model of 1.6 MB
+# A model is kept whole: refused by a closed pipe, it goes to a file of
+# its own in $TMPDIR, named in the one message, and the exit status is 1.
+mkdir keep
+{ set +e; TMPDIR=$TMP/keep nn-train -q -H 200 -e 1 -o - ten.vec 2> "$TMP/err"
+  echo $? > "$TMP/status"; } | head -c 1 > /dev/null
+[ "$(cat "$TMP/status")" -eq 1 ] || fail "nn-train -o - | head: exit $(cat "$TMP/status")"
+expect_err "nn-train: writing the model to standard output failed: Broken pipe; the trained model is kept in $TMP/keep/nn-train-"
+[ "$(wc -l < "$TMP/err")" -eq 1 ] || { cat "$TMP/err" >&2; fail "more than one message"; }
+nn-eval keep/nn-train-*.json ten.vec > /dev/null || fail "the kept model does not load"
 closed idx2vec -b "$DATA/mnist10-images-idx3-ubyte.gz" "$DATA/mnist10-labels-idx1-ubyte.gz"
 closed img2vec $imgs
 closed vec2img many.vec
