@@ -123,7 +123,7 @@ START_TEST(test_scan_json)
           64 },
         { "1e400", 5 }, { "-1e-400", 7 }, { "9007199254740993", 16 },
     };
-    char t[64];
+    char t[80];     /* room for the 64-character number and its NUL */
 
     for (size_t i = 0; i < sizeof special / sizeof special[0] + 100000; i++) {
         const char *s = t, *next = NULL;
