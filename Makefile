@@ -43,7 +43,7 @@ TOOLS = cmd/idx2vec cmd/img2vec cmd/vec2img cmd/nn-train cmd/nn-predict cmd/nn-e
 TEST_SRC = $(wildcard tests/check_*.c)
 TEST_OBJ = $(TEST_SRC:.c=.o)
 # Helpers the tools share (not libnn).
-CMD_OBJ = cmd/util.o cmd/files.o cmd/progress.o cmd/runs.o
+CMD_OBJ = cmd/util.o cmd/files.o cmd/progress.o cmd/runs.o cmd/trainrun.o
 DEPS = $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(TOOLS:=.d) \
 	examples/render-digits.d
 
