@@ -10,7 +10,7 @@ CFLAGS ?= -O3 -g
 
 # Debian packages the build and the tests need (installed by make deps).
 DEB_PKGS = pkg-config zlib1g-dev libcjson-dev libturbojpeg0-dev libpng-dev check \
-	libncurses-dev tmux
+	libncurses-dev tmux libcivetweb-dev
 
 NN_CFLAGS = -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -MMD -MP
@@ -39,13 +39,13 @@ endif
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:.c=.o)
 TOOLS = cmd/idx2vec cmd/img2vec cmd/vec2img cmd/nn-train cmd/nn-predict cmd/nn-eval \
-	cmd/nn-runs cmd/nn-weights cmd/nn-draw
+	cmd/nn-runs cmd/nn-weights cmd/nn-draw cmd/nn-serve
 TEST_SRC = $(wildcard tests/check_*.c)
 TEST_OBJ = $(TEST_SRC:.c=.o)
 # Helpers the tools share (not libnn).
 CMD_OBJ = cmd/util.o cmd/files.o cmd/progress.o cmd/runs.o cmd/trainrun.o
 DEPS = $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(TOOLS:=.d) \
-	examples/render-digits.d
+	examples/render-digits.d $(SERVE_OBJ:.o=.d)
 
 all: $(TOOLS)
 
@@ -56,7 +56,21 @@ lib/libnn.a: $(LIB_OBJ)
 	$(AR) rcs $@ $(LIB_OBJ)
 
 $(TOOLS): %: %.o $(CMD_OBJ) lib/libnn.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $@.o $(CMD_OBJ) lib/libnn.a $(DEP_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $@.o $(TOOL_OBJ) $(CMD_OBJ) lib/libnn.a $(DEP_LIBS)
+
+# nn-serve: the API (cmd/serve.c), the page built into the binary
+# (web/assets.c, made by our own web/embed from WEB_FILES) and civetweb,
+# which has no pkg-config file in Debian 12.
+WEB_FILES = web/index.html web/app.js web/style.css
+SERVE_OBJ = cmd/serve.o web/assets.o
+cmd/nn-serve: $(SERVE_OBJ)
+cmd/nn-serve: TOOL_OBJ = $(SERVE_OBJ)
+cmd/nn-serve: DEP_LIBS += -lcivetweb
+web/embed: web/embed.c
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ web/embed.c
+web/assets.c: web/embed $(WEB_FILES)
+	web/embed $(WEB_FILES) > $@.tmp && mv $@.tmp $@ || { rm -f $@.tmp; exit 1; }
+web/assets.o: NN_CPPFLAGS += -Icmd
 
 # nn-draw alone uses ncurses.
 cmd/nn-draw.o: DEP_CFLAGS += $$($(PKG_CONFIG) --cflags ncurses)
@@ -214,6 +228,7 @@ bench-clean:
 
 clean:
 	rm -f lib/*.o lib/*.d lib/libnn.a cmd/*.o cmd/*.d $(TOOLS) \
+	    web/embed web/assets.c web/*.o web/*.d \
 	    tests/*.o tests/*.d tests/check_nn examples/*.o examples/*.d \
 	    examples/render-digits
 	rm -rf fuzz/build
