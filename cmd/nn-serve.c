@@ -121,10 +121,18 @@ static void send_reply(struct mg_connection *c, const struct reply *rp,
     mg_write(c, rp->body, rp->len);
 }
 
+/* Seconds a client may take to send a request body (--timeout).
+ * civetweb's request_timeout_ms bounds the headers as a whole, but the
+ * body only while the client sends nothing; a client that trickles it is
+ * cut off here, between reads of at most READ_CHUNK bytes. */
+enum { READ_CHUNK = 16384 };
+static double body_timeout = 10;
+
 /* The request body, at most SERVE_MAX_BODY bytes: 0, or an HTTP status. */
 static int read_body(struct mg_connection *c, long long declared,
                      unsigned char **body, size_t *len)
 {
+    double t0 = monotonic();
     size_t cap = declared > 0 ? (size_t)declared + 1 : 65536;
     unsigned char *p = malloc(cap);
     int n;
@@ -132,11 +140,16 @@ static int read_body(struct mg_connection *c, long long declared,
     *len = 0;
     if (!p)
         return 500;
-    while ((n = mg_read(c, p + *len, cap - *len)) > 0) {
+    while ((n = mg_read(c, p + *len, cap - *len < READ_CHUNK
+                        ? cap - *len : READ_CHUNK)) > 0) {
         *len += (size_t)n;
         if (*len > (size_t)SERVE_MAX_BODY) {
             free(p);
             return 413;
+        }
+        if (monotonic() - t0 > body_timeout) {
+            free(p);
+            return 408;
         }
         if (*len == cap) {
             unsigned char *q = realloc(p, cap *= 2);
@@ -174,12 +187,16 @@ static int on_request(struct mg_connection *c, void *arg)
     else if ((status = read_body(c, ri->content_length, &body, &rq.len)))
         reply_error(&rp, status, status == 413 ? "request body larger than "
                     "%ld bytes" : status == 408 ? "request body not received "
-                    "whole" : "out of memory", SERVE_MAX_BODY);
+                    "whole in time (--timeout)" : "out of memory",
+                    SERVE_MAX_BODY);
     else {
         rq.body = body;
         serve_handle(arg, &rq, &rp);
     }
-    /* A body not read whole leaves the connection unusable. */
+    /* A body not read whole leaves the connection unusable: close it
+     * rather than have civetweb read the rest. */
+    if (rp.status == 413 || rp.status == 408 || !rq.path)
+        mg_disable_keep_alive(c);
     send_reply(c, &rp, rp.status == 413 || rp.status == 408 || !rq.path);
     reply_free(&rp);
     free(body);
@@ -299,6 +316,7 @@ int main(int argc, char **argv)
 
     snprintf(listen, sizeof listen, "%s:%ld", o.bind, o.port);
     snprintf(timeout, sizeof timeout, "%ld", o.timeout * 1000);
+    body_timeout = (double)o.timeout;
     snprintf(threads, sizeof threads, "%d", THREADS);
     const char *options[] = {
         "listening_ports", listen,
