@@ -336,7 +336,11 @@ function drawCurves(h) {
     ctx.fillText(title, L, 14);
     ctx.fillText(fmt(hi), x0 + 2, T + 4);
     ctx.fillText(fmt(lo), x0 + 2, B);
-    ctx.fillText('epoch', R - 34, B + 18);
+    ctx.fillText('epoch', (L + R) / 2 - 16, B + 18);
+    if (h.length) {
+      ctx.fillText('1', L - 3, B + 14);
+      ctx.fillText(String(h.length), R - 6, B + 14);
+    }
     const n = Math.max(h.length, 2);
     const X = (i) => L + (R - L) * i / (n - 1);
     const Y = (v) => B - (B - T) * (v - lo) / ((hi - lo) || 1);
@@ -417,7 +421,7 @@ function drawNetwork(m) {
                   fill: i ? '#607d8b' : '#90a4ae' });
     add('text', { x: b.x + b.w / 2, y: b.y + b.h / 2 + 5, fill: '#fff',
                   'text-anchor': 'middle', 'font-size': 14 }, String(l.size));
-    add('text', { x: b.x + b.w / 2, y: 148, 'text-anchor': 'middle',
+    add('text', { x: b.x + b.w / 2, y: 164, 'text-anchor': 'middle',
                   'font-size': 12, fill: '#333' },
         i ? `${l.type} ${l.activation}` : 'input');
   });
