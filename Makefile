@@ -83,7 +83,7 @@ tests/check_nn: $(TEST_OBJ) cmd/progress.o cmd/util.o lib/libnn.a
 -include $(DEPS)
 
 .PHONY: all deps check unit cli clean distclean install uninstall demo photos \
-	example-digits pictures fuzz fuzz-build valgrind
+	example-digits pictures fuzz fuzz-build valgrind loadtest screenshots
 
 # Install the Debian packages the build needs, if any is missing.
 deps:
@@ -98,7 +98,12 @@ deps:
 	    DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
 	fi
 
+# What make check needs beyond the build: curl and jq (the API tests),
+# Chromium and its driver (the browser tests), ab (the load test).
+CHECK_PKGS = curl jq chromium chromium-driver apache2-utils
+
 check: deps
+	$(MAKE) deps DEB_PKGS="$(CHECK_PKGS)"
 	$(MAKE) all tests/check_nn
 	tests/check_nn
 	CC="$(CC)" LDFLAGS="$(LDFLAGS)" tests/cli/run.sh
@@ -122,6 +127,23 @@ demo: deps
 	@echo; echo "The example photos: file, predicted class, probability"
 	cmd/img2vec examples/*.jpg | cmd/nn-predict data/model.json > data/examples.out
 	@ls examples/*.jpg | paste - data/examples.out
+	@echo; echo "In a browser: cmd/nn-serve --data $$(dirname "$$(sh data/mnist.sh t10k-images-idx3-ubyte)") --runs data/runs.jsonl --save-dir data data/model.json, then open http://127.0.0.1:8080/"
+
+# nn-serve under load on 127.0.0.1 with the demo model (tests/serve/load.sh,
+# ab): p50 and p99 latency, errors, memory over two passes.
+LOAD_N = 20000
+LOAD_C = 16
+loadtest: deps
+	$(MAKE) deps DEB_PKGS="$(CHECK_PKGS)"
+	$(MAKE) all data/model.json
+	sh tests/serve/load.sh -n $(LOAD_N) -c $(LOAD_C) data/model.json
+
+# The README's pictures of nn-serve's page, docs/img/serve-*.png, taken by
+# the browser test (tests/cli/browser.sh) in headless Chromium.
+screenshots: deps
+	$(MAKE) deps DEB_PKGS="$(CHECK_PKGS)"
+	$(MAKE) all
+	SHOTS=$(CURDIR)/docs/img sh tests/cli/run.sh browser | tee /dev/stderr | grep -q '^ok   browser'
 
 # Accuracy on the real photos of ../shared/data/photos (PHOTOS_DIR), with
 # the demo model, beside the plain method; -v lists the misread images.
