@@ -189,7 +189,7 @@ example-digits: examples/render-digits
 # objects.  make fuzz runs each target FUZZ_TIME seconds.
 FUZZ_CC = clang
 FUZZ_TIME = 60
-FUZZ_TARGETS = idx vec model img prep
+FUZZ_TARGETS = idx vec model img prep serve
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN)
 FUZZ_LIB_OBJ = $(LIB_SRC:lib/%.c=fuzz/build/lib/%.o)
@@ -202,10 +202,25 @@ fuzz/build/lib/%.o: lib/%.c
 
 fuzz/build/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(NN_CPPFLAGS) $(DEP_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer \
-	    -o $@ $< $(FUZZ_LIB_OBJ) $(DEP_LIBS)
+	    -o $@ $< $(FUZZ_EXTRA) $(FUZZ_LIB_OBJ) $(DEP_LIBS)
 
-.SECONDARY: $(FUZZ_LIB_OBJ)
--include $(FUZZ_LIB_OBJ:.o=.d)
+# fuzz_serve takes nn-serve's API (cmd/serve.c) and what it uses.
+FUZZ_SERVE_OBJ = $(patsubst %,fuzz/build/%,cmd/serve.o cmd/trainrun.o \
+	cmd/runs.o cmd/files.o cmd/util.o web/assets.o)
+fuzz/build/cmd/%.o fuzz/build/web/%.o: NN_CPPFLAGS += -Icmd
+fuzz/build/cmd/%.o: cmd/%.c
+	@mkdir -p fuzz/build/cmd
+	$(FUZZ_CC) $(NN_CPPFLAGS) $(NN_CFLAGS) $(DEP_CFLAGS) $(FUZZ_CFLAGS) \
+	    -fsanitize=fuzzer-no-link -c -o $@ $<
+fuzz/build/web/%.o: web/%.c
+	@mkdir -p fuzz/build/web
+	$(FUZZ_CC) $(NN_CPPFLAGS) $(NN_CFLAGS) $(DEP_CFLAGS) $(FUZZ_CFLAGS) \
+	    -fsanitize=fuzzer-no-link -c -o $@ $<
+fuzz/build/fuzz_serve: $(FUZZ_SERVE_OBJ)
+fuzz/build/fuzz_serve: FUZZ_EXTRA = -Icmd $(FUZZ_SERVE_OBJ)
+
+.SECONDARY: $(FUZZ_LIB_OBJ) $(FUZZ_SERVE_OBJ)
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_SERVE_OBJ:.o=.d)
 
 fuzz-build: $(FUZZ_BIN)
 

@@ -123,7 +123,7 @@ int runs_append(struct run_log *r, int argc, char **argv,
 {
     cJSON *o = describe(argc, argv, m, model_path, test_path, test_acc,
                         monotonic() - r->t0);
-    char *text = o ? cJSON_PrintUnformatted(o) : NULL, *line;
+    char *text = o ? cJSON_PrintUnformatted(o) : NULL, *line = NULL;
     size_t len;
     ssize_t n;
     int failed = 0;

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 D=tests/data
 S=fuzz/seeds
 rm -rf "$S"
-mkdir -p "$S/idx" "$S/vec" "$S/model" "$S/img" "$S/prep"
+mkdir -p "$S/idx" "$S/vec" "$S/model" "$S/img" "$S/prep" "$S/serve"
 
 # IDX: the fixtures raw and gzipped, and a 2-item cut of the images.
 cp $D/mnist10-*-ubyte $D/mnist10-*-ubyte.gz "$S/idx/"
@@ -40,3 +40,13 @@ tail -c +17 $D/mnist10-images-idx3-ubyte | head -c 784 > "$S/prep.px"
 { printf '\47\0\35\3'; tail -c 1200 $D/img/p5.pgm; } > "$S/prep/pgm40x30"
 { printf '\33\0\33\4'; cat "$S/prep.px"; } > "$S/prep/plain"
 rm -f "$S/prep.px"
+
+# nn-serve's requests (fuzz_serve.c): a route byte, the query up to a
+# newline, the body.  Routes: 0 a PNG, 2 a vector record, 6 training
+# options, 9 weights, 11 a confusion cell, 17 a path of the input's own.
+{ printf '\0model=1\n'; cat $D/img/gray.png; } > "$S/serve/predict-png"
+{ printf '\2\n'; cmd/idx2vec -n 1 $D/mnist10-images-idx3-ubyte $D/mnist10-labels-idx1-ubyte; } > "$S/serve/predict-vec"
+printf '\6\n{"hidden": [12, 8], "epochs": 2, "rate": 0.1, "holdout": 3, "augment": "affine", "shift": 1}' > "$S/serve/train"
+printf '\11model=0&layer=0&max=3\n' > "$S/serve/weights"
+printf '\13model=1&actual=3&predicted=5&max=2\n' > "$S/serve/misread"
+printf '\21/app.js' > "$S/serve/path"
