@@ -546,15 +546,9 @@ int main(int argc, char **argv)
     catch_signals();
     err = nn_train(m, train, val, &o.set.train, &hooks, why, sizeof why);
     if (err == NN_EINTR && stop_signal) {
-        const nn_train_info *ti = nn_model_train_info(m);
-        const char *sig = stop_signal == SIGINT ? "SIGINT" : "SIGTERM";
-        if (ti->best_val_acc >= 0)
-            warn("%s during epoch %d: writing the best model so far (epoch "
-                 "%d, validation accuracy %.2f%%)", sig, rep.epoch,
-                 ti->best_epoch, 100 * ti->best_val_acc);
-        else
-            warn("%s during epoch %d: writing the model as trained so far",
-                 sig, rep.epoch);
+        char during[32];
+        snprintf(during, sizeof during, "epoch %d", rep.epoch);
+        train_say_stopped(stop_signal, during, m);
     } else if (err) {
         die("%s: %s; no model written", in_name, why[0] ? why : nn_strerror(err));
     }

@@ -852,15 +852,9 @@ static void *train_main(void *arg)
         goto fail;
     }
     if (err == NN_EINTR && r->sig) {
-        const nn_train_info *ti = nn_model_train_info(m);
-        const char *sig = r->sig == SIGINT ? "SIGINT" : "SIGTERM";
-        if (ti->best_val_acc >= 0)
-            warn("%s during run %d, epoch %d: writing the best model so far "
-                 "(epoch %d, validation accuracy %.2f%%)", sig, r->id,
-                 r->epoch, ti->best_epoch, 100 * ti->best_val_acc);
-        else
-            warn("%s during run %d, epoch %d: writing the model as trained "
-                 "so far", sig, r->id, r->epoch);
+        char during[64];
+        snprintf(during, sizeof during, "run %d, epoch %d", r->id, r->epoch);
+        train_say_stopped(r->sig, during, m);
     }
     /* The model first, as nn-train does: nothing after this can lose it. */
     model_path(s, r->id, path, sizeof path);

@@ -2,6 +2,7 @@
  * and nn-serve share, so that both build and train the same network from
  * the same options, byte for byte. */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -411,4 +412,18 @@ int train_save_model(const nn_model *m, const char *output)
         keep_model(m, output, why);
     unblock_signals();
     return err != 0;
+}
+
+void train_say_stopped(int sig, const char *during, const nn_model *m)
+{
+    const nn_train_info *ti = nn_model_train_info(m);
+    const char *name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+
+    if (ti->best_val_acc >= 0)
+        warn("%s during %s: writing the best model so far (epoch %d, "
+             "validation accuracy %.2f%%)", name, during, ti->best_epoch,
+             100 * ti->best_val_acc);
+    else
+        warn("%s during %s: writing the model as trained so far", name,
+             during);
 }

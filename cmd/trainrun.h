@@ -74,4 +74,8 @@ int train_split_holdout(const nn_data *d, int n, nn_data *train,
  * or 1 after a message. */
 int train_save_model(const nn_model *m, const char *output);
 
+/* Say that signal sig stopped training during (e.g. "epoch 3") and which
+ * weights m holds: the best validated epoch's, or those trained so far. */
+void train_say_stopped(int sig, const char *during, const nn_model *m);
+
 #endif
