@@ -106,5 +106,11 @@ wd_wait "return document.querySelectorAll('#misread canvas').length == Math.min(
 wd_shot "$shots/serve-inside.png" '#inside'
 wd_js 'return document.querySelector("#error").hidden' | grep -qx true ||
     fail "the page shows an error: $(wd_js 'return document.querySelector("#error").textContent')"
+# The whole page, with a photo and a drawing, on the model just trained.
+wd_upload '#photo-file' "$TOP/examples/digit-3.jpg"
+wd_wait 'return document.querySelector("#photo-bars").children.length == 30'
+# shellcheck disable=SC2086
+wd_stroke '#pad' mouse $zero
+wd_wait 'return document.querySelector("#draw-bars").children.length == 30'
 wd_js 'window.scrollTo(0, 0); return 0' > /dev/null
 wd_shot "$shots/serve-page.png"
