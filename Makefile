@@ -106,7 +106,7 @@ check: deps
 	$(MAKE) deps DEB_PKGS="$(CHECK_PKGS)"
 	$(MAKE) all tests/check_nn
 	tests/check_nn
-	CC="$(CC)" LDFLAGS="$(LDFLAGS)" tests/cli/run.sh
+	CC="$(CC)" LDFLAGS="$(LDFLAGS)" SAN="$(SAN)" tests/cli/run.sh
 
 # The unit tests alone, and the tool tests alone.
 unit: tests/check_nn
