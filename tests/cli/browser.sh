@@ -19,7 +19,6 @@ nn-train -q -H 100 -e 3 -s 1 --holdout 10000 -o model.json train.nnv
 
 serve_start --data "$dir" --runs runs.jsonl --save-dir saved model.json
 wd_start
-trap 'wd_stop; kill "$SPID" 2>/dev/null || true' EXIT
 wd POST /url "$(jq -n --arg u "$URL" '{url: $u}')" > /dev/null
 wd_wait 'return document.querySelector("#model").options.length == 1'
 wd_wait 'return document.querySelectorAll("#confusion tr").length == 11'
@@ -114,3 +113,4 @@ wd_stroke '#pad' mouse $zero
 wd_wait 'return document.querySelector("#draw-bars").children.length == 30'
 wd_js 'window.scrollTo(0, 0); return 0' > /dev/null
 wd_shot "$shots/serve-page.png"
+wd_stop

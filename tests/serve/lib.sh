@@ -9,6 +9,8 @@ serve_start() {
     rm -f serve.url
     nn-serve --port 0 "$@" > serve.url 2> serve.err &
     SPID=$!
+    # A test that fails leaves no server behind.
+    trap 'kill "$SPID" 2>/dev/null || true' EXIT
     i=0
     while [ ! -s serve.url ]; do
         kill -0 "$SPID" 2>/dev/null || { cat serve.err >&2; fail "nn-serve did not start: $*"; }

@@ -13,6 +13,8 @@ wd_start() {
     for try in 1 2 3 4 5; do
         chromedriver --port="$port" > chromedriver.log 2>&1 &
         WDPID=$!
+        # A test that fails leaves neither chromedriver nor nn-serve.
+        trap 'kill "$WDPID" ${SPID:+"$SPID"} 2>/dev/null || true' EXIT
         WD=http://127.0.0.1:$port
         i=0
         while [ "$i" -lt 100 ]; do
