@@ -10,7 +10,7 @@ CFLAGS ?= -O3 -g
 
 # Debian packages the build and the tests need (installed by make deps).
 DEB_PKGS = pkg-config zlib1g-dev libcjson-dev libturbojpeg0-dev libpng-dev check \
-	libncurses-dev tmux
+	libncurses-dev tmux libcivetweb-dev
 
 NN_CFLAGS = -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -MMD -MP
@@ -39,13 +39,13 @@ endif
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:.c=.o)
 TOOLS = cmd/idx2vec cmd/img2vec cmd/vec2img cmd/nn-train cmd/nn-predict cmd/nn-eval \
-	cmd/nn-runs cmd/nn-weights cmd/nn-draw
+	cmd/nn-runs cmd/nn-weights cmd/nn-draw cmd/nn-serve
 TEST_SRC = $(wildcard tests/check_*.c)
 TEST_OBJ = $(TEST_SRC:.c=.o)
 # Helpers the tools share (not libnn).
-CMD_OBJ = cmd/util.o cmd/files.o cmd/progress.o cmd/runs.o
+CMD_OBJ = cmd/util.o cmd/files.o cmd/progress.o cmd/runs.o cmd/trainrun.o
 DEPS = $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(TOOLS:=.d) \
-	examples/render-digits.d
+	examples/render-digits.d $(SERVE_OBJ:.o=.d)
 
 all: $(TOOLS)
 
@@ -56,7 +56,21 @@ lib/libnn.a: $(LIB_OBJ)
 	$(AR) rcs $@ $(LIB_OBJ)
 
 $(TOOLS): %: %.o $(CMD_OBJ) lib/libnn.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $@.o $(CMD_OBJ) lib/libnn.a $(DEP_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $@.o $(TOOL_OBJ) $(CMD_OBJ) lib/libnn.a $(DEP_LIBS)
+
+# nn-serve: the API (cmd/serve.c), the page built into the binary
+# (web/assets.c, made by our own web/embed from WEB_FILES) and civetweb,
+# which has no pkg-config file in Debian 12.
+WEB_FILES = web/index.html web/app.js web/style.css
+SERVE_OBJ = cmd/serve.o web/assets.o
+cmd/nn-serve: $(SERVE_OBJ)
+cmd/nn-serve: TOOL_OBJ = $(SERVE_OBJ)
+cmd/nn-serve: DEP_LIBS += -lcivetweb
+web/embed: web/embed.c
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ web/embed.c
+web/assets.c: web/embed $(WEB_FILES)
+	web/embed $(WEB_FILES) > $@.tmp && mv $@.tmp $@ || { rm -f $@.tmp; exit 1; }
+web/assets.o: NN_CPPFLAGS += -Icmd
 
 # nn-draw alone uses ncurses.
 cmd/nn-draw.o: DEP_CFLAGS += $$($(PKG_CONFIG) --cflags ncurses)
@@ -69,7 +83,7 @@ tests/check_nn: $(TEST_OBJ) cmd/progress.o cmd/util.o lib/libnn.a
 -include $(DEPS)
 
 .PHONY: all deps check unit cli clean distclean install uninstall demo photos \
-	example-digits pictures fuzz fuzz-build valgrind
+	example-digits pictures fuzz fuzz-build valgrind loadtest screenshots
 
 # Install the Debian packages the build needs, if any is missing.
 deps:
@@ -84,10 +98,15 @@ deps:
 	    DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
 	fi
 
+# What make check needs beyond the build: curl and jq (the API tests),
+# Chromium and its driver (the browser tests), ab (the load test).
+CHECK_PKGS = curl jq chromium chromium-driver apache2-utils
+
 check: deps
+	$(MAKE) deps DEB_PKGS="$(CHECK_PKGS)"
 	$(MAKE) all tests/check_nn
 	tests/check_nn
-	CC="$(CC)" LDFLAGS="$(LDFLAGS)" tests/cli/run.sh
+	CC="$(CC)" LDFLAGS="$(LDFLAGS)" SAN="$(SAN)" tests/cli/run.sh
 
 # The unit tests alone, and the tool tests alone.
 unit: tests/check_nn
@@ -108,6 +127,23 @@ demo: deps
 	@echo; echo "The example photos: file, predicted class, probability"
 	cmd/img2vec examples/*.jpg | cmd/nn-predict data/model.json > data/examples.out
 	@ls examples/*.jpg | paste - data/examples.out
+	@echo; echo "In a browser: cmd/nn-serve --data $$(dirname "$$(sh data/mnist.sh t10k-images-idx3-ubyte)") --runs data/runs.jsonl --save-dir data data/model.json, then open http://127.0.0.1:8080/"
+
+# nn-serve under load on 127.0.0.1 with the demo model (tests/serve/load.sh,
+# ab): p50 and p99 latency, errors, memory over two passes.
+LOAD_N = 20000
+LOAD_C = 16
+loadtest: deps
+	$(MAKE) deps DEB_PKGS="$(CHECK_PKGS)"
+	$(MAKE) all data/model.json
+	sh tests/serve/load.sh -n $(LOAD_N) -c $(LOAD_C) data/model.json
+
+# The README's pictures of nn-serve's page, docs/img/serve-*.png, taken by
+# the browser test (tests/cli/browser.sh) in headless Chromium.
+screenshots: deps
+	$(MAKE) deps DEB_PKGS="$(CHECK_PKGS)"
+	$(MAKE) all
+	SHOTS=$(CURDIR)/docs/img sh tests/cli/run.sh browser | tee /dev/stderr | grep -q '^ok   browser'
 
 # Accuracy on the real photos of ../shared/data/photos (PHOTOS_DIR), with
 # the demo model, beside the plain method; -v lists the misread images.
@@ -153,7 +189,7 @@ example-digits: examples/render-digits
 # objects.  make fuzz runs each target FUZZ_TIME seconds.
 FUZZ_CC = clang
 FUZZ_TIME = 60
-FUZZ_TARGETS = idx vec model img prep
+FUZZ_TARGETS = idx vec model img prep serve
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN)
 FUZZ_LIB_OBJ = $(LIB_SRC:lib/%.c=fuzz/build/lib/%.o)
@@ -166,10 +202,25 @@ fuzz/build/lib/%.o: lib/%.c
 
 fuzz/build/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(NN_CPPFLAGS) $(DEP_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer \
-	    -o $@ $< $(FUZZ_LIB_OBJ) $(DEP_LIBS)
+	    -o $@ $< $(FUZZ_EXTRA) $(FUZZ_LIB_OBJ) $(DEP_LIBS)
 
-.SECONDARY: $(FUZZ_LIB_OBJ)
--include $(FUZZ_LIB_OBJ:.o=.d)
+# fuzz_serve takes nn-serve's API (cmd/serve.c) and what it uses.
+FUZZ_SERVE_OBJ = $(patsubst %,fuzz/build/%,cmd/serve.o cmd/trainrun.o \
+	cmd/runs.o cmd/files.o cmd/util.o web/assets.o)
+fuzz/build/cmd/%.o fuzz/build/web/%.o: NN_CPPFLAGS += -Icmd
+fuzz/build/cmd/%.o: cmd/%.c
+	@mkdir -p fuzz/build/cmd
+	$(FUZZ_CC) $(NN_CPPFLAGS) $(NN_CFLAGS) $(DEP_CFLAGS) $(FUZZ_CFLAGS) \
+	    -fsanitize=fuzzer-no-link -c -o $@ $<
+fuzz/build/web/%.o: web/%.c
+	@mkdir -p fuzz/build/web
+	$(FUZZ_CC) $(NN_CPPFLAGS) $(NN_CFLAGS) $(DEP_CFLAGS) $(FUZZ_CFLAGS) \
+	    -fsanitize=fuzzer-no-link -c -o $@ $<
+fuzz/build/fuzz_serve: $(FUZZ_SERVE_OBJ)
+fuzz/build/fuzz_serve: FUZZ_EXTRA = -Icmd $(FUZZ_SERVE_OBJ)
+
+.SECONDARY: $(FUZZ_LIB_OBJ) $(FUZZ_SERVE_OBJ)
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_SERVE_OBJ:.o=.d)
 
 fuzz-build: $(FUZZ_BIN)
 
@@ -214,6 +265,7 @@ bench-clean:
 
 clean:
 	rm -f lib/*.o lib/*.d lib/libnn.a cmd/*.o cmd/*.d $(TOOLS) \
+	    web/embed web/assets.c web/*.o web/*.d \
 	    tests/*.o tests/*.d tests/check_nn examples/*.o examples/*.d \
 	    examples/render-digits
 	rm -rf fuzz/build

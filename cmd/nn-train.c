@@ -11,34 +11,17 @@
 #include "nn.h"
 #include "progress.h"
 #include "runs.h"
+#include "trainrun.h"
 #include "util.h"
 
 struct opts {
     const char *input, *output, *resume, *validation, *log;
-    int hidden[NN_MAX_LAYERS - 1], n_hidden;
-    int activation, output_act, cost, init;
-    int holdout, classes, quiet, no_progress;
+    struct train_setup set;     /* network and training options */
+    int classes, quiet, no_progress;
     int threads_set;        /* --threads given: no automatic choice */
     const char *class_names;
     const char *runs, *test;                /* --runs, --test */
-    nn_train_opts train;
-    int arch_set, rate_set, momentum_set;   /* given on the command line */
-    int patience_set, schedule_set;
-    const char *step_set, *plateau_set, *beta2_set, *affine_set, *elastic_set;
 };
-
-/* Defaults per hidden activation and optimizer: ReLU and tanh train well
- * with momentum; sigmoid networks follow Nielsen's book (eta 0.5, plain
- * SGD); Adam takes Kingma and Ba's rate 0.001 and beta1 0.9. */
-static void rate_defaults(struct opts *o, int hidden_act)
-{
-    int sigmoid = hidden_act == NN_ACT_SIGMOID;
-    int adam = o->train.optimizer == NN_OPT_ADAM;
-    if (!o->rate_set)
-        o->train.rate = adam ? 0.001f : sigmoid ? 0.5f : 0.05f;
-    if (!o->momentum_set)
-        o->train.momentum = adam || !sigmoid ? 0.9f : 0.0f;
-}
 
 static void usage(void)
 {
@@ -123,57 +106,9 @@ static void usage(void)
            d.augment.alpha, d.augment.sigma);
 }
 
-static int parse_hidden(const char *s, int *sizes, int max)
-{
-    int n = 0;
-    char buf[256], *tok, *save;
-
-    if (strcmp(s, "none") == 0)
-        return 0;
-    if (strlen(s) >= sizeof buf)
-        usage_error("--hidden: list too long");
-    strcpy(buf, s);
-    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (n == max)
-            usage_error("--hidden: at most %d hidden layers", max);
-        sizes[n++] = (int)parse_int(tok, 1, 1 << 16, "--hidden");
-    }
-    if (n == 0)
-        usage_error("--hidden: '%s' names no layer", s);
-    return n;
-}
-
-static int parse_name(const char *s, int (*parse)(const char *), const char *opt)
-{
-    int v = parse(s);
-    if (v < 0)
-        usage_error("%s: unknown value '%s'", opt, s);
-    return v;
-}
-
-enum { OPT_OUTPUT = 256, OPT_COST, OPT_INIT, OPT_CLASSES, OPT_CLASS_NAMES,
-       OPT_VALIDATION, OPT_HOLDOUT, OPT_RESUME, OPT_LOG, OPT_VERSION,
-       OPT_RUNS, OPT_TEST, OPT_THREADS, OPT_NO_PROGRESS, OPT_OPTIMIZER,
-       OPT_BETA2, OPT_SCHEDULE, OPT_STEP_EPOCHS, OPT_STEP_FACTOR, OPT_PLATEAU,
-       OPT_DROPOUT, OPT_INPUT_DROPOUT, OPT_MAX_NORM, OPT_AUGMENT, OPT_SHIFT,
-       OPT_ROTATE, OPT_SCALE, OPT_SHEAR, OPT_ALPHA, OPT_SIGMA };
-
-/* An option that would have no effect is a mistake worth reporting. */
-static void check_method_options(const struct opts *o)
-{
-    const nn_train_opts *t = &o->train;
-
-    if (o->beta2_set && t->optimizer != NN_OPT_ADAM)
-        usage_error("--beta2 applies to --optimizer adam");
-    if (o->step_set && t->schedule != NN_SCHED_STEP)
-        usage_error("%s applies to --schedule step", o->step_set);
-    if (o->plateau_set && t->schedule != NN_SCHED_PLATEAU)
-        usage_error("%s applies to --schedule plateau", o->plateau_set);
-    if (o->affine_set && !(t->augment.kinds & NN_AUG_AFFINE))
-        usage_error("%s applies to --augment affine", o->affine_set);
-    if (o->elastic_set && !(t->augment.kinds & NN_AUG_ELASTIC))
-        usage_error("%s applies to --augment elastic", o->elastic_set);
-}
+enum { OPT_CLASSES = TRAIN_OPT_LAST + 1, OPT_CLASS_NAMES, OPT_VALIDATION,
+       OPT_RESUME, OPT_LOG, OPT_VERSION, OPT_RUNS, OPT_TEST, OPT_THREADS,
+       OPT_NO_PROGRESS };
 
 /* The command line into o, the training options over base (the defaults,
  * or those of the model resumed).  Exits 2 on a malformed option; the
@@ -181,23 +116,10 @@ static void check_method_options(const struct opts *o)
 static void parse_args(int argc, char **argv, struct opts *o,
                        const nn_train_opts *base)
 {
-    static const struct option longopts[] = {
-        { "hidden", required_argument, NULL, 'H' },
-        { "activation", required_argument, NULL, 'a' },
-        { "output", required_argument, NULL, OPT_OUTPUT },
-        { "cost", required_argument, NULL, OPT_COST },
-        { "weight-init", required_argument, NULL, OPT_INIT },
+    static const struct option own[] = {
         { "classes", required_argument, NULL, OPT_CLASSES },
         { "class-names", required_argument, NULL, OPT_CLASS_NAMES },
-        { "epochs", required_argument, NULL, 'e' },
-        { "batch", required_argument, NULL, 'b' },
-        { "rate", required_argument, NULL, 'r' },
-        { "momentum", required_argument, NULL, 'm' },
-        { "lambda", required_argument, NULL, 'l' },
-        { "seed", required_argument, NULL, 's' },
         { "validation", required_argument, NULL, OPT_VALIDATION },
-        { "holdout", required_argument, NULL, OPT_HOLDOUT },
-        { "patience", required_argument, NULL, 'p' },
         { "resume", required_argument, NULL, OPT_RESUME },
         { "quiet", no_argument, NULL, 'q' },
         { "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
@@ -205,96 +127,39 @@ static void parse_args(int argc, char **argv, struct opts *o,
         { "threads", required_argument, NULL, OPT_THREADS },
         { "runs", required_argument, NULL, OPT_RUNS },
         { "test", required_argument, NULL, OPT_TEST },
-        { "optimizer", required_argument, NULL, OPT_OPTIMIZER },
-        { "beta2", required_argument, NULL, OPT_BETA2 },
-        { "schedule", required_argument, NULL, OPT_SCHEDULE },
-        { "step-epochs", required_argument, NULL, OPT_STEP_EPOCHS },
-        { "step-factor", required_argument, NULL, OPT_STEP_FACTOR },
-        { "plateau", required_argument, NULL, OPT_PLATEAU },
-        { "dropout", required_argument, NULL, OPT_DROPOUT },
-        { "input-dropout", required_argument, NULL, OPT_INPUT_DROPOUT },
-        { "max-norm", required_argument, NULL, OPT_MAX_NORM },
-        { "augment", required_argument, NULL, OPT_AUGMENT },
-        { "shift", required_argument, NULL, OPT_SHIFT },
-        { "rotate", required_argument, NULL, OPT_ROTATE },
-        { "scale", required_argument, NULL, OPT_SCALE },
-        { "shear", required_argument, NULL, OPT_SHEAR },
-        { "elastic-alpha", required_argument, NULL, OPT_ALPHA },
-        { "elastic-sigma", required_argument, NULL, OPT_SIGMA },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 }
     };
-    nn_train_opts *t = &o->train;
-    char choices[64];
-    int c;
+    struct option longopts[64];
+    char why[256];
+    int c, n = 0;
 
+    for (const struct option *p = train_options; p->name; p++)
+        longopts[n++] = *p;
+    for (const struct option *p = own; ; p++) {
+        longopts[n++] = *p;
+        if (!p->name)
+            break;
+    }
     memset(o, 0, sizeof *o);
     optind = 0;         /* parsed twice when resuming */
-    o->train = *base;
+    train_setup_init(&o->set, base);
     nn_set_threads(0);
-    o->hidden[0] = 256;
-    o->n_hidden = 1;
-    o->activation = NN_ACT_RELU;
-    o->output_act = NN_ACT_SOFTMAX;
-    o->cost = NN_COST_CE;
-    o->init = NN_INIT_DEFAULT;
-    o->holdout = -1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":H:a:e:b:r:m:l:s:p:o:qh", longopts,
+    while ((c = getopt_long(argc, argv, ":" TRAIN_SHORTOPTS "o:qh", longopts,
                             NULL)) != -1) {
+        switch (train_option(&o->set, c, optarg, why, sizeof why)) {
+        case 1: continue;
+        case -1: usage_error("%s", why);
+        }
         switch (c) {
-        case 'H':
-            o->n_hidden = parse_hidden(optarg, o->hidden, NN_MAX_LAYERS - 1);
-            o->arch_set = 1;
-            break;
-        case 'a':
-            o->activation = parse_name(optarg, nn_act_parse, "--activation");
-            if (!nn_act_hidden(o->activation))
-                usage_error("--activation: must be %s",
-                            nn_act_choices(0, choices, sizeof choices));
-            o->arch_set = 1;
-            break;
-        case OPT_OUTPUT:
-            o->output_act = parse_name(optarg, nn_act_parse, "--output");
-            if (!nn_act_output(o->output_act))
-                usage_error("--output: must be %s",
-                            nn_act_choices(1, choices, sizeof choices));
-            o->arch_set = 1;
-            break;
-        case OPT_COST:
-            o->cost = parse_name(optarg, nn_cost_parse, "--cost");
-            o->arch_set = 1;
-            break;
-        case OPT_INIT:
-            o->init = parse_name(optarg, nn_init_parse, "--weight-init");
-            o->arch_set = 1;
-            break;
         case OPT_CLASSES:
             o->classes = (int)parse_int(optarg, 2, NN_MAX_CLASSES, "--classes");
-            o->arch_set = 1;
+            o->set.arch_set = 1;
             break;
         case OPT_CLASS_NAMES: o->class_names = optarg; break;
-        case 'e': o->train.epochs = (int)parse_int(optarg, 1, 1000000, "--epochs"); break;
-        case 'b': o->train.batch = (int)parse_int(optarg, 1, 1 << 20, "--batch"); break;
-        case 'r':
-            o->train.rate = (float)parse_float(optarg, 1e-9, 1e6, "--rate");
-            o->rate_set = 1;
-            break;
-        case 'm':
-            o->train.momentum = (float)parse_float(optarg, 0, 0.999, "--momentum");
-            o->momentum_set = 1;
-            break;
-        case 'l': o->train.lambda = (float)parse_float(optarg, 0, 1e9, "--lambda"); break;
-        case 's':
-            o->train.seed = (uint64_t)parse_int(optarg, 0, 0x7fffffffffffffffL, "--seed");
-            break;
         case OPT_VALIDATION: o->validation = optarg; break;
-        case OPT_HOLDOUT: o->holdout = (int)parse_int(optarg, 1, 1 << 30, "--holdout"); break;
-        case 'p':
-            o->train.patience = (int)parse_int(optarg, 0, 1000000, "--patience");
-            o->patience_set = 1;
-            break;
         case OPT_RESUME: o->resume = optarg; break;
         case 'o': o->output = optarg; break;
         case 'q': o->quiet = 1; break;
@@ -303,67 +168,6 @@ static void parse_args(int argc, char **argv, struct opts *o,
         case OPT_THREADS: set_threads(optarg); o->threads_set = 1; break;
         case OPT_RUNS: o->runs = optarg; break;
         case OPT_TEST: o->test = optarg; break;
-        case OPT_OPTIMIZER:
-            t->optimizer = parse_name(optarg, nn_optimizer_parse, "--optimizer");
-            break;
-        case OPT_BETA2:
-            t->beta2 = (float)parse_float(optarg, 0, 0.999999, "--beta2");
-            o->beta2_set = "--beta2";
-            break;
-        case OPT_SCHEDULE:
-            t->schedule = parse_name(optarg, nn_schedule_parse, "--schedule");
-            o->schedule_set = 1;
-            break;
-        case OPT_STEP_EPOCHS:
-            t->step_epochs = (int)parse_int(optarg, 1, 1000000, "--step-epochs");
-            o->step_set = "--step-epochs";
-            break;
-        case OPT_STEP_FACTOR:
-            t->step_factor = (float)parse_float(optarg, 1e-6, 1, "--step-factor");
-            o->step_set = "--step-factor";
-            break;
-        case OPT_PLATEAU:
-            t->plateau = (int)parse_int(optarg, 1, 1000000, "--plateau");
-            o->plateau_set = "--plateau";
-            break;
-        case OPT_DROPOUT:
-            t->dropout = (float)parse_float(optarg, 0, 0.99, "--dropout");
-            break;
-        case OPT_INPUT_DROPOUT:
-            t->input_dropout = (float)parse_float(optarg, 0, 0.99, "--input-dropout");
-            break;
-        case OPT_MAX_NORM:
-            t->max_norm = (float)parse_float(optarg, 0, 1e6, "--max-norm");
-            break;
-        case OPT_AUGMENT:
-            if ((t->augment.kinds = nn_augment_parse(optarg)) < 0)
-                usage_error("--augment: unknown value '%s' (affine, elastic "
-                            "or affine,elastic)", optarg);
-            break;
-        case OPT_SHIFT:
-            t->augment.shift = (float)parse_float(optarg, 0, 1000, "--shift");
-            o->affine_set = "--shift";
-            break;
-        case OPT_ROTATE:
-            t->augment.rotate = (float)parse_float(optarg, 0, 180, "--rotate");
-            o->affine_set = "--rotate";
-            break;
-        case OPT_SCALE:
-            t->augment.scale = (float)parse_float(optarg, 0, 0.9, "--scale");
-            o->affine_set = "--scale";
-            break;
-        case OPT_SHEAR:
-            t->augment.shear = (float)parse_float(optarg, 0, 1, "--shear");
-            o->affine_set = "--shear";
-            break;
-        case OPT_ALPHA:
-            t->augment.alpha = (float)parse_float(optarg, 0, 1000, "--elastic-alpha");
-            o->elastic_set = "--elastic-alpha";
-            break;
-        case OPT_SIGMA:
-            t->augment.sigma = (float)parse_float(optarg, 0.1, 100, "--elastic-sigma");
-            o->elastic_set = "--elastic-sigma";
-            break;
         case 'h': usage(); exit(close_stdout());
         case OPT_VERSION: print_version(); exit(close_stdout());
         default: option_error(c, argv);
@@ -374,35 +178,21 @@ static void parse_args(int argc, char **argv, struct opts *o,
     o->input = optind < argc ? argv[optind] : "-";
     if (!o->output)
         usage_error("no output file: give -o MODEL");
-    if (o->validation && o->holdout > 0)
+    if (o->validation && o->set.holdout > 0)
         usage_error("--validation and --holdout exclude each other");
-    if (o->resume && (o->arch_set || o->class_names))
+    if (o->resume && (o->set.arch_set || o->class_names))
         usage_error("--resume keeps the model's network; drop the network options");
-    if (o->output_act == NN_ACT_SOFTMAX && o->cost == NN_COST_QUADRATIC)
-        usage_error("--cost quadratic needs --output sigmoid (softmax is "
-                    "trained with cross-entropy)");
 }
 
 /* The training options together, once they are final.  An option that
  * was not given but taken from the model resumed is named as such. */
 static void check_args(const struct opts *o)
 {
-    int validated = o->validation || o->holdout > 0;
-    const char *from = o->resume ? o->resume : "";
+    char why[256];
 
-    if (o->train.patience > 0 && !validated && o->patience_set)
-        usage_error("--patience needs --validation or --holdout");
-    if (o->train.patience > 0 && !validated)
-        usage_error("%s was trained with --patience %d, which needs "
-                    "--validation or --holdout: give one, or --patience 0",
-                    from, o->train.patience);
-    if (o->train.schedule == NN_SCHED_PLATEAU && !validated && o->schedule_set)
-        usage_error("--schedule plateau needs --validation or --holdout");
-    if (o->train.schedule == NN_SCHED_PLATEAU && !validated)
-        usage_error("%s was trained with --schedule plateau, which needs "
-                    "--validation or --holdout: give one, or another "
-                    "--schedule", from);
-    check_method_options(o);
+    if (train_setup_check(&o->set, o->validation || o->set.holdout > 0,
+                          o->resume, why, sizeof why))
+        usage_error("%s", why);
 }
 
 /* Per-epoch report: a line on stderr, a row in the log, and the warnings. */
@@ -449,7 +239,7 @@ static int on_batch(int epoch, long done, long total, void *arg)
     if (epoch != r->epoch) {
         r->epoch = epoch;
         snprintf(r->label, sizeof r->label, "epoch %d/%d", epoch,
-                 r->o->train.epochs);
+                 r->o->set.train.epochs);
         progress_start(&r->bar, r->progress_fp, r->label, "records", total);
     }
     progress_update(&r->bar, done);
@@ -468,7 +258,7 @@ static int on_epoch(const nn_epoch_stats *s, void *arg)
             fprintf(stderr, "; val loss %.4f, val acc %.2f%%%s", s->val_loss,
                     100 * s->val_acc,
                     s->best_epoch == s->epoch ? " *" : "");
-        if (r->o->train.schedule != NN_SCHED_CONSTANT)
+        if (r->o->set.train.schedule != NN_SCHED_CONSTANT)
             fprintf(stderr, "; rate %.3g", s->rate);
         fprintf(stderr, "; %.1f s\n", s->seconds);
     }
@@ -486,7 +276,7 @@ static int on_epoch(const nn_epoch_stats *s, void *arg)
     if (!r->warned && s->epoch >= 3 && s->train_acc < 1.5 / r->k) {
         warn("warning: accuracy %.1f%% is at chance level after %d epochs: "
              "learning rate too high (--rate %g), or input not scaled to [0,1]?",
-             100 * s->train_acc, s->epoch, r->o->train.rate);
+             100 * s->train_acc, s->epoch, r->o->set.train.rate);
         r->warned = 1;
     }
     return stop_signal != 0;
@@ -506,24 +296,6 @@ static nn_data *read_data(const char *path, int dim_hint)
     return d;
 }
 
-/* Split the last n records of d off into a data set of their own. */
-static nn_data *split_holdout(nn_data *d, int n)
-{
-    nn_data *v;
-    float *buf;
-
-    if (n >= d->n)
-        die("--holdout %d leaves no training records (the input has %d)", n, d->n);
-    if (nn_data_new(&v, d->dim) || !(buf = malloc(d->dim * sizeof *buf)))
-        die("out of memory");
-    for (int i = d->n - n; i < d->n; i++)
-        if (nn_data_add(v, nn_data_row(d, i, buf), d->label[i]))
-            die("out of memory");
-    free(buf);
-    d->n -= n;
-    return v;
-}
-
 /* Class names from a comma-separated list, into names[]; returns the count. */
 static int split_names(char *list, const char **names, int max)
 {
@@ -540,34 +312,6 @@ static int split_names(char *list, const char **names, int max)
     if (n < 2)
         usage_error("--class-names: name at least 2 classes");
     return n;
-}
-
-static nn_model *new_model(const struct opts *o, const nn_data *d, int k,
-                           const char *in_name)
-{
-    int sizes[NN_MAX_LAYERS + 1], n = 0, err;
-    char why[256] = "";
-    nn_model *m;
-
-    for (int i = 0; i < d->n; i++)
-        if (d->label[i] < 0)
-            die("%s: record %d has no label; nn-train needs labelled records",
-                in_name, i + 1);
-    if (!k)
-        k = nn_data_max_label(d) + 1;
-    if (k < 2)
-        die("%s: the labels name fewer than 2 classes", in_name);
-    if (nn_data_max_label(d) >= k)
-        die("%s: label %d, but there are %d classes", in_name,
-            nn_data_max_label(d), k);
-    sizes[n++] = d->dim;
-    for (int i = 0; i < o->n_hidden; i++)
-        sizes[n++] = o->hidden[i];
-    sizes[n++] = k;
-    nn_arch a = { n, sizes, o->activation, o->output_act, o->cost, o->init };
-    if ((err = nn_model_new(&m, &a, o->train.seed, why, sizeof why)))
-        die("%s", why[0] ? why : nn_strerror(err));
-    return m;
 }
 
 /* A warning when the training records lie far outside the model's input
@@ -621,61 +365,6 @@ static void print_resumed(const char *path, const nn_model *m,
     fputc('\n', stderr);
 }
 
-/* The model that could not be written to output ('-': standard output)
- * for the reason why, kept in a file of its own, $TMPDIR/nn-train-PID.json
- * (/tmp without TMPDIR), which the message names. */
-static void keep_model(const nn_model *m, const char *output, const char *why)
-{
-    const char *tmpdir = getenv("TMPDIR");
-    char path[4096], what[4096], kwhy[256] = "";
-    struct stat st;
-
-    if (!tmpdir || !*tmpdir)
-        tmpdir = "/tmp";
-    snprintf(path, sizeof path, "%s/nn-train-%ld.json", tmpdir,
-             (long)getpid());
-    for (int i = 1; i < 100 && lstat(path, &st) == 0; i++)  /* not taken */
-        snprintf(path, sizeof path, "%s/nn-train-%ld-%d.json", tmpdir,
-                 (long)getpid(), i);
-    if (strcmp(output, "-") == 0)
-        snprintf(what, sizeof what, "writing the model to standard output "
-                 "failed: %s", why);
-    else
-        snprintf(what, sizeof what, "%s: %s", output, why);
-    if (nn_model_save(m, path, kwhy, sizeof kwhy) == NN_OK)
-        warn("%s; the trained model is kept in %s", what, path);
-    else
-        warn("%s; keeping it in %s failed too (%s): no model written", what,
-             path, kwhy);
-}
-
-/* Write m to output ('-': standard output) with the signals held, so that
- * a second Control-C cannot leave a temporary file; if that fails, the
- * model is kept (keep_model).  Returns 0, or 1 after saying so. */
-static int save_model(const nn_model *m, const char *output)
-{
-    char why[256] = "";
-    int err;
-
-    block_signals();
-    if (strcmp(output, "-") == 0) {
-        errno = 0;
-        if (!(err = nn_model_write(m, stdout)) && fflush(stdout) != 0)
-            err = NN_EIO;
-        if (err)
-            snprintf(why, sizeof why, "%s",
-                     errno ? strerror(errno) : nn_strerror(err));
-    } else {
-        err = nn_model_save(m, file_target(output), why, sizeof why);
-        if (err && !why[0])
-            snprintf(why, sizeof why, "%s", nn_strerror(err));
-    }
-    if (err)
-        keep_model(m, output, why);
-    unblock_signals();
-    return err != 0;
-}
-
 /* --test: the trained model's accuracy on d, printed unless quiet. */
 static double test_accuracy(const nn_model *m, const nn_data *d,
                             const char *path, int quiet)
@@ -717,7 +406,7 @@ int main(int argc, char **argv)
     struct opts o;
     struct report rep = { 0 };
     struct run_log runs = { -1, NULL, 0 };
-    nn_data *train, *val = NULL, *test = NULL;
+    nn_data *all, held, *train, *val = NULL, *test = NULL;
     double test_acc = -1;
     nn_model *m = NULL;
     nn_train_opts defaults;
@@ -752,9 +441,9 @@ int main(int argc, char **argv)
         if (nn_model_train_info(m)->epochs_run > 0)
             parse_args(argc, argv, &o, &nn_model_train_info(m)->opts);
         else
-            rate_defaults(&o, nn_model_hidden_act(m));
+            train_rate_defaults(&o.set, nn_model_hidden_act(m));
     } else {
-        rate_defaults(&o, o.activation);
+        train_rate_defaults(&o.set, o.set.activation);
     }
     check_args(&o);
     if (o.runs)
@@ -766,13 +455,18 @@ int main(int argc, char **argv)
         if (o.classes && o.classes != n_names)
             usage_error("--classes %d but %d --class-names", o.classes, n_names);
     }
-    train = read_data(o.input, m ? nn_model_n_in(m) : 0);
-    if (o.holdout > 0)
-        val = split_holdout(train, o.holdout);
-    else if (o.validation)
+    train = all = read_data(o.input, m ? nn_model_n_in(m) : 0);
+    if (o.set.holdout > 0) {
+        if (train_split_holdout(all, o.set.holdout, &held, &val, why,
+                                sizeof why))
+            die("%s", why);
+        train = &held;
+    } else if (o.validation)
         val = read_data(o.validation, train->dim);
-    if (!m)
-        m = new_model(&o, train, o.classes ? o.classes : n_names, in_name);
+    if (!m && train_new_model(&m, &o.set, train,
+                              o.classes ? o.classes : n_names, in_name, why,
+                              sizeof why))
+        die("%s", why);
     if (n_names && nn_model_set_class_names(m, n_names, names))
         die("out of memory");
     if (nn_model_n_in(m) != train->dim)
@@ -790,7 +484,7 @@ int main(int argc, char **argv)
             nn_model_n_out(m) - 1);
 
     rep.o = &o;
-    o.train.auto_threads = !o.threads_set;
+    o.set.train.auto_threads = !o.threads_set;
     rep.progress_fp = progress_stream(o.no_progress || o.quiet);
     rep.k = nn_model_n_out(m);
     if (o.log) {
@@ -802,28 +496,22 @@ int main(int argc, char **argv)
                 "kernel %s, %d thread%s%s\n", argv0, train->n, train->dim,
                 rep.k, nn_model_n_params(m), nn_sgemm_kernel(), nn_threads(),
                 nn_threads() == 1 ? "" : "s",
-                o.train.auto_threads && nn_threads() > 1
+                o.set.train.auto_threads && nn_threads() > 1
                 ? " (or 1 while faster)" : "");
     if (!o.quiet && o.resume)
-        print_resumed(o.resume, m, &o.train);
+        print_resumed(o.resume, m, &o.set.train);
     nn_train_hooks hooks = { on_epoch, on_batch, &rep };
     catch_signals();
-    err = nn_train(m, train, val, &o.train, &hooks, why, sizeof why);
+    err = nn_train(m, train, val, &o.set.train, &hooks, why, sizeof why);
     if (err == NN_EINTR && stop_signal) {
-        const nn_train_info *ti = nn_model_train_info(m);
-        const char *sig = stop_signal == SIGINT ? "SIGINT" : "SIGTERM";
-        if (ti->best_val_acc >= 0)
-            warn("%s during epoch %d: writing the best model so far (epoch "
-                 "%d, validation accuracy %.2f%%)", sig, rep.epoch,
-                 ti->best_epoch, 100 * ti->best_val_acc);
-        else
-            warn("%s during epoch %d: writing the model as trained so far",
-                 sig, rep.epoch);
+        char during[32];
+        snprintf(during, sizeof during, "epoch %d", rep.epoch);
+        train_say_stopped(stop_signal, during, m);
     } else if (err) {
         die("%s: %s; no model written", in_name, why[0] ? why : nn_strerror(err));
     }
     /* The model first: nothing that fails after this can lose it. */
-    failed |= save_model(m, o.output);
+    failed |= train_save_model(m, o.output);
     if (!o.quiet && val && !failed)
         fprintf(stderr, "%s: best validation accuracy %.2f%% at epoch %d; "
                 "model written to %s\n", argv0,
@@ -835,7 +523,7 @@ int main(int argc, char **argv)
     if (o.runs)
         failed |= runs_append(&runs, argc, argv, m, o.output, o.test, test_acc);
     nn_model_free(m);
-    nn_data_free(train);
+    nn_data_free(all);
     nn_data_free(val);
     nn_data_free(test);
     free(names_buf);

@@ -1,4 +1,5 @@
 /* runs.c - nn-train's run log: one JSON line per run, appended whole. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,7 @@
 #include "runs.h"
 #include "util.h"
 
-void runs_open(struct run_log *r, const char *path)
+int runs_start(struct run_log *r, const char *path)
 {
     struct stat st;
 
@@ -20,9 +21,20 @@ void runs_open(struct run_log *r, const char *path)
     r->t0 = monotonic();
     r->fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0666);
     if (r->fd < 0)
-        die("%s:", path);
-    if (fstat(r->fd, &st) == 0 && S_ISDIR(st.st_mode))
-        die("%s: is a directory", path);
+        return -1;
+    if (fstat(r->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(r->fd);
+        r->fd = -1;
+        errno = EISDIR;
+        return -1;
+    }
+    return 0;
+}
+
+void runs_open(struct run_log *r, const char *path)
+{
+    if (runs_start(r, path) != 0)
+        die(errno == EISDIR ? "%s: is a directory" : "%s:", path);
 }
 
 /* A float option as the user wrote it: 0.05, not 0.05000000074505806. */
@@ -111,7 +123,7 @@ int runs_append(struct run_log *r, int argc, char **argv,
 {
     cJSON *o = describe(argc, argv, m, model_path, test_path, test_acc,
                         monotonic() - r->t0);
-    char *text = o ? cJSON_PrintUnformatted(o) : NULL, *line;
+    char *text = o ? cJSON_PrintUnformatted(o) : NULL, *line = NULL;
     size_t len;
     ssize_t n;
     int failed = 0;

@@ -15,6 +15,9 @@ struct run_log {
  * so that a log that cannot be written fails the run before training.
  * Dies naming the file. */
 void runs_open(struct run_log *r, const char *path);
+/* The same for a caller that must not exit (nn-serve): 0, or -1 with errno
+ * (EISDIR for a directory). */
+int runs_start(struct run_log *r, const char *path);
 
 /* Append the run as one line with one write(2) on an O_APPEND descriptor,
  * so that runs ending together do not mix their lines, and close the log.

@@ -188,31 +188,61 @@ void warn_input_range(const nn_model *m, const nn_record *rec,
     warned = 1;
 }
 
-long parse_int(const char *s, long lo, long hi, const char *what)
+int scan_int(const char *s, long lo, long hi, const char *what, long *v,
+             char *why, size_t whylen)
 {
     char *end;
-    long v;
 
     errno = 0;
-    v = strtol(s, &end, 10);
-    if (end == s || *end != '\0')
-        usage_error("%s: '%s' is not an integer", what, s);
-    if (errno == ERANGE || v < lo || v > hi)
-        usage_error("%s: %s is out of range (%ld to %ld)", what, s, lo, hi);
+    *v = strtol(s, &end, 10);
+    if (end == s || *end != '\0') {
+        snprintf(why, whylen, "%s: '%s' is not an integer", what, s);
+        return -1;
+    }
+    if (errno == ERANGE || *v < lo || *v > hi) {
+        snprintf(why, whylen, "%s: %s is out of range (%ld to %ld)", what, s,
+                 lo, hi);
+        return -1;
+    }
+    return 0;
+}
+
+int scan_float(const char *s, double lo, double hi, const char *what,
+               double *v, char *why, size_t whylen)
+{
+    char *end;
+
+    errno = 0;
+    *v = strtod(s, &end);
+    if (end == s || *end != '\0') {
+        snprintf(why, whylen, "%s: '%s' is not a number", what, s);
+        return -1;
+    }
+    if (errno == ERANGE || !isfinite(*v) || *v < lo || *v > hi) {
+        snprintf(why, whylen, "%s: %s is out of range (%g to %g)", what, s,
+                 lo, hi);
+        return -1;
+    }
+    return 0;
+}
+
+long parse_int(const char *s, long lo, long hi, const char *what)
+{
+    char why[256];
+    long v;
+
+    if (scan_int(s, lo, hi, what, &v, why, sizeof why))
+        usage_error("%s", why);
     return v;
 }
 
 double parse_float(const char *s, double lo, double hi, const char *what)
 {
-    char *end;
+    char why[256];
     double v;
 
-    errno = 0;
-    v = strtod(s, &end);
-    if (end == s || *end != '\0')
-        usage_error("%s: '%s' is not a number", what, s);
-    if (errno == ERANGE || !isfinite(v) || v < lo || v > hi)
-        usage_error("%s: %s is out of range (%g to %g)", what, s, lo, hi);
+    if (scan_float(s, lo, hi, what, &v, why, sizeof why))
+        usage_error("%s", why);
     return v;
 }
 

@@ -44,6 +44,12 @@ void warn_input_range(const struct nn_model *m, const struct nn_record *rec,
  * failure. */
 long parse_int(const char *s, long lo, long hi, const char *what);
 double parse_float(const char *s, double lo, double hi, const char *what);
+/* The same into *v, returning 0, or -1 with the message in why ("--rate:
+ * 'x' is not a number"), for callers that must not exit (nn-serve). */
+int scan_int(const char *s, long lo, long hi, const char *what, long *v,
+             char *why, size_t whylen);
+int scan_float(const char *s, double lo, double hi, const char *what,
+               double *v, char *why, size_t whylen);
 /* --threads N: the threads for matrix products (0: one per CPU); exits 2
  * unless N is a number in [0, NN_MAX_THREADS].  The tools use every CPU
  * unless told otherwise. */

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 D=tests/data
 S=fuzz/seeds
 rm -rf "$S"
-mkdir -p "$S/idx" "$S/vec" "$S/model" "$S/prep"
+mkdir -p "$S/idx" "$S/vec" "$S/model" "$S/prep" "$S/serve"
 
 # IDX: a 2-item cut of the images (the fixtures themselves: tests/data).
 { printf '\0\0\10\3\0\0\0\2\0\0\0\34\0\0\0\34'; tail -c +17 $D/mnist10-images-idx3-ubyte | head -c 1568; } > "$S/idx/two-images"
@@ -38,3 +38,13 @@ tail -c +17 $D/mnist10-images-idx3-ubyte | head -c 784 > "$S/prep.px"
 { printf '\47\0\35\3'; tail -c 1200 $D/img/p5.pgm; } > "$S/prep/pgm40x30"
 { printf '\33\0\33\4'; cat "$S/prep.px"; } > "$S/prep/plain"
 rm -f "$S/prep.px"
+
+# nn-serve's requests (fuzz_serve.c): a route byte, the query up to a
+# newline, the body.  Routes: 0 a PNG, 2 a vector record, 6 training
+# options, 9 weights, 11 a confusion cell, 17 a path of the input's own.
+{ printf '\0model=1\n'; cat $D/img/gray.png; } > "$S/serve/predict-png"
+{ printf '\2\n'; cmd/idx2vec -n 1 $D/mnist10-images-idx3-ubyte $D/mnist10-labels-idx1-ubyte; } > "$S/serve/predict-vec"
+printf '\6\n{"hidden": [12, 8], "epochs": 2, "rate": 0.1, "holdout": 3, "augment": "affine", "shift": 1}' > "$S/serve/train"
+printf '\11model=0&layer=0&max=3\n' > "$S/serve/weights"
+printf '\13model=1&actual=3&predicted=5&max=2\n' > "$S/serve/misread"
+printf '\21/app.js' > "$S/serve/path"

@@ -165,6 +165,13 @@ typedef struct nn_idx {
  * NN_EFORMAT, NN_ELIMIT (over NN_IDX_MAX_BYTES), NN_EIO, NN_ENOMEM. */
 int nn_idx_read(nn_idx **out, FILE *fp, char *why, size_t whylen);
 void nn_idx_free(nn_idx *idx);
+/* The images of an IDX file as a data set, pixel k as nn_pixel(k) (as
+ * idx2vec writes them), labelled from labels (one byte per item; NULL: no
+ * labels, -1).  NN_ESHAPE if images has fewer than 2 dimensions, labels
+ * more than 1, or the counts differ; NN_ELIMIT beyond NN_MAX_DIM values an
+ * image; NN_ENOMEM.  why says which. */
+int nn_idx_data(nn_data **out, const nn_idx *images, const nn_idx *labels,
+                char *why, size_t whylen);
 
 /* ------------------------------------------------------------------------ */
 /* Models (lib/model.c, lib/json.c). */

@@ -470,3 +470,50 @@ void nn_idx_free(nn_idx *idx)
     free(idx->data);
     free(idx);
 }
+
+int nn_idx_data(nn_data **out, const nn_idx *images, const nn_idx *labels,
+                char *why, size_t whylen)
+{
+    nn_data *d = NULL;
+    float *x = NULL, tab[256];
+    int err;
+
+    *out = NULL;
+    if (images->ndim < 2)
+        return nn_why(why, whylen, NN_ESHAPE, "images: %d dimension%s, "
+                      "expected 2 or more (a labels file?)", images->ndim,
+                      images->ndim == 1 ? "" : "s");
+    if (images->item_size > NN_MAX_DIM)
+        return nn_why(why, whylen, NN_ELIMIT, "images: %ld values per "
+                      "image, more than the limit of %d", images->item_size,
+                      NN_MAX_DIM);
+    if (labels && labels->ndim != 1)
+        return nn_why(why, whylen, NN_ESHAPE, "labels: %d dimensions, "
+                      "expected 1", labels->ndim);
+    if (labels && labels->count != images->count)
+        return nn_why(why, whylen, NN_ESHAPE, "%ld images but %ld labels",
+                      images->count, labels->count);
+    if ((err = nn_data_new(&d, (int)images->item_size)) ||
+        !(x = malloc(images->item_size * sizeof *x)))
+        goto nomem;
+    for (int k = 0; k < 256; k++)
+        tab[k] = nn_pixel(k);
+    for (long i = 0; i < images->count; i++) {
+        const uint8_t *p = images->data + i * images->item_size;
+
+        for (long j = 0; j < images->item_size; j++)
+            x[j] = tab[p[j]];
+        if ((err = nn_data_add(d, x, labels ? labels->data[i] : -1))) {
+            free(x);
+            nn_data_free(d);
+            return nn_why(why, whylen, err, "image %ld: %s", i + 1,
+                          nn_strerror(err));
+        }
+    }
+    free(x);
+    *out = d;
+    return NN_OK;
+nomem:
+    nn_data_free(d);
+    return nn_why(why, whylen, NN_ENOMEM, "out of memory");
+}

@@ -114,6 +114,45 @@ START_TEST(test_labels_good)
 }
 END_TEST
 
+/* The images and labels as a data set: nn_pixel(k) for each byte, the
+ * labels in order, and the shapes that do not fit refused. */
+START_TEST(test_idx_data)
+{
+    static const unsigned char lab[] = { 0, 0, 8, 1, 0, 0, 0, 3, 7, 2, 1 };
+    static const unsigned char lab4[] = { 0, 0, 8, 1, 0, 0, 0, 4, 7, 2, 1, 0 };
+    nn_idx *img = NULL, *l = NULL, *l4 = NULL;
+    nn_data *d = NULL;
+    float buf[6];
+    char why[128] = "";
+
+    ck_assert_int_eq(read_bytes(&img, good, sizeof good, NULL, 0), NN_OK);
+    ck_assert_int_eq(read_bytes(&l, lab, sizeof lab, NULL, 0), NN_OK);
+    ck_assert_int_eq(read_bytes(&l4, lab4, sizeof lab4, NULL, 0), NN_OK);
+    ck_assert_int_eq(nn_idx_data(&d, img, l, why, sizeof why), NN_OK);
+    ck_assert_int_eq(d->n, 3);
+    ck_assert_int_eq(d->dim, 6);
+    for (int i = 0; i < 3; i++) {
+        const float *x = nn_data_row(d, i, buf);
+        ck_assert_int_eq(d->label[i], lab[8 + i]);
+        for (int j = 0; j < 6; j++)
+            ck_assert(x[j] == nn_pixel(good[GOOD_HDR + 6 * i + j]));
+    }
+    nn_data_free(d);
+    ck_assert_int_eq(nn_idx_data(&d, img, NULL, why, sizeof why), NN_OK);
+    ck_assert_int_eq(d->label[2], -1);
+    nn_data_free(d);
+    ck_assert_int_eq(nn_idx_data(&d, img, l4, why, sizeof why), NN_ESHAPE);
+    ck_assert_ptr_null(d);
+    ck_assert_str_eq(why, "3 images but 4 labels");
+    ck_assert_int_eq(nn_idx_data(&d, l, NULL, why, sizeof why), NN_ESHAPE);
+    ck_assert_ptr_nonnull(strstr(why, "a labels file?"));
+    ck_assert_int_eq(nn_idx_data(&d, img, img, why, sizeof why), NN_ESHAPE);
+    nn_idx_free(img);
+    nn_idx_free(l);
+    nn_idx_free(l4);
+}
+END_TEST
+
 START_TEST(test_gzip_good)
 {
     nn_idx *idx = NULL;
@@ -314,6 +353,7 @@ Suite *idx_suite(void)
 
     tcase_add_test(tc, test_raw_good);
     tcase_add_test(tc, test_labels_good);
+    tcase_add_test(tc, test_idx_data);
     tcase_add_test(tc, test_gzip_good);
     tcase_add_test(tc, test_gzip_members);
     tcase_add_loop_test(tc, test_bad, 0, (int)(sizeof bad / sizeof bad[0]));

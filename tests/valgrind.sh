@@ -65,5 +65,54 @@ vg 1 nn-eval "$D/bad-shape.json" ten.vec
 vg 1 img2vec cut.jpg "$D/img/gray.png"
 vg 1 vec2img cut
 
+# nn-serve: every kind of request, a training run finished and one stopped
+# by SIGTERM, then the log (curl needed; make check installs it).
+if command -v curl >/dev/null; then
+    mkdir d
+    for set in train t10k; do
+        ln -s "$D/mnist10-images-idx3-ubyte.gz" "d/$set-images-idx3-ubyte.gz"
+        ln -s "$D/mnist10-labels-idx1-ubyte" "d/$set-labels-idx1-ubyte"
+    done
+    nn-train -q -H 16 -e 5 -o m.json ten.vec
+    head -n 1 ten.vec > one.vec
+    runs=$((runs + 1))
+    rm -f vg.log.*
+    valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
+        --show-leak-kinds=definite,indirect,possible --log-file=vg.log.%p \
+        nn-serve --port 0 --data d --runs runs.jsonl m.json > url 2> serve.err &
+    spid=$!
+    i=0
+    while [ ! -s url ] && [ $i -lt 300 ]; do i=$((i + 1)); sleep 0.1; done
+    u=$(head -n 1 url)
+    post() { curl -s -o /dev/null -X POST -H "Content-Type: $1" --data-binary "$2" "$u$3"; }
+    for f in "$D/img/gray.png" "$D/img/gray.jpg" cut.jpg "$D/img/p5.pgm"; do
+        post image/png "@$f" api/predict
+    done
+    post text/plain @one.vec api/predict
+    post text/plain @ten.vec api/predict
+    post application/json '{"hidden": 8, "epochs": 3, "holdout": 2}' api/train
+    sleep 2
+    post application/json '{"bogus": 1}' api/train
+    post application/json '{"hidden": 8, "epochs": 100000, "holdout": 2}' api/train
+    for p in / api/info api/models api/confusion 'api/misread?actual=1&predicted=1' \
+             api/weights api/runs api/train nothing; do
+        curl -s -o /dev/null "$u$p"
+    done
+    curl -s -o /dev/null --max-time 1 "${u}api/train/events" || true
+    kill -TERM "$spid"
+    set +e
+    wait "$spid"
+    got=$?
+    set -e
+    cat vg.log.* > vg.log
+    if [ $got -ne 0 ] || [ -s vg.log ] || ! grep -q 'SIGTERM during run 2' serve.err; then
+        echo "FAIL (exit $got): nn-serve"
+        sed 's/^/    /' vg.log serve.err | head -n 40
+        fails=$((fails + 1))
+    else
+        echo "ok   nn-serve (requests, two training runs, SIGTERM)"
+    fi
+fi
+
 echo "valgrind: $runs runs, $fails failed"
 [ $fails -eq 0 ]
