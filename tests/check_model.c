@@ -263,6 +263,7 @@ Suite *model_suite(void)
 {
     Suite *s = suite_create("model");
     TCase *tc = tcase_create("model");
+    tcase_set_timeout(tc, 60);          /* threads on a busy 2-core machine */
 
     tcase_add_test(tc, test_set_kernel);
     tcase_add_loop_test(tc, test_sgemm_matches_reference, 0, 3);
