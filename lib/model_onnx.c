@@ -673,7 +673,7 @@ static int make_model(nn_model **out, const Onnx__ModelProto *mp,
     nn_model *m;
     nn_arch a;
 
-    a.cost = NN_COST_CE;
+    a.cost = -1;
     for (size_t i = 0; i < mp->n_metadata_props; i++) {
         const Onnx__StringStringEntryProto *e = mp->metadata_props[i];
 
@@ -684,6 +684,15 @@ static int make_model(nn_model **out, const Onnx__ModelProto *mp,
             return nn_why(why, whylen, NN_EFORMAT, "metadata_props "
                           "'nnpipe.cost': unknown cost '%.40s'", e->value);
     }
+    /* Protobuf has no end mark: a file cut between two fields parses.
+     * nnpipe writes "nnpipe.cost" last, so that such a cut shows. */
+    if (a.cost < 0 && mp->producer_name
+        && strcmp(mp->producer_name, "nnpipe") == 0)
+        return nn_why(why, whylen, NN_EFORMAT, "not a complete ONNX model: "
+                      "no metadata 'nnpipe.cost', which nnpipe writes last "
+                      "(truncated file?)");
+    if (a.cost < 0)
+        a.cost = NN_COST_CE;
     for (l = 0; l < nl; l++) {
         int ok = l == nl - 1 ? nn_act_output(L[l].act)
                  : nn_act_hidden(L[l].act) && L[l].act == L[0].act;
