@@ -113,8 +113,10 @@ deps:
 	fi
 
 # What make check needs beyond the build: curl and jq (the API tests),
-# Chromium and its driver (the browser tests), ab (the load test).
-CHECK_PKGS = curl jq chromium chromium-driver apache2-utils
+# Chromium and its driver (the browser tests), ab (the load test), ONNX's
+# checker, OpenCV and numpy (nn-convert's exports run by others' code).
+CHECK_PKGS = curl jq chromium chromium-driver apache2-utils python3-onnx \
+	python3-opencv python3-numpy
 
 check: deps
 	$(MAKE) deps DEB_PKGS="$(CHECK_PKGS)"

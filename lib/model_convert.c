@@ -1,6 +1,7 @@
 /* model_convert.c - a model in any of the formats nnpipe reads and writes
  * (nnpipe's JSON, network2's JSON, ONNX): which one a file is, from its
  * bytes, and the writer of each. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,10 +81,13 @@ int nn_model_import(nn_model **out, int *fmt, FILE *fp, char *why,
 
 static int write_nnpipe(FILE *fp, const void *m, char *why, size_t whylen)
 {
-    int err = nn_model_write(m, fp);
+    int err;
 
-    return err && err != NN_EIO ? nn_why(why, whylen, err, "%s",
-                                         nn_strerror(err)) : err;
+    errno = 0;
+    if ((err = nn_model_write(m, fp)) == NN_EIO)
+        return nn_why(why, whylen, err, "write error: %s",
+                      strerror(errno ? errno : EIO));
+    return err ? nn_why(why, whylen, err, "%s", nn_strerror(err)) : err;
 }
 
 static const nn_write_fn writers[] = {

@@ -99,9 +99,8 @@ int nn_network2_write(FILE *fp, const void *arg, char *why, size_t whylen)
         return nn_why(why, whylen, NN_EINVAL, "%s", msg);
     memset(&w, 0, sizeof w);
     err = put_network2(&w, m, why, whylen);
-    if (err == NN_OK && (fwrite(w.p, 1, w.len, fp) != w.len
-                         || fflush(fp) != 0))
-        err = NN_EIO;
+    if (err == NN_OK)
+        err = nn_write_all(fp, w.p, w.len, why, whylen);
     free(w.p);
     if (err == NN_ENOMEM)
         return nn_why(why, whylen, err, "%s", nn_strerror(err));

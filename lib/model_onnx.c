@@ -300,7 +300,7 @@ int nn_onnx_write(FILE *fp, const void *arg, char *why, size_t whylen)
     if (!(buf = malloc(len ? len : 1)))
         goto done;
     onnx__model_proto__pack(&o->model, buf);
-    err = fwrite(buf, 1, len, fp) != len || fflush(fp) != 0 ? NN_EIO : NN_OK;
+    err = nn_write_all(fp, buf, len, why, whylen);
 done:
     if (err == NN_ENOMEM)
         nn_why(why, whylen, err, "%s", nn_strerror(err));

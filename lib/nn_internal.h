@@ -333,6 +333,10 @@ long nn_jw_floats(nn_jw *w, const char *key, const float *v, long n);
  * NN_EIO, NN_ENOMEM. */
 int nn_read_all(FILE *fp, size_t limit, const char *what, char **out,
                 size_t *outlen, char *why, size_t whylen);
+/* p[0..n) to fp, flushed: NN_OK, or NN_EIO with why "write error:
+ * <strerror>" (errno kept). */
+int nn_write_all(FILE *fp, const void *p, size_t n, char *why,
+                 size_t whylen);
 /* Writes a whole file to fp: NN_OK, or NN_EIO with errno set, or NN_E*
  * with why filled. */
 typedef int (*nn_write_fn)(FILE *fp, const void *arg, char *why,

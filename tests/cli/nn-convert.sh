@@ -128,3 +128,10 @@ expect_err "--to: 'keras' is not a format"
 expect 2 nn-convert relu.json relu.json
 expect 0 nn-convert --help
 expect_out "Usage: nn-convert"
+
+# Outputs (docs/outputs.md): a full disk, a missing directory, standard
+# output to a terminal for ONNX.
+expect 1 nn-convert --to onnx relu.json /dev/full
+expect_err "nn-convert: /dev/full: write error: No space left on device"
+expect 1 nn-convert relu.json nodir/x.onnx
+expect_err "nodir/x.onnx: cannot write in nodir"
