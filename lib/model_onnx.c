@@ -514,9 +514,17 @@ static int get_input(const Onnx__GraphProto *g, const char **name, int *n,
         return nn_why(why, whylen, NN_ESHAPE, "graph.input '%s': %zu "
                       "dimensions, expected 2 ([N, values])", v->name,
                       t->shape->n_dim);
-    *n = t->shape && t->shape->dim[1]->value_case
-         == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE
-         ? (int)t->shape->dim[1]->dim_value : 0;
+    *n = 0;         /* not given: the first Gemm's weights say */
+    if (t->shape && t->shape->dim[1]->value_case
+        == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE) {
+        int64_t d = t->shape->dim[1]->dim_value;
+
+        if (d < 1 || d > NN_MAX_DIM)
+            return nn_why(why, whylen, NN_ESHAPE, "graph.input '%s': "
+                          "%" PRId64 " values, expected 1 to %d", v->name,
+                          d, NN_MAX_DIM);
+        *n = (int)d;
+    }
     *name = v->name;
     return NN_OK;
 }
@@ -703,8 +711,8 @@ static int make_model(nn_model **out, const Onnx__ModelProto *mp,
                           g->node[L[l].node + 1]), l == nl - 1
                           ? "the output must be Softmax or Sigmoid"
                           : "hidden layers must be Relu, Sigmoid or Tanh",
-                          l == nl - 1 || nn_act_hidden(L[l].act)
-                          ? "" : "(and all the same)");
+                          l < nl - 1 && nn_act_hidden(L[l].act)
+                          ? "(and all the same)" : "");
         sizes[l] = L[l].in;
         sizes[l + 1] = L[l].out;
     }

@@ -7,6 +7,9 @@
 #   network2 OUT SEED SIZES COST  a network2.py save() of random weights
 #   ragged OUT                    the same with one weight row cut short
 #   unsupported OUT               an ONNX graph with a LeakyRelu
+#   mixed OUT                     one with Relu and Tanh hidden layers
+#   foreign OUT VECS              one laid out as other programs do (see
+#                                 foreign()); prints numpy's outputs
 #   forward2 NET2 VECS            network2.py's feedforward: class, outputs
 #   opencv ONNX VECS PROBS        cv2.dnn vs nn-predict --probs: classes,
 #                                 largest difference
@@ -93,6 +96,69 @@ def unsupported(path):
     onnx.save(m, path)
 
 
+def graph(nodes, inits, n_in, n_out):
+    """A checked opset-13 model of nodes from 'input' to 'probabilities'."""
+    import onnx
+    from onnx import TensorProto, helper
+    g = helper.make_graph(
+        nodes, "other",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT,
+                                       ["N", n_in])],
+        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT,
+                                       ["N", n_out])], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    m.ir_version = 7
+    onnx.checker.check_model(m, full_check=True)
+    return m
+
+
+def foreign(path, vecs):
+    """An ONNX model as other programs write it: the first Gemm's weights
+    [in, out] (transB 0) in float_data, the second's bias [1, out], Softmax
+    over axis -1; prints numpy's forward pass over vecs."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(5)
+    w0 = rng.standard_normal((784, 6)).astype(np.float32) / 28
+    b0 = rng.standard_normal(6).astype(np.float32)
+    w1 = rng.standard_normal((10, 6)).astype(np.float32)
+    b1 = rng.standard_normal((1, 10)).astype(np.float32)
+    inits = [helper.make_tensor("w0", TensorProto.FLOAT, [784, 6],
+                                w0.ravel().tolist()),
+             numpy_helper.from_array(b0, "b0"),
+             numpy_helper.from_array(w1, "w1"),
+             numpy_helper.from_array(b1, "b1")]
+    nodes = [helper.make_node("Gemm", ["input", "w0", "b0"], ["h"]),
+             helper.make_node("Tanh", ["h"], ["t"]),
+             helper.make_node("Gemm", ["t", "w1", "b1"], ["z"], transB=1),
+             helper.make_node("Softmax", ["z"], ["probabilities"], axis=-1)]
+    onnx.save(graph(nodes, inits, 784, 10), path)
+    x = vectors(vecs).astype(np.float32)
+    z = np.tanh(x @ w0 + b0) @ w1.T + b1
+    y = np.exp(z - z.max(axis=1, keepdims=True))
+    y /= y.sum(axis=1, keepdims=True)
+    for row in y:
+        print(str(int(np.argmax(row))) + "\t"
+              + "\t".join("%.9g" % v for v in row))
+
+
+def mixed(path):
+    """Hidden layers of two activations: nnpipe's layers share one."""
+    from onnx import TensorProto, helper
+    inits = [helper.make_tensor(n, TensorProto.FLOAT, d, [0.5] * (d[0] * d[1]))
+             for n, d in (("w0", [3, 4]), ("w1", [3, 3]), ("w2", [2, 3]))]
+    nodes = []
+    x = "input"
+    for l, act in enumerate(("Relu", "Tanh", "Softmax")):
+        nodes.append(helper.make_node("Gemm", [x, "w%d" % l], ["z%d" % l],
+                                      transB=1))
+        x = "probabilities" if l == 2 else "a%d" % l
+        nodes.append(helper.make_node(act, ["z%d" % l], [x],
+                                      name="act%d" % l))
+    import onnx
+    onnx.save(graph(nodes, inits, 4, 2), path)
+
+
 def opencv(model, vecs, probs):
     import cv2
     x = vectors(vecs).astype(np.float32)
@@ -120,6 +186,10 @@ def main():
                       cmd == "ragged")
     elif cmd == "unsupported":
         unsupported(args[0])
+    elif cmd == "foreign":
+        foreign(args[0], args[1])
+    elif cmd == "mixed":
+        mixed(args[0])
     elif cmd == "forward2":
         forward2(args[0], args[1])
     elif cmd == "opencv":

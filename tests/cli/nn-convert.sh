@@ -94,6 +94,14 @@ $PY "$HELP" forward2 quad.json ten.vec > numpy.p
 nn-predict --probs quad.nn.json ten.vec | cut -f 1-11 > ours.p
 agree numpy.p ours.p
 
+# An ONNX model laid out as other programs write it (weights [in, out] in
+# float_data, a [1, out] bias, Softmax over axis -1) reads and predicts as
+# numpy computes it.
+$PY "$HELP" foreign foreign.onnx ten.vec > numpy.p
+expect 0 nn-convert foreign.onnx foreign.json
+nn-predict --probs foreign.json ten.vec | cut -f 1-11 > ours.p
+agree numpy.p ours.p
+
 # What a format cannot hold is refused with the reason; exit 1, and the
 # output is left as it was (or not made).
 echo old > kept.json
@@ -112,6 +120,9 @@ expect_err "(truncated file?)"
 $PY "$HELP" unsupported leaky.onnx
 expect 1 nn-convert leaky.onnx out.json
 expect_err "nn-convert: leaky.onnx: graph.node[1] (LeakyRelu 'act1'): operator LeakyRelu is not supported here"
+$PY "$HELP" mixed mixed.onnx
+expect 1 nn-convert mixed.onnx out.json
+expect_err "nn-convert: mixed.onnx: graph.node[3] (Tanh 'act1'): hidden layers must be Relu, Sigmoid or Tanh (and all the same)"
 $PY "$HELP" ragged ragged.json 9 784,30,10 CrossEntropyCost
 expect 1 nn-convert ragged.json out.json
 expect_err "nn-convert: ragged.json: weights[0][3]: 783 values, expected 784"
