@@ -316,6 +316,20 @@ done:
 /* ------------------------------------------------------------------------ */
 /* Reading. */
 
+/* The varint at b[*at..n) into *v, *at past it; 0 if the data end in it. */
+static int varint(const uint8_t *b, size_t n, size_t *at, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; *at < n && shift < 64; shift += 7) {
+        uint8_t c = b[(*at)++];
+
+        *v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80))
+            return 1;
+    }
+    return 0;
+}
+
 /* Why the bytes do not parse as protobuf: the first top-level field that
  * runs past the end, or another fault, with its offset. */
 static int bad_protobuf(const uint8_t *b, size_t n, char *why, size_t whylen)
@@ -324,50 +338,40 @@ static int bad_protobuf(const uint8_t *b, size_t n, char *why, size_t whylen)
 
     while (at < n) {
         size_t start = at;
-        uint64_t key = 0, len = 0;
-        int shift = 0;
+        uint64_t key, v;
 
-        while (at < n && shift < 64) {
-            key |= (uint64_t)(b[at] & 0x7f) << shift;
-            shift += 7;
-            if (!(b[at++] & 0x80))
-                break;
-        }
-        if (at >= n && (b[n - 1] & 0x80))
-            break;
+        if (!varint(b, n, &at, &key))
+            goto cut;
         switch (key & 7) {
         case 0:
-            while (at < n && (b[at] & 0x80))
-                at++;
-            if (at++ >= n)
+            if (!varint(b, n, &at, &v))
                 goto cut;
             break;
-        case 1: at += 8; break;
-        case 5: at += 4; break;
+        case 1:
+        case 5:
+            v = (key & 7) == 1 ? 8 : 4;
+            if (v > n - at)
+                goto cut;
+            at += v;
+            break;
         case 2:
-            for (shift = 0; at < n && shift < 64; shift += 7) {
-                len |= (uint64_t)(b[at] & 0x7f) << shift;
-                if (!(b[at++] & 0x80))
-                    break;
-            }
-            if (len > n - at)
+            if (!varint(b, n, &at, &v))
+                goto cut;
+            if (v > n - at)
                 return nn_why(why, whylen, NN_EFORMAT, "not a complete ONNX "
                               "model: field %" PRIu64 " at byte %zu holds "
                               "%" PRIu64 " bytes, but only %zu follow "
-                              "(truncated file?)", key >> 3, start, len,
+                              "(truncated file?)", key >> 3, start, v,
                               n - at);
-            at += (size_t)len;
+            at += v;
             break;
         default:
             return nn_why(why, whylen, NN_EFORMAT, "not an ONNX model: "
                           "byte %zu is not a protobuf field", start);
         }
-        if (at > n)
-            goto cut;
     }
-    if (at <= n && n > 0)
-        return nn_why(why, whylen, NN_EFORMAT, "not an ONNX model: the "
-                      "protobuf data do not describe a ModelProto");
+    return nn_why(why, whylen, NN_EFORMAT, "not an ONNX model: the "
+                  "protobuf data do not describe a ModelProto");
 cut:
     return nn_why(why, whylen, NN_EFORMAT, "not a complete ONNX model: the "
                   "data end inside a field (truncated file?)");
@@ -572,6 +576,18 @@ done:
     return err;
 }
 
+/* The value of the metadata entry key, or NULL. */
+static const char *meta_value(const Onnx__ModelProto *mp, const char *key)
+{
+    for (size_t i = 0; i < mp->n_metadata_props; i++) {
+        const Onnx__StringStringEntryProto *e = mp->metadata_props[i];
+
+        if (e->key && e->value && strcmp(e->key, key) == 0)
+            return e->value;
+    }
+    return NULL;
+}
+
 /* A layer as the graph gives it. */
 struct gemm {
     const Onnx__TensorProto *W, *b;
@@ -676,31 +692,16 @@ static int make_model(nn_model **out, const Onnx__ModelProto *mp,
 {
     const Onnx__GraphProto *g = mp->graph;
     int sizes[NN_MAX_LAYERS + 1], err, l;
-    const char *classes = NULL;
+    const char *classes = meta_value(mp, "classes");
+    const char *cost = meta_value(mp, "nnpipe.cost");
     char place[160];
     nn_model *m;
     nn_arch a;
 
-    a.cost = -1;
-    for (size_t i = 0; i < mp->n_metadata_props; i++) {
-        const Onnx__StringStringEntryProto *e = mp->metadata_props[i];
-
-        if (e->key && e->value && strcmp(e->key, "classes") == 0)
-            classes = e->value;
-        if (e->key && e->value && strcmp(e->key, "nnpipe.cost") == 0
-            && (a.cost = nn_cost_parse(e->value)) < 0)
-            return nn_why(why, whylen, NN_EFORMAT, "metadata_props "
-                          "'nnpipe.cost': unknown cost '%.40s'", e->value);
-    }
-    /* Protobuf has no end mark: a file cut between two fields parses.
-     * nnpipe writes "nnpipe.cost" last, so that such a cut shows. */
-    if (a.cost < 0 && mp->producer_name
-        && strcmp(mp->producer_name, "nnpipe") == 0)
-        return nn_why(why, whylen, NN_EFORMAT, "not a complete ONNX model: "
-                      "no metadata 'nnpipe.cost', which nnpipe writes last "
-                      "(truncated file?)");
+    a.cost = cost ? nn_cost_parse(cost) : NN_COST_CE;
     if (a.cost < 0)
-        a.cost = NN_COST_CE;
+        return nn_why(why, whylen, NN_EFORMAT, "metadata_props "
+                      "'nnpipe.cost': unknown cost '%.40s'", cost);
     for (l = 0; l < nl; l++) {
         int ok = l == nl - 1 ? nn_act_output(L[l].act)
                  : nn_act_hidden(L[l].act) && L[l].act == L[0].act;
@@ -779,8 +780,16 @@ int nn_onnx_read(nn_model **out, const uint8_t *buf, size_t len, char *why,
         if (!s->domain || !*s->domain || strcmp(s->domain, "ai.onnx") == 0)
             opset = s->version;
     }
-    if (!mp->graph)
-        err = nn_why(why, whylen, NN_EFORMAT, "not an ONNX model: no graph");
+    /* Protobuf has no end mark: a file cut between two fields parses.
+     * nnpipe writes "nnpipe.cost" last, so that such a cut shows. */
+    if (mp->producer_name && strcmp(mp->producer_name, "nnpipe") == 0
+        && !meta_value(mp, "nnpipe.cost"))
+        err = nn_why(why, whylen, NN_EFORMAT, "not a complete ONNX model: "
+                     "no metadata 'nnpipe.cost', which nnpipe writes last "
+                     "(truncated file?)");
+    else if (!mp->graph)
+        err = nn_why(why, whylen, NN_EFORMAT, "not an ONNX model, or a cut "
+                     "one: no graph");
     else if (opset < 7)
         err = nn_why(why, whylen, NN_EFORMAT, "opset_import: %s (this "
                      "reader takes opset 7 and later)", opset < 0
