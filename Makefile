@@ -10,13 +10,14 @@ CFLAGS ?= -O3 -g
 
 # Debian packages the build and the tests need (installed by make deps).
 DEB_PKGS = pkg-config zlib1g-dev libcjson-dev libturbojpeg0-dev libpng-dev check \
-	libncurses-dev tmux libcivetweb-dev
+	libncurses-dev tmux libcivetweb-dev libonnx-dev protobuf-c-compiler \
+	libprotobuf-c-dev
 
 NN_CFLAGS = -std=c99 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -MMD -MP
 NN_CPPFLAGS = -Iinclude -Ilib -D_POSIX_C_SOURCE=200809L \
 	-DNN_VERSION='"$(VERSION)"'
-DEP_PKGS = libcjson zlib libturbojpeg libpng
+DEP_PKGS = libcjson zlib libturbojpeg libpng libprotobuf-c
 DEP_CFLAGS = $$($(PKG_CONFIG) --cflags $(DEP_PKGS))
 DEP_LIBS = $$($(PKG_CONFIG) --libs $(DEP_PKGS)) -lm -lpthread
 
@@ -36,10 +37,11 @@ NN_CPPFLAGS += -DNN_BLAS
 DEP_PKGS += openblas
 endif
 
-LIB_SRC = $(wildcard lib/*.c)
+# lib/gen/onnx.pb-c.c is made by protoc-c from Debian's onnx.proto.
+LIB_SRC = $(wildcard lib/*.c) lib/gen/onnx.pb-c.c
 LIB_OBJ = $(LIB_SRC:.c=.o)
 TOOLS = cmd/idx2vec cmd/img2vec cmd/vec2img cmd/nn-train cmd/nn-predict cmd/nn-eval \
-	cmd/nn-runs cmd/nn-weights cmd/nn-draw cmd/nn-serve
+	cmd/nn-runs cmd/nn-weights cmd/nn-draw cmd/nn-serve cmd/nn-convert
 TEST_SRC = $(wildcard tests/check_*.c)
 TEST_OBJ = $(TEST_SRC:.c=.o)
 # Helpers the tools share (not libnn).
@@ -57,6 +59,18 @@ lib/libnn.a: $(LIB_OBJ)
 
 $(TOOLS): %: %.o $(CMD_OBJ) lib/libnn.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $@.o $(TOOL_OBJ) $(CMD_OBJ) lib/libnn.a $(DEP_LIBS)
+
+# ONNX (lib/model_onnx.c): C for onnx.proto's messages, generated with
+# protoc-c; its structs have anonymous unions (C11), and generated code
+# is not held to our warnings.
+ONNX_PROTO = /usr/include/onnx/onnx.proto
+lib/gen/onnx.pb-c.c: $(ONNX_PROTO)
+	@mkdir -p lib/gen
+	protoc-c --proto_path=$(dir $(ONNX_PROTO)) --c_out=lib/gen $(ONNX_PROTO)
+lib/gen/onnx.pb-c.h: lib/gen/onnx.pb-c.c
+lib/model_onnx.o fuzz/build/lib/model_onnx.o: lib/gen/onnx.pb-c.h
+lib/model_onnx.o fuzz/build/lib/model_onnx.o: NN_CFLAGS += -std=c11
+lib/gen/onnx.pb-c.o fuzz/build/lib/gen/onnx.pb-c.o: NN_CFLAGS = -std=c11 -w -MMD -MP
 
 # nn-serve: the API (cmd/serve.c), the page built into the binary
 # (web/assets.c, made by our own web/embed from WEB_FILES) and civetweb,
@@ -99,8 +113,10 @@ deps:
 	fi
 
 # What make check needs beyond the build: curl and jq (the API tests),
-# Chromium and its driver (the browser tests), ab (the load test).
-CHECK_PKGS = curl jq chromium chromium-driver apache2-utils
+# Chromium and its driver (the browser tests), ab (the load test), ONNX's
+# checker, OpenCV and numpy (nn-convert's exports run by others' code).
+CHECK_PKGS = curl jq chromium chromium-driver apache2-utils python3-onnx \
+	python3-opencv python3-numpy
 
 check: deps
 	$(MAKE) deps DEB_PKGS="$(CHECK_PKGS)"
@@ -189,14 +205,14 @@ example-digits: examples/render-digits
 # objects.  make fuzz runs each target FUZZ_TIME seconds.
 FUZZ_CC = clang
 FUZZ_TIME = 60
-FUZZ_TARGETS = idx vec model img prep serve
+FUZZ_TARGETS = idx vec model img prep serve convert
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN)
 FUZZ_LIB_OBJ = $(LIB_SRC:lib/%.c=fuzz/build/lib/%.o)
 FUZZ_BIN = $(FUZZ_TARGETS:%=fuzz/build/fuzz_%)
 
 fuzz/build/lib/%.o: lib/%.c
-	@mkdir -p fuzz/build/lib
+	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(NN_CPPFLAGS) $(NN_CFLAGS) $(DEP_CFLAGS) $(FUZZ_CFLAGS) \
 	    -fsanitize=fuzzer-no-link -c -o $@ $<
 
@@ -265,7 +281,7 @@ bench-clean:
 
 clean:
 	rm -f lib/*.o lib/*.d lib/libnn.a cmd/*.o cmd/*.d $(TOOLS) \
-	    web/embed web/assets.c web/*.o web/*.d \
+	    web/embed web/assets.c web/*.o web/*.d lib/gen/* \
 	    tests/*.o tests/*.d tests/check_nn examples/*.o examples/*.d \
 	    examples/render-digits
 	rm -rf fuzz/build

@@ -465,6 +465,30 @@ int nn_model_write(const nn_model *m, FILE *fp);
  * flushed, synced and renamed over path.  "-" is not accepted here. */
 int nn_model_save(const nn_model *m, const char *path, char *why, size_t whylen);
 
+/* Other programs' model files (lib/model_convert.c over lib/model_nielsen.c
+ * and lib/model_onnx.c; the mapping is in docs/model-format.md):
+ * NN_FMT_NNPIPE, nnpipe's own JSON; NN_FMT_NETWORK2, the JSON that
+ * network2.py of Nielsen's book saves; NN_FMT_ONNX, an ONNX model of
+ * dense layers. */
+enum { NN_FMT_NNPIPE, NN_FMT_NETWORK2, NN_FMT_ONNX };
+/* "nnpipe", "network2", "onnx" <-> NN_FMT_*; -1 / NULL if unknown. */
+int nn_format_parse(const char *s);
+const char *nn_format_name(int fmt);
+/* Read a model in any of the formats from fp (borrowed), recognised from
+ * its bytes, into *out; *fmt (may be NULL) says which it was.  Errors as
+ * nn_model_read's, why naming the place ("weights[1][3]: 29 values,
+ * expected 30", "graph.node[2] 'conv1': operator Conv is not supported"). */
+int nn_model_import(nn_model **out, int *fmt, FILE *fp, char *why,
+                    size_t whylen);
+/* Write m in format fmt to fp (borrowed, flushed, not closed), or replace
+ * path atomically as nn_model_save does.  NN_EINVAL with the reason when
+ * the format cannot express m ("network2 has sigmoid layers only, and this
+ * model's hidden layers are relu"); nothing is written then. */
+int nn_model_export(const nn_model *m, int fmt, FILE *fp, char *why,
+                    size_t whylen);
+int nn_model_export_save(const nn_model *m, int fmt, const char *path,
+                         char *why, size_t whylen);
+
 /* ------------------------------------------------------------------------ */
 /* Image files to 8-bit grayscale (lib/img*.c).
  *

@@ -95,6 +95,10 @@ static const char *const schedule_names[] = {
 static const char *const augment_names[] = {
     "none", "affine", "elastic", "affine,elastic"
 };
+static const char *const format_names[] = {
+    [NN_FMT_NNPIPE] = "nnpipe", [NN_FMT_NETWORK2] = "network2",
+    [NN_FMT_ONNX] = "onnx",
+};
 
 #define PARSE(names, s) name_index(names, COUNT(names), s)
 #define NAME(names, i) name_of(names, COUNT(names), i)
@@ -107,6 +111,8 @@ int nn_optimizer_parse(const char *s) { return PARSE(optimizer_names, s); }
 const char *nn_optimizer_name(int o) { return NAME(optimizer_names, o); }
 int nn_schedule_parse(const char *s) { return PARSE(schedule_names, s); }
 const char *nn_schedule_name(int s) { return NAME(schedule_names, s); }
+int nn_format_parse(const char *s) { return PARSE(format_names, s); }
+const char *nn_format_name(int f) { return NAME(format_names, f); }
 
 int nn_augment_parse(const char *s)
 {

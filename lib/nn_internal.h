@@ -333,6 +333,10 @@ long nn_jw_floats(nn_jw *w, const char *key, const float *v, long n);
  * NN_EIO, NN_ENOMEM. */
 int nn_read_all(FILE *fp, size_t limit, const char *what, char **out,
                 size_t *outlen, char *why, size_t whylen);
+/* p[0..n) to fp, flushed: NN_OK, or NN_EIO with why "write error:
+ * <strerror>" (errno kept). */
+int nn_write_all(FILE *fp, const void *p, size_t n, char *why,
+                 size_t whylen);
 /* Writes a whole file to fp: NN_OK, or NN_EIO with errno set, or NN_E*
  * with why filled. */
 typedef int (*nn_write_fn)(FILE *fp, const void *arg, char *why,
@@ -343,6 +347,18 @@ typedef int (*nn_write_fn)(FILE *fp, const void *arg, char *why,
  * directly.  why names the file and the step that failed. */
 int nn_replace_file(const char *path, nn_write_fn write, const void *arg,
                     char *why, size_t whylen);
+
+/* The other model formats, for lib/model_convert.c.  Readers: the model
+ * network2's document root describes (lib/model_nielsen.c), the model of
+ * the ONNX file buf[0..len) (lib/model_onnx.c); why names the place.
+ * Writers, as nn_write_fn (arg the nn_model): NN_EINVAL with the reason
+ * when the format cannot express the model, before anything is written. */
+int nn_network2_read(nn_model **out, const nn_json *root, char *why,
+                     size_t whylen);
+int nn_network2_write(FILE *fp, const void *m, char *why, size_t whylen);
+int nn_onnx_read(nn_model **out, const uint8_t *buf, size_t len, char *why,
+                 size_t whylen);
+int nn_onnx_write(FILE *fp, const void *m, char *why, size_t whylen);
 
 /* What kind of file starts with b[0..n) (lib/sniff.c): NN_KIND_UNKNOWN for
  * unrecognised binary data, else the kind; nn_kind_name gives its name

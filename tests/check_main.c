@@ -29,6 +29,7 @@ int main(void)
     srunner_add_suite(sr, augment_suite());
     srunner_add_suite(sr, sparse_suite());
     srunner_add_suite(sr, numtext_suite());
+    srunner_add_suite(sr, convert_suite());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);
