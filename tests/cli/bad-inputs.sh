@@ -542,7 +542,7 @@ nn-convert "$DATA/tiny-model.json" tiny.onnx
 n=$(wc -c < tiny.onnx)
 for i in $(seq 0 40) $(seq 41 13 $((n - 1))); do    # tests/check_convert.c: all
     head -c "$i" tiny.onnx > cut.onnx
-    bad C1 "nn-convert: cut.onnx: " nn-convert cut.onnx cut.json
+    bad C1 "nn-convert: cut.onnx: " nn-convert cut.onnx fromcut.json
     grep -q -e "ONNX model" -e "empty input" "$TMP/err" || fail "C1: cut at $i: $(cat "$TMP/err")"
 done
 # The activation node is named after its operator, 7 letters.
@@ -568,7 +568,7 @@ nn-train -q -H 4 -e 1 -o relu.json ten.vec
 echo old > kept.json
 bad C5 "nn-convert: relu.json: cannot be written as network2: network2 has sigmoid layers only, and this model's hidden layers are relu" nn-convert relu.json kept.json
 [ "$(cat kept.json)" = old ] || fail "C5: kept.json changed"
-for f in x.json cut.json x.json.tmp* cut.json.tmp* kept.json.tmp*; do
+for f in x.json fromcut.json x.json.tmp* fromcut.json.tmp* kept.json.tmp*; do
     [ ! -e "$f" ] || fail "C: $f was written"
 done
 
