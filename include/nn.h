@@ -267,6 +267,11 @@ const float *nn_model_weights(const nn_model *m, int l);
  * ((o * kernel + ky) * kernel + kx) * c_in + ci; nn_model_layer_kernel
  * gives kernel (0 unless conv). */
 int nn_model_layer_type(const nn_model *m, int l);
+/* Units of weight layer l that have weights (a dense layer's outputs, a
+ * conv layer's output channels, none for maxpool), each with *fan_in
+ * weights at nn_model_weights(m, l) + o * *fan_in; 0 if l is out of
+ * range. */
+int nn_model_layer_units(const nn_model *m, int l, int *fan_in);
 int nn_model_layer_shape(const nn_model *m, int i, int *w, int *h, int *c);
 int nn_model_layer_kernel(const nn_model *m, int l);
 

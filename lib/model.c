@@ -304,6 +304,18 @@ int nn_model_layer_type(const nn_model *m, int l)
     return l >= 0 && l < m->nlayers ? m->type[l] : -1;
 }
 
+int nn_model_layer_units(const nn_model *m, int l, int *fan_in)
+{
+    long nw, nb;
+
+    *fan_in = 0;
+    if (l < 0 || l >= m->nlayers)
+        return 0;
+    layer_params(m, l, &nw, &nb);
+    *fan_in = nb ? (int)(nw / nb) : 0;
+    return (int)nb;
+}
+
 int nn_model_layer_kernel(const nn_model *m, int l)
 {
     return l >= 0 && l < m->nlayers && m->type[l] == NN_LAYER_CONV
