@@ -250,7 +250,7 @@ uninstall:
 
 # The benchmark: matrix product peak, training B1-B3 beside PyTorch (which it
 # installs if missing), prediction speed; a table on stdout (bench/bench.sh).
-BENCH = bench/gemm bench/runstat bench/augment
+BENCH = bench/gemm bench/runstat bench/augment bench/conv
 .PHONY: bench bench-clean
 bench: all $(BENCH) data/train.nnv data/test.nnv
 	sh bench/bench.sh
