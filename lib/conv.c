@@ -73,15 +73,46 @@ static void patches(float *col, float *img, const nn_conv *g, int B, int add)
     }
 }
 
+/* The walk split among the threads by records, which share no patch and
+ * no image: each value is the same whoever copies it. */
+struct walk {
+    float *col, *img;
+    const nn_conv *g;
+    int B, add, per;
+};
+
+static void walk_chunk(void *arg, int c, int worker)
+{
+    const struct walk *w = arg;
+    const nn_conv *g = w->g;
+    int r = c * w->per, n = w->B - r < w->per ? w->B - r : w->per;
+
+    (void)worker;
+    patches(w->col + (long)r * g->ho * g->wo * g->k * g->k * g->cin,
+            w->img + (long)r * g->h * g->w * g->cin, g, n, w->add);
+}
+
+static void walk(float *col, float *img, const nn_conv *g, int B, int add)
+{
+    int t = nn_pool_threads(), per = (B + 2 * t - 1) / (2 * t);
+    struct walk w = { col, img, g, B, add, per };
+
+    if (t == 1) {
+        patches(col, img, g, B, add);
+        return;
+    }
+    nn_parallel((B + per - 1) / per, walk_chunk, &w);
+}
+
 void nn_im2col(float *col, const float *in, const nn_conv *g, int B)
 {
-    patches(col, (float *)in, g, B, 0);
+    walk(col, (float *)in, g, B, 0);
 }
 
 void nn_col2im(float *din, const float *dcol, const nn_conv *g, int B)
 {
     memset(din, 0, (size_t)B * g->h * g->w * g->cin * sizeof *din);
-    patches((float *)dcol, din, g, B, 1);
+    walk((float *)dcol, din, g, B, 1);
 }
 
 void nn_conv_forward(float *out, const float *in, const float *W,
