@@ -9,6 +9,7 @@
 
 #include "nn_internal.h"
 #include "../cmd/util.h"
+#include "bench.h"
 
 enum { ROUNDS = 5, B = 64 };
 
@@ -23,23 +24,6 @@ static const struct layer {
     { "C2.conv1", 28, 1, 3, 16, 1 },
     { "C2.conv2", 14, 16, 3, 32, 0 },
 };
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static float *filled(long n)
-{
-    float *p = malloc(n * sizeof *p);
-    if (!p)
-        die("out of memory");
-    for (long i = 0; i < n; i++)
-        p[i] = (float)((i * 7919 % 1009) - 504) / 1009.0f;
-    return p;
-}
 
 /* The best of ROUNDS times of step s (0 im2col, 1 forward product, 2 dW
  * product, 3 dcol product, 4 col2im) over the whole batch, chunk by

@@ -113,6 +113,31 @@ static double numeric(struct conv_case *c, float *v, long i)
     return (up - down) / (2.0 * e);
 }
 
+/* The gradients of a case, by the fast kernels and by the plain loops. */
+struct grads {
+    float *dW, *db, *din, *rW, *rb, *rin;
+};
+
+static void grads_of(struct grads *d, struct conv_case *c)
+{
+    d->dW = malloc(c->n_w * sizeof *d->dW);
+    d->db = malloc(c->g.cout * sizeof *d->db);
+    d->din = malloc(c->n_in * sizeof *d->din);
+    d->rW = malloc(c->n_w * sizeof *d->rW);
+    d->rb = malloc(c->g.cout * sizeof *d->rb);
+    d->rin = malloc(c->n_in * sizeof *d->rin);
+    nn_conv_backward(d->din, d->dW, d->db, c->r, c->in, c->W, c->B, &c->g,
+                     c->col, c->dcol);
+    nn_conv_backward_ref(d->rin, d->rW, d->rb, c->r, c->in, c->W, c->B,
+                         &c->g);
+}
+
+static void grads_free(struct grads *d)
+{
+    free(d->dW), free(d->db), free(d->din);
+    free(d->rW), free(d->rb), free(d->rin);
+}
+
 static void expect_close(double got, double want, const char *what, long i)
 {
     ck_assert_msg(fabs(got - want) <= 1e-3 + 1e-3 * fabs(want),
@@ -125,35 +150,28 @@ static void expect_close(double got, double want, const char *what, long i)
 START_TEST(test_conv_gradient)
 {
     struct conv_case c;
+    struct grads d;
     nn_conv g;
-    float *dW, *db, *din, *rW, *rb, *rin;
 
     geom_of(&geoms[_i], &g);
     case_new(&c, &g, geoms[_i].B, 100 + _i);
-    dW = malloc(c.n_w * sizeof *dW);
-    db = malloc(g.cout * sizeof *db);
-    din = malloc(c.n_in * sizeof *din);
-    rW = malloc(c.n_w * sizeof *rW);
-    rb = malloc(g.cout * sizeof *rb);
-    rin = malloc(c.n_in * sizeof *rin);
-    nn_conv_backward(din, dW, db, c.r, c.in, c.W, c.B, &g, c.col, c.dcol);
-    nn_conv_backward_ref(rin, rW, rb, c.r, c.in, c.W, c.B, &g);
+    grads_of(&d, &c);
     for (long i = 0; i < c.n_w; i++) {
         double want = numeric(&c, c.W, i);
-        expect_close(dW[i], want, "dW", i);
-        expect_close(rW[i], want, "dW (plain loops)", i);
+        expect_close(d.dW[i], want, "dW", i);
+        expect_close(d.rW[i], want, "dW (plain loops)", i);
     }
     for (long i = 0; i < g.cout; i++) {
         double want = numeric(&c, c.b, i);
-        expect_close(db[i], want, "db", i);
-        expect_close(rb[i], want, "db (plain loops)", i);
+        expect_close(d.db[i], want, "db", i);
+        expect_close(d.rb[i], want, "db (plain loops)", i);
     }
     for (long i = 0; i < c.n_in; i++) {
         double want = numeric(&c, c.in, i);
-        expect_close(din[i], want, "din", i);
-        expect_close(rin[i], want, "din (plain loops)", i);
+        expect_close(d.din[i], want, "din", i);
+        expect_close(d.rin[i], want, "din (plain loops)", i);
     }
-    free(dW), free(db), free(din), free(rW), free(rb), free(rin);
+    grads_free(&d);
     case_free(&c);
 }
 END_TEST
@@ -167,8 +185,9 @@ START_TEST(test_conv_fast_vs_plain)
         { 20, 20, 16, 3, NN_PAD_VALID, 5, 30 },
     };
     struct conv_case c;
+    struct grads d;
     nn_conv g;
-    float *ref, *dW, *db, *din, *rW, *rb, *rin;
+    float *ref;
 
     geom_of(&big[_i], &g);
     case_new(&c, &g, big[_i].B, 7);
@@ -179,24 +198,18 @@ START_TEST(test_conv_fast_vs_plain)
     for (long j = 0; j < c.n_out; j++)
         ck_assert_msg(fabsf(c.out[j] - ref[j]) <= 1e-4f * (1 + fabsf(ref[j])),
                       "out[%ld]: %.8g, plain loops %.8g", j, c.out[j], ref[j]);
-    dW = malloc(c.n_w * sizeof *dW);
-    db = malloc(g.cout * sizeof *db);
-    din = malloc(c.n_in * sizeof *din);
-    rW = malloc(c.n_w * sizeof *rW);
-    rb = malloc(g.cout * sizeof *rb);
-    rin = malloc(c.n_in * sizeof *rin);
-    nn_conv_backward(din, dW, db, c.r, c.in, c.W, c.B, &g, c.col, c.dcol);
-    nn_conv_backward_ref(rin, rW, rb, c.r, c.in, c.W, c.B, &g);
+    grads_of(&d, &c);
     for (long i = 0; i < c.n_w; i++)
-        ck_assert_msg(fabsf(dW[i] - rW[i]) <= 1e-3f * (1 + fabsf(rW[i])),
-                      "dW[%ld]: %.8g, plain loops %.8g", i, dW[i], rW[i]);
+        ck_assert_msg(fabsf(d.dW[i] - d.rW[i]) <= 1e-3f * (1 + fabsf(d.rW[i])),
+                      "dW[%ld]: %.8g, plain loops %.8g", i, d.dW[i], d.rW[i]);
     for (long i = 0; i < g.cout; i++)
-        ck_assert_msg(fabsf(db[i] - rb[i]) <= 1e-3f * (1 + fabsf(rb[i])),
-                      "db[%ld]: %.8g, plain loops %.8g", i, db[i], rb[i]);
+        ck_assert_msg(fabsf(d.db[i] - d.rb[i]) <= 1e-3f * (1 + fabsf(d.rb[i])),
+                      "db[%ld]: %.8g, plain loops %.8g", i, d.db[i], d.rb[i]);
     for (long i = 0; i < c.n_in; i++)
-        ck_assert_msg(fabsf(din[i] - rin[i]) <= 1e-4f * (1 + fabsf(rin[i])),
-                      "din[%ld]: %.8g, plain loops %.8g", i, din[i], rin[i]);
-    free(ref), free(dW), free(db), free(din), free(rW), free(rb), free(rin);
+        ck_assert_msg(fabsf(d.din[i] - d.rin[i]) <= 1e-4f * (1 + fabsf(d.rin[i])),
+                      "din[%ld]: %.8g, plain loops %.8g", i, d.din[i], d.rin[i]);
+    free(ref);
+    grads_free(&d);
     case_free(&c);
 }
 END_TEST
