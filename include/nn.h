@@ -254,18 +254,20 @@ int nn_model_hidden_act(const nn_model *m);
 int nn_model_output_act(const nn_model *m);
 int nn_model_cost(const nn_model *m);
 long nn_model_n_params(const nn_model *m);
-/* Weights of weight layer l (0 .. n_layers - 1), row-major out x in: row o,
- * nn_model_layer_size(m, l) floats, holds the weights into unit o of layer
- * l + 1.  Borrowed from m (valid until it is trained or freed); NULL if l
- * is out of range. */
+/* Weights of weight layer l (0 .. n_layers - 1), row-major out x in: for a
+ * dense layer, row o, nn_model_layer_size(m, l) floats, holds the weights
+ * into unit o of layer l + 1 (other types: nn_model_layer_units).
+ * Borrowed from m (valid until it is trained or freed); NULL if l is out
+ * of range. */
 const float *nn_model_weights(const nn_model *m, int l);
 /* Weight layer l's type (NN_LAYER_*; -1 if l is out of range), and the
- * shape of layer size i (0 = input) as an image of *w x *h x *c values, or
- * 0 with *w = *h = 0 and *c the size when it is not an image (a dense
- * layer's output).  A conv layer's weights (nn_model_weights) are, for
- * each output channel o, kernel x kernel x c_in values (ky, kx, ci) at
- * ((o * kernel + ky) * kernel + kx) * c_in + ci; nn_model_layer_kernel
- * gives kernel (0 unless conv). */
+ * shape of layer size i (0 = input): 1 and an image of *w x *h x *c
+ * values, or 0 with *w = *h = 0 and *c the size when it is not an image
+ * (a dense layer's output, or an input without width and height).  A conv
+ * layer's weights (nn_model_weights) are, for each output channel o,
+ * kernel x kernel x c_in values (ky, kx, ci) at ((o * kernel + ky) *
+ * kernel + kx) * c_in + ci; nn_model_layer_kernel gives kernel (0 unless
+ * conv). */
 int nn_model_layer_type(const nn_model *m, int l);
 /* Units of weight layer l that have weights (a dense layer's outputs, a
  * conv layer's output channels, none for maxpool), each with *fan_in
