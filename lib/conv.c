@@ -19,7 +19,10 @@
 
 /* Floats of patches taken at a time: 4 MB, so that a batch's patches
  * (40 MB for 5x5x32 over 14x14 at batch 64) need not all be held. */
-#define COL_FLOATS (1L << 20)
+#ifndef NN_CONV_COL_FLOATS
+#define NN_CONV_COL_FLOATS (1L << 20)
+#endif
+#define COL_FLOATS NN_CONV_COL_FLOATS
 
 int nn_conv_chunk(const nn_conv *g, int B)
 {
