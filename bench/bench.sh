@@ -682,7 +682,7 @@ awk -v b2="$(awk '$1 == "B2" && $2 == 1 && $3 == "nnpipe" { print $5 }' "$tmp/ro
 echo
 
 # --------------------------------------------------------------------------
-echo "6. Goals (issue 15), from the figures above"
+echo "6. Goals (issues 15 and 16), from the figures above"
 goal() {   # TEXT FIGURE MET: 1 met, 0 not met, - not judged
     case $3 in 1) m=met ;; 0) m="NOT MET" ;; *) m="not judged" ;; esac
     printf "  %-50s %-30s %s\n" "$1" "$2" "$m"
