@@ -28,12 +28,18 @@ static void usage(void)
     nn_train_opts d;
     nn_train_opts_default(&d);
     printf("Usage: %s [OPTIONS] -o MODEL [FILE]\n"
-"Train a fully connected network on labelled vectors (FILE, or standard\n"
-"input) and write it to MODEL as JSON.\n"
+"Train a network on labelled vectors (FILE, or standard input) and write it\n"
+"to MODEL as JSON.\n"
 "\n"
 "Network:\n"
 "  -H, --hidden LIST       hidden layer sizes, e.g. 100 or 256,128; 'none' for\n"
 "                          no hidden layer [256]\n"
+"      --net LIST          hidden layers by type, e.g.\n"
+"                          conv5x5:32,maxpool2,conv5x5:64,maxpool2,dense:256:\n"
+"                          dense:UNITS, convKxK:CHANNELS (K odd; add :valid\n"
+"                          for no zero padding, :same is the default) and\n"
+"                          maxpool2 (2x2); an input of N*N values is an NxN\n"
+"                          image.  --hidden 100,30 is --net dense:100,dense:30\n"
 "  -a, --activation NAME   hidden activation: relu, sigmoid or tanh [relu]\n"
 "      --output NAME       output layer: softmax or sigmoid [softmax]\n"
 "      --cost NAME         ce (cross-entropy) or quadratic (sigmoid output\n"
@@ -74,7 +80,8 @@ static void usage(void)
            d.beta2, d.step_epochs, d.step_factor, d.plateau);
     printf(
 "Regularisation and augmentation:\n"
-"      --dropout P         drop each hidden unit with probability P [0]\n"
+"      --dropout P         drop each value going into a dense layer (hidden\n"
+"                          or output; not the input) with probability P [0]\n"
 "      --input-dropout P   drop each input value with probability P [0]\n"
 "      --max-norm C        keep each unit's incoming weights within L2 norm C\n"
 "                          (0: off) [0]\n"

@@ -13,7 +13,8 @@
 
 /* A run's network and training options, as nn-train's options set them. */
 struct train_setup {
-    int hidden[NN_MAX_LAYERS - 1], n_hidden;
+    nn_layer_spec net[NN_MAX_LAYERS - 1];  /* --net; --hidden: dense */
+    int n_hidden;
     int activation, output_act, cost, init;
     int holdout;            /* --holdout N, or -1 */
     nn_train_opts train;

@@ -197,6 +197,29 @@ const char *nn_cost_name(int cost);
 int nn_init_parse(const char *s);
 const char *nn_init_name(int init);
 
+/* Layer types (lib/conv.c, lib/maxpool.c beside the dense layers):
+ * "dense", "conv", "maxpool"; and a convolution's padding, "same" (the
+ * output as large as the input) or "valid" (only where the kernel fits). */
+enum { NN_LAYER_DENSE, NN_LAYER_CONV, NN_LAYER_MAXPOOL };
+enum { NN_PAD_SAME, NN_PAD_VALID };
+int nn_layer_parse(const char *s);
+const char *nn_layer_name(int type);
+int nn_pad_parse(const char *s);
+const char *nn_pad_name(int pad);
+
+/* A hidden layer of a network given by types.  A convolution takes an
+ * image of H x W x C values (channel last: value (y, x, c) at (y * W + x)
+ * * C + c) to Ho x Wo x size, with a kernel x kernel filter (kernel odd)
+ * per output channel, stride 1; max-pooling takes 2x2 blocks to their
+ * largest value, H x W x C to H/2 x W/2 x C (an odd last row or column is
+ * dropped).  A dense layer after them sees the image as one vector. */
+typedef struct nn_layer_spec {
+    int type;               /* NN_LAYER_* */
+    int size;               /* dense: units; conv: output channels */
+    int kernel;             /* conv: the kernel's side, odd, >= 1 */
+    int pad;                /* conv: NN_PAD_SAME or NN_PAD_VALID */
+} nn_layer_spec;
+
 /* Architecture of a new network. */
 typedef struct nn_arch {
     int nlayers;            /* number of layer sizes, >= 2 (input, output) */
@@ -206,10 +229,18 @@ typedef struct nn_arch {
     int cost;               /* NN_COST_*; softmax requires NN_COST_CE */
     int init;               /* NN_INIT_*; DEFAULT: he for relu, xavier for
                                tanh, nielsen for sigmoid */
+    /* NULL: dense hidden layers of sizes[1 .. nlayers-2].  Otherwise the
+     * nlayers - 2 hidden layers, whose sizes follow from them (sizes[1 ..
+     * nlayers-2] are not read); the output layer is dense. */
+    const nn_layer_spec *hidden;
+    /* The input as an image of width x height x (sizes[0] / (width *
+     * height)) values; 0, 0: a square one channel deep when sizes[0] is a
+     * square (784: 28x28x1), else no image (then no conv or maxpool). */
+    int width, height;
 } nn_arch;
 
 /* New network with seeded weights.  NN_EINVAL if the combination is not
- * supported (why says which). */
+ * supported (why says which: "layers[0]: a conv layer needs an image"). */
 int nn_model_new(nn_model **out, const nn_arch *a, uint64_t seed,
                  char *why, size_t whylen);
 void nn_model_free(nn_model *m);
@@ -223,11 +254,28 @@ int nn_model_hidden_act(const nn_model *m);
 int nn_model_output_act(const nn_model *m);
 int nn_model_cost(const nn_model *m);
 long nn_model_n_params(const nn_model *m);
-/* Weights of weight layer l (0 .. n_layers - 1), row-major out x in: row o,
- * nn_model_layer_size(m, l) floats, holds the weights into unit o of layer
- * l + 1.  Borrowed from m (valid until it is trained or freed); NULL if l
- * is out of range. */
+/* Weights of weight layer l (0 .. n_layers - 1), row-major out x in: for a
+ * dense layer, row o, nn_model_layer_size(m, l) floats, holds the weights
+ * into unit o of layer l + 1 (other types: nn_model_layer_units).
+ * Borrowed from m (valid until it is trained or freed); NULL if l is out
+ * of range. */
 const float *nn_model_weights(const nn_model *m, int l);
+/* Weight layer l's type (NN_LAYER_*; -1 if l is out of range), and the
+ * shape of layer size i (0 = input): 1 and an image of *w x *h x *c
+ * values, or 0 with *w = *h = 0 and *c the size when it is not an image
+ * (a dense layer's output, or an input without width and height).  A conv
+ * layer's weights (nn_model_weights) are, for each output channel o,
+ * kernel x kernel x c_in values (ky, kx, ci) at ((o * kernel + ky) *
+ * kernel + kx) * c_in + ci; nn_model_layer_kernel gives kernel (0 unless
+ * conv). */
+int nn_model_layer_type(const nn_model *m, int l);
+/* Units of weight layer l that have weights (a dense layer's outputs, a
+ * conv layer's output channels, none for maxpool), each with *fan_in
+ * weights at nn_model_weights(m, l) + o * *fan_in; 0 if l is out of
+ * range. */
+int nn_model_layer_units(const nn_model *m, int l, int *fan_in);
+int nn_model_layer_shape(const nn_model *m, int i, int *w, int *h, int *c);
+int nn_model_layer_kernel(const nn_model *m, int l);
 
 /* Class names: class i's name, or NULL when the model has none (then the
  * class is printed as its number).  set: names is n_out strings, copied,

@@ -69,6 +69,8 @@ int nn_first_layer(nn_tlayer *t, int B)
     t->forward = first_forward;
     t->backward = first_backward;
     t->free = first_free;
+    t->units = t->n_out;
+    t->fan_in = t->n_in;
     t->unit_step = 1;
     t->in_step = t->n_out;
     t->sparse = NULL;

@@ -26,6 +26,13 @@ static const char *const cost_class[] = {
 /* Why network2 cannot hold m, or NULL if it can. */
 static const char *not_network2(const nn_model *m, char *buf, size_t len)
 {
+    for (int l = 0; l < m->nlayers; l++)
+        if (nn_model_layer_type(m, l) != NN_LAYER_DENSE) {
+            snprintf(buf, len, "network2 has dense layers only, and this "
+                     "model's layers[%d] is %s", l,
+                     nn_layer_name(nn_model_layer_type(m, l)));
+            return buf;
+        }
     if (m->nlayers > 1 && m->hidden_act != NN_ACT_SIGMOID)
         snprintf(buf, len, "network2 has sigmoid layers only, and this "
                  "model's hidden layers are %s", nn_act_name(m->hidden_act));
@@ -212,7 +219,7 @@ int nn_network2_read(nn_model **out, const nn_json *root, char *why,
     nn_jget r = { why, whylen };
     const nn_json *W, *B, *w, *b;
     int sizes[NN_MAX_LAYERS + 1], n = 0, cost = NN_COST_CE, err, l;
-    nn_arch a;
+    nn_arch a = { 0 };
     nn_model *m = NULL;
 
     *out = NULL;

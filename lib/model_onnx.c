@@ -184,30 +184,20 @@ static void put_dense(struct onnx_out *o, const nn_model *m, int l, char **x)
     *x = y;
 }
 
-/* The layer types nnpipe's models have, as ONNX nodes: one case each
- * (Conv, MaxPool and Flatten join when the model has such layers). */
-enum { LAYER_DENSE };
-
-static int layer_type(const nn_model *m, int l)
-{
-    (void)m;
-    (void)l;
-    return LAYER_DENSE;
-}
-
 static int put_layers(struct onnx_out *o, const nn_model *m, char *why,
                       size_t whylen)
 {
     char *x = INPUT_NAME;
 
     for (int l = 0; l < m->nlayers; l++) {
-        switch (layer_type(m, l)) {
-        case LAYER_DENSE:
+        switch (nn_model_layer_type(m, l)) {     /* one case a type */
+        case NN_LAYER_DENSE:
             put_dense(o, m, l, &x);
             break;
         default:
-            return nn_why(why, whylen, NN_EINVAL, "layers[%d]: a layer "
-                          "type the ONNX writer does not know", l);
+            return nn_why(why, whylen, NN_EINVAL, "layers[%d]: a %s layer, "
+                          "which the ONNX writer does not write yet", l,
+                          nn_layer_name(nn_model_layer_type(m, l)));
         }
     }
     return NN_OK;
@@ -696,7 +686,7 @@ static int make_model(nn_model **out, const Onnx__ModelProto *mp,
     const char *cost = meta_value(mp, "nnpipe.cost");
     char place[160];
     nn_model *m;
-    nn_arch a;
+    nn_arch a = { 0 };
 
     a.cost = cost ? nn_cost_parse(cost) : NN_COST_CE;
     if (a.cost < 0)

@@ -91,6 +91,13 @@ static const char *const schedule_names[] = {
     [NN_SCHED_CONSTANT] = "constant", [NN_SCHED_STEP] = "step",
     [NN_SCHED_COSINE] = "cosine", [NN_SCHED_PLATEAU] = "plateau",
 };
+static const char *const layer_names[] = {
+    [NN_LAYER_DENSE] = "dense", [NN_LAYER_CONV] = "conv",
+    [NN_LAYER_MAXPOOL] = "maxpool",
+};
+static const char *const pad_names[] = {
+    [NN_PAD_SAME] = "same", [NN_PAD_VALID] = "valid",
+};
 /* Augmentation kinds by their bits (NN_AUG_AFFINE | NN_AUG_ELASTIC). */
 static const char *const augment_names[] = {
     "none", "affine", "elastic", "affine,elastic"
@@ -107,6 +114,10 @@ int nn_cost_parse(const char *s) { return PARSE(cost_names, s); }
 const char *nn_cost_name(int c) { return NAME(cost_names, c); }
 int nn_init_parse(const char *s) { return PARSE(init_names, s); }
 const char *nn_init_name(int i) { return NAME(init_names, i); }
+int nn_layer_parse(const char *s) { return PARSE(layer_names, s); }
+const char *nn_layer_name(int t) { return NAME(layer_names, t); }
+int nn_pad_parse(const char *s) { return PARSE(pad_names, s); }
+const char *nn_pad_name(int p) { return NAME(pad_names, p); }
 int nn_optimizer_parse(const char *s) { return PARSE(optimizer_names, s); }
 const char *nn_optimizer_name(int o) { return NAME(optimizer_names, o); }
 int nn_schedule_parse(const char *s) { return PARSE(schedule_names, s); }

@@ -212,14 +212,14 @@ static void adam_update(float *restrict p, const float *restrict g,
  * in_step]). */
 static void max_norm(const nn_tlayer *t, float c)
 {
-    for (int o = 0; o < t->n_out; o++) {
+    for (int o = 0; o < t->units; o++) {
         float *w = t->W + o * t->unit_step;
         double sum = 0.0;
-        for (int i = 0; i < t->n_in; i++)
+        for (int i = 0; i < t->fan_in; i++)
             sum += (double)w[i * t->in_step] * w[i * t->in_step];
         if (sum > (double)c * c) {
             float f = (float)(c / sqrt(sum));
-            for (int i = 0; i < t->n_in; i++)
+            for (int i = 0; i < t->fan_in; i++)
                 w[i * t->in_step] *= f;
         }
     }
@@ -264,7 +264,7 @@ static void train_batch(const nn_model *m, struct work *w, int b,
     for (int l = 0; l < m->nlayers; l++) {
         const nn_tlayer *L = &w->pass.layer[l];
         long off = m->w_off[l];
-        long nw = m->b_off[l] - off, n = nw + m->sizes[l + 1];
+        long nw = m->b_off[l] - off, n = nw + L->units;
         update(L->W, L->b, w->grad + off, w->vel + off,
                w->sq ? w->sq + off : NULL, n, nw, o, rate, decay, t);
         if (o->max_norm > 0)

@@ -192,7 +192,7 @@ static const struct {
 static nn_model *make_net(int i)
 {
     static const char *const names[] = { "zero", "one \"1\"" };
-    nn_arch a;
+    nn_arch a = { 0 };
     nn_model *m = NULL;
     char why[256] = "";
 
@@ -309,7 +309,7 @@ START_TEST(test_fast_numbers)
     static const int sizes[] = { 100, 50, 10 };
     static const char head[] = "{\"x\": \"\x01\",";
     nn_arch a = { 3, sizes, NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE,
-                  NN_INIT_HE };
+                  NN_INIT_HE, NULL, 0, 0 };
     nn_model *m, *fast, *slow, *lines;
     nn_rng rng;
     long n, i, j;
@@ -551,7 +551,7 @@ START_TEST(test_fixture)
     static const float w0[] = { 4, 4, -4, -4, -4, -4, 4, 4, 0, 0, 0, 0 };
     static const float w1[] = { 3, -3, 0, -3, 3, 0 };
     nn_arch a = { 3, sz, NN_ACT_SIGMOID, NN_ACT_SOFTMAX, NN_COST_CE,
-                  NN_INIT_DEFAULT };
+                  NN_INIT_DEFAULT, NULL, 0, 0 };
     const char *dir = getenv("DATA") ? getenv("DATA") : "tests/data";
     const char *remake = getenv("NN_REMAKE_FIXTURES");
     nn_model *m = NULL, *r;
@@ -744,9 +744,9 @@ static const struct {
       "not an nnpipe model: format is 'foo'" },
     { "format number", "{\"format\": 1, \"version\": 1}", NN_EFORMAT,
       "not an nnpipe model: format is a number" },
-    { "version 2", "{\"format\": \"nn-model\", \"version\": 2, \"layers\": "
+    { "version 3", "{\"format\": \"nn-model\", \"version\": 3, \"layers\": "
       "\"in a new layout\"}", NN_EFORMAT,
-      "model format version 2 is newer than this nnpipe supports (1)" },
+      "model format version 3 is newer than this nnpipe supports (2)" },
     { "version string", "{\"format\": \"nn-model\", \"version\": \"1\"}",
       NN_EFORMAT, "version: expected a positive integer, got a string" },
     { "no version", "{\"format\": \"nn-model\"}", NN_EFORMAT,

@@ -155,7 +155,7 @@ START_TEST(test_init_scale)
 {
     int sizes[] = { 400, 300, 10 };
     nn_arch a = { 3, sizes, NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE,
-                  NN_INIT_DEFAULT };
+                  NN_INIT_DEFAULT, NULL, 0, 0 };
     nn_model *m;
     double ss = 0;
 
@@ -174,7 +174,7 @@ START_TEST(test_bad_arch)
     char why[128] = "";
     nn_model *m;
     nn_arch a = { 3, sizes, NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_QUADRATIC,
-                  NN_INIT_DEFAULT };
+                  NN_INIT_DEFAULT, NULL, 0, 0 };
 
     ck_assert_int_eq(nn_model_new(&m, &a, 1, why, sizeof why), NN_EINVAL);
     ck_assert_ptr_null(m);
@@ -196,7 +196,7 @@ START_TEST(test_predict_batch_independent)
     enum { N = 300 };
     int sizes[] = { 20, 17, 9, 5 };
     nn_arch a = { 4, sizes, NN_ACT_TANH, NN_ACT_SOFTMAX, NN_COST_CE,
-                  NN_INIT_DEFAULT };
+                  NN_INIT_DEFAULT, NULL, 0, 0 };
     nn_model *m;
     float *x = malloc(sizeof(float) * N * 20), all[N * 5], one[5];
     nn_rng rng;
@@ -245,11 +245,11 @@ START_TEST(test_weights)
     ck_assert_ptr_null(nn_model_weights(m, 3));
     /* Layer 1 follows layer 0's 4 x 5 weights and 4 biases. */
     ck_assert_ptr_eq(nn_model_weights(m, 1), w + 4 * 5 + 4);
-    nn_forward(m, x, 1, acts);
+    nn_forward(m, x, 1, acts, NULL);
     acts[0] = h;
     for (int i = 0; i < 5; i++) {
         x[i] = 1;
-        nn_forward(m, x, 1, acts);
+        nn_forward(m, x, 1, acts, NULL);
         for (int o = 0; o < 4; o++)
             ck_assert_float_eq_tol(atanhf(h[o]) - atanhf(base[o]),
                                    w[o * 5 + i], 1e-4f);

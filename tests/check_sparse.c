@@ -170,7 +170,7 @@ START_TEST(test_first_layer)
     int dense = _i & 1, dropout = _i >> 1, used;
     static const int sizes[] = { IN, H, K };
     nn_arch a = { 3, sizes, NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE,
-                  NN_INIT_DEFAULT };
+                  NN_INIT_DEFAULT, NULL, 0, 0 };
     nn_model *m;
     float *x = random_sparse(R, IN, dense ? 1.0 : 0.2, 5), y[R * K];
     float *g, *gd, mask[R * IN];

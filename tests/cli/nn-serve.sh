@@ -202,3 +202,26 @@ model=$(ls saved/nn-serve-*-run1-2.json saved/nn-serve-*-run1.json 2>/dev/null |
 [ "$(jq '.training.epochs_run' "$model")" -ge 3 ] || fail "$model: $(jq -c .training "$model")"
 [ "$(wc -l < runs.jsonl)" -eq 2 ]
 ls saved | grep -v '^nn-serve-.*\.json$' && fail "a stray file in saved/" || true
+
+# A CNN (issue 16): its layers' types from the accessor, its filters as
+# weights, its answer to a vector the same as nn-predict's, and a run
+# trained from the API with --net giving nn-train's model bytes.
+nn-train -q --net conv3x3:4,maxpool2,dense:8 -e 2 -s 1 -o cnn.json ten.vec
+serve_start --data d --save-dir saved cnn.json
+api_expect 200 GET /api/models
+jq -e '[.models[0].layers[1:][].type] == ["conv", "maxpool", "dense", "dense"]' body.json > /dev/null ||
+    fail "layer types: $(jq -c '.models[0].layers' body.json)"
+jq -e '.models[0].layers[1].kernel == 3 and .models[0].layers[2].width == 14 and (.models[0].layers[2] | has("activation") | not)' \
+    body.json > /dev/null || fail "layers: $(jq -c '.models[0].layers' body.json)"
+api_expect 200 GET '/api/weights?model=0&layer=0'
+jq -e '.out == 4 and .in == 9 and .width == 3 and (.units | length) == 4' body.json > /dev/null ||
+    fail "weights: $(head -c 300 body.json)"
+api_expect 200 POST /api/predict -H 'Content-Type: text/plain' --data-binary @one.vec
+[ "$(jq -r .class body.json)" = "$(nn-predict cnn.json one.vec | cut -f 1)" ] ||
+    fail "/api/predict: $(head -c 300 body.json)"
+api_expect 202 POST /api/train -d '{"net": "conv3x3:4,maxpool2", "epochs": 2, "seed": 3}'
+train_wait
+[ "$(jq -r .state body.json)" = done ] || fail "run: $(cat body.json)"
+nn-train -q --net conv3x3:4,maxpool2 -e 2 -s 3 -o cnn-cli.json ten.vec
+cmp cnn-cli.json "$(jq -r .path body.json)" || fail "the page's CNN differs from nn-train's"
+serve_stop
