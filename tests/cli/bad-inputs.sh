@@ -329,8 +329,8 @@ printf '   \n\t\n' > blank.json
 bad M2 "nn-eval: blank.json: empty input (expected an nnpipe model in JSON)" nn-eval blank.json tiny.vec
 sed 's/"nn-model"/"nn-data"/' tiny.json > wrong.json
 bad M3 "nn-predict: wrong.json: not an nnpipe model: format is 'nn-data'" nn-predict wrong.json tiny.vec
-sed 's/"version": 1/"version": 3/' tiny.json > wrong.json
-bad M4 "nn-predict: wrong.json: model format version 3 is newer than this nnpipe supports (2)" nn-predict wrong.json tiny.vec
+sed 's/"version": 1/"version": 2/' tiny.json > wrong.json
+bad M4 "nn-predict: wrong.json: model format version 2 is newer than this nnpipe supports (1)" nn-predict wrong.json tiny.vec
 sed 's/"version": 1/"version": 0/' tiny.json > wrong.json
 bad M4 "nn-predict: wrong.json: version: " nn-predict wrong.json tiny.vec
 sed 's/"version": 1/"version": 1.5/' tiny.json > wrong.json
@@ -542,33 +542,33 @@ nn-convert "$DATA/tiny-model.json" tiny.onnx
 n=$(wc -c < tiny.onnx)
 for i in $(seq 0 40) $(seq 41 13 $((n - 1))); do    # tests/check_convert.c: all
     head -c "$i" tiny.onnx > cut.onnx
-    bad C1 "nn-convert: cut.onnx: " nn-convert cut.onnx fromcut.json
+    bad C1 "nn-convert: cut.onnx: " nn-convert cut.onnx c1-out.json
     grep -q -e "ONNX model" -e "empty input" "$TMP/err" || fail "C1: cut at $i: $(cat "$TMP/err")"
 done
 # The activation node is named after its operator, 7 letters.
 sed 's/Sigmoid/Sinusoi/g' tiny.onnx > other.onnx
-bad C2 "nn-convert: other.onnx: graph.node[1] (Sinusoi 'Sinusoi'): operator Sinusoi is not supported here" nn-convert other.onnx x.json
+bad C2 "nn-convert: other.onnx: graph.node[1] (Sinusoi 'Sinusoi'): operator Sinusoi is not supported here" nn-convert other.onnx c-out.json
 n2() {  # n2 WEIGHTS BIASES COST: a 2-2-1 network2 file, x.n2
     printf '{"sizes": [2, 2, 1], "weights": %s, "biases": %s, "cost": %s}' "$1" "$2" "$3" > x.n2
 }
 n2 '[[[1, 2], [3]], [[1, 2]]]' '[[[0], [0]], [[0]]]' '"QuadraticCost"'
-bad C3 "nn-convert: x.n2: weights[0][1]: 1 value, expected 2" nn-convert x.n2 x.json
+bad C3 "nn-convert: x.n2: weights[0][1]: 1 value, expected 2" nn-convert x.n2 c-out.json
 n2 '[[[1, 2], [3, 4]], [[1, 2]]]' '[[[0], [0]], [[0], [1]]]' '"QuadraticCost"'
-bad C3 "x.n2: biases[1]: 2 values, expected 1" nn-convert x.n2 x.json
+bad C3 "x.n2: biases[1]: 2 values, expected 1" nn-convert x.n2 c-out.json
 n2 '[[[1, 2], [3, 4]], [[1, 2]]]' '[[0, 0], [[0]]]' '"QuadraticCost"'
-bad C3 "x.n2: biases[0][0]: expected a one-element list [b], got a number" nn-convert x.n2 x.json
+bad C3 "x.n2: biases[0][0]: expected a one-element list [b], got a number" nn-convert x.n2 c-out.json
 n2 '[[[1, 2], [3, 4]], [[1, 2]]]' '[[[0], [0]], [[0]]]' '"LogLikelihoodCost"'
-bad C4 "x.n2: cost: 'LogLikelihoodCost', expected CrossEntropyCost or QuadraticCost" nn-convert x.n2 x.json
+bad C4 "x.n2: cost: 'LogLikelihoodCost', expected CrossEntropyCost or QuadraticCost" nn-convert x.n2 c-out.json
 printf '{"sizes": [2, 1.5], "weights": [], "biases": [], "cost": "QuadraticCost"}' > x.n2
-bad C4 "x.n2: sizes[1]: 1.5 is not a layer size (an integer, 1 to 16777216)" nn-convert x.n2 x.json
+bad C4 "x.n2: sizes[1]: 1.5 is not a layer size (an integer, 1 to 16777216)" nn-convert x.n2 c-out.json
 printf '{"sizes": [2, 1], "weights": [[[1, 2]]], "biases": [[[0]]]}' > x.n2
-bad C4 "x.n2: no \"cost\" field" nn-convert x.n2 x.json
+bad C4 "x.n2: no \"cost\" field" nn-convert x.n2 c-out.json
 idx2vec "$IMG" "$LAB" > ten.vec
 nn-train -q -H 4 -e 1 -o relu.json ten.vec
 echo old > kept.json
 bad C5 "nn-convert: relu.json: cannot be written as network2: network2 has sigmoid layers only, and this model's hidden layers are relu" nn-convert relu.json kept.json
 [ "$(cat kept.json)" = old ] || fail "C5: kept.json changed"
-for f in x.json fromcut.json x.json.tmp* fromcut.json.tmp* kept.json.tmp*; do
+for f in c-out.json c1-out.json c-out.json.tmp* c1-out.json.tmp* kept.json.tmp*; do
     [ ! -e "$f" ] || fail "C: $f was written"
 done
 
