@@ -546,12 +546,26 @@ const char *nn_img_format_name(const uint8_t *buf, size_t len);
 typedef void (*nn_stage_fn)(const char *name, const float *img, int w, int h,
                             void *arg);
 
+/* What preprocessing found, for a tool to warn about a picture that looks
+ * wrong (img2vec does). */
+typedef struct nn_prep_info {
+    int inverted;           /* 1: read as dark ink on light paper */
+    int uncertain;          /* both polarities found strokes of about the
+                               same contrast: the choice may be wrong */
+    int strokes;            /* 0: nothing stroke-like under either polarity
+                               (a blob, a texture, a photo of something else) */
+    int groups;             /* tall parts side by side: 2 or more suggests
+                               several digits */
+} nn_prep_info;
+
 typedef struct nn_prep_opts {
     int invert;             /* -1: decide from the image; 0 no; 1 yes (dark
                                ink on light paper) */
     int plain;              /* threshold, shrink, invert: the old baseline */
     nn_stage_fn stage;      /* may be NULL */
     void *stage_arg;
+    nn_prep_info *info;     /* may be NULL: filled when the polarity has been
+                               decided, even if no ink is found after */
 } nn_prep_opts;
 
 void nn_prep_opts_default(nn_prep_opts *o);
