@@ -50,6 +50,7 @@ static const struct float_field aug_floats[] = {
     { "shear", offsetof(nn_augment, shear) },
     { "alpha", offsetof(nn_augment, alpha) },
     { "sigma", offsetof(nn_augment, sigma) },
+    { "stroke", offsetof(nn_augment, stroke) },
 };
 #define N_FIELDS(t) (sizeof (t) / sizeof (t)[0])
 #define FIELD(base, f) ((float *)((char *)(base) + (f)->off))
