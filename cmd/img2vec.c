@@ -199,6 +199,24 @@ static void write_stage(const char *stage, const float *img, int w, int h,
     }
 }
 
+/* Warnings about a picture that looks wrong; its vector is still written. */
+static void doubts(const char *shown, const nn_prep_info *in,
+                   struct progress *prog)
+{
+    if (in->uncertain || !in->strokes || in->groups > 1)
+        progress_clear(prog);
+    if (in->uncertain)
+        warn("%s: warning: polarity uncertain, read as %s (--invert and "
+             "--no-invert decide)", shown, in->inverted ? "dark ink on light "
+             "paper" : "light strokes on a dark background");
+    if (!in->strokes)
+        warn("%s: warning: no stroke-like ink (a blot, a texture, not a "
+             "digit?)", shown);
+    if (in->groups > 1)
+        warn("%s: warning: %d digits side by side? one digit per image is "
+             "read", shown, in->groups);
+}
+
 /* One image to one vector in x: 0; 1 after reporting what is wrong (with
  * the progress line out of the way), no vector; 2 when the vector is made
  * but a stage could not be written. */
@@ -208,6 +226,7 @@ static int convert(const char *name, const char *stem, const struct opts *o,
     const char *shown = strcmp(name, "-") ? name : "(stdin)";
     struct debug dbg = { o->debug_dir, stem, 0, prog };
     char why[256] = "";
+    nn_prep_info info = { 0, 0, 1, 1 };
     nn_prep_opts po;
     nn_image *img;
     struct stat st;
@@ -236,6 +255,7 @@ static int convert(const char *name, const char *stem, const struct opts *o,
     nn_prep_opts_default(&po);
     po.invert = o->invert;
     po.plain = o->plain;
+    po.info = &info;
     if (o->debug_dir) {
         po.stage = write_stage;
         po.stage_arg = &dbg;
@@ -248,6 +268,7 @@ static int convert(const char *name, const char *stem, const struct opts *o,
         warn("%s: %s", shown, why[0] ? why : nn_strerror(err));
         return 1;
     }
+    doubts(shown, &info, prog);
     if (o->debug_dir)
         write_stage("5-vector", x, 28, 28, &dbg);
     return dbg.failed ? 2 : 0;

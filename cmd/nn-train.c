@@ -86,13 +86,15 @@ static void usage(void)
 "      --max-norm C        keep each unit's incoming weights within L2 norm C\n"
 "                          (0: off) [0]\n"
 "      --augment LIST      distort each training image anew every epoch:\n"
-"                          affine, elastic, or affine,elastic [none]\n"
+"                          affine, elastic, stroke, joined by commas [none]\n"
 "      --shift PX          affine: shift up to PX pixels in x and y [%g]\n"
 "      --rotate DEG        affine: rotate up to DEG degrees [%g]\n"
 "      --scale X           affine: scale x and y by 1-X to 1+X [%g]\n"
 "      --shear X           affine: shear by up to X [%g]\n"
 "      --elastic-alpha X   elastic: displacement scale, pixels [%g]\n"
 "      --elastic-sigma X   elastic: smoothing of the field, pixels [%g]\n"
+"      --stroke X          stroke: thicken or thin strokes by up to X of a\n"
+"                          3x3 grey dilation or erosion (0..1) [%g]\n"
 "\n"
 "Output:\n"
 "  -o MODEL                model file, written atomically ('-': stdout)\n"
@@ -110,7 +112,7 @@ static void usage(void)
 "  -h, --help              show this help and exit\n"
 "      --version           show the version and exit\n",
            d.augment.shift, d.augment.rotate, d.augment.scale, d.augment.shear,
-           d.augment.alpha, d.augment.sigma);
+           d.augment.alpha, d.augment.sigma, d.augment.stroke);
 }
 
 enum { OPT_CLASSES = TRAIN_OPT_LAST + 1, OPT_CLASS_NAMES, OPT_VALIDATION,
@@ -369,6 +371,8 @@ static void print_resumed(const char *path, const nn_model *m,
     if (t->augment.kinds & NN_AUG_ELASTIC)
         fprintf(stderr, " --elastic-alpha %g --elastic-sigma %g",
                 t->augment.alpha, t->augment.sigma);
+    if (t->augment.kinds & NN_AUG_STROKE)
+        fprintf(stderr, " --stroke %g", t->augment.stroke);
     fputc('\n', stderr);
 }
 

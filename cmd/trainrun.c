@@ -16,7 +16,7 @@ enum { OPT_OUTPUT = TRAIN_OPT_FIRST, OPT_NET, OPT_COST, OPT_INIT, OPT_HOLDOUT,
        OPT_OPTIMIZER, OPT_BETA2, OPT_SCHEDULE, OPT_STEP_EPOCHS,
        OPT_STEP_FACTOR, OPT_PLATEAU, OPT_DROPOUT, OPT_INPUT_DROPOUT,
        OPT_MAX_NORM, OPT_AUGMENT, OPT_SHIFT, OPT_ROTATE, OPT_SCALE,
-       OPT_SHEAR, OPT_ALPHA, OPT_SIGMA, OPT_END };
+       OPT_SHEAR, OPT_ALPHA, OPT_SIGMA, OPT_STROKE, OPT_END };
 
 const struct option train_options[] = {
     { "hidden", required_argument, NULL, 'H' },
@@ -49,6 +49,7 @@ const struct option train_options[] = {
     { "shear", required_argument, NULL, OPT_SHEAR },
     { "elastic-alpha", required_argument, NULL, OPT_ALPHA },
     { "elastic-sigma", required_argument, NULL, OPT_SIGMA },
+    { "stroke", required_argument, NULL, OPT_STROKE },
     { NULL, 0, NULL, 0 }
 };
 
@@ -211,6 +212,7 @@ static int num_option(struct train_setup *s, int c, const char *arg,
         { OPT_SHEAR, "--shear", 0, 1, 0, T(augment.shear) },
         { OPT_ALPHA, "--elastic-alpha", 0, 1000, 0, T(augment.alpha) },
         { OPT_SIGMA, "--elastic-sigma", 0.1, 100, 0, T(augment.sigma) },
+        { OPT_STROKE, "--stroke", 0, 1, 0, T(augment.stroke) },
     };
     char *base = (char *)&s->train;
 
@@ -244,6 +246,7 @@ static int num_option(struct train_setup *s, int c, const char *arg,
             s->affine_set = tab[i].name;
             break;
         case OPT_ALPHA: case OPT_SIGMA: s->elastic_set = tab[i].name; break;
+        case OPT_STROKE: s->stroke_set = tab[i].name; break;
         }
         return 1;
     }
@@ -363,6 +366,8 @@ int train_setup_check(const struct train_setup *s, int validated,
         FAIL("%s applies to --augment affine", s->affine_set);
     if (s->elastic_set && !(t->augment.kinds & NN_AUG_ELASTIC))
         FAIL("%s applies to --augment elastic", s->elastic_set);
+    if (s->stroke_set && !(t->augment.kinds & NN_AUG_STROKE))
+        FAIL("%s applies to --augment stroke", s->stroke_set);
     return 0;
 }
 

@@ -20,7 +20,8 @@ struct train_setup {
     nn_train_opts train;
     int arch_set, rate_set, momentum_set;   /* given, not defaulted */
     int patience_set, schedule_set;
-    const char *step_set, *plateau_set, *beta2_set, *affine_set, *elastic_set;
+    const char *step_set, *plateau_set, *beta2_set, *affine_set, *elastic_set,
+        *stroke_set;
 };
 
 /* The training options, for getopt_long, ended by a zeroed entry; the

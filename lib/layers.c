@@ -2,6 +2,7 @@
  * activations and the output costs, over whole mini-batches; and the dense
  * layer as training runs it (nn_dense_layer).  The other layer types have
  * files of their own (conv.c, maxpool.c). */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -36,6 +37,22 @@ void nn_activate(float *y, long n, int k, int act)
                 row[j] /= sum;
         }
         break;
+    }
+}
+
+/* log y / T is z / T up to a constant per row, which softmax ignores; a
+ * probability that underflowed to 0 stays about 0. */
+void nn_temper(float *y, long n, int k, float T)
+{
+    for (long r = 0; r < n; r += k) {
+        float *row = y + r;
+        double max = -INFINITY, sum = 0;
+        for (int j = 0; j < k; j++)
+            max = fmax(max, log(fmax(row[j], FLT_MIN)) / T);
+        for (int j = 0; j < k; j++)
+            sum += (row[j] = (float)exp(log(fmax(row[j], FLT_MIN)) / T - max));
+        for (int j = 0; j < k; j++)
+            row[j] = (float)(row[j] / sum);
     }
 }
 

@@ -218,6 +218,7 @@ int nn_model_blank(nn_model **out, const nn_arch *a, uint64_t seed,
     m->cost = a->cost;
     m->init = a->init == NN_INIT_DEFAULT ? nn_init_default(a->hidden_act) : a->init;
     m->seed = seed;
+    m->temperature = 1.0f;
     m->input.lo = 0.0f;
     m->input.hi = 1.0f;
     m->input.ink_high = 1;
@@ -472,6 +473,9 @@ int nn_predict(const nn_model *m, const float *x, int n, float *y)
         }
         acts[m->nlayers - 1] = y + (long)i * nn_model_n_out(m);
         nn_forward(m, x + (long)i * m->sizes[0], b, acts, work);
+        if (m->temperature != 1.0f && m->output_act == NN_ACT_SOFTMAX)
+            nn_temper(acts[m->nlayers - 1], (long)b * nn_model_n_out(m),
+                      nn_model_n_out(m), m->temperature);
     }
     free(buf);
     return NN_OK;

@@ -50,6 +50,7 @@ static const struct float_field aug_floats[] = {
     { "shear", offsetof(nn_augment, shear) },
     { "alpha", offsetof(nn_augment, alpha) },
     { "sigma", offsetof(nn_augment, sigma) },
+    { "stroke", offsetof(nn_augment, stroke) },  /* last: see put_options */
 };
 #define N_FIELDS(t) (sizeof (t) / sizeof (t)[0])
 #define FIELD(base, f) ((float *)((char *)(base) + (f)->off))
@@ -172,8 +173,13 @@ static int put_options(nn_jw *w, const nn_train_opts *o, char *why,
     nn_jw_open(w, "augment", 1, 0);
     nn_jw_str(w, "kinds", nn_augment_name(o->augment.kinds, kinds,
                                           sizeof kinds));
+    /* stroke (added after version 1's files were written) only when that
+     * kind is used, so that a model trained without it is written as
+     * before, byte for byte. */
     if ((err = put_fields(w, "training.options.augment", &o->augment,
-                          aug_floats, N_FIELDS(aug_floats), why, whylen)))
+                          aug_floats, N_FIELDS(aug_floats)
+                          - !(o->augment.kinds & NN_AUG_STROKE), why,
+                          whylen)))
         return err;
     nn_jw_close(w);
     nn_jw_close(w);
@@ -228,6 +234,13 @@ static int put_model(nn_jw *w, const nn_model *m, char *why, size_t whylen)
     nn_jw_str(w, "activation", outact);
     nn_jw_str(w, "cost", cost);
     nn_jw_close(w);
+    if (m->temperature != 1.0f) {       /* written only when fitted */
+        nn_jw_open(w, "calibration", 1, 0);
+        if ((err = put_float(w, "calibration", "temperature", m->temperature,
+                             why, whylen)))
+            return err;
+        nn_jw_close(w);
+    }
     nn_jw_str(w, "init", init);
     put_u64(w, "seed", m->seed);
 
@@ -614,6 +627,24 @@ static int read_fields(nn_jget *r, const nn_json *obj, const char *where,
     return err;
 }
 
+/* The optional calibration member: the softmax temperature, above 0 (1,
+ * none, when absent, as in models written before it existed). */
+static int read_calibration(nn_jget *r, nn_model *m, const nn_json *root)
+{
+    const nn_json *c;
+    int err;
+
+    m->temperature = 1.0f;
+    if ((err = nn_json_object(r, root, "", "calibration", 0, &c)) || !c ||
+        (err = nn_json_float(r, c, "calibration", "temperature",
+                             &m->temperature)))
+        return err;
+    if (!(m->temperature > 0))
+        return nn_why(r->why, r->whylen, NN_EFORMAT, "calibration.temperature:"
+                      " %g, must be above 0", m->temperature);
+    return NN_OK;
+}
+
 /* The members add_methods writes; those absent (models of nnpipe before
  * they existed) keep nn_train_opts_default's values. */
 static int read_methods(nn_jget *r, const nn_json *o, nn_train_opts *op)
@@ -851,7 +882,8 @@ static int from_tree(nn_jget *r, const nn_json *root, nn_model **out)
             goto fail;
     }
     if ((err = read_input(r, m, root)) || (err = read_classes(r, m, root))
-        || (err = read_training(r, m, root)))
+        || (err = read_training(r, m, root))
+        || (err = read_calibration(r, m, root)))
         goto fail;
     *out = m;
     return NN_OK;

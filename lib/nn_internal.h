@@ -68,6 +68,8 @@ struct nn_model {
     char **class_names;             /* n_out strings, or NULL */
     nn_input_desc input;
     nn_train_info train;            /* epochs_run == 0: never trained */
+    float temperature;              /* calibration of softmax outputs (see
+                                       nn_temper); 1: none */
 };
 
 /* The nonzero values of a rows x cols matrix (lib/sparse.c), by rows and
@@ -114,6 +116,9 @@ void nn_dense_backward(float *din, float *dW, float *db, const float *delta,
  * over each row of k); each of the B rows of out (n_out wide) = b;
  * db[n_out] = column sums of delta[B x n_out]. */
 void nn_activate(float *y, long n, int k, int act);
+/* Temperature scaling of n/k softmax rows of y in place: softmax(z / T),
+ * computed from y = softmax(z) as y^(1/T) renormalised. */
+void nn_temper(float *y, long n, int k, float T);
 void nn_bias_rows(float *out, const float *b, int B, int n_out);
 void nn_column_sums(float *db, const float *delta, int B, int n_out);
 /* din[i] *= act'(z_i) for n values, from the activation's outputs a. */

@@ -8,8 +8,10 @@
  * never had: either polarity, uneven light, paper texture, ruled lines and
  * specks.  The steps, each one a function below:
  *   1. work at a bounded resolution (area-averaged down to WORK pixels);
- *   2. polarity: the image border is paper, so ink is what differs from
- *      the border's median (dark ink on light paper is inverted);
+ *   2. polarity: ink is the minority, in strokes thin against the digit
+ *      and standing out from the paper: steps 3 to 5 are tried both ways
+ *      and the way that finds such strokes wins (the image border, mostly
+ *      paper, decides when neither or both do; see nn_prep_digit);
  *   3. flatten the light: subtract a smooth background estimated from
  *      block medians, so shadows and gradients vanish;
  *   4. ink mask: Otsu's threshold on the flattened image, with a minimum
@@ -210,8 +212,11 @@ static float border_level(const struct fimg *f, float *scratch)
  * blocks; a block's background is the median of its pixels (ink is the
  * minority), taken as the lowest of its 3x3 neighbourhood so that a thick
  * stroke filling a block does not count as background; the per-pixel
- * background is interpolated bilinearly between block centres. */
-static void flatten(struct fimg *f, float *scratch)
+ * background is interpolated bilinearly between block centres.  With
+ * median set, the neighbourhood's median instead of its lowest (which
+ * keeps a shadow's edge in place whichever side is up), and the difference
+ * kept signed: polarity() reads which side of the paper the ink is on. */
+static void flatten(struct fimg *f, float *scratch, int median)
 {
     enum { G = 8 };
     float med[G][G], bg[G][G], *block = scratch;
@@ -231,14 +236,17 @@ static void flatten(struct fimg *f, float *scratch)
         }
     for (int gy = 0; gy < G; gy++)
         for (int gx = 0; gx < G; gx++) {
-            float lo = med[gy][gx];
+            float lo = med[gy][gx], nb[9];
+            int k = 0;
             for (int dy = -1; dy <= 1; dy++)
                 for (int dx = -1; dx <= 1; dx++) {
                     int y = gy + dy, x = gx + dx;
-                    if (y >= 0 && y < G && x >= 0 && x < G && med[y][x] < lo)
-                        lo = med[y][x];
+                    if (y < 0 || y >= G || x < 0 || x >= G)
+                        continue;
+                    nb[k++] = med[y][x];
+                    lo = med[y][x] < lo ? med[y][x] : lo;
                 }
-            bg[gy][gx] = lo;
+            bg[gy][gx] = median ? select_kth(nb, k, k / 2) : lo;
         }
     for (int y = 0; y < f->h; y++) {
         double ty = (y + 0.5) / bh - 0.5;
@@ -251,7 +259,7 @@ static void flatten(struct fimg *f, float *scratch)
             double b = (1 - ay) * ((1 - ax) * bg[y0][x0] + ax * bg[y0][x1]) +
                        ay * ((1 - ax) * bg[y1][x0] + ax * bg[y1][x1]);
             float *p = &f->p[(long)y * f->w + x];
-            *p = *p > b ? (float)(*p - b) : 0.0f;
+            *p = median ? (float)(*p - b) : *p > b ? (float)(*p - b) : 0.0f;
         }
     }
 }
@@ -533,19 +541,158 @@ void nn_prep_opts_default(nn_prep_opts *o)
     o->invert = -1;
 }
 
+/* How far ink stands out on the dark side and on the light side of the
+ * paper: the 0.005 and 0.995 quantiles of the image less its background
+ * (edge-preserving, whichever polarity).  Ink lies on one side only; the
+ * paper's grain and the edges of shadows reach both about equally. */
+static int tails(const struct fimg *gray, float *scratch, double *dark,
+                 double *light)
+{
+    long n = (long)gray->w * gray->h;
+    struct fimg r;
+
+    if (fimg_new(&r, gray->w, gray->h))
+        return NN_ENOMEM;
+    memcpy(r.p, gray->p, n * sizeof *r.p);
+    flatten(&r, scratch, 1);
+    *dark = -quantile(r.p, n, 0.005, scratch);
+    *light = quantile(r.p, n, 0.995, scratch);
+    free(r.p);
+    return NN_OK;
+}
+
+/* What the steps 3 to 5 find under one polarity: the flattened image (ink
+ * high), its ink mask's parts and which are the digit, and the evidence
+ * that this is ink: its contrast, and how stroke-like the kept parts are. */
+struct ink {
+    struct fimg f;
+    unsigned char *mask, *keep;
+    int *label;
+    struct comp *comps;
+    int n;                  /* parts in comps */
+    int x0, y0, x1, y1;     /* the kept parts' box; x1 < 0: nothing kept */
+    float top;              /* the flattened image's 0.999 quantile */
+    double width;           /* stroke width of the kept parts, pixels */
+    double share;           /* their area over the image's */
+    int groups;             /* side by side groups of tall kept parts */
+};
+
+static void ink_free(struct ink *k)
+{
+    free(k->f.p);
+    free(k->mask);
+    free(k->keep);
+    free(k->label);
+    free(k->comps);
+    memset(k, 0, sizeof *k);
+}
+
+/* Written strokes are thin against the digit and ink is the minority of
+ * the picture.  The wrong polarity finds the paper as "ink" (one broad part
+ * covering most of the picture) or only the paper's grain (specks as wide
+ * as they are long). */
+static int stroke_like(const struct ink *k)
+{
+    double extent = fmax(k->x1 - k->x0 + 1, k->y1 - k->y0 + 1);
+    return k->x1 >= 0 && k->top >= 0.08f && k->share < 0.4 &&
+           k->width < 0.4 * extent;
+}
+
+/* Tall kept parts (at least half the tallest) in groups whose columns do
+ * not overlap: digits written side by side. */
+static int side_by_side(const struct ink *k)
+{
+    int tallest = 0, groups = 0, lo[64], hi[64];
+
+    for (int i = 0; i < k->n; i++)
+        if (k->keep[i] && k->comps[i].y1 - k->comps[i].y0 + 1 > tallest)
+            tallest = k->comps[i].y1 - k->comps[i].y0 + 1;
+    for (int i = 0; i < k->n; i++) {
+        const struct comp *c = &k->comps[i];
+        int g;
+        if (!k->keep[i] || 2 * (c->y1 - c->y0 + 1) < tallest)
+            continue;
+        for (g = 0; g < groups; g++)
+            if (c->x0 <= hi[g] && c->x1 >= lo[g])
+                break;
+        if (g == groups) {
+            if (groups == 64)
+                continue;
+            lo[groups] = c->x0;
+            hi[groups++] = c->x1;
+        }
+        lo[g] = c->x0 < lo[g] ? c->x0 : lo[g];
+        hi[g] = c->x1 > hi[g] ? c->x1 : hi[g];
+    }
+    return groups;
+}
+
+/* Steps 3 to 5 on gray (values in [0,1]) as ink-high when invert is 0,
+ * inverted first when it is 1.  NN_OK (whatever was found) or NN_ENOMEM. */
+static int find_ink(const struct fimg *gray, int invert, struct ink *k,
+                    float *scratch)
+{
+    long npx = (long)gray->w * gray->h, area = 0, edge = 0;
+    float t;
+
+    memset(k, 0, sizeof *k);
+    k->x0 = k->y0 = INT32_MAX;
+    k->x1 = k->y1 = -1;
+    if (fimg_new(&k->f, gray->w, gray->h) || !(k->mask = malloc(npx)))
+        return NN_ENOMEM;
+    for (long i = 0; i < npx; i++)
+        k->f.p[i] = invert ? 1.0f - gray->p[i] : gray->p[i];
+    flatten(&k->f, scratch, 0);
+    k->top = quantile(k->f.p, npx, 0.999, scratch);
+    t = fmaxf(otsu(&k->f), 0.25f * k->top);
+    for (long i = 0; i < npx; i++)
+        k->mask[i] = k->f.p[i] > t;
+    if ((k->n = components(k->mask, k->f.w, k->f.h, &k->label, &k->comps)) < 0) {
+        k->n = 0;
+        return NN_ENOMEM;
+    }
+    if (!(k->keep = malloc(k->n ? k->n : 1)))
+        return NN_ENOMEM;
+    choose(k->comps, k->n, k->f.w, k->f.h, k->keep);
+    for (int i = 0; i < k->n; i++)
+        if (k->keep[i]) {
+            const struct comp *c = &k->comps[i];
+            k->x0 = c->x0 < k->x0 ? c->x0 : k->x0;
+            k->y0 = c->y0 < k->y0 ? c->y0 : k->y0;
+            k->x1 = c->x1 > k->x1 ? c->x1 : k->x1;
+            k->y1 = c->y1 > k->y1 ? c->y1 : k->y1;
+        }
+    /* Stroke width of the kept parts: 2 * area / perimeter, as
+     * stroke_width() measures it. */
+    for (int y = 0; y < k->f.h; y++)
+        for (int x = 0; x < k->f.w; x++) {
+            long i = (long)y * k->f.w + x;
+            if (k->label[i] < 0 || !k->keep[k->label[i]])
+                continue;
+            area++;
+            edge += x == 0 || y == 0 || x == k->f.w - 1 || y == k->f.h - 1 ||
+                    !k->mask[i - 1] || !k->mask[i + 1] ||
+                    !k->mask[i - k->f.w] || !k->mask[i + k->f.w];
+        }
+    k->width = edge ? 2.0 * area / edge : 0;
+    k->share = (double)area / npx;
+    k->groups = side_by_side(k);
+    return NN_OK;
+}
+
 int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
                   float *out, char *why, size_t whylen)
 {
     struct fimg src = { w, h, NULL }, f = { 0, 0, NULL };
-    unsigned char *mask = NULL, *keep = NULL;
-    struct comp *comps = NULL;
-    float *scratch = NULL, paper, t, top;
-    int *label = NULL, n, invert, err = NN_ENOMEM;
-    int x0 = INT32_MAX, y0 = INT32_MAX, x1 = -1, y1 = -1;
+    struct ink ink[2], *k;
+    nn_prep_info info = { 0, 0, 0, 0 };
+    float *scratch = NULL, paper;
+    int invert, err = NN_ENOMEM;
     double scale;
 
     if (w < 1 || h < 1)
         return nn_why(why, whylen, NN_EINVAL, "empty image");
+    memset(ink, 0, sizeof ink);
     /* Step 1: floats in [0,1], at most WORK pixels on the longest side. */
     if (!(src.p = malloc((size_t)w * h * sizeof *src.p)))
         return NN_ENOMEM;
@@ -561,10 +708,56 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
         goto fail;
     stage(o, "1-gray", &f);
 
-    /* Step 2: polarity. */
+    /* Step 2: polarity.  The border is mostly paper: its median says which
+     * side of mid-grey the paper is on.  Unless told, both polarities go
+     * through steps 3 to 5, and the one that finds stroke-like ink wins,
+     * unless its ink stands out much less than the other side's; when both
+     * do, the one whose ink stands out more (tails()), or when that is
+     * close, the one with less ink; when neither does, the border's. */
     paper = border_level(&f, scratch);
     invert = o->invert >= 0 ? o->invert : paper > 0.5f;
-    if (invert)
+    if ((err = find_ink(&f, invert, &ink[0], scratch)))
+        goto fail;
+    info.inverted = invert;
+    info.strokes = stroke_like(&ink[0]);
+    if (o->invert < 0) {
+        double dark, light, ca, cb;
+        int a, b;
+        if ((err = find_ink(&f, !invert, &ink[1], scratch)) ||
+            (err = tails(&f, scratch, &dark, &light)))
+            goto fail;
+        a = info.strokes;
+        b = stroke_like(&ink[1]);
+        ca = invert ? dark : light;     /* how far each side's ink stands out */
+        cb = invert ? light : dark;
+        if (a && b) {
+            double sa = ink[0].share, sb = ink[1].share;
+            if (fmax(ca, cb) >= 1.5 * fmin(ca, cb))
+                b = cb > ca;
+            else {                      /* ink is the minority */
+                info.uncertain = fmax(sa, sb) < 1.5 * fmin(sa, sb);
+                b = sb < sa;
+            }
+            info.strokes = 1;
+        } else if (a || b) {
+            /* Strokes on the side that stands out less are the paper's
+             * grain or a shadow's edge beside a blob of ink. */
+            int weak = a ? cb >= 1.5 * ca : ca >= 1.5 * cb;
+            info.strokes = !weak;
+            b = weak ? cb > ca : b;
+        }
+        if (b) {
+            ink_free(&ink[0]);
+            ink[0] = ink[1];
+            memset(&ink[1], 0, sizeof ink[1]);
+            info.inverted = !invert;
+        }
+    }
+    k = &ink[0];
+    info.groups = k->groups;
+    if (o->info)
+        *o->info = info;
+    if (info.inverted)
         for (long i = 0; i < (long)f.w * f.h; i++)
             f.p[i] = 1.0f - f.p[i];
     stage(o, "2-ink", &f);
@@ -572,36 +765,13 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
         err = plain(&f, out);
         goto fail;
     }
-
-    /* Step 3 and 4. */
-    flatten(&f, scratch);
-    stage(o, "3-flat", &f);
-    top = quantile(f.p, (long)f.w * f.h, 0.999, scratch);
-    if (top < 0.08f) {
+    stage(o, "3-flat", &k->f);
+    if (k->top < 0.08f) {
         err = nn_why(why, whylen, NN_EFORMAT, "no ink found: the image is "
                      "blank or has almost no contrast");
         goto fail;
     }
-    t = fmaxf(otsu(&f), 0.25f * top);
-    if (!(mask = malloc((size_t)f.w * f.h)))
-        goto fail;
-    for (long i = 0; i < (long)f.w * f.h; i++)
-        mask[i] = f.p[i] > t;
-
-    /* Step 5. */
-    if ((n = components(mask, f.w, f.h, &label, &comps)) < 0)
-        goto fail;
-    if (!(keep = malloc(n ? n : 1)))
-        goto fail;
-    choose(comps, n, f.w, f.h, keep);
-    for (int i = 0; i < n; i++)
-        if (keep[i]) {
-            x0 = comps[i].x0 < x0 ? comps[i].x0 : x0;
-            y0 = comps[i].y0 < y0 ? comps[i].y0 : y0;
-            x1 = comps[i].x1 > x1 ? comps[i].x1 : x1;
-            y1 = comps[i].y1 > y1 ? comps[i].y1 : y1;
-        }
-    if (x1 < 0) {
+    if (k->x1 < 0) {
         err = nn_why(why, whylen, NN_EFORMAT, "no ink found: nothing that "
                      "looks like a digit");
         goto fail;
@@ -610,7 +780,7 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
      * scaled so that the strokes' cores reach 1. */
     {
         float *soft = scratch, core;
-        long k = 0;
+        long n = 0;
         for (int y = 0; y < f.h; y++)
             for (int x = 0; x < f.w; x++) {
                 int near = 0;
@@ -619,26 +789,24 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
                         int nx = x + dx, ny = y + dy;
                         long j = (long)ny * f.w + nx;
                         near = nx >= 0 && ny >= 0 && nx < f.w && ny < f.h &&
-                               label[j] >= 0 && keep[label[j]];
+                               k->label[j] >= 0 && k->keep[k->label[j]];
                     }
-                soft[(long)y * f.w + x] = near ? f.p[(long)y * f.w + x] : 0.0f;
+                soft[(long)y * f.w + x] = near ? k->f.p[(long)y * f.w + x] : 0.0f;
             }
         for (long i = 0; i < (long)f.w * f.h; i++)     /* f.p is free now */
-            if (label[i] >= 0 && keep[label[i]])
-                f.p[k++] = soft[i];
-        core = select_kth(f.p, k, (long)(0.9 * (k - 1)));
+            if (k->label[i] >= 0 && k->keep[k->label[i]])
+                f.p[n++] = soft[i];
+        core = select_kth(f.p, n, (long)(0.9 * (n - 1)));
         for (long i = 0; i < (long)f.w * f.h; i++)
             f.p[i] = fminf(1.0f, soft[i] / core);
     }
     stage(o, "4-digit", &f);
-    err = place(&f, x0, y0, x1, y1, out);
+    err = place(&f, k->x0, k->y0, k->x1, k->y1, out);
 fail:
     free(src.p);
     free(f.p);
     free(scratch);
-    free(mask);
-    free(label);
-    free(comps);
-    free(keep);
+    ink_free(&ink[0]);
+    ink_free(&ink[1]);
     return err;
 }

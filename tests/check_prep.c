@@ -194,6 +194,81 @@ START_TEST(test_specks_and_lines)
 }
 END_TEST
 
+/* Dark ink on paper in dim light (the paper below mid-grey, so the border
+ * alone would call it light strokes on a dark board), and light chalk on a
+ * board above mid-grey: read the right way round, with no doubt. */
+START_TEST(test_polarity_mid_grey)
+{
+    nn_idx *idx = digits();
+    for (int k = 0; k < 10; k++) {
+        nn_prep_info info = { -1, -1, -1, -1 };
+        nn_prep_opts o;
+        float out[784];
+        for (int chalk = 0; chalk < 2; chalk++) {
+            uint8_t *g = chalk ? page(idx, k, 200, 160, 40, 20, 150, 250, 0)
+                               : page(idx, k, 200, 160, 40, 20, 100, 10, 0);
+            nn_prep_opts_default(&o);
+            o.info = &info;
+            ck_assert_int_eq(nn_prep_digit(g, 200, 160, &o, out, NULL, 0), NN_OK);
+            ck_assert_msg(cosine(idx->data + (long)k * 784, out) >= 0.9,
+                          "digit %d, chalk %d: cosine %.3f", k, chalk,
+                          cosine(idx->data + (long)k * 784, out));
+            ck_assert_int_eq(info.inverted, !chalk);
+            ck_assert_int_eq(info.strokes, 1);
+            ck_assert_int_eq(info.uncertain, 0);
+            ck_assert_int_eq(info.groups, 1);
+            free(g);
+        }
+    }
+    nn_idx_free(idx);
+}
+END_TEST
+
+/* A filled blot is not a stroke, whichever way round: info says so (the
+ * tool warns), and the polarity still follows the ink. */
+START_TEST(test_no_strokes)
+{
+    enum { W = 200, H = 160 };
+    static uint8_t g[W * H];
+    nn_prep_info info;
+    nn_prep_opts o;
+    float out[784];
+
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            g[y * W + x] = hypot(x - 100, y - 80) < 20 ? 20 : 230;
+    nn_prep_opts_default(&o);
+    o.info = &info;
+    ck_assert_int_eq(nn_prep_digit(g, W, H, &o, out, NULL, 0), NN_OK);
+    ck_assert_int_eq(info.strokes, 0);
+    ck_assert_int_eq(info.inverted, 1);
+}
+END_TEST
+
+/* Two digits written side by side are two groups. */
+START_TEST(test_side_by_side)
+{
+    nn_idx *idx = digits();
+    enum { W = 320, H = 160 };
+    uint8_t *a = page(idx, 3, W, H, 30, 20, 240, 20, 0);
+    uint8_t *b = page(idx, 7, W, H, 180, 20, 240, 20, 0);
+    nn_prep_info info;
+    nn_prep_opts o;
+    float out[784];
+
+    for (int i = 0; i < W * H; i++)
+        a[i] = a[i] < b[i] ? a[i] : b[i];
+    nn_prep_opts_default(&o);
+    o.info = &info;
+    ck_assert_int_eq(nn_prep_digit(a, W, H, &o, out, NULL, 0), NN_OK);
+    ck_assert_int_eq(info.groups, 2);
+    ck_assert_int_eq(info.strokes, 1);
+    free(a);
+    free(b);
+    nn_idx_free(idx);
+}
+END_TEST
+
 START_TEST(test_blank)
 {
     uint8_t g[100 * 80];
@@ -245,6 +320,9 @@ Suite *prep_suite(void)
     tcase_add_test(tc, test_polarity);
     tcase_add_test(tc, test_uneven_light);
     tcase_add_test(tc, test_specks_and_lines);
+    tcase_add_test(tc, test_polarity_mid_grey);
+    tcase_add_test(tc, test_no_strokes);
+    tcase_add_test(tc, test_side_by_side);
     tcase_add_test(tc, test_blank);
     tcase_add_test(tc, test_plain);
     suite_add_tcase(s, tc);

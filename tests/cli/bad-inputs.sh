@@ -535,6 +535,22 @@ good P2 img2vec --plain dot.pgm
 { printf 'P5\n3000 2\n255\n'; head -c 4400 /dev/zero | tr '\0' '\377'
   head -c 200 /dev/zero; head -c 1400 /dev/zero | tr '\0' '\377'; } > wide.pgm
 bad P3 "img2vec: wide.pgm: no ink found: nothing that looks like a digit" img2vec wide.pgm
+# Warnings: the vector is still written.  A thick ring (found both ways
+# round), a filled blot, two bars side by side.
+pgm() {     # pgm W H AWK-EXPRESSION-OF-x-y: a P2 image, 20 ink on 230 paper
+    awk -v w="$1" -v h="$2" 'BEGIN { print "P2", w, h, 255
+        for (y = 0; y < h; y++) for (x = 0; x < w; x++) print (('"$3"') ? 20 : 230) }'
+}
+pgm 120 120 '((x - 60) / 0.75) ^ 2 + (y - 60) ^ 2 < 2025 &&
+    ((x - 60) / 0.75) ^ 2 + (y - 60) ^ 2 > 100' > ring.pgm
+good P4 img2vec ring.pgm
+expect_err "img2vec: ring.pgm: warning: polarity uncertain, read as dark ink on light paper"
+pgm 100 80 '(x - 50) ^ 2 + (y - 40) ^ 2 < 100' > blot.pgm
+good P5 img2vec blot.pgm
+expect_err "img2vec: blot.pgm: warning: no stroke-like ink"
+pgm 120 80 'y > 15 && y < 65 && (x > 30 && x < 36 || x > 80 && x < 86)' > pair.pgm
+good P6 img2vec pair.pgm
+expect_err "img2vec: pair.pgm: warning: 2 digits side by side?"
 
 # ---------------------------------------------------------------------
 # C: the other model formats (nn-convert).
