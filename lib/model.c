@@ -249,6 +249,7 @@ int nn_predict(const nn_model *m, const float *x, int n, float *y)
     float *acts[NN_MAX_LAYERS], *buf;
     long per_row = 0;
     int chunk = n < PREDICT_CHUNK ? n : PREDICT_CHUNK;
+    unsigned fp;
 
     if (n <= 0)
         return NN_OK;
@@ -256,6 +257,7 @@ int nn_predict(const nn_model *m, const float *x, int n, float *y)
         per_row += m->sizes[l + 1];
     if (!(buf = malloc((per_row ? per_row : 1) * chunk * sizeof *buf)))
         return NN_ENOMEM;
+    fp = nn_fp_enter();         /* no denormals, as in training */
     for (int i = 0; i < n; i += chunk) {
         int b = n - i < chunk ? n - i : chunk;
         float *p = buf;
@@ -266,6 +268,7 @@ int nn_predict(const nn_model *m, const float *x, int n, float *y)
         acts[m->nlayers - 1] = y + (long)i * nn_model_n_out(m);
         nn_forward(m, x + (long)i * m->sizes[0], b, acts);
     }
+    nn_fp_leave(fp);
     free(buf);
     return NN_OK;
 }

@@ -21,6 +21,14 @@
  * has, or fewer as nn_set_kernel says. */
 enum { NN_CPU_GENERIC, NN_CPU_AVX2, NN_CPU_AVX512 };
 int nn_cpu_level(void);
+/* Denormal floats count as and become 0 in the calling thread (MXCSR's
+ * FTZ and DAZ) from nn_fp_enter until nn_fp_leave(what it returned),
+ * which restores the caller's MXCSR.  Every
+ * thread that does libnn's arithmetic runs so (the entry points, the
+ * pool's workers), so results do not depend on which thread computes
+ * them.  Calls nest. */
+unsigned nn_fp_enter(void);
+void nn_fp_leave(unsigned old);
 
 /* The thread pool (lib/pool.c).  nn_parallel runs fn(arg, c, worker) for
  * c = 0 .. n-1 on up to nn_pool_threads() threads and returns when all are

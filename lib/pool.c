@@ -60,6 +60,7 @@ static void *worker_main(void *arg)
     int worker = (int)(long)arg;
     unsigned long seen = 0;
 
+    (void)nn_fp_enter();        /* the pool's own thread: for good */
     pthread_mutex_lock(&pool.mu);
     for (;;) {
         while (pool.gen == seen)
@@ -119,12 +120,14 @@ int nn_pool_threads(void)
 void nn_parallel(int n, nn_job_fn *fn, void *arg)
 {
     struct job j = { fn, arg, n, 1 };
+    unsigned fp = nn_fp_enter();    /* as the workers compute */
     int c;
 
     if (pthread_mutex_trylock(&pool.lock) != 0) {
         /* Another thread of the program runs a job: work alone. */
         for (c = 0; c < n; c++)
             fn(arg, c, -1);
+        nn_fp_leave(fp);
         return;
     }
     if (n > 1 && nn_pool_threads() > 1 &&
@@ -144,4 +147,5 @@ void nn_parallel(int n, nn_job_fn *fn, void *arg)
             fn(arg, c, 0);
     }
     pthread_mutex_unlock(&pool.lock);
+    nn_fp_leave(fp);
 }
