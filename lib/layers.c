@@ -132,11 +132,12 @@ void nn_dense_layer(nn_tlayer *t)
     t->in_step = 1;
 }
 
-void nn_forward(const nn_model *m, const float *x, int B, float **acts)
+void nn_forward(const nn_model *m, int from, const float *x, int B,
+                float **acts)
 {
     const float *in = x;
 
-    for (int l = 0; l < m->nlayers; l++) {
+    for (int l = from; l < m->nlayers; l++) {
         int act = l == m->nlayers - 1 ? m->output_act : m->hidden_act;
         nn_dense_forward(acts[l], in, m->params + m->w_off[l],
                          m->params + m->b_off[l], B, m->sizes[l],

@@ -240,35 +240,94 @@ const nn_train_info *nn_model_train_info(const nn_model *m)
     return &m->train;
 }
 
-/* Records per forward pass: big enough for fast matrix products, small
- * enough that the activations stay in cache. */
-enum { PREDICT_CHUNK = 256 };
+/* Records per forward pass: enough for fast matrix products, and several
+ * parts in a batch of a few hundred for the threads to share. */
+enum { PREDICT_PART = 64 };
+
+/* The first layer's weights transposed (in x out), for nn_first_predict:
+ * a copy the size of the layer, as the dense product's packing makes.
+ * Sixteen rows of W at a time, so that each store fills a cache line. */
+static float *transposed_first(const nn_model *m)
+{
+    int n_in = m->sizes[0], n_out = m->sizes[1];
+    const float *W = m->params + m->w_off[0];
+    float *WT = malloc((size_t)n_in * n_out * sizeof *WT);
+
+    if (WT)
+        for (int o0 = 0; o0 < n_out; o0 += 16)
+            for (int i = 0; i < n_in; i++)
+                for (int o = o0; o < n_out && o < o0 + 16; o++)
+                    WT[(long)i * n_out + o] = W[(long)o * n_in + i];
+    return WT;
+}
+
+/* nn_predict's parts as a job for the threads; each thread has working
+ * memory of its own (slot[worker], the last for a thread working alone),
+ * made at its first part. */
+struct predict_job {
+    const nn_model *m;
+    const float *x, *WT;        /* WT: NULL for dense products */
+    float *y;
+    int n, err;
+    struct predict_slot {
+        float *buf;             /* the hidden layers' outputs */
+        nn_sparse sp;           /* the part's nonzero inputs */
+    } slot[NN_MAX_THREADS + 1];
+};
+
+static void predict_part(void *arg, int c, int worker)
+{
+    struct predict_job *j = arg;
+    const nn_model *m = j->m;
+    struct predict_slot *s = &j->slot[worker < 0 ? NN_MAX_THREADS : worker];
+    int i = c * PREDICT_PART, b = j->n - i < PREDICT_PART ? j->n - i
+                                                          : PREDICT_PART;
+    const float *in = j->x + (long)i * m->sizes[0];
+    float *acts[NN_MAX_LAYERS], *p;
+    long per_row = 1;
+
+    if (!s->buf) {
+        for (int l = 0; l < m->nlayers - 1; l++)
+            per_row += m->sizes[l + 1];
+        if (!(s->buf = malloc(per_row * PREDICT_PART * sizeof *s->buf)) ||
+            (j->WT && nn_sparse_alloc(&s->sp, PREDICT_PART, m->sizes[0]))) {
+            j->err = NN_ENOMEM;
+            return;
+        }
+    }
+    p = s->buf;
+    for (int l = 0; l < m->nlayers - 1; l++) {
+        acts[l] = p;
+        p += (long)b * m->sizes[l + 1];
+    }
+    acts[m->nlayers - 1] = j->y + (long)i * nn_model_n_out(m);
+    if (j->WT) {
+        nn_first_predict(acts[0], in, b, j->WT, m->params + m->b_off[0],
+                         m->sizes[1], m->nlayers > 1 ? m->hidden_act
+                                                     : m->output_act, &s->sp);
+        nn_forward(m, 1, acts[0], b, acts);
+    } else {
+        nn_forward(m, 0, in, b, acts);
+    }
+}
 
 int nn_predict(const nn_model *m, const float *x, int n, float *y)
 {
-    float *acts[NN_MAX_LAYERS], *buf;
-    long per_row = 0;
-    int chunk = n < PREDICT_CHUNK ? n : PREDICT_CHUNK;
+    struct predict_job j = { m, x, NULL, y, n, NN_OK, { { NULL, { 0 } } } };
+    float *WT = NULL;
     unsigned fp;
 
     if (n <= 0)
         return NN_OK;
-    for (int l = 0; l < m->nlayers - 1; l++)
-        per_row += m->sizes[l + 1];
-    if (!(buf = malloc((per_row ? per_row : 1) * chunk * sizeof *buf)))
+    if (nn_first_sparse() && !(j.WT = WT = transposed_first(m)))
         return NN_ENOMEM;
     fp = nn_fp_enter();         /* no denormals, as in training */
-    for (int i = 0; i < n; i += chunk) {
-        int b = n - i < chunk ? n - i : chunk;
-        float *p = buf;
-        for (int l = 0; l < m->nlayers - 1; l++) {
-            acts[l] = p;
-            p += (long)b * m->sizes[l + 1];
-        }
-        acts[m->nlayers - 1] = y + (long)i * nn_model_n_out(m);
-        nn_forward(m, x + (long)i * m->sizes[0], b, acts);
-    }
+    nn_parallel((n + PREDICT_PART - 1) / PREDICT_PART, predict_part, &j);
     nn_fp_leave(fp);
-    free(buf);
-    return NN_OK;
+    for (int w = 0; w <= NN_MAX_THREADS; w++) {
+        free(j.slot[w].buf);
+        nn_sparse_free(&j.slot[w].sp);
+    }
+    free(WT);
+    return j.err;
 }

@@ -23,10 +23,9 @@ enum { NN_CPU_GENERIC, NN_CPU_AVX2, NN_CPU_AVX512 };
 int nn_cpu_level(void);
 /* Denormal floats count as and become 0 in the calling thread (MXCSR's
  * FTZ and DAZ) from nn_fp_enter until nn_fp_leave(what it returned),
- * which restores the caller's MXCSR.  Every
- * thread that does libnn's arithmetic runs so (the entry points, the
- * pool's workers), so results do not depend on which thread computes
- * them.  Calls nest. */
+ * which restores the caller's MXCSR.  Every thread that does libnn's
+ * arithmetic runs so (the entry points, the pool's workers), so results
+ * do not depend on which thread computes them.  Calls nest. */
 unsigned nn_fp_enter(void);
 void nn_fp_leave(unsigned old);
 
@@ -35,7 +34,8 @@ void nn_fp_leave(unsigned old);
  * done.  worker is 0 for the calling thread and 1 .. for the pool's, each
  * running one chunk at a time, so per-worker buffers need no lock; it is
  * -1 when another thread of the program holds the pool and this one works
- * alone (then it must not use worker 0's buffers). */
+ * alone (then it must not use worker 0's buffers).  A job started inside a
+ * chunk runs all its chunks in that thread, as the same worker. */
 typedef void nn_job_fn(void *arg, int c, int worker);
 void nn_parallel(int n, nn_job_fn *fn, void *arg);
 /* Threads the calling thread's work may use: nn_threads(), or fewer while
@@ -84,6 +84,9 @@ void nn_sparse_free(nn_sparse *s);
  * Returns 1, or 0 (s unusable) when more than max_density of the values
  * are nonzero and a dense product would be faster. */
 int nn_sparse_set(nn_sparse *s, const float *x, int rows, double max_density);
+/* nn_sparse_set by rows only (the by-columns arrays unset), at any
+ * density: for the product X * Bm alone. */
+void nn_sparse_rows(nn_sparse *s, const float *x, int rows);
 /* C[i][0..n-1] = init[0..n-1] (zeros if init is NULL) + the sum over the
  * entries e of row i of val[e] * Bm[idx[e]][0..n-1], for i < rows: row i's
  * entries are ptr[i] .. ptr[i+1]-1.  C is rows x n, Bm has n columns.
@@ -114,9 +117,11 @@ void nn_bias_rows(float *out, const float *b, int B, int n_out);
 void nn_column_sums(float *db, const float *delta, int B, int n_out);
 /* din[i] *= act'(z_i) for n values, from the activation's outputs a. */
 void nn_times_slope(float *din, const float *a, long n, int act);
-/* Forward pass of B records through m; acts[l] (B x sizes[l+1] floats) get
- * each layer's outputs; the last is the prediction. */
-void nn_forward(const nn_model *m, const float *x, int B, float **acts);
+/* Forward pass of B records through m's layers from .. nlayers-1, x being
+ * layer from's input; acts[l] (B x sizes[l+1] floats) get each layer's
+ * outputs; the last is the prediction.  Dense products throughout. */
+void nn_forward(const nn_model *m, int from, const float *x, int B,
+                float **acts);
 
 /* A weight layer as training runs it.  Each type gives forward and
  * backward passes over a batch of B records and keeps its weights W in
@@ -145,6 +150,15 @@ struct nn_tlayer {
  * nn_first_layer makes room for batches of B records: NN_ENOMEM. */
 void nn_dense_layer(nn_tlayer *t);
 int nn_first_layer(nn_tlayer *t, int B);
+/* Prediction's first layer (lib/first.c): out[B x n_out] = act(x[B x
+ * n_in] * WT + b) through x's nonzero values, WT being the weights
+ * transposed (n_in x n_out) and sp room for B x n_in values (n_in is
+ * sp->cols); each record's outputs are the same bits whatever the batch
+ * and the threads.  nn_first_sparse: whether prediction takes this path
+ * (nn_set_sparse). */
+void nn_first_predict(float *out, const float *x, int B, const float *WT,
+                      const float *b, int n_out, int act, nn_sparse *sp);
+int nn_first_sparse(void);
 
 /* Above this share of nonzero inputs, the dense products are used.  On the
  * first layer's two products over an epoch of batches (first version of

@@ -48,13 +48,15 @@ int nn_sparse_alloc(nn_sparse *s, int rows, int cols)
     return NN_OK;
 }
 
-int nn_sparse_set(nn_sparse *s, const float *x, int rows, double max_density)
+/* The nonzero values of x by rows, unless more than limit of them: 1, or
+ * 0 with s unusable. */
+static int take_rows(nn_sparse *s, const float *x, int rows, long limit)
 {
-    int cols = s->cols, *count = s->col_ptr + 1;
-    long e = 0, limit = (long)(max_density * rows * cols);
+    int cols = s->cols;
+    long e = 0;
 
-    /* By rows.  Every value is stored and the end moves only past nonzero
-     * ones: no branch to mispredict on the pixels. */
+    /* Every value is stored and the end moves only past nonzero ones: no
+     * branch to mispredict on the pixels. */
     for (int r = 0; r < rows; r++) {
         const float *xr = x + (long)r * cols;
         s->row_ptr[r] = (int)e;
@@ -68,6 +70,22 @@ int nn_sparse_set(nn_sparse *s, const float *x, int rows, double max_density)
     }
     s->row_ptr[rows] = (int)e;
     s->rows = rows;
+    return 1;
+}
+
+void nn_sparse_rows(nn_sparse *s, const float *x, int rows)
+{
+    take_rows(s, x, rows, (long)rows * s->cols);
+}
+
+int nn_sparse_set(nn_sparse *s, const float *x, int rows, double max_density)
+{
+    int cols = s->cols, *count = s->col_ptr + 1;
+    long e;
+
+    if (!take_rows(s, x, rows, (long)(max_density * rows * cols)))
+        return 0;
+    e = s->row_ptr[rows];
 
     /* By columns: count, start offsets, then place each entry in row
      * order, so each column lists its rows in ascending order. */

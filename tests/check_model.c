@@ -357,11 +357,11 @@ START_TEST(test_weights)
     ck_assert_ptr_null(nn_model_weights(m, 3));
     /* Layer 1 follows layer 0's 4 x 5 weights and 4 biases. */
     ck_assert_ptr_eq(nn_model_weights(m, 1), w + 4 * 5 + 4);
-    nn_forward(m, x, 1, acts);
+    nn_forward(m, 0, x, 1, acts);
     acts[0] = h;
     for (int i = 0; i < 5; i++) {
         x[i] = 1;
-        nn_forward(m, x, 1, acts);
+        nn_forward(m, 0, x, 1, acts);
         for (int o = 0; o < 4; o++)
             ck_assert_float_eq_tol(atanhf(h[o]) - atanhf(base[o]),
                                    w[o * 5 + i], 1e-4f);
