@@ -394,9 +394,10 @@ size_t nn_utf8_bom(const uint8_t *b, size_t n);
 /* Image decoding (lib/img.c dispatches to lib/img_*.c, over lib/raster.c).
  * Per-format decoders, called by nn_img_decode with len > 0 and the format
  * recognised; same contract as nn_img_decode, why without a format prefix
- * (the caller adds "JPEG: " etc.). */
+ * (the caller adds "JPEG: " etc.); min_side as nn_img_read_scaled. */
 int nn_img_decode_jpeg(nn_image **out, const uint8_t *buf, size_t len,
-                       long max_pixels, char *why, size_t whylen);
+                       long max_pixels, int min_side, char *why,
+                       size_t whylen);
 int nn_img_decode_png(nn_image **out, const uint8_t *buf, size_t len,
                       long max_pixels, char *why, size_t whylen);
 int nn_img_decode_pnm(nn_image **out, const uint8_t *buf, size_t len,
