@@ -616,7 +616,7 @@ predict_row() {   # LABEL RECORDS CMD: median of 3 timed runs of CMD
 }
 : > "$tmp/pred"
 predict="cmd/nn-predict --threads $THREADS $model"
-predict_row "binary file (read in batches of 256)" 100000 \
+predict_row "binary file (read in batches of 1024)" 100000 \
     "$predict $tmp/big.nnv > /dev/null"
 predict_row "binary pipe (one record at a time)" 20000 \
     "cat $tmp/mid.nnv | $predict > /dev/null"

@@ -244,7 +244,9 @@ static int convert(const char *name, const char *stem, const struct opts *o,
         fclose(fp);
         return 1;
     }
-    err = nn_img_read(&img, fp, o->max_pixels, why, sizeof why);
+    /* The picture only feeds a 28x28 vector: a big JPEG decodes scaled. */
+    err = nn_img_read_scaled(&img, fp, o->max_pixels, NN_PREP_MIN_SIDE, why,
+                             sizeof why);
     if (fp != stdin)
         fclose(fp);
     if (err) {

@@ -603,6 +603,13 @@ void nn_img_free(nn_image *img);     /* NULL is a no-op */
  * (8 bytes a pixel, plus 1 MiB): NN_ELIMIT beyond; else as nn_img_decode. */
 int nn_img_read(nn_image **out, FILE *fp, long max_pixels, char *why,
                 size_t whylen);
+/* nn_img_read for a picture that only feeds a smaller one: a JPEG is
+ * decoded scaled down by 8, 4 or 2 (in the DCT domain: a faster decode) as
+ * far as its longer side stays at least min_side pixels; the picture's
+ * width and height are then the scaled ones.  max_pixels still judges the
+ * full size.  Other formats, and min_side <= 0, decode at full size. */
+int nn_img_read_scaled(nn_image **out, FILE *fp, long max_pixels,
+                       int min_side, char *why, size_t whylen);
 
 /* What the bytes look like: "JPEG", "PNG", "PBM", "PGM", "PPM", "TIFF" (all
  * decodable, if not corrupt), or an unsupported kind ("GIF", "BMP", "WebP",
@@ -643,6 +650,11 @@ typedef struct nn_prep_opts {
     nn_prep_info *info;     /* may be NULL: filled when the polarity has been
                                decided, even if no ink is found after */
 } nn_prep_opts;
+
+/* nn_prep_digit area-averages a picture down to NN_PREP_MIN_SIDE / 2 on
+ * its longer side before anything else; one twice that size loses nothing
+ * it needs (for nn_img_read_scaled). */
+#define NN_PREP_MIN_SIDE 800
 
 void nn_prep_opts_default(nn_prep_opts *o);
 /* gray: w x h bytes, 0 black .. 255 white.  out: 28*28 floats.  NN_EFORMAT

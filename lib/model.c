@@ -419,12 +419,12 @@ long nn_forward_work(const nn_model *m, int B)
     return n;
 }
 
-void nn_forward(const nn_model *m, const float *x, int B, float **acts,
-                float *work)
+void nn_forward(const nn_model *m, int from, const float *x, int B,
+                float **acts, float *work)
 {
     const float *in = x;
 
-    for (int l = 0; l < m->nlayers; l++) {
+    for (int l = from; l < m->nlayers; l++) {
         int act = l == m->nlayers - 1 ? m->output_act : m->hidden_act;
         const float *W = m->params + m->w_off[l], *b = m->params + m->b_off[l];
         nn_conv g;
@@ -446,37 +446,101 @@ void nn_forward(const nn_model *m, const float *x, int B, float **acts,
     }
 }
 
-/* Records per forward pass: big enough for fast matrix products, small
- * enough that the activations stay in cache. */
-enum { PREDICT_CHUNK = 256 };
+/* Records per forward pass: enough for fast matrix products, and several
+ * parts in a batch of a few hundred for the threads to share. */
+enum { PREDICT_PART = 64 };
+
+/* The first layer's weights transposed (in x out), for nn_first_predict:
+ * a copy the size of the layer, as the dense product's packing makes.
+ * Sixteen rows of W at a time, so that each store fills a cache line. */
+static float *transposed_first(const nn_model *m)
+{
+    int n_in = m->sizes[0], n_out = m->sizes[1];
+    const float *W = m->params + m->w_off[0];
+    float *WT = malloc((size_t)n_in * n_out * sizeof *WT);
+
+    if (WT)
+        for (int o0 = 0; o0 < n_out; o0 += 16)
+            for (int i = 0; i < n_in; i++)
+                for (int o = o0; o < n_out && o < o0 + 16; o++)
+                    WT[(long)i * n_out + o] = W[(long)o * n_in + i];
+    return WT;
+}
+
+/* nn_predict's parts as a job for the threads; each thread has working
+ * memory of its own (slot[worker], the last for a thread working alone),
+ * made at its first part. */
+struct predict_job {
+    const nn_model *m;
+    const float *x, *WT;        /* WT: NULL for dense products */
+    float *y;
+    int n, err;
+    struct predict_slot {
+        float *buf;             /* the hidden layers' outputs, then
+                                   nn_forward's work */
+        nn_sparse sp;           /* the part's nonzero inputs */
+    } slot[NN_MAX_THREADS + 1];
+};
+
+static void predict_part(void *arg, int c, int worker)
+{
+    struct predict_job *j = arg;
+    const nn_model *m = j->m;
+    struct predict_slot *s = &j->slot[worker < 0 ? NN_MAX_THREADS : worker];
+    int i = c * PREDICT_PART, b = j->n - i < PREDICT_PART ? j->n - i
+                                                          : PREDICT_PART;
+    const float *in = j->x + (long)i * m->sizes[0];
+    float *acts[NN_MAX_LAYERS], *p;
+    long per_row = 0;
+
+    for (int l = 0; l < m->nlayers - 1; l++)
+        per_row += m->sizes[l + 1];
+    if (!s->buf) {
+        if (!(s->buf = malloc((per_row * PREDICT_PART + 1 +
+                               nn_forward_work(m, PREDICT_PART))
+                              * sizeof *s->buf)) ||
+            (j->WT && nn_sparse_alloc(&s->sp, PREDICT_PART, m->sizes[0]))) {
+            j->err = NN_ENOMEM;
+            return;
+        }
+    }
+    p = s->buf;
+    for (int l = 0; l < m->nlayers - 1; l++) {
+        acts[l] = p;
+        p += (long)b * m->sizes[l + 1];
+    }
+    acts[m->nlayers - 1] = j->y + (long)i * nn_model_n_out(m);
+    if (j->WT) {
+        nn_first_predict(acts[0], in, b, j->WT, m->params + m->b_off[0],
+                         m->sizes[1], m->nlayers > 1 ? m->hidden_act
+                                                     : m->output_act, &s->sp);
+        nn_forward(m, 1, acts[0], b, acts, s->buf + per_row * PREDICT_PART);
+    } else {
+        nn_forward(m, 0, in, b, acts, s->buf + per_row * PREDICT_PART);
+    }
+    if (m->temperature != 1.0f && m->output_act == NN_ACT_SOFTMAX)
+        nn_temper(acts[m->nlayers - 1], (long)b * nn_model_n_out(m),
+                  nn_model_n_out(m), m->temperature);
+}
 
 int nn_predict(const nn_model *m, const float *x, int n, float *y)
 {
-    float *acts[NN_MAX_LAYERS], *buf, *work;
-    long per_row = 0;
-    int chunk = n < PREDICT_CHUNK ? n : PREDICT_CHUNK;
+    struct predict_job j = { m, x, NULL, y, n, NN_OK, { { NULL, { 0 } } } };
+    float *WT = NULL;
+    unsigned fp;
 
     if (n <= 0)
         return NN_OK;
-    for (int l = 0; l < m->nlayers - 1; l++)
-        per_row += m->sizes[l + 1];
-    if (!(buf = malloc((per_row * chunk + nn_forward_work(m, chunk) + 1) *
-                       sizeof *buf)))
+    if (m->type[0] == NN_LAYER_DENSE && nn_first_sparse() &&
+        !(j.WT = WT = transposed_first(m)))
         return NN_ENOMEM;
-    work = buf + per_row * chunk;
-    for (int i = 0; i < n; i += chunk) {
-        int b = n - i < chunk ? n - i : chunk;
-        float *p = buf;
-        for (int l = 0; l < m->nlayers - 1; l++) {
-            acts[l] = p;
-            p += (long)b * m->sizes[l + 1];
-        }
-        acts[m->nlayers - 1] = y + (long)i * nn_model_n_out(m);
-        nn_forward(m, x + (long)i * m->sizes[0], b, acts, work);
-        if (m->temperature != 1.0f && m->output_act == NN_ACT_SOFTMAX)
-            nn_temper(acts[m->nlayers - 1], (long)b * nn_model_n_out(m),
-                      nn_model_n_out(m), m->temperature);
+    fp = nn_fp_enter();         /* no denormals, as in training */
+    nn_parallel((n + PREDICT_PART - 1) / PREDICT_PART, predict_part, &j);
+    nn_fp_leave(fp);
+    for (int w = 0; w <= NN_MAX_THREADS; w++) {
+        free(j.slot[w].buf);
+        nn_sparse_free(&j.slot[w].sp);
     }
-    free(buf);
-    return NN_OK;
+    free(WT);
+    return j.err;
 }

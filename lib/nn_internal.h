@@ -21,13 +21,21 @@
  * has, or fewer as nn_set_kernel says. */
 enum { NN_CPU_GENERIC, NN_CPU_AVX2, NN_CPU_AVX512 };
 int nn_cpu_level(void);
+/* Denormal floats count as and become 0 in the calling thread (MXCSR's
+ * FTZ and DAZ) from nn_fp_enter until nn_fp_leave(what it returned),
+ * which restores the caller's MXCSR.  Every thread that does libnn's
+ * arithmetic runs so (the entry points, the pool's workers), so results
+ * do not depend on which thread computes them.  Calls nest. */
+unsigned nn_fp_enter(void);
+void nn_fp_leave(unsigned old);
 
 /* The thread pool (lib/pool.c).  nn_parallel runs fn(arg, c, worker) for
  * c = 0 .. n-1 on up to nn_pool_threads() threads and returns when all are
  * done.  worker is 0 for the calling thread and 1 .. for the pool's, each
  * running one chunk at a time, so per-worker buffers need no lock; it is
  * -1 when another thread of the program holds the pool and this one works
- * alone (then it must not use worker 0's buffers). */
+ * alone (then it must not use worker 0's buffers).  A job started inside a
+ * chunk runs all its chunks in that thread, as the same worker. */
 typedef void nn_job_fn(void *arg, int c, int worker);
 void nn_parallel(int n, nn_job_fn *fn, void *arg);
 /* Threads the calling thread's work may use: nn_threads(), or fewer while
@@ -90,6 +98,9 @@ void nn_sparse_free(nn_sparse *s);
  * Returns 1, or 0 (s unusable) when more than max_density of the values
  * are nonzero and a dense product would be faster. */
 int nn_sparse_set(nn_sparse *s, const float *x, int rows, double max_density);
+/* nn_sparse_set by rows only (the by-columns arrays unset), at any
+ * density: for the product X * Bm alone. */
+void nn_sparse_rows(nn_sparse *s, const float *x, int rows);
 /* C[i][0..n-1] = init[0..n-1] (zeros if init is NULL) + the sum over the
  * entries e of row i of val[e] * Bm[idx[e]][0..n-1], for i < rows: row i's
  * entries are ptr[i] .. ptr[i+1]-1.  C is rows x n, Bm has n columns.
@@ -173,12 +184,13 @@ void nn_maxpool_forward(float *out, int *arg, const float *in, int B,
 void nn_maxpool_backward(float *din, const float *delta, const int *arg,
                          int B, int n_in, int n_out);
 
-/* Forward pass of B records through m; acts[l] (B x sizes[l+1] floats) get
- * each layer's outputs; the last is the prediction.  work holds
- * nn_forward_work(m, B) floats (NULL if 0). */
+/* Forward pass of B records through m's layers from .. nlayers-1, x being
+ * layer from's input; acts[l] (B x sizes[l+1] floats) get each layer's
+ * outputs; the last is the prediction.  Dense layers through dense
+ * products.  work holds nn_forward_work(m, B) floats (NULL if 0). */
 long nn_forward_work(const nn_model *m, int B);
-void nn_forward(const nn_model *m, const float *x, int B, float **acts,
-                float *work);
+void nn_forward(const nn_model *m, int from, const float *x, int B,
+                float **acts, float *work);
 
 /* A weight layer as training runs it.  Each type gives forward and
  * backward passes over a batch of B records and keeps its weights W in
@@ -219,6 +231,15 @@ void nn_dense_layer(nn_tlayer *t);
 int nn_first_layer(nn_tlayer *t, int B);
 int nn_conv_layer(nn_tlayer *t, int B);
 int nn_maxpool_layer(nn_tlayer *t, int B);
+/* Prediction's first layer (lib/first.c): out[B x n_out] = act(x[B x
+ * n_in] * WT + b) through x's nonzero values, WT being the weights
+ * transposed (n_in x n_out) and sp room for B x n_in values (n_in is
+ * sp->cols); each record's outputs are the same bits whatever the batch
+ * and the threads.  nn_first_sparse: whether prediction takes this path
+ * (nn_set_sparse). */
+void nn_first_predict(float *out, const float *x, int B, const float *WT,
+                      const float *b, int n_out, int act, nn_sparse *sp);
+int nn_first_sparse(void);
 
 /* Above this share of nonzero inputs, the dense products are used.  On the
  * first layer's two products over an epoch of batches (first version of
@@ -470,9 +491,10 @@ size_t nn_utf8_bom(const uint8_t *b, size_t n);
 /* Image decoding (lib/img.c dispatches to lib/img_*.c, over lib/raster.c).
  * Per-format decoders, called by nn_img_decode with len > 0 and the format
  * recognised; same contract as nn_img_decode, why without a format prefix
- * (the caller adds "JPEG: " etc.). */
+ * (the caller adds "JPEG: " etc.); min_side as nn_img_read_scaled. */
 int nn_img_decode_jpeg(nn_image **out, const uint8_t *buf, size_t len,
-                       long max_pixels, char *why, size_t whylen);
+                       long max_pixels, int min_side, char *why,
+                       size_t whylen);
 int nn_img_decode_png(nn_image **out, const uint8_t *buf, size_t len,
                       long max_pixels, char *why, size_t whylen);
 int nn_img_decode_pnm(nn_image **out, const uint8_t *buf, size_t len,

@@ -30,7 +30,7 @@
 
 #include "nn_internal.h"
 
-enum { WORK = 400 };            /* longest side while preprocessing */
+enum { WORK = NN_PREP_MIN_SIDE / 2 };  /* longest side while preprocessing */
 
 /* A float image, row-major. */
 struct fimg {

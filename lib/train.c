@@ -519,10 +519,14 @@ int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
         }
         for (int i = 0; i < n; i += B) {
             int b = n - i < B ? n - i : B;
+            /* No denormals in the batch's arithmetic; the hooks run in
+             * the caller's floating-point mode. */
+            unsigned fp = nn_fp_enter();
             gather(&w, train, w.order + i, b, &noise);
             draw_masks(m, &w.pass, b, o, &noise);
             train_batch(m, &w, b, o, (float)rate, o->lambda / n, ++steps,
                         &loss, &hits);
+            nn_fp_leave(fp);
             if (timed)
                 auto_threads(&at, i == 0);
             if (hooks->batch && hooks->batch(epoch, i + b, n, hooks->arg)) {
