@@ -38,7 +38,7 @@ endif
 
 LIB_SRC = $(wildcard lib/*.c)
 LIB_OBJ = $(LIB_SRC:.c=.o)
-TOOLS = cmd/idx2vec cmd/img2vec cmd/vec2img cmd/nn-train cmd/nn-predict cmd/nn-eval \
+TOOLS = cmd/idx2vec cmd/img2vec cmd/vec2img cmd/vecinfo cmd/nn-train cmd/nn-predict cmd/nn-eval \
 	cmd/nn-runs cmd/nn-weights cmd/nn-draw cmd/nn-serve
 TEST_SRC = $(wildcard tests/check_*.c)
 TEST_OBJ = $(TEST_SRC:.c=.o)
@@ -99,8 +99,10 @@ deps:
 	fi
 
 # What make check needs beyond the build: curl and jq (the API tests),
-# Chromium and its driver (the browser tests), ab (the load test).
-CHECK_PKGS = curl jq chromium chromium-driver apache2-utils
+# Chromium and its driver (the browser tests), ab (the load test), GNU
+# parallel, ssh, sshd and rsync (tests/cli/cluster.sh).
+CHECK_PKGS = curl jq chromium chromium-driver apache2-utils parallel \
+	openssh-client openssh-server rsync
 
 check: deps
 	$(MAKE) deps DEB_PKGS="$(CHECK_PKGS)"
