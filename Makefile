@@ -100,9 +100,10 @@ deps:
 
 # What make check needs beyond the build: curl and jq (the API tests),
 # Chromium and its driver (the browser tests), ab (the load test), GNU
-# parallel, ssh, sshd and rsync (tests/cli/cluster.sh).
+# parallel, ssh, sshd and rsync (tests/cli/cluster.sh), Slurm and munge
+# (tests/cli/slurm.sh).
 CHECK_PKGS = curl jq chromium chromium-driver apache2-utils parallel \
-	openssh-client openssh-server rsync
+	openssh-client openssh-server rsync slurm-wlm munge
 
 check: deps
 	$(MAKE) deps DEB_PKGS="$(CHECK_PKGS)"
