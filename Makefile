@@ -40,7 +40,7 @@ endif
 # lib/gen/onnx.pb-c.c is made by protoc-c from Debian's onnx.proto.
 LIB_SRC = $(wildcard lib/*.c) lib/gen/onnx.pb-c.c
 LIB_OBJ = $(LIB_SRC:.c=.o)
-TOOLS = cmd/idx2vec cmd/img2vec cmd/vec2img cmd/nn-train cmd/nn-predict cmd/nn-eval \
+TOOLS = cmd/idx2vec cmd/img2vec cmd/vec2img cmd/vecinfo cmd/nn-train cmd/nn-predict cmd/nn-eval \
 	cmd/nn-runs cmd/nn-weights cmd/nn-draw cmd/nn-serve cmd/nn-convert
 TEST_SRC = $(wildcard tests/check_*.c)
 TEST_OBJ = $(TEST_SRC:.c=.o)
@@ -114,9 +114,12 @@ deps:
 
 # What make check needs beyond the build: curl and jq (the API tests),
 # Chromium and its driver (the browser tests), ab (the load test), ONNX's
-# checker, OpenCV and numpy (nn-convert's exports run by others' code).
+# checker, OpenCV and numpy (nn-convert's exports run by others' code), GNU
+# parallel, ssh, sshd and rsync (tests/cli/cluster.sh), Slurm and munge
+# (tests/cli/slurm.sh).
 CHECK_PKGS = curl jq chromium chromium-driver apache2-utils python3-onnx \
-	python3-opencv python3-numpy
+	python3-opencv python3-numpy parallel openssh-client openssh-server rsync \
+	slurm-wlm munge
 
 check: deps
 	$(MAKE) deps DEB_PKGS="$(CHECK_PKGS)"
