@@ -1006,7 +1006,8 @@ static int get_view(const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
             ok = ok && (d == 0 ? v[0] <= 0 || v[0] == 1
                         : v[d] >= 1 && v[d] <= NN_MAX_DIM);
         }
-        if (ok && s->width && v[1] * v[2] * v[3] != s->width)
+        if (ok && (v[1] * v[2] * v[3] > NN_MAX_DIM
+                   || (s->width && v[1] * v[2] * v[3] != s->width)))
             ok = 0;
         if (!ok)
             return nn_why(why, whylen, NN_EFORMAT, "%s: nnpipe reads a "
@@ -1116,8 +1117,15 @@ static int get_chain(const Onnx__GraphProto *g, const char *x, int n_in,
         s.x = nd->output[0];
         if (weights && (err = get_act(g, &i, &s.x, &L[l].act, why, whylen)))
             return err;
-        if (s.state != FLAT)
-            s.width = s.img.w * s.img.h * s.img.c;
+        if (s.state != FLAT) {
+            long n = (long)s.img.w * s.img.h * s.img.c;
+
+            if (n > NN_MAX_DIM)
+                return nn_why(why, whylen, NN_ELIMIT, "%s: an image of "
+                              "%ld values, more than %d", place, n,
+                              NN_MAX_DIM);
+            s.width = (int)n;
+        }
         l++;
     }
     if (l == 0)
