@@ -4,8 +4,16 @@
  * [out]) followed by its activation, Relu, Sigmoid, Tanh, or Softmax over
  * axis 1; the graph's one input is "input" [N, n_in], its output
  * "probabilities" [N, classes]; the class names are the metadata entry
- * "classes" (a JSON array of strings), the cost "nnpipe.cost".  The reader
- * takes that operator subset back, from other programs too. */
+ * "classes" (a JSON array of strings), the cost "nnpipe.cost".
+ * Images are channel-last in nnpipe and NCHW in ONNX: before the first
+ * conv or maxpool layer the input is reshaped to [N, H, W, C] and
+ * transposed to [N, C, H, W]; a conv layer is a Conv (weights [O, C, k, k],
+ * pads k/2 for same padding, 0 for valid, strides 1) and the hidden
+ * activation; a maxpool layer a MaxPool (2x2, strides 2); before a dense
+ * layer the image is transposed back to [N, H, W, C] and flattened, so the
+ * dense weights keep nnpipe's order.  The reader takes that operator subset
+ * back, from other programs too (then also an NCHW image flattened as it
+ * is: the next Gemm's weights are reordered). */
 #include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
@@ -18,7 +26,8 @@
 
 #define OPSET 13
 #define IR_VERSION 7            /* the IR of opset 13 (ONNX 1.8) */
-#define MAX_NODES (2 * NN_MAX_LAYERS)
+#define MAX_NODES (2 * NN_MAX_LAYERS + 4)
+#define MAX_ATTRS 3              /* a node's: Conv's kernel_shape, pads, strides */
 #define INPUT_NAME "input"
 #define OUTPUT_NAME "probabilities"
 
@@ -47,10 +56,13 @@ struct onnx_out {
     Onnx__OperatorSetIdProto opset, *opsets[1];
     Onnx__GraphProto graph;
     Onnx__NodeProto node[MAX_NODES], *nodes[MAX_NODES];
-    Onnx__AttributeProto attr[MAX_NODES], *attrs[MAX_NODES];
+    Onnx__AttributeProto attr[MAX_NODES][MAX_ATTRS];
+    Onnx__AttributeProto *attrs[MAX_NODES][MAX_ATTRS];
+    int64_t ints[MAX_NODES][MAX_ATTRS][4];      /* the attributes' lists */
     Onnx__TensorProto tensor[MAX_NODES], *tensors[MAX_NODES];
-    int64_t tdims[MAX_NODES][2];
-    char names[3 * MAX_NODES][24];      /* tensors' and nodes' names */
+    int64_t tdims[MAX_NODES][4];
+    int64_t image_shape[4];     /* Reshape's: [-1, H, W, C] */
+    char names[4 * MAX_NODES][24];      /* tensors' and nodes' names */
     char *node_in[MAX_NODES][3], *node_out[MAX_NODES];
     struct io_value in, out;
     Onnx__ValueInfoProto *ins[1], *outs[1];
@@ -98,23 +110,35 @@ static void io_value(struct io_value *v, const char *name, int n)
     v->info.type = &v->type;
 }
 
-/* An initializer: n floats of the parameter block from off, dims d0 (and
- * d1 unless 0). */
+static void to_le(uint8_t *dst, const float *src, long n)
+{
+    for (long i = 0; i < n; i++) {
+        uint32_t u;
+
+        memcpy(&u, &src[i], 4);
+        for (int b = 0; b < 4; b++)
+            dst[4 * i + b] = (uint8_t)(u >> (8 * b));
+    }
+}
+
+/* An initializer of nd dims (1 to 4): the floats of the parameter block
+ * from off. */
 static char *add_tensor(struct onnx_out *o, const char *name, long off,
-                        long d0, long d1)
+                        int nd, const int64_t *dims)
 {
     Onnx__TensorProto t = ONNX__TENSOR_PROTO__INIT;
     int i = o->n_tensor++;
+    size_t n = 1;
 
-    o->tdims[i][0] = d0;
-    o->tdims[i][1] = d1;
-    t.n_dims = d1 ? 2 : 1;
+    for (int d = 0; d < nd; d++)
+        n *= (size_t)(o->tdims[i][d] = dims[d]);
+    t.n_dims = (size_t)nd;
     t.dims = o->tdims[i];
     t.has_data_type = 1;
     t.data_type = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
     t.name = (char *)name;
     t.has_raw_data = 1;
-    t.raw_data.len = (size_t)(d0 * (d1 ? d1 : 1)) * 4;
+    t.raw_data.len = n * 4;
     t.raw_data.data = o->le + off * 4;
     o->tensor[i] = t;
     o->tensors[i] = &o->tensor[i];
@@ -142,22 +166,124 @@ static Onnx__NodeProto *add_node(struct onnx_out *o, const char *op,
     return &o->node[i];
 }
 
-/* An integer attribute of node nd (one a node at most). */
-static void set_int_attr(struct onnx_out *o, Onnx__NodeProto *nd,
-                         const char *name, int64_t v)
+/* An attribute of node nd: the integer v[0] (n = 0) or the list v[0 ..
+ * n-1] (n 1 to 4). */
+static void add_attr(struct onnx_out *o, Onnx__NodeProto *nd,
+                     const char *name, const int64_t *v, int n)
 {
     Onnx__AttributeProto a = ONNX__ATTRIBUTE_PROTO__INIT;
     long i = nd - o->node;
+    size_t j = nd->n_attribute++;
 
     a.name = (char *)name;
     a.has_type = 1;
-    a.type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
-    a.has_i = 1;
-    a.i = v;
-    o->attr[i] = a;
-    o->attrs[i] = &o->attr[i];
-    nd->n_attribute = 1;
-    nd->attribute = &o->attrs[i];
+    if (n == 0) {
+        a.type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
+        a.has_i = 1;
+        a.i = v[0];
+    } else {
+        a.type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS;
+        memcpy(o->ints[i][j], v, (size_t)n * sizeof *v);
+        a.n_ints = (size_t)n;
+        a.ints = o->ints[i][j];
+    }
+    o->attr[i][j] = a;
+    o->attrs[i][j] = &o->attr[i][j];
+    nd->attribute = o->attrs[i];
+}
+
+/* A Transpose of the 4-dimensional *x by perm to y; *x becomes y. */
+static void put_transpose(struct onnx_out *o, const char *name,
+                          const int64_t *perm, char **x, char *y)
+{
+    add_attr(o, add_node(o, "Transpose", name, x, 1, y), "perm", perm, 4);
+    *x = y;
+}
+
+/* The flat input *x as the NCHW image of layer size 0. */
+static void put_image(struct onnx_out *o, const nn_model *m, char **x)
+{
+    static const int64_t to_nchw[4] = { 0, 3, 1, 2 };
+    Onnx__TensorProto t = ONNX__TENSOR_PROTO__INIT;
+    int i = o->n_tensor++;
+    char *in[2] = { *x, "image.shape" };
+
+    o->image_shape[0] = -1;
+    o->image_shape[1] = m->shape[0].h;
+    o->image_shape[2] = m->shape[0].w;
+    o->image_shape[3] = m->shape[0].c;
+    o->tdims[i][0] = 4;
+    t.n_dims = 1;
+    t.dims = o->tdims[i];
+    t.has_data_type = 1;
+    t.data_type = ONNX__TENSOR_PROTO__DATA_TYPE__INT64;
+    t.name = in[1];
+    t.n_int64_data = 4;
+    t.int64_data = o->image_shape;
+    o->tensor[i] = t;
+    o->tensors[i] = &o->tensor[i];
+    add_node(o, "Reshape", "image", in, 2, "image.nhwc");
+    *x = "image.nhwc";
+    put_transpose(o, "image.to_nchw", to_nchw, x, "image.nchw");
+}
+
+/* The NCHW image *x, before dense layer l, as nnpipe's flat vector. */
+static void put_flatten(struct onnx_out *o, int l, char **x)
+{
+    static const int64_t to_nhwc[4] = { 0, 2, 3, 1 };
+    static const int64_t axis = 1;
+    char *y = new_name(o, "flatten%d", l);
+
+    put_transpose(o, new_name(o, "to_nhwc%d", l), to_nhwc, x,
+                  new_name(o, "to_nhwc%d.out", l));
+    add_attr(o, add_node(o, "Flatten", y, x, 1, y), "axis", &axis, 0);
+    *x = y;
+}
+
+/* Conv layer l as a Conv and the hidden activation, its weights in the
+ * little-endian block reordered from (o, ky, kx, ci) to [O, C, k, k]. */
+static void put_conv(struct onnx_out *o, const nn_model *m, int l, char **x)
+{
+    int k = m->kernel[l], c = m->shape[l].c, n_o = m->shape[l + 1].c;
+    int64_t p = m->pad[l] == NN_PAD_SAME ? k / 2 : 0;
+    int64_t wdims[4] = { n_o, c, k, k }, kk[2] = { k, k }, one[2] = { 1, 1 };
+    int64_t pads[4] = { p, p, p, p };
+    const float *W = m->params + m->w_off[l];
+    uint8_t *le = o->le + m->w_off[l] * 4;
+    char *in[3], *z, *y;
+    Onnx__NodeProto *nd;
+
+    for (int u = 0; u < n_o; u++)
+        for (int ci = 0; ci < c; ci++)
+            for (int ky = 0; ky < k; ky++)
+                for (int kx = 0; kx < k; kx++)
+                    to_le(le + 4 * (((long)(u * c + ci) * k + ky) * k + kx),
+                          &W[((long)(u * k + ky) * k + kx) * c + ci], 1);
+    in[0] = *x;
+    in[1] = add_tensor(o, new_name(o, "conv%d.weight", l), m->w_off[l], 4,
+                       wdims);
+    in[2] = add_tensor(o, new_name(o, "conv%d.bias", l), m->b_off[l], 1,
+                       &wdims[0]);
+    z = new_name(o, "conv%d.z", l);
+    nd = add_node(o, "Conv", new_name(o, "conv%d", l), in, 3, z);
+    add_attr(o, nd, "kernel_shape", kk, 2);
+    add_attr(o, nd, "pads", pads, 4);
+    add_attr(o, nd, "strides", one, 2);
+    y = new_name(o, "conv%d.out", l);
+    add_node(o, act_op[m->hidden_act], new_name(o, "conv%d.act", l), &z, 1,
+             y);
+    *x = y;
+}
+
+static void put_maxpool(struct onnx_out *o, int l, char **x)
+{
+    static const int64_t two[2] = { 2, 2 };
+    char *y = new_name(o, "maxpool%d", l);
+    Onnx__NodeProto *nd = add_node(o, "MaxPool", y, x, 1, y);
+
+    add_attr(o, nd, "kernel_shape", two, 2);
+    add_attr(o, nd, "strides", two, 2);
+    *x = y;
 }
 
 /* Weight layer l of m as a Gemm and its activation, from the tensor *x;
@@ -166,21 +292,23 @@ static void put_dense(struct onnx_out *o, const nn_model *m, int l, char **x)
 {
     int last = l == m->nlayers - 1;
     int act = last ? m->output_act : m->hidden_act;
+    int64_t dims[2] = { m->sizes[l + 1], m->sizes[l] }, one = 1;
     char *in[3], *z, *y;
     Onnx__NodeProto *nd;
 
     in[0] = *x;
-    in[1] = add_tensor(o, new_name(o, "dense%d.weight", l), m->w_off[l],
-                       m->sizes[l + 1], m->sizes[l]);
-    in[2] = add_tensor(o, new_name(o, "dense%d.bias", l), m->b_off[l],
-                       m->sizes[l + 1], 0);
+    in[1] = add_tensor(o, new_name(o, "dense%d.weight", l), m->w_off[l], 2,
+                       dims);
+    in[2] = add_tensor(o, new_name(o, "dense%d.bias", l), m->b_off[l], 1,
+                       dims);
     z = new_name(o, "dense%d.z", l);
     nd = add_node(o, "Gemm", new_name(o, "dense%d", l), in, 3, z);
-    set_int_attr(o, nd, "transB", 1);
+    add_attr(o, nd, "transB", &one, 0);
     y = last ? OUTPUT_NAME : new_name(o, "dense%d.out", l);
-    nd = add_node(o, act_op[act], act_op[act], &z, 1, y);
+    nd = add_node(o, act_op[act], new_name(o, "dense%d.act", l), &z, 1,
+                  y);
     if (act == NN_ACT_SOFTMAX)
-        set_int_attr(o, nd, "axis", 1);
+        add_attr(o, nd, "axis", &one, 0);
     *x = y;
 }
 
@@ -188,16 +316,30 @@ static int put_layers(struct onnx_out *o, const nn_model *m, char *why,
                       size_t whylen)
 {
     char *x = INPUT_NAME;
+    int image = 0;              /* x is an NCHW image */
 
     for (int l = 0; l < m->nlayers; l++) {
-        switch (nn_model_layer_type(m, l)) {     /* one case a type */
+        int type = nn_model_layer_type(m, l);
+
+        if (type != NN_LAYER_DENSE && !image)
+            put_image(o, m, &x);
+        else if (type == NN_LAYER_DENSE && image)
+            put_flatten(o, l, &x);
+        image = type != NN_LAYER_DENSE;
+        switch (type) {     /* one case a type */
         case NN_LAYER_DENSE:
             put_dense(o, m, l, &x);
             break;
+        case NN_LAYER_CONV:
+            put_conv(o, m, l, &x);
+            break;
+        case NN_LAYER_MAXPOOL:
+            put_maxpool(o, l, &x);
+            break;
         default:
             return nn_why(why, whylen, NN_EINVAL, "layers[%d]: a %s layer, "
-                          "which the ONNX writer does not write yet", l,
-                          nn_layer_name(nn_model_layer_type(m, l)));
+                          "which the ONNX writer does not write", l,
+                          nn_layer_name(type));
         }
     }
     return NN_OK;
@@ -229,17 +371,6 @@ static int put_meta(struct onnx_out *o, const nn_model *m)
     o->model.n_metadata_props = (size_t)n;
     o->model.metadata_props = o->metas;
     return NN_OK;
-}
-
-static void to_le(uint8_t *dst, const float *src, long n)
-{
-    for (long i = 0; i < n; i++) {
-        uint32_t u;
-
-        memcpy(&u, &src[i], 4);
-        for (int b = 0; b < 4; b++)
-            dst[4 * i + b] = (uint8_t)(u >> (8 * b));
-    }
 }
 
 int nn_onnx_write(FILE *fp, const void *arg, char *why, size_t whylen)
@@ -388,16 +519,21 @@ static const Onnx__TensorProto *find_init(const Onnx__GraphProto *g,
     return NULL;
 }
 
-/* Initializer t as n floats into dst (NULL: only check), its dims being
- * d0 x d1 (d1 = 0: [d0]; a bias [1, d0] is taken too). */
-static int get_floats(const Onnx__TensorProto *t, long d0, long d1,
+/* Initializer t as floats into dst (NULL: only check), its dims being
+ * dims[0 .. nd-1] (a bias [1, d] is taken for [d] too). */
+static int get_floats(const Onnx__TensorProto *t, int nd, const long *dims,
                       float *dst, const char *place, char *why,
                       size_t whylen)
 {
-    long n = d0 * (d1 ? d1 : 1);
-    int shape_ok = d1 ? t->n_dims == 2 && t->dims[0] == d0 && t->dims[1] == d1
-        : (t->n_dims == 1 && t->dims[0] == d0)
-          || (t->n_dims == 2 && t->dims[0] == 1 && t->dims[1] == d0);
+    long n = 1;
+    int shape_ok = t->n_dims == (size_t)nd;
+
+    for (int d = 0; d < nd; d++) {
+        n *= dims[d];
+        shape_ok = shape_ok && t->dims[d] == dims[d];
+    }
+    if (nd == 1 && t->n_dims == 2 && t->dims[0] == 1 && t->dims[1] == dims[0])
+        shape_ok = 1;
 
     if (t->data_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
         return nn_why(why, whylen, NN_EFORMAT, "%s: tensor '%s' has data "
@@ -407,12 +543,11 @@ static int get_floats(const Onnx__TensorProto *t, long d0, long d1,
         return nn_why(why, whylen, NN_EFORMAT, "%s: tensor '%s' is kept in "
                       "an external file (not supported)", place, t->name);
     if (!shape_ok) {
-        char want[64];
+        char want[64] = "[";
 
-        if (d1)
-            snprintf(want, sizeof want, "[%ld, %ld]", d0, d1);
-        else
-            snprintf(want, sizeof want, "[%ld]", d0);
+        for (int d = 0; d < nd; d++)
+            snprintf(want + strlen(want), sizeof want - strlen(want),
+                     "%ld%s", dims[d], d < nd - 1 ? ", " : "]");
         return nn_why(why, whylen, NN_ESHAPE, "%s: tensor '%s' has %zu "
                       "dimension%s, expected %s", place, t->name, t->n_dims,
                       t->n_dims == 1 ? "" : "s", want);
@@ -579,123 +714,515 @@ static const char *meta_value(const Onnx__ModelProto *mp, const char *key)
 }
 
 /* A layer as the graph gives it. */
-struct gemm {
+struct layer {
+    int type;                   /* NN_LAYER_* */
     const Onnx__TensorProto *W, *b;
-    int trans_b, in, out, act, node;
+    int trans_b, in, out, act, node;    /* act -1: none (maxpool) */
+    int kernel, pad;            /* conv */
+    nn_shape chw;               /* dense after an NCHW image flattened as
+                                   it is (c 0: not) */
 };
 
-/* Walk the nodes from the input: Gemm, activation, Gemm, ... */
+/* Where the walk from the input is: tensor x holds width values (0: not
+ * known yet), or an image of shape img. */
+enum { FLAT, RESHAPED, NCHW, NHWC };
+struct walk {
+    const char *x;
+    int width, state, chw;      /* chw: FLAT from an NCHW image */
+    int64_t dims[3];            /* RESHAPED: the last three of the shape */
+    nn_shape img, in_img;       /* the image; the input's (w 0: none) */
+};
+
+/* Node nd's integer list attribute name into v[0 .. n-1]: 0, or 1 if nd
+ * has none (v unchanged), -1 if it is not a list of n integers. */
+static int get_ints(const Onnx__NodeProto *nd, const char *name,
+                    int64_t *v, size_t n)
+{
+    const Onnx__AttributeProto *a = attr(nd, name);
+
+    if (!a)
+        return 1;
+    if (a->n_ints != n)
+        return -1;
+    memcpy(v, a->ints, n * sizeof *v);
+    return 0;
+}
+
+/* Every attribute of nd is one of known[] (NULL-terminated). */
+static int only_attrs(const Onnx__NodeProto *nd, const char *const *known,
+                      const char *place, char *why, size_t whylen)
+{
+    for (size_t i = 0; i < nd->n_attribute; i++) {
+        const char *k = nd->attribute[i]->name ? nd->attribute[i]->name : "";
+        int j = 0;
+
+        while (known[j] && strcmp(known[j], k))
+            j++;
+        if (!known[j])
+            return nn_why(why, whylen, NN_EFORMAT, "%s: attribute '%s' is "
+                          "not supported", place, k);
+    }
+    return NN_OK;
+}
+
+/* Whether all n values of v are x. */
+static int all_are(const int64_t *v, int n, int64_t x)
+{
+    for (int i = 0; i < n; i++)
+        if (v[i] != x)
+            return 0;
+    return 1;
+}
+
+/* Conv's or MaxPool's kernel side k (1..99 odd for a Conv, 2 for a
+ * MaxPool), pads (into *pad: NN_PAD_SAME or _VALID) and strides. */
+static int get_window(const Onnx__NodeProto *nd, int k, int pool, int *pad,
+                      const char *place, char *why, size_t whylen)
+{
+    static const char *const known[] = { "kernel_shape", "pads", "strides",
+        "dilations", "group", "auto_pad", "ceil_mode", "storage_order", NULL };
+    const Onnx__AttributeProto *ap = attr(nd, "auto_pad"), *a;
+    int64_t ks[2] = { k, k }, pads[4] = { 0, 0, 0, 0 }, st[2] = { 1, 1 };
+    int64_t dil[2] = { 1, 1 }, step = pool ? 2 : 1;
+    int err, bad;
+
+    if ((err = only_attrs(nd, known, place, why, whylen)))
+        return err;
+    bad = get_ints(nd, "kernel_shape", ks, 2) < 0 || !all_are(ks, 2, k)
+          || get_ints(nd, "pads", pads, 4) < 0
+          || get_ints(nd, "strides", st, 2) < 0 || !all_are(st, 2, step)
+          || get_ints(nd, "dilations", dil, 2) < 0 || !all_are(dil, 2, 1);
+    if ((a = attr(nd, "group")) && a->i != 1)
+        bad = 1;
+    if ((a = attr(nd, "ceil_mode")) && a->i != 0)
+        bad = 1;
+    *pad = NN_PAD_VALID;
+    if (ap && ap->has_s && ap->s.len == 10
+        && (memcmp(ap->s.data, "SAME_UPPER", 10) == 0
+            || memcmp(ap->s.data, "SAME_LOWER", 10) == 0) && !pool)
+        *pad = NN_PAD_SAME;
+    else if (ap && ap->has_s && !(ap->s.len == 5
+                                  && memcmp(ap->s.data, "VALID", 5) == 0)
+             && !(ap->s.len == 6 && memcmp(ap->s.data, "NOTSET", 6) == 0))
+        bad = 1;
+    if (all_are(pads, 4, k / 2) && !pool)       /* k 1: the same */
+        *pad = NN_PAD_SAME;
+    else if (!all_are(pads, 4, 0))
+        bad = 1;
+    if (bad)
+        return nn_why(why, whylen, NN_EFORMAT, "%s: nnpipe reads %s "
+                      "(strides %d, pads 0%s, no dilation or groups)", place,
+                      pool ? "2x2 max-pooling" : "square odd kernels",
+                      (int)step, pool ? "" : " or k/2");
+    return NN_OK;
+}
+
+/* The activation node after node *i, whose output is *x: into *act; *i
+ * and *x move past it. */
+static int get_act(const Onnx__GraphProto *g, size_t *i, const char **x,
+                   int *act, char *why, size_t whylen)
+{
+    const Onnx__NodeProto *nd;
+    const char *op;
+    char place[160];
+    int a;
+
+    node_place(place, sizeof place, (int)*i, g->node[*i]);
+    if (++*i == g->n_node)
+        return nn_why(why, whylen, NN_EFORMAT, "%s: no activation "
+                      "follows (every nnpipe layer has one)", place);
+    nd = g->node[*i];
+    op = nd->op_type ? nd->op_type : "";
+    node_place(place, sizeof place, (int)*i, nd);
+    for (a = 0; a < N_ACTS && strcmp(op, act_op[a]); a++)
+        ;
+    if (a == N_ACTS)
+        return nn_why(why, whylen, NN_EFORMAT, "%s: operator %s is not "
+                      "supported here (after a %s nnpipe reads Relu, "
+                      "Sigmoid, Tanh or Softmax)", place, *op ? op : "''",
+                      g->node[*i - 1]->op_type);
+    if (nd->n_input != 1 || nd->n_output != 1
+        || strcmp(nd->input[0], *x) != 0)
+        return nn_why(why, whylen, NN_EFORMAT, "%s: expected one input, "
+                      "'%s', and one output", place, *x);
+    *act = a;
+    *x = nd->output[0];
+    return check_attrs(nd, place, why, whylen);
+}
+
+/* Gemm node nd, from the flat tensor of the walk, as layer *L. */
+static int get_gemm(const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
+                    struct walk *s, struct layer *L, const char *place,
+                    char *why, size_t whylen)
+{
+    const Onnx__AttributeProto *tb;
+    long dims[2];
+    int err;
+
+    if (s->state != FLAT)
+        return nn_why(why, whylen, NN_EFORMAT, "%s: '%s' is an image; "
+                      "nnpipe reads a Flatten (axis 1) before a Gemm", place,
+                      s->x);
+    if (nd->n_input < 2 || nd->n_input > 3)
+        return nn_why(why, whylen, NN_EFORMAT, "%s: expected the inputs "
+                      "'%s', weights and bias, and one output", place, s->x);
+    if ((err = check_attrs(nd, place, why, whylen)))
+        return err;
+    tb = attr(nd, "transB");
+    L->type = NN_LAYER_DENSE;
+    L->trans_b = tb && tb->has_i && tb->i;
+    L->W = find_init(g, nd->input[1]);
+    L->b = nd->n_input == 3 && *nd->input[2] ? find_init(g, nd->input[2])
+           : NULL;
+    if (!L->W || (nd->n_input == 3 && *nd->input[2] && !L->b))
+        return nn_why(why, whylen, NN_EFORMAT, "%s: the weights and bias "
+                      "must be initializers", place);
+    if (L->W->n_dims != 2 || L->W->dims[0] < 1 || L->W->dims[1] < 1
+        || L->W->dims[0] > NN_MAX_DIM || L->W->dims[1] > NN_MAX_DIM)
+        return nn_why(why, whylen, NN_ESHAPE, "%s: weights '%s' are not "
+                      "a matrix of 1 to %d rows and columns", place,
+                      L->W->name, NN_MAX_DIM);
+    L->in = (int)L->W->dims[L->trans_b];
+    L->out = (int)L->W->dims[!L->trans_b];
+    if (s->width && L->in != s->width)
+        return nn_why(why, whylen, NN_ESHAPE, "%s: weights for %d "
+                      "inputs, but '%s' has %d values", place, L->in,
+                      s->x, s->width);
+    if (s->chw)
+        L->chw = s->img;
+    dims[0] = L->W->dims[0];
+    dims[1] = L->W->dims[1];
+    if ((err = get_floats(L->W, 2, dims, NULL, place, why, whylen))
+        || (L->b && (dims[0] = L->out,
+                     err = get_floats(L->b, 1, dims, NULL, place, why,
+                                      whylen))))
+        return err;
+    s->width = L->out;
+    s->chw = 0;
+    return NN_OK;
+}
+
+/* The NCHW image of the walk: a RESHAPED input read as [N, C, H, W]. */
+static int as_nchw(struct walk *s, const char *place, char *why,
+                   size_t whylen)
+{
+    if (s->state == RESHAPED) {
+        if (s->dims[0] != 1)
+            return nn_why(why, whylen, NN_EFORMAT, "%s: the input as an "
+                          "[N, C, H, W] image of %d channels; nnpipe's "
+                          "inputs are channel-last (Reshape to [N, H, W, C] "
+                          "and Transpose, or one channel)", place,
+                          (int)s->dims[0]);
+        s->img.c = 1;
+        s->img.h = (int)s->dims[1];
+        s->img.w = (int)s->dims[2];
+        s->in_img = s->img;
+        s->state = NCHW;
+    }
+    if (s->state != NCHW)
+        return nn_why(why, whylen, NN_EFORMAT, "%s: '%s' is not an [N, C, "
+                      "H, W] image", place, s->x);
+    return NN_OK;
+}
+
+/* Conv node nd as layer *L (its activation not yet). */
+static int get_conv(const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
+                    struct walk *s, struct layer *L, const char *place,
+                    char *why, size_t whylen)
+{
+    const Onnx__TensorProto *W;
+    long dims[4];
+    int err, k;
+
+    if ((err = as_nchw(s, place, why, whylen)))
+        return err;
+    if (nd->n_input < 2 || nd->n_input > 3
+        || !(W = find_init(g, nd->input[1]))
+        || (nd->n_input == 3 && *nd->input[2]
+            && !(L->b = find_init(g, nd->input[2]))))
+        return nn_why(why, whylen, NN_EFORMAT, "%s: expected the inputs "
+                      "'%s', weights and bias (initializers)", place, s->x);
+    if (W->n_dims != 4 || W->dims[0] < 1 || W->dims[0] > NN_MAX_DIM
+        || W->dims[1] != s->img.c || W->dims[2] != W->dims[3]
+        || W->dims[2] < 1 || W->dims[2] > 99 || W->dims[2] % 2 == 0)
+        return nn_why(why, whylen, NN_ESHAPE, "%s: weights '%s' are not [O, "
+                      "%d, k, k] with k odd, 1 to 99", place, W->name,
+                      s->img.c);
+    k = (int)W->dims[2];
+    if ((err = get_window(nd, k, 0, &L->pad, place, why, whylen)))
+        return err;
+    L->type = NN_LAYER_CONV;
+    L->W = W;
+    L->kernel = k;
+    L->out = (int)W->dims[0];
+    for (int d = 0; d < 4; d++)
+        dims[d] = W->dims[d];
+    if ((err = get_floats(W, 4, dims, NULL, place, why, whylen))
+        || (L->b && (err = get_floats(L->b, 1, dims, NULL, place, why,
+                                      whylen))))
+        return err;
+    if (L->pad == NN_PAD_VALID) {
+        s->img.h -= k - 1;
+        s->img.w -= k - 1;
+    }
+    s->img.c = L->out;
+    if (s->img.h < 1 || s->img.w < 1)
+        return nn_why(why, whylen, NN_ESHAPE, "%s: a %dx%d kernel does not "
+                      "fit the image", place, k, k);
+    return NN_OK;
+}
+
+/* Reshape, Transpose or Flatten node nd: how the walk's tensor is seen. */
+static int get_view(const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
+                    struct walk *s, int first, const char *place, char *why,
+                    size_t whylen)
+{
+    static const char *const known[] = { "perm", "axis", NULL };
+    const char *op = nd->op_type;
+    int64_t v[4];
+    int err;
+
+    if ((err = only_attrs(nd, known, place, why, whylen)))
+        return err;
+    if (strcmp(op, "Reshape") == 0) {
+        const Onnx__TensorProto *t = nd->n_input == 2
+                                     ? find_init(g, nd->input[1]) : NULL;
+        int ok = first && t && t->data_type
+                 == ONNX__TENSOR_PROTO__DATA_TYPE__INT64 && t->n_dims == 1
+                 && t->dims[0] == 4;
+
+        for (int d = 0; ok && d < 4; d++) {
+            if (t->n_int64_data == 4)
+                v[d] = t->int64_data[d];
+            else if (t->has_raw_data && t->raw_data.len == 32) {
+                uint64_t u = 0;
+
+                for (int b = 7; b >= 0; b--)
+                    u = u << 8 | t->raw_data.data[8 * d + b];
+                v[d] = (int64_t)u;
+            }
+            else
+                ok = 0;
+            ok = ok && (d == 0 ? v[0] <= 0 || v[0] == 1
+                        : v[d] >= 1 && v[d] <= NN_MAX_DIM);
+        }
+        if (ok && (v[1] * v[2] * v[3] > NN_MAX_DIM
+                   || (s->width && v[1] * v[2] * v[3] != s->width)))
+            ok = 0;
+        if (!ok)
+            return nn_why(why, whylen, NN_EFORMAT, "%s: nnpipe reads a "
+                          "Reshape of the input only, to the 4 dimensions "
+                          "of an image given as an int64 initializer",
+                          place);
+        memcpy(s->dims, v + 1, sizeof s->dims);
+        s->width = (int)(v[1] * v[2] * v[3]);
+        s->state = RESHAPED;
+    } else if (strcmp(op, "Transpose") == 0) {
+        if (get_ints(nd, "perm", v, 4) == 0 && s->state == RESHAPED
+            && v[0] == 0 && v[1] == 3 && v[2] == 1 && v[3] == 2) {
+            s->img.h = (int)s->dims[0];
+            s->img.w = (int)s->dims[1];
+            s->img.c = (int)s->dims[2];
+            s->in_img = s->img;
+            s->state = NCHW;
+        } else if (get_ints(nd, "perm", v, 4) == 0 && s->state == NCHW
+                   && v[0] == 0 && v[1] == 2 && v[2] == 3 && v[3] == 1) {
+            s->state = NHWC;
+        } else {
+            return nn_why(why, whylen, NN_EFORMAT, "%s: nnpipe reads a "
+                          "Transpose from [N, H, W, C] to [N, C, H, W] after "
+                          "the input's Reshape, or back before a Flatten",
+                          place);
+        }
+    } else {                    /* Flatten */
+        const Onnx__AttributeProto *a = attr(nd, "axis");
+
+        if ((s->state != NCHW && s->state != NHWC) || (a && a->i != 1))
+            return nn_why(why, whylen, NN_EFORMAT, "%s: nnpipe reads a "
+                          "Flatten (axis 1) of an image only", place);
+        s->chw = s->state == NCHW;
+        s->width = s->img.w * s->img.h * s->img.c;
+        s->state = FLAT;
+    }
+    return NN_OK;
+}
+
+/* Walk the nodes from the input: [Reshape, Transpose,] Conv, activation,
+ * MaxPool, ..., [Transpose,] Flatten, Gemm, activation, ... */
 static int get_chain(const Onnx__GraphProto *g, const char *x, int n_in,
-                     struct gemm *L, int *nl, char *why, size_t whylen)
+                     struct layer *L, int *nl, nn_shape *in_img, char *why,
+                     size_t whylen)
 {
     char place[160];
-    int width = n_in, l = 0;
-    size_t i = 0;
+    struct walk s = { 0 };
+    int l = 0, err;
 
-    while (i < g->n_node) {
+    s.x = x;
+    s.width = n_in;
+    for (size_t i = 0; i < g->n_node; i++) {
         const Onnx__NodeProto *nd = g->node[i];
-        const Onnx__AttributeProto *tb;
         const char *op = nd->op_type ? nd->op_type : "";
-        int err, a;
+        int weights = strcmp(op, "Gemm") == 0 || strcmp(op, "Conv") == 0;
 
         node_place(place, sizeof place, (int)i, nd);
         if (nd->domain && *nd->domain && strcmp(nd->domain, "ai.onnx"))
             return nn_why(why, whylen, NN_EFORMAT, "%s: operator domain "
                           "'%s' is not supported", place, nd->domain);
-        if (strcmp(op, "Gemm") != 0)
-            return nn_why(why, whylen, NN_EFORMAT, "%s: operator %s is not "
-                          "supported here (nnpipe reads Gemm, each followed "
-                          "by Relu, Sigmoid, Tanh or Softmax)", place,
-                          *op ? op : "''");
-        if (l == NN_MAX_LAYERS)
+        if (nd->n_input < 1 || nd->n_output != 1
+            || strcmp(nd->input[0], s.x) != 0)
+            return nn_why(why, whylen, NN_EFORMAT, "%s: expected the input "
+                          "'%s' and one output", place, s.x);
+        if ((weights || strcmp(op, "MaxPool") == 0) && l == NN_MAX_LAYERS)
             return nn_why(why, whylen, NN_ELIMIT, "%s: more than %d layers",
                           place, NN_MAX_LAYERS);
-        if (nd->n_input < 2 || nd->n_input > 3 || nd->n_output != 1
-            || strcmp(nd->input[0], x) != 0)
-            return nn_why(why, whylen, NN_EFORMAT, "%s: expected the inputs "
-                          "'%s', weights and bias, and one output", place, x);
-        if ((err = check_attrs(nd, place, why, whylen)))
-            return err;
-        tb = attr(nd, "transB");
-        L[l].trans_b = tb && tb->has_i && tb->i;
-        L[l].W = find_init(g, nd->input[1]);
-        L[l].b = nd->n_input == 3 && *nd->input[2]
-                 ? find_init(g, nd->input[2]) : NULL;
-        if (!L[l].W || (nd->n_input == 3 && *nd->input[2] && !L[l].b))
-            return nn_why(why, whylen, NN_EFORMAT, "%s: the weights and bias "
-                          "must be initializers", place);
-        if (L[l].W->n_dims != 2 || L[l].W->dims[0] < 1 || L[l].W->dims[1] < 1
-            || L[l].W->dims[0] > NN_MAX_DIM || L[l].W->dims[1] > NN_MAX_DIM)
-            return nn_why(why, whylen, NN_ESHAPE, "%s: weights '%s' are not "
-                          "a matrix of 1 to %d rows and columns", place,
-                          L[l].W->name, NN_MAX_DIM);
-        L[l].in = (int)L[l].W->dims[L[l].trans_b];
-        L[l].out = (int)L[l].W->dims[!L[l].trans_b];
-        if (width && L[l].in != width)
-            return nn_why(why, whylen, NN_ESHAPE, "%s: weights for %d "
-                          "inputs, but '%s' has %d values", place, L[l].in,
-                          x, width);
-        if ((err = get_floats(L[l].W, L[l].W->dims[0], L[l].W->dims[1],
-                              NULL, place, why, whylen))
-            || (L[l].b && (err = get_floats(L[l].b, L[l].out, 0, NULL, place,
-                                            why, whylen))))
-            return err;
+        if (strcmp(op, "Reshape") == 0 || strcmp(op, "Transpose") == 0
+            || strcmp(op, "Flatten") == 0) {
+            if ((err = get_view(g, nd, &s, i == 0, place, why, whylen)))
+                return err;
+            s.x = nd->output[0];
+            continue;
+        }
+        memset(&L[l], 0, sizeof L[l]);
         L[l].node = (int)i;
-        x = nd->output[0];
-        if (++i == g->n_node)
-            return nn_why(why, whylen, NN_EFORMAT, "%s: no activation "
-                          "follows (every nnpipe layer has one)", place);
-        nd = g->node[i];
-        op = nd->op_type ? nd->op_type : "";
-        node_place(place, sizeof place, (int)i, nd);
-        for (a = 0; a < N_ACTS && strcmp(op, act_op[a]); a++)
-            ;
-        if (a == N_ACTS)
-            return nn_why(why, whylen, NN_EFORMAT, "%s: operator %s is not "
-                          "supported here (after a Gemm nnpipe reads Relu, "
-                          "Sigmoid, Tanh or Softmax)", place,
-                          *op ? op : "''");
-        if (nd->n_input != 1 || nd->n_output != 1
-            || strcmp(nd->input[0], x) != 0)
-            return nn_why(why, whylen, NN_EFORMAT, "%s: expected one input, "
-                          "'%s', and one output", place, x);
-        if ((err = check_attrs(nd, place, why, whylen)))
+        L[l].act = -1;
+        L[l].in = s.width;
+        if (strcmp(op, "Gemm") == 0) {
+            err = get_gemm(g, nd, &s, &L[l], place, why, whylen);
+        } else if (strcmp(op, "Conv") == 0) {
+            err = get_conv(g, nd, &s, &L[l], place, why, whylen);
+        } else if (strcmp(op, "MaxPool") == 0) {
+            err = as_nchw(&s, place, why, whylen);
+            if (!err && nd->n_input != 1)
+                err = nn_why(why, whylen, NN_EFORMAT, "%s: expected one "
+                             "input and one output", place);
+            if (!err && !(err = get_window(nd, 2, 1, &L[l].pad, place, why,
+                                           whylen))) {
+                L[l].type = NN_LAYER_MAXPOOL;
+                s.img.h /= 2;
+                s.img.w /= 2;
+                if (s.img.h < 1 || s.img.w < 1)
+                    err = nn_why(why, whylen, NN_ESHAPE, "%s: the image is "
+                                 "smaller than 2x2", place);
+            }
+        } else {
+            err = nn_why(why, whylen, NN_EFORMAT, "%s: operator %s is not "
+                         "supported here (nnpipe reads Gemm and Conv, each "
+                         "followed by Relu, Sigmoid, Tanh or Softmax, "
+                         "MaxPool, and Reshape, Transpose and Flatten "
+                         "between images and vectors)", place,
+                         *op ? op : "''");
+        }
+        if (err)
             return err;
-        L[l].act = a;
-        x = nd->output[0];
-        width = L[l++].out;
-        i++;
+        s.x = nd->output[0];
+        if (weights && (err = get_act(g, &i, &s.x, &L[l].act, why, whylen)))
+            return err;
+        if (s.state != FLAT) {
+            long n = (long)s.img.w * s.img.h * s.img.c;
+
+            if (n > NN_MAX_DIM)
+                return nn_why(why, whylen, NN_ELIMIT, "%s: an image of "
+                              "%ld values, more than %d", place, n,
+                              NN_MAX_DIM);
+            s.width = (int)n;
+        }
+        l++;
     }
     if (l == 0)
         return nn_why(why, whylen, NN_EFORMAT, "graph: no layers");
+    if (L[l - 1].type != NN_LAYER_DENSE)
+        return nn_why(why, whylen, NN_EFORMAT, "graph: the last layer is "
+                      "not a Gemm (nnpipe's output layer is dense)");
     if (g->n_output != 1 || !g->output[0]->name
-        || strcmp(g->output[0]->name, x) != 0)
+        || strcmp(g->output[0]->name, s.x) != 0)
         return nn_why(why, whylen, NN_EFORMAT, "graph.output: expected one "
-                      "output, '%s', the last activation's", x);
+                      "output, '%s', the last activation's", s.x);
     *nl = l;
+    *in_img = s.in_img;
     return NN_OK;
 }
 
-/* The model the checked chain L[0..nl-1] describes. */
+/* Dense weights W (out x in, in nnpipe's order but for the columns of an
+ * image flattened NCHW, (ci, y, x)) to nnpipe's channel-last (y, x, ci);
+ * conv weights [O, C, k, k] to nnpipe's (o, ky, kx, ci).  t: room for n
+ * floats. */
+static void reorder(float *W, float *t, int n_o, nn_shape s)
+{
+    long n = (long)s.h * s.w * s.c;
+
+    for (long o = 0; o < n_o; o++) {
+        for (int ci = 0; ci < s.c; ci++)
+            for (int y = 0; y < s.h; y++)
+                for (int x = 0; x < s.w; x++)
+                    t[o * n + ((long)y * s.w + x) * s.c + ci] =
+                        W[o * n + ((long)ci * s.h + y) * s.w + x];
+    }
+    memcpy(W, t, (size_t)(n_o * n) * sizeof *t);
+}
+
+/* The weights and bias of layer l, checked by get_chain, into m. */
+static int get_params(nn_model *m, int l, const struct layer *L,
+                      const char *place, char *why, size_t whylen)
+{
+    float *W = m->params + m->w_off[l], *t;
+    long dims[4], n;
+    int in = L->in, o_n = L->out, err;
+    nn_shape k = { L->kernel, L->kernel, m->shape[l].c };
+
+    for (int d = 0; d < (int)L->W->n_dims; d++)
+        dims[d] = L->W->dims[d];
+    if ((err = get_floats(L->W, (int)L->W->n_dims, dims, W, place, why,
+                          whylen)))
+        return err;
+    dims[0] = o_n;
+    if (L->b && (err = get_floats(L->b, 1, dims, m->params + m->b_off[l],
+                                  place, why, whylen)))
+        return err;
+    n = L->type == NN_LAYER_CONV ? (long)o_n * k.w * k.h * k.c
+        : (long)in * o_n;
+    if (!(t = malloc((size_t)n * sizeof *t)))
+        return nn_why(why, whylen, NN_ENOMEM, "%s", nn_strerror(NN_ENOMEM));
+    if (L->type == NN_LAYER_DENSE && !L->trans_b) {   /* [in, out] */
+        for (long i = 0; i < in; i++)
+            for (long o = 0; o < o_n; o++)
+                t[o * in + i] = W[i * o_n + o];
+        memcpy(W, t, (size_t)n * sizeof *t);
+    }
+    if (L->type == NN_LAYER_DENSE && L->chw.c)
+        reorder(W, t, o_n, L->chw);
+    if (L->type == NN_LAYER_CONV)
+        reorder(W, t, o_n, k);
+    free(t);
+    return NN_OK;
+}
+
+/* The model the checked chain L[0..nl-1] describes, its input the image
+ * in_img (w 0: none). */
 static int make_model(nn_model **out, const Onnx__ModelProto *mp,
-                      const struct gemm *L, int nl, char *why, size_t whylen)
+                      const struct layer *L, int nl, nn_shape in_img,
+                      char *why, size_t whylen)
 {
     const Onnx__GraphProto *g = mp->graph;
-    int sizes[NN_MAX_LAYERS + 1], err, l;
+    int sizes[NN_MAX_LAYERS + 1], err, l, hidden = -1, images = 0;
     const char *classes = meta_value(mp, "classes");
     const char *cost = meta_value(mp, "nnpipe.cost");
     char place[160];
     nn_model *m;
     nn_arch a = { 0 };
+    nn_layer_spec spec[NN_MAX_LAYERS];
 
     a.cost = cost ? nn_cost_parse(cost) : NN_COST_CE;
     if (a.cost < 0)
         return nn_why(why, whylen, NN_EFORMAT, "metadata_props "
                       "'nnpipe.cost': unknown cost '%.40s'", cost);
     for (l = 0; l < nl; l++) {
-        int ok = l == nl - 1 ? nn_act_output(L[l].act)
-                 : nn_act_hidden(L[l].act) && L[l].act == L[0].act;
+        int ok;
 
+        if (l < nl - 1 && L[l].act >= 0 && hidden < 0)
+            hidden = L[l].act;
+        ok = l == nl - 1 ? nn_act_output(L[l].act)
+             : L[l].act < 0 || (nn_act_hidden(L[l].act)
+                                && L[l].act == hidden);
         if (!ok)
             return nn_why(why, whylen, NN_EFORMAT, "%s: %s %s", node_place(
                           place, sizeof place, L[l].node + 1,
@@ -704,6 +1231,11 @@ static int make_model(nn_model **out, const Onnx__ModelProto *mp,
                           : "hidden layers must be Relu, Sigmoid or Tanh",
                           l < nl - 1 && nn_act_hidden(L[l].act)
                           ? "(and all the same)" : "");
+        spec[l].type = L[l].type;
+        spec[l].size = L[l].out;
+        spec[l].kernel = L[l].kernel;
+        spec[l].pad = L[l].pad;
+        images += L[l].type != NN_LAYER_DENSE;
         sizes[l] = L[l].in;
         sizes[l + 1] = L[l].out;
     }
@@ -712,36 +1244,19 @@ static int make_model(nn_model **out, const Onnx__ModelProto *mp,
                       "more than the limit (%d)", sizes[nl], NN_MAX_CLASSES);
     a.nlayers = nl + 1;
     a.sizes = sizes;
-    a.hidden_act = nl > 1 ? L[0].act : NN_ACT_SIGMOID;
+    a.hidden = images ? spec : NULL;
+    a.width = in_img.w;
+    a.height = in_img.h;
+    a.hidden_act = hidden >= 0 ? hidden : NN_ACT_SIGMOID;
     a.output_act = L[nl - 1].act;
     a.init = NN_INIT_DEFAULT;
     if ((err = nn_model_blank(&m, &a, 0, why, whylen)))
         return err == NN_EINVAL ? NN_EFORMAT : err;
     for (l = 0; l < nl; l++) {
-        float *W = m->params + m->w_off[l];
-        int in = L[l].in, o_n = L[l].out;
-
         node_place(place, sizeof place, L[l].node, g->node[L[l].node]);
-        if ((err = get_floats(L[l].W, L[l].W->dims[0], L[l].W->dims[1], W,
-                              place, why, whylen))
-            || (L[l].b && (err = get_floats(L[l].b, o_n, 0,
-                                            m->params + m->b_off[l], place,
-                                            why, whylen))))
+        if (L[l].type != NN_LAYER_MAXPOOL
+            && (err = get_params(m, l, &L[l], place, why, whylen)))
             goto fail;
-        if (!L[l].trans_b) {            /* [in, out]: to nnpipe's [out, in] */
-            float *t = malloc((size_t)in * o_n * sizeof *t);
-
-            if (!t) {
-                err = nn_why(why, whylen, NN_ENOMEM, "%s",
-                             nn_strerror(NN_ENOMEM));
-                goto fail;
-            }
-            for (long i = 0; i < in; i++)
-                for (long o = 0; o < o_n; o++)
-                    t[o * in + i] = W[i * o_n + o];
-            memcpy(W, t, (size_t)in * o_n * sizeof *t);
-            free(t);
-        }
     }
     if (classes && (err = get_classes(m, classes, why, whylen)))
         goto fail;
@@ -756,7 +1271,8 @@ int nn_onnx_read(nn_model **out, const uint8_t *buf, size_t len, char *why,
                  size_t whylen)
 {
     Onnx__ModelProto *mp = onnx__model_proto__unpack(NULL, len, buf);
-    struct gemm L[NN_MAX_LAYERS];
+    struct layer L[NN_MAX_LAYERS];
+    nn_shape in_img = { 0, 0, 0 };
     const char *x = NULL;
     int64_t opset = -1;
     int n_in = 0, nl = 0, err;
@@ -785,8 +1301,9 @@ int nn_onnx_read(nn_model **out, const uint8_t *buf, size_t len, char *why,
                      "reader takes opset 7 and later)", opset < 0
                      ? "no ai.onnx operator set" : "an operator set before 7");
     else if (!(err = get_input(mp->graph, &x, &n_in, why, whylen))
-             && !(err = get_chain(mp->graph, x, n_in, L, &nl, why, whylen)))
-        err = make_model(out, mp, L, nl, why, whylen);
+             && !(err = get_chain(mp->graph, x, n_in, L, &nl, &in_img,
+                                   why, whylen)))
+        err = make_model(out, mp, L, nl, in_img, why, whylen);
     onnx__model_proto__free_unpacked(mp, NULL);
     return err;
 }

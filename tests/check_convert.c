@@ -93,6 +93,39 @@ START_TEST(test_onnx_round_trip)
 }
 END_TEST
 
+/* A CNN on an image that is neither square nor one channel deep (so that
+ * a mixed-up order of rows, columns and channels shows): conv same, maxpool,
+ * conv valid, dense; its conv layers' kinds and kernels come back too. */
+START_TEST(test_onnx_cnn_round_trip)
+{
+    static const nn_layer_spec net[] = {
+        { NN_LAYER_CONV, 3, 3, NN_PAD_SAME }, { NN_LAYER_MAXPOOL, 0, 0, 0 },
+        { NN_LAYER_CONV, 2, 3, NN_PAD_VALID },
+    };
+    int sizes[5] = { 9 * 7 * 2, 0, 0, 0, 4 };
+    nn_arch a = { 5, sizes, NN_ACT_TANH, NN_ACT_SOFTMAX, NN_COST_CE,
+                  NN_INIT_DEFAULT, net, 9, 7 };
+    nn_model *m, *b = NULL;
+    char *buf, why[256] = "";
+    size_t len;
+    int err, fmt;
+
+    ck_assert_int_eq(nn_model_new(&m, &a, 13, why, sizeof why), NN_OK);
+    round_trip(m, NN_FMT_ONNX);
+    buf = export_mem(m, NN_FMT_ONNX, &len, &err);
+    ck_assert_int_eq(import_mem(&b, &fmt, buf, len, why, sizeof why), NN_OK);
+    for (int l = 0; l < nn_model_n_layers(m); l++) {
+        ck_assert_int_eq(nn_model_layer_type(b, l), nn_model_layer_type(m, l));
+        ck_assert_int_eq(nn_model_layer_kernel(b, l),
+                         nn_model_layer_kernel(m, l));
+        ck_assert_int_eq(b->pad[l], m->pad[l]);
+    }
+    free(buf);
+    nn_model_free(b);
+    nn_model_free(m);
+}
+END_TEST
+
 START_TEST(test_network2_round_trip)
 {
     nn_model *m = tiny_model(NN_ACT_SIGMOID, NN_ACT_SIGMOID,
@@ -176,6 +209,7 @@ Suite *convert_suite(void)
 
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_onnx_round_trip, 0, 3);
+    tcase_add_test(tc, test_onnx_cnn_round_trip);
     tcase_add_loop_test(tc, test_network2_round_trip, 0, 2);
     tcase_add_loop_test(tc, test_network2_refuses, 0, 3);
     tcase_add_loop_test(tc, test_network2_read, 0, 6);

@@ -159,6 +159,45 @@ def mixed(path):
     onnx.save(graph(nodes, inits, 4, 2), path)
 
 
+def cnn_foreign(path, pool=2):
+    """A CNN as other programs write it: the input reshaped to [N, 1, 28,
+    28] (the shape int64 raw data), Conv 3x3 of 5 channels with pads 1,
+    Relu, MaxPool, Conv 3x3 of 4 channels without pads, Relu, MaxPool
+    (pool x pool), and the NCHW image flattened as it is into Gemm and
+    Softmax: nnpipe reorders that Gemm's weights to channel-last."""
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(7)
+    w0 = rng.standard_normal((5, 1, 3, 3)).astype(np.float32) / 3
+    w1 = rng.standard_normal((4, 5, 3, 3)).astype(np.float32) / 6
+    w2 = rng.standard_normal((10, 4 * 6 * 6)).astype(np.float32) / 6
+    inits = [numpy_helper.from_array(np.array([-1, 1, 28, 28], np.int64),
+                                     "shape"),
+             numpy_helper.from_array(w0, "w0"),
+             numpy_helper.from_array(rng.standard_normal(5).astype(np.float32),
+                                     "b0"),
+             numpy_helper.from_array(w1, "w1"),
+             numpy_helper.from_array(rng.standard_normal(4).astype(np.float32),
+                                     "b1"),
+             numpy_helper.from_array(w2, "w2"),
+             numpy_helper.from_array(rng.standard_normal(10).astype(np.float32),
+                                     "b2")]
+    n = helper.make_node
+    nodes = [n("Reshape", ["input", "shape"], ["im"]),
+             n("Conv", ["im", "w0", "b0"], ["c0"], kernel_shape=[3, 3],
+               pads=[1, 1, 1, 1]),
+             n("Relu", ["c0"], ["r0"]),
+             n("MaxPool", ["r0"], ["p0"], kernel_shape=[2, 2], strides=[2, 2]),
+             n("Conv", ["p0", "w1", "b1"], ["c1"], kernel_shape=[3, 3]),
+             n("Relu", ["c1"], ["r1"]),
+             n("MaxPool", ["r1"], ["p1"], kernel_shape=[pool, pool],
+               strides=[2, 2], name="pool1"),
+             n("Flatten", ["p1"], ["f"]),
+             n("Gemm", ["f", "w2", "b2"], ["z"], transB=1),
+             n("Softmax", ["z"], ["probabilities"], axis=1)]
+    import onnx
+    onnx.save(graph(nodes, inits, 784, 10), path)
+
+
 def opencv(model, vecs, probs):
     import cv2
     x = vectors(vecs).astype(np.float32)
@@ -188,6 +227,8 @@ def main():
         unsupported(args[0])
     elif cmd == "foreign":
         foreign(args[0], args[1])
+    elif cmd == "cnn-foreign":
+        cnn_foreign(args[0], int(args[1]) if args[1:] else 2)
     elif cmd == "mixed":
         mixed(args[0])
     elif cmd == "forward2":

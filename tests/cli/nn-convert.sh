@@ -39,6 +39,32 @@ for m in relu sig sigce tanh linear; do
     cmp $m.onnx again.onnx || fail "$m: ONNX -> nnpipe -> ONNX differs"
 done
 $PY "$HELP" check relu.onnx sig.onnx sigce.onnx tanh.onnx linear.onnx
+
+# Convolutional networks (a few batches of training): same and valid
+# padding, a conv straight before a dense layer, a maxpool before the
+# output, class names.  The same round trips; Debian's checker accepts the
+# exports (Reshape and Transpose to NCHW, Conv, MaxPool, Transpose back and
+# Flatten before Gemm).  onnx-opencv.sh runs them.
+nn-train -q --net conv3x3:4,maxpool2,conv5x5:6:valid,maxpool2,dense:16 -e 1 -s 6 -o cnn.json ten.vec
+nn-train -q --net conv3x3:3:valid -a tanh -e 1 -s 7 --class-names zero,one,two,three,four,five,six,seven,eight,nine -o cnn2.json ten.vec
+nn-train -q --net conv1x1:2,maxpool2,maxpool2 -a sigmoid -e 1 -s 8 -o cnn3.json ten.vec
+for m in cnn cnn2 cnn3; do
+    expect 0 nn-convert $m.json $m.onnx
+    nn-convert $m.onnx $m.back.json
+    same $m.json $m.back.json
+    nn-predict --probs $m.json ten.vec > a.p
+    nn-predict --probs $m.back.json ten.vec > b.p
+    cmp a.p b.p || fail "$m: predictions differ after the ONNX round trip"
+    nn-convert $m.back.json again.onnx
+    cmp $m.onnx again.onnx || fail "$m: ONNX -> nnpipe -> ONNX differs"
+done
+$PY "$HELP" check cnn.onnx cnn2.onnx cnn3.onnx
+# A CNN as other programs write it (NCHW from the input on, flattened as
+# it is) reads back; onnx-opencv.sh compares its predictions with OpenCV's.
+$PY "$HELP" cnn-foreign cnnf.onnx
+expect 0 nn-convert cnnf.onnx cnnf.json
+jq -e '[.layers[].type] == ["conv", "maxpool", "conv", "maxpool", "dense"]' cnnf.json > /dev/null ||
+    fail "cnnf.json: not the layers of cnnf.onnx"
 # --to and '-' name the format and the stream.
 nn-convert --to onnx relu.json - > piped.onnx
 cmp relu.onnx piped.onnx
@@ -120,6 +146,9 @@ expect_err "(truncated file?)"
 $PY "$HELP" unsupported leaky.onnx
 expect 1 nn-convert leaky.onnx out.json
 expect_err "nn-convert: leaky.onnx: graph.node[1] (LeakyRelu 'act1'): operator LeakyRelu is not supported here"
+$PY "$HELP" cnn-foreign pool3.onnx 3
+expect 1 nn-convert pool3.onnx out.json
+expect_err "nn-convert: pool3.onnx: graph.node[6] (MaxPool 'pool1'): nnpipe reads 2x2 max-pooling"
 $PY "$HELP" mixed mixed.onnx
 expect 1 nn-convert mixed.onnx out.json
 expect_err "nn-convert: mixed.onnx: graph.node[3] (Tanh 'act1'): hidden layers must be Relu, Sigmoid or Tanh (and all the same)"

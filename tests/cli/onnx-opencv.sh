@@ -20,3 +20,23 @@ echo "OpenCV $($PY -c 'import cv2; print(cv2.__version__)'): $1 images, $2 with 
 [ "$1" -eq 1000 ] || fail "expected 1000 images, OpenCV ran $1"
 [ "$2" -eq 1000 ] || fail "OpenCV's class differs from nn-predict's on $(($1 - $2)) images"
 awk -v d="$3" 'BEGIN { exit !(d <= 1e-5) }' || fail "probabilities differ by $3 (> 1e-5)"
+
+# The same for convolutional networks, both paddings, trained a few batches
+# (500 images): nnpipe's export, and a CNN as other programs write it
+# (NCHW, flattened as it is; tests/cli/nn-convert.py cnn-foreign) that
+# nn-convert read.
+idx2vec -n 500 "$(mnist_file "$dir" train-images-idx3-ubyte)" \
+    "$(mnist_file "$dir" train-labels-idx1-ubyte)" > small.vec
+nn-train -q --net conv3x3:4,maxpool2,conv5x5:6:valid,maxpool2,dense:16 -e 1 -s 1 -o cnn.json small.vec
+nn-convert cnn.json cnn.onnx
+$PY "$TOP/tests/cli/nn-convert.py" cnn-foreign cnnf.onnx
+nn-convert cnnf.onnx cnnf.json
+for m in cnn cnnf; do
+    $PY "$TOP/tests/cli/nn-convert.py" check $m.onnx
+    nn-predict --probs $m.json test.vec > ours.p
+    set -- $($PY "$TOP/tests/cli/nn-convert.py" opencv $m.onnx test.vec ours.p)
+    echo "OpenCV, $m: $1 images, $2 with nn-predict's class, largest probability difference $3" >&2
+    [ "$1" -eq 1000 ] || fail "$m: expected 1000 images, OpenCV ran $1"
+    [ "$2" -eq 1000 ] || fail "$m: OpenCV's class differs from nn-predict's on $(($1 - $2)) images"
+    awk -v d="$3" 'BEGIN { exit !(d <= 1e-5) }' || fail "$m: probabilities differ by $3 (> 1e-5)"
+done
