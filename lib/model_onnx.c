@@ -66,7 +66,9 @@ struct onnx_out {
     char *node_in[MAX_NODES][3], *node_out[MAX_NODES];
     struct io_value in, out;
     Onnx__ValueInfoProto *ins[1], *outs[1];
-    Onnx__StringStringEntryProto meta[2], *metas[2];
+    Onnx__StringStringEntryProto meta[3], *metas[3];
+    char temperature[NN_NUM_CHARS];
+    float scale;                /* 1 / temperature */
     nn_jw classes;
     uint8_t *le;                /* the parameters, little-endian float32 */
     int n_node, n_tensor, n_name;
@@ -177,7 +179,11 @@ static void add_attr(struct onnx_out *o, Onnx__NodeProto *nd,
 
     a.name = (char *)name;
     a.has_type = 1;
-    if (n == 0) {
+    if (n < 0) {                /* one float, in *(const float *)v */
+        a.type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT;
+        a.has_f = 1;
+        a.f = *(const float *)v;
+    } else if (n == 0) {
         a.type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
         a.has_i = 1;
         a.i = v[0];
@@ -198,6 +204,28 @@ static void put_transpose(struct onnx_out *o, const char *name,
 {
     add_attr(o, add_node(o, "Transpose", name, x, 1, y), "perm", perm, 4);
     *x = y;
+}
+
+/* The calibration, softmax(z / T): *z times 1/T (a Mul by a scalar
+ * initializer, which every runtime reads; OpenCV 4.6 ignores Gemm's alpha
+ * and beta), T itself in the metadata for nnpipe to read back exactly. */
+static void put_scale(struct onnx_out *o, const nn_model *m, int l, char **z)
+{
+    Onnx__TensorProto t = ONNX__TENSOR_PROTO__INIT;
+    int i = o->n_tensor++;
+    char *in[2] = { *z, "calibration.scale" };
+
+    o->scale = (float)(1.0 / m->temperature);
+    t.n_dims = 0;               /* a scalar */
+    t.has_data_type = 1;
+    t.data_type = ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+    t.name = in[1];
+    t.n_float_data = 1;
+    t.float_data = &o->scale;
+    o->tensor[i] = t;
+    o->tensors[i] = &o->tensor[i];
+    *z = new_name(o, "dense%d.scaled", l);
+    add_node(o, "Mul", new_name(o, "dense%d.scale", l), in, 2, *z);
 }
 
 /* The flat input *x as the NCHW image of layer size 0. */
@@ -304,6 +332,8 @@ static void put_dense(struct onnx_out *o, const nn_model *m, int l, char **x)
     z = new_name(o, "dense%d.z", l);
     nd = add_node(o, "Gemm", new_name(o, "dense%d", l), in, 3, z);
     add_attr(o, nd, "transB", &one, 0);
+    if (last && act == NN_ACT_SOFTMAX && m->temperature != 1.0f)
+        put_scale(o, m, l, &z);
     y = last ? OUTPUT_NAME : new_name(o, "dense%d.out", l);
     nd = add_node(o, act_op[act], new_name(o, "dense%d.act", l), &z, 1,
                   y);
@@ -362,6 +392,12 @@ static int put_meta(struct onnx_out *o, const nn_model *m)
         o->meta[n] = e;
         o->meta[n].key = "classes";
         o->meta[n++].value = o->classes.p;
+    }
+    if (m->temperature != 1.0f && m->output_act == NN_ACT_SOFTMAX) {
+        nn_format_float(o->temperature, m->temperature, 1);
+        o->meta[n] = e;
+        o->meta[n].key = "nnpipe.temperature";
+        o->meta[n++].value = o->temperature;
     }
     o->meta[n] = e;
     o->meta[n].key = "nnpipe.cost";
@@ -586,7 +622,8 @@ static const Onnx__AttributeProto *attr(const Onnx__NodeProto *nd,
 }
 
 /* Every attribute of nd (a Gemm or an activation) is one this reader
- * knows, with a value it handles: Gemm's alpha and beta 1, transA 0;
+ * knows, with a value it handles: Gemm's alpha and beta above 0 (the
+ * weights and bias scaled by them), transA 0;
  * Softmax's axis 1 (or -1: the last of two). */
 static int check_attrs(const Onnx__NodeProto *nd, const char *place,
                        char *why, size_t whylen)
@@ -602,7 +639,7 @@ static int check_attrs(const Onnx__NodeProto *nd, const char *place,
             ok = a->has_i && (a->i == 1 || a->i == -1);
         else if (!softmax && (strcmp(k, "alpha") == 0
                               || strcmp(k, "beta") == 0))
-            ok = a->has_f && a->f == 1.0f;
+            ok = a->has_f && isfinite(a->f) && a->f > 0;
         else if (!softmax && strcmp(k, "transA") == 0)
             ok = !a->has_i || a->i == 0;
         else if (!softmax && strcmp(k, "transB") == 0)
@@ -718,6 +755,8 @@ struct layer {
     int type;                   /* NN_LAYER_* */
     const Onnx__TensorProto *W, *b;
     int trans_b, in, out, act, node;    /* act -1: none (maxpool) */
+    float alpha, beta;          /* Gemm's: W and b scaled by them */
+    float mul;                  /* a Mul by a scalar before the activation */
     int kernel, pad;            /* conv */
     nn_shape chw;               /* dense after an NCHW image flattened as
                                    it is (c 0: not) */
@@ -817,10 +856,33 @@ static int get_window(const Onnx__NodeProto *nd, int k, int pool, int *pad,
     return NN_OK;
 }
 
-/* The activation node after node *i, whose output is *x: into *act; *i
- * and *x move past it. */
+/* A Mul of *x by a float scalar initializer, at node *i: into *scale; *i
+ * and *x move past it.  0 if node *i is not such a Mul. */
+static int get_mul(const Onnx__GraphProto *g, size_t *i, const char **x,
+                   float *scale)
+{
+    const Onnx__NodeProto *nd = g->node[*i];
+    const Onnx__TensorProto *t;
+    long one = 1;
+    char why[8];
+
+    if (!nd->op_type || strcmp(nd->op_type, "Mul") != 0 || nd->n_input != 2
+        || nd->n_output != 1 || strcmp(nd->input[0], *x) != 0
+        || !(t = find_init(g, nd->input[1])) || t->n_dims > 1
+        || (t->n_dims == 1 && t->dims[0] != 1)
+        || get_floats(t, (int)t->n_dims, &one, scale, "", why, sizeof why)
+        || !isfinite(*scale) || !(*scale > 0))
+        return 0;
+    *x = nd->output[0];
+    ++*i;
+    return 1;
+}
+
+/* The activation node after node *i, whose output is *x, with a Mul by a
+ * scalar before it (into *scale, else 1): into *act; *i and *x move past
+ * it. */
 static int get_act(const Onnx__GraphProto *g, size_t *i, const char **x,
-                   int *act, char *why, size_t whylen)
+                   int *act, float *scale, char *why, size_t whylen)
 {
     const Onnx__NodeProto *nd;
     const char *op;
@@ -829,6 +891,10 @@ static int get_act(const Onnx__GraphProto *g, size_t *i, const char **x,
 
     node_place(place, sizeof place, (int)*i, g->node[*i]);
     if (++*i == g->n_node)
+        return nn_why(why, whylen, NN_EFORMAT, "%s: no activation "
+                      "follows (every nnpipe layer has one)", place);
+    *scale = 1.0f;
+    if (get_mul(g, i, x, scale) && *i == g->n_node)
         return nn_why(why, whylen, NN_EFORMAT, "%s: no activation "
                       "follows (every nnpipe layer has one)", place);
     nd = g->node[*i];
@@ -869,6 +935,8 @@ static int get_gemm(const Onnx__GraphProto *g, const Onnx__NodeProto *nd,
     if ((err = check_attrs(nd, place, why, whylen)))
         return err;
     tb = attr(nd, "transB");
+    L->alpha = attr(nd, "alpha") ? attr(nd, "alpha")->f : 1.0f;
+    L->beta = attr(nd, "beta") ? attr(nd, "beta")->f : 1.0f;
     L->type = NN_LAYER_DENSE;
     L->trans_b = tb && tb->has_i && tb->i;
     L->W = find_init(g, nd->input[1]);
@@ -1115,7 +1183,8 @@ static int get_chain(const Onnx__GraphProto *g, const char *x, int n_in,
         if (err)
             return err;
         s.x = nd->output[0];
-        if (weights && (err = get_act(g, &i, &s.x, &L[l].act, why, whylen)))
+        if (weights && (err = get_act(g, &i, &s.x, &L[l].act, &L[l].mul,
+                                      why, whylen)))
             return err;
         if (s.state != FLAT) {
             long n = (long)s.img.w * s.img.h * s.img.c;
@@ -1196,6 +1265,44 @@ static int get_params(nn_model *m, int l, const struct layer *L,
     return NN_OK;
 }
 
+/* Layer l's scales: Gemm's alpha and beta scale its weights and bias; a
+ * Mul by s before the output's Softmax is a temperature 1/s (the
+ * metadata's T when s is nnpipe's 1/T), elsewhere a scale of both. */
+static int get_scale(nn_model *m, int l, const struct layer *L,
+                     const char *t, char *why, size_t whylen)
+{
+    float *W = m->params + m->w_off[l], *b = m->params + m->b_off[l];
+    float wa = L->alpha, ba = L->beta, T;
+    int fan_in, units = nn_model_layer_units(m, l, &fan_in);
+
+    if (L->type == NN_LAYER_MAXPOOL)
+        return NN_OK;
+    if (L->type == NN_LAYER_CONV)
+        wa = ba = 1.0f;
+    if (L->mul != 1.0f && l == m->nlayers - 1
+        && m->output_act == NN_ACT_SOFTMAX) {
+        m->temperature = 1.0f / L->mul;
+        if (t) {
+            if (nn_scan_float(t, t + strlen(t), &T) != NN_NUM_OK || !(T > 0))
+                return nn_why(why, whylen, NN_EFORMAT, "metadata_props "
+                              "'nnpipe.temperature': '%.40s' is not a "
+                              "temperature above 0", t);
+            if (L->mul == (float)(1.0 / T))
+                m->temperature = T;
+        }
+    } else {
+        wa *= L->mul;
+        ba *= L->mul;
+    }
+    if (wa != 1.0f)
+        for (long i = 0; i < (long)units * fan_in; i++)
+            W[i] *= wa;
+    if (ba != 1.0f)
+        for (int o = 0; o < units; o++)
+            b[o] *= ba;
+    return NN_OK;
+}
+
 /* The model the checked chain L[0..nl-1] describes, its input the image
  * in_img (w 0: none). */
 static int make_model(nn_model **out, const Onnx__ModelProto *mp,
@@ -1258,6 +1365,10 @@ static int make_model(nn_model **out, const Onnx__ModelProto *mp,
             && (err = get_params(m, l, &L[l], place, why, whylen)))
             goto fail;
     }
+    for (l = 0; l < nl; l++)
+        if ((err = get_scale(m, l, &L[l], meta_value(mp, "nnpipe.temperature"),
+                             why, whylen)))
+            goto fail;
     if (classes && (err = get_classes(m, classes, why, whylen)))
         goto fail;
     *out = m;

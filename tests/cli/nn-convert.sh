@@ -19,7 +19,8 @@ same() {
 
 # Models of every kind the dense layers make: ReLU, sigmoid and tanh hidden
 # layers, softmax and sigmoid outputs, both costs, class names, none hidden.
-nn-train -q -H 16 -e 2 -s 1 --class-names zero,one,two,three,four,five,six,seven,eight,nine -o relu.json ten.vec
+nn-train -q -H 16 -e 2 -s 1 --holdout 3 --class-names zero,one,two,three,four,five,six,seven,eight,nine -o relu.json ten.vec
+grep -q '"temperature"' relu.json || fail "relu.json: no calibration (--holdout)"
 nn-train -q -H 16,12 -a sigmoid --output sigmoid --cost quadratic -e 2 -s 2 -o sig.json ten.vec
 nn-train -q -H 8 -a sigmoid --output sigmoid -e 2 -s 3 -o sigce.json ten.vec
 nn-train -q -H 10 -a tanh -e 2 -s 4 -o tanh.json ten.vec
