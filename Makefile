@@ -55,21 +55,22 @@ all: $(TOOLS)
 	$(CC) $(NN_CPPFLAGS) $(CPPFLAGS) $(NN_CFLAGS) $(DEP_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 lib/libnn.a: $(LIB_OBJ)
-	$(AR) rcs $@ $(LIB_OBJ)
+	rm -f $@ && $(AR) rcs $@ $(LIB_OBJ)
 
 $(TOOLS): %: %.o $(CMD_OBJ) lib/libnn.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $@.o $(TOOL_OBJ) $(CMD_OBJ) lib/libnn.a $(DEP_LIBS)
 
-# ONNX (lib/model_onnx.c): C for onnx.proto's messages, generated with
+# ONNX (lib/model_onnx_*.c): C for onnx.proto's messages, generated with
 # protoc-c; its structs have anonymous unions (C11), and generated code
 # is not held to our warnings.
 ONNX_PROTO = /usr/include/onnx/onnx.proto
+ONNX_OBJ = lib/model_onnx_read.o lib/model_onnx_write.o
 lib/gen/onnx.pb-c.c: $(ONNX_PROTO)
 	@mkdir -p lib/gen
 	protoc-c --proto_path=$(dir $(ONNX_PROTO)) --c_out=lib/gen $(ONNX_PROTO)
 lib/gen/onnx.pb-c.h: lib/gen/onnx.pb-c.c
-lib/model_onnx.o fuzz/build/lib/model_onnx.o: lib/gen/onnx.pb-c.h
-lib/model_onnx.o fuzz/build/lib/model_onnx.o: NN_CFLAGS += -std=c11
+$(ONNX_OBJ) $(ONNX_OBJ:lib/%=fuzz/build/lib/%): lib/gen/onnx.pb-c.h
+$(ONNX_OBJ) $(ONNX_OBJ:lib/%=fuzz/build/lib/%): NN_CFLAGS += -std=c11
 lib/gen/onnx.pb-c.o fuzz/build/lib/gen/onnx.pb-c.o: NN_CFLAGS = -std=c11 -w -MMD -MP
 
 # nn-serve: the API (cmd/serve.c), the page built into the binary

@@ -531,10 +531,10 @@ int nn_model_write(const nn_model *m, FILE *fp);
 int nn_model_save(const nn_model *m, const char *path, char *why, size_t whylen);
 
 /* Other programs' model files (lib/model_convert.c over lib/model_nielsen.c
- * and lib/model_onnx.c; the mapping is in docs/model-format.md):
+ * and lib/model_onnx_*.c; the mapping is in docs/model-format.md):
  * NN_FMT_NNPIPE, nnpipe's own JSON; NN_FMT_NETWORK2, the JSON that
  * network2.py of Nielsen's book saves; NN_FMT_ONNX, an ONNX model of
- * dense layers. */
+ * dense, conv and maxpool layers. */
 enum { NN_FMT_NNPIPE, NN_FMT_NETWORK2, NN_FMT_ONNX };
 /* "nnpipe", "network2", "onnx" <-> NN_FMT_*; -1 / NULL if unknown. */
 int nn_format_parse(const char *s);

@@ -453,7 +453,7 @@ int nn_replace_file(const char *path, nn_write_fn write, const void *arg,
 
 /* The other model formats, for lib/model_convert.c.  Readers: the model
  * network2's document root describes (lib/model_nielsen.c), the model of
- * the ONNX file buf[0..len) (lib/model_onnx.c); why names the place.
+ * the ONNX file buf[0..len) (lib/model_onnx_read.c); why names the place.
  * Writers, as nn_write_fn (arg the nn_model): NN_EINVAL with the reason
  * when the format cannot express the model, before anything is written. */
 int nn_network2_read(nn_model **out, const nn_json *root, char *why,

@@ -50,7 +50,7 @@ static void assert_same(const nn_model *a, const nn_model *b)
 
 /* A model out in fmt and back: the same model, then the same bytes; every
  * shorter prefix of the file is refused (ONNX's too, though protobuf has
- * no end mark: see make_model in lib/model_onnx.c). */
+ * no end mark: see make_model in lib/model_onnx_read.c). */
 static void round_trip(nn_model *m, int fmt)
 {
     nn_model *b = NULL, *c = NULL;
