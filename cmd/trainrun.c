@@ -181,6 +181,24 @@ static int parse_name(const char *arg, int (*parse)(const char *),
     return 0;
 }
 
+/* An activation for the hidden layers (--activation) or the output layer
+ * (--output): a known name, and one that the layer can have. */
+static int parse_act(const char *arg, int output, int *v, char *why,
+                     size_t whylen)
+{
+    const char *opt = output ? "--output" : "--activation";
+    char choices[64];
+
+    if (parse_name(arg, nn_act_parse, opt, v, why, whylen))
+        return -1;
+    if (output ? !nn_act_output(*v) : !nn_act_hidden(*v)) {
+        snprintf(why, whylen, "%s: must be %s", opt,
+                 nn_act_choices(output, choices, sizeof choices));
+        return -1;
+    }
+    return 0;
+}
+
 /* Number options: their range and where the value goes. */
 #define T(f) offsetof(nn_train_opts, f)
 static int num_option(struct train_setup *s, int c, const char *arg,
@@ -258,7 +276,6 @@ int train_option(struct train_setup *s, int c, const char *arg, char *why,
                  size_t whylen)
 {
     nn_train_opts *t = &s->train;
-    char choices[64];
     long n;
 
     switch (c) {
@@ -267,26 +284,10 @@ int train_option(struct train_setup *s, int c, const char *arg, char *why,
         return parse_net(s, arg, c == OPT_NET, why, whylen) ? -1 : 1;
     case 'a':
         s->arch_set = 1;
-        if (parse_name(arg, nn_act_parse, "--activation", &s->activation,
-                       why, whylen))
-            return -1;
-        if (!nn_act_hidden(s->activation)) {
-            snprintf(why, whylen, "--activation: must be %s",
-                     nn_act_choices(0, choices, sizeof choices));
-            return -1;
-        }
-        return 1;
+        return parse_act(arg, 0, &s->activation, why, whylen) ? -1 : 1;
     case OPT_OUTPUT:
         s->arch_set = 1;
-        if (parse_name(arg, nn_act_parse, "--output", &s->output_act, why,
-                       whylen))
-            return -1;
-        if (!nn_act_output(s->output_act)) {
-            snprintf(why, whylen, "--output: must be %s",
-                     nn_act_choices(1, choices, sizeof choices));
-            return -1;
-        }
-        return 1;
+        return parse_act(arg, 1, &s->output_act, why, whylen) ? -1 : 1;
     case OPT_COST:
         s->arch_set = 1;
         return parse_name(arg, nn_cost_parse, "--cost", &s->cost, why,

@@ -28,17 +28,22 @@ nn-train -q -H none -e 2 -s 5 -o linear.json ten.vec
 
 # nnpipe -> ONNX -> nnpipe: the same model, the same answers; ONNX ->
 # nnpipe -> ONNX: the same bytes.  Debian's checker accepts every export.
-for m in relu sig sigce tanh linear; do
-    expect 0 nn-convert $m.json $m.onnx
-    [ ! -s "$TMP/out" ] || fail "nn-convert wrote to standard output"
-    nn-convert $m.onnx $m.back.json
-    same $m.json $m.back.json
-    nn-predict --probs $m.json ten.vec > a.p
-    nn-predict --probs $m.back.json ten.vec > b.p
-    cmp a.p b.p || fail "$m: predictions differ after the ONNX round trip"
-    nn-convert $m.back.json again.onnx
-    cmp $m.onnx again.onnx || fail "$m: ONNX -> nnpipe -> ONNX differs"
-done
+# round_trip M...: each model M.json to M.onnx and back, to the same model,
+# answers and bytes.
+round_trip() {
+    for m; do
+        expect 0 nn-convert $m.json $m.onnx
+        [ ! -s "$TMP/out" ] || fail "nn-convert wrote to standard output"
+        nn-convert $m.onnx $m.back.json
+        same $m.json $m.back.json
+        nn-predict --probs $m.json ten.vec > a.p
+        nn-predict --probs $m.back.json ten.vec > b.p
+        cmp a.p b.p || fail "$m: predictions differ after the ONNX round trip"
+        nn-convert $m.back.json again.onnx
+        cmp $m.onnx again.onnx || fail "$m: ONNX -> nnpipe -> ONNX differs"
+    done
+}
+round_trip relu sig sigce tanh linear
 $PY "$HELP" check relu.onnx sig.onnx sigce.onnx tanh.onnx linear.onnx
 
 # Convolutional networks (a few batches of training): same and valid
@@ -49,16 +54,7 @@ $PY "$HELP" check relu.onnx sig.onnx sigce.onnx tanh.onnx linear.onnx
 nn-train -q --net conv3x3:4,maxpool2,conv5x5:6:valid,maxpool2,dense:16 -e 1 -s 6 -o cnn.json ten.vec
 nn-train -q --net conv3x3:3:valid -a tanh -e 1 -s 7 --class-names zero,one,two,three,four,five,six,seven,eight,nine -o cnn2.json ten.vec
 nn-train -q --net conv1x1:2,maxpool2,maxpool2 -a sigmoid -e 1 -s 8 -o cnn3.json ten.vec
-for m in cnn cnn2 cnn3; do
-    expect 0 nn-convert $m.json $m.onnx
-    nn-convert $m.onnx $m.back.json
-    same $m.json $m.back.json
-    nn-predict --probs $m.json ten.vec > a.p
-    nn-predict --probs $m.back.json ten.vec > b.p
-    cmp a.p b.p || fail "$m: predictions differ after the ONNX round trip"
-    nn-convert $m.back.json again.onnx
-    cmp $m.onnx again.onnx || fail "$m: ONNX -> nnpipe -> ONNX differs"
-done
+round_trip cnn cnn2 cnn3
 $PY "$HELP" check cnn.onnx cnn2.onnx cnn3.onnx
 # A CNN as other programs write it (NCHW from the input on, flattened as
 # it is) reads back; onnx-opencv.sh compares its predictions with OpenCV's.
