@@ -15,9 +15,18 @@ cp "$I/orient-6.jpg" "imgs/sub/a b.jpg"
 find imgs -type f | LC_ALL=C sort | tr '\n' '\0' | xargs -0 img2vec --tag |
     nn-predict --tag m.json > ref.out
 
+# stop: the daemons, waited for (slurmctld saves its state as it stops;
+# run.sh removes $TMP after this, which fails while they still write).
 stop() {
     for f in s/ctld.pid s/d.pid s/munge/pid; do
-        [ ! -f "$TMP/$f" ] || kill "$(cat "$TMP/$f")" 2>/dev/null || true
+        [ -f "$TMP/$f" ] || continue
+        pid=$(cat "$TMP/$f")
+        kill "$pid" 2>/dev/null || continue
+        t=0
+        while kill -0 "$pid" 2>/dev/null && [ $t -lt 100 ]; do
+            t=$((t + 1))
+            sleep 0.1
+        done
     done
 }
 trap stop EXIT
