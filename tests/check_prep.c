@@ -172,6 +172,26 @@ START_TEST(test_uneven_light)
 }
 END_TEST
 
+/* A shadow with a hard edge across the page, through the digit: the
+ * paper and ink beyond a slanted line get 45% less light.  Flattening by
+ * blocks alone leaves a band along the edge that joins the digit. */
+START_TEST(test_hard_shadow)
+{
+    nn_idx *idx = digits();
+    for (int k = 0; k < 10; k++) {
+        int w = 300, h = 240;
+        uint8_t *g = page(idx, k, w, h, 90, 60, 230, 30, 0);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                if (x > 150 + (y - h / 2) / 3)
+                    g[(long)y * w + x] = (uint8_t)(g[(long)y * w + x] * 0.55);
+        expect_close(idx, k, g, w, h, 0.85, "hard shadow");
+        free(g);
+    }
+    nn_idx_free(idx);
+}
+END_TEST
+
 /* Specks away from the digit and a ruled line across the page are not the
  * digit. */
 START_TEST(test_specks_and_lines)
@@ -319,6 +339,7 @@ Suite *prep_suite(void)
     tcase_add_test(tc, test_shift_and_centre);
     tcase_add_test(tc, test_polarity);
     tcase_add_test(tc, test_uneven_light);
+    tcase_add_test(tc, test_hard_shadow);
     tcase_add_test(tc, test_specks_and_lines);
     tcase_add_test(tc, test_polarity_mid_grey);
     tcase_add_test(tc, test_no_strokes);
