@@ -98,7 +98,7 @@ tests/check_nn: $(TEST_OBJ) cmd/progress.o cmd/util.o lib/libnn.a
 -include $(DEPS)
 
 .PHONY: all deps check unit cli clean distclean install uninstall demo photos photos-cnn photoset \
-	example-digits pictures fuzz fuzz-build valgrind loadtest screenshots
+	photoset-dev example-digits pictures fuzz fuzz-build valgrind loadtest screenshots
 
 # Install the Debian packages the build needs, if any is missing.
 deps:
@@ -188,6 +188,23 @@ data/photoset/labels.tsv: examples/photoset
 	    "$$(sh data/mnist.sh t10k-labels-idx1-ubyte)" data/photoset.tmp \
 	    $(PHOTOSET_N) && rm -rf data/photoset && mv data/photoset.tmp data/photoset || \
 	    { rm -rf data/photoset.tmp; exit 1; }
+
+# The tuning set: the same kinds drawn with another seed from the last 10000
+# MNIST *training* digits, the --holdout split that the demo model does not
+# train on.  Choose models and options on it (make photoset-dev reads it
+# with the demo model), never on data/photoset nor on the real photos.
+PHOTOSET_DEV_N = 80
+photoset-dev: data/photoset-dev/labels.tsv
+	$(MAKE) all data/model.json
+	PHOTOS_DIR=data/photoset-dev sh data/photos.sh data/model.json
+data/photoset-dev/labels.tsv: examples/photoset
+	rm -rf data/photoset-dev.tmp && mkdir -p data/photoset-dev.tmp && \
+	examples/photoset -s 18 -r 50000:10000 \
+	    "$$(sh data/mnist.sh train-images-idx3-ubyte)" \
+	    "$$(sh data/mnist.sh train-labels-idx1-ubyte)" data/photoset-dev.tmp \
+	    $(PHOTOSET_DEV_N) && rm -rf data/photoset-dev && \
+	    mv data/photoset-dev.tmp data/photoset-dev || \
+	    { rm -rf data/photoset-dev.tmp; exit 1; }
 
 # PNG pictures of the demo model into docs/img (examples/pictures.sh):
 # learning curves, confusion matrix, first-layer weights, misclassified
@@ -328,5 +345,5 @@ distclean: clean
 	rm -f data/*.nnv data/*.vec data/*.tmp data/model.json data/train-log.tsv \
 	    data/model-cnn.json data/train-cnn-log.tsv \
 	    data/runs.jsonl data/examples.out
-	rm -rf data/photoset
+	rm -rf data/photoset data/photoset-dev
 	rm -rf data/mnist

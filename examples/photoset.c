@@ -1,13 +1,14 @@
 /* photoset - nnpipe's own stress set of "photographed" digits, to measure
  * preprocessing and models on what real photos vary in (make photoset).
  *
- *     photoset T10K-IMAGES T10K-LABELS DIR [PER-KIND]
+ *     photoset [-s SEED] [-r FIRST:COUNT] IMAGES LABELS DIR [PER-KIND]
  *
  * writes DIR/NNNN_dD.jpg and DIR/labels.tsv (the columns of
  * ../shared/data/photos/labels.tsv, so data/photos.sh reads both).  Each
  * picture is a digit drawn as ink on paper and photographed: half are MNIST
- * *test* digits (never training ones; upscaled, their grey levels turned
- * into a pen's edge), half are drawn from our own strokes in styles MNIST
+ * digits of IMAGES (COUNT of them from index FIRST; all by default; upscaled,
+ * their grey levels turned into a pen's edge), half are drawn from our own
+ * strokes in styles MNIST
  * rarely holds (a 1 with a flag and a base, a closed-top 4, a crossed 7, a
  * 9 with a straight tail, ...).  Every picture has paper, grain, a little
  * uneven light and JPEG; its kind names the one thing pushed hard:
@@ -18,8 +19,12 @@
  *   lowcon   faint pencil;                small    24 to 48 pixels a side;
  *   jpeg     JPEG quality 8 to 25;         dim      dark ink on paper in dim
  *                                                  light (paper below mid-grey).
- * Deterministic: everything comes from one seeded nn_rng, so the same
- * inputs give the same files.  Written in C over libnn (its IDX reader and
+ * Deterministic: everything comes from one nn_rng seeded with SEED [17], so
+ * the same inputs give the same files.  make photoset draws MNIST *test*
+ * digits with seed 17 (the stress set, never trained or tuned on); make
+ * photoset-dev draws the last 10000 *training* digits (the --holdout
+ * validation split that make demo's model does not train on) with seed 18:
+ * the set to tune on.  Written in C over libnn (its IDX reader and
  * rng) and TurboJPEG, as examples/render-digits.c is: no other dependency.
  */
 #include <errno.h>
@@ -28,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <turbojpeg.h>
+#include <unistd.h>
 
 #include "nn.h"
 
@@ -467,23 +473,67 @@ static int read_idx(const char *path, nn_idx **out)
     return err ? -1 : 0;
 }
 
+static void usage(void)
+{
+    fprintf(stderr, "usage: photoset [-s SEED] [-r FIRST:COUNT] IMAGES LABELS DIR "
+            "[PER-KIND]\n");
+}
+
 int main(int argc, char **argv)
 {
     nn_idx *img = NULL, *lab = NULL;
     float *field = malloc(sizeof *field * FIELD * FIELD);
-    char path[4096], tmp[4200];
+    char path[4096], tmp[4200], *end;
     FILE *tsv = NULL;
     nn_rng r;
-    int per = argc > 4 ? atoi(argv[4]) : 40, no = 0, rc = 1;
+    unsigned long seed = 17;
+    long first = 0, count = -1;
+    int per = 40, no = 0, rc = 1, c;
 
+    while ((c = getopt(argc, argv, "s:r:")) != -1) {
+        errno = 0;
+        if (c == 's') {
+            seed = strtoul(optarg, &end, 10);
+            if (errno || end == optarg || *end) {
+                fprintf(stderr, "photoset: -s: \"%s\": expected a number\n", optarg);
+                free(field);
+                return 2;
+            }
+        } else if (c == 'r') {
+            first = strtol(optarg, &end, 10);
+            if (!errno && end != optarg && *end == ':')
+                count = strtol(end + 1, &end, 10);
+            if (errno || first < 0 || count < 1 || *end) {
+                fprintf(stderr, "photoset: -r: \"%s\": expected FIRST:COUNT\n", optarg);
+                free(field);
+                return 2;
+            }
+        } else {
+            usage();
+            free(field);
+            return 2;
+        }
+    }
+    argc -= optind - 1;
+    argv += optind - 1;
+    if (argc == 5)
+        per = atoi(argv[4]);
     if (argc < 4 || argc > 5 || per < 2 || per > 10000) {
-        fprintf(stderr, "usage: photoset T10K-IMAGES T10K-LABELS DIR [PER-KIND]\n");
+        usage();
+        free(field);
         return 2;
     }
     if (!field || read_idx(argv[1], &img) || read_idx(argv[2], &lab))
         goto done;
     if (img->item_size != 28 * 28 || lab->count != img->count) {
         fprintf(stderr, "photoset: %s: not 28x28 images with labels\n", argv[1]);
+        goto done;
+    }
+    if (count < 0)
+        count = (long)img->count;
+    if (first + count > (long)img->count) {
+        fprintf(stderr, "photoset: %s: -r %ld:%ld: only %ld images\n", argv[1], first,
+                count, (long)img->count);
         goto done;
     }
     snprintf(path, sizeof path, "%s/labels.tsv", argv[3]);
@@ -493,20 +543,20 @@ int main(int argc, char **argv)
         goto done;
     }
     fprintf(tsv, "file\tlabel\trepo\tcommit\tpath\tkind\tnotes\n");
-    nn_rng_seed(&r, 17);
+    nn_rng_seed(&r, seed);
     for (int k = 0; k < NKIND; k++)
         for (int i = 0; i < per; i++) {
             char name[64], notes[128];
             int digit;
-            if (i % 2 == 0) {           /* an MNIST test digit */
-                long j = nn_rng_below(&r, (uint32_t)img->count);
+            if (i % 2 == 0) {           /* an MNIST digit */
+                long j = first + nn_rng_below(&r, (uint32_t)count);
                 digit = lab->data[j];
                 float t = k == THICK ? uni(&r, .1f, .25f) : k == THIN
                         ? uni(&r, .7f, .85f) : uni(&r, .35f, .6f);
                 int grow = k == THICK ? (int)uni(&r, 3, 9) : 0;
                 if (draw_mnist(field, img->data + j * 784, t, grow))
                     goto done;
-                snprintf(notes, sizeof notes, "MNIST t10k image %ld", j);
+                snprintf(notes, sizeof notes, "MNIST image %ld", j);
             } else {                    /* one of our styles */
                 const struct style *st = &styles[nn_rng_below(&r, NSTYLE)];
                 float pen = k == THICK ? uni(&r, .06f, .1f) : k == THIN
