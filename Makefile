@@ -193,7 +193,7 @@ data/photoset/labels.tsv: examples/photoset
 # MNIST *training* digits, the --holdout split that the demo model does not
 # train on.  Choose models and options on it (make photoset-dev reads it
 # with the demo model), never on data/photoset nor on the real photos.
-PHOTOSET_DEV_N = 80
+PHOTOSET_DEV_N = 200
 photoset-dev: data/photoset-dev/labels.tsv
 	$(MAKE) all data/model.json
 	PHOTOS_DIR=data/photoset-dev sh data/photos.sh data/model.json
