@@ -214,15 +214,16 @@ data/photoset-dev/labels.tsv: examples/photoset
 	    mv data/photoset-dev.tmp data/photoset-dev || \
 	    { rm -rf data/photoset-dev.tmp; exit 1; }
 
-# PNG pictures of the demo model into docs/img (examples/pictures.sh):
+# PNG pictures of the MLP (the earlier demo model, whose first-layer
+# weights are 28x28 pictures) into docs/img (examples/pictures.sh):
 # learning curves, confusion matrix, first-layer weights, misclassified
 # test images.  gnuplot and jq are installed as make deps does.
 PIC_PKGS = gnuplot-nox jq
 
 pictures: deps
 	$(MAKE) deps DEB_PKGS="$(PIC_PKGS)"
-	$(MAKE) all data/model.json data/test.vec
-	sh examples/pictures.sh data/model.json data/train-log.tsv data/test.vec docs/img
+	$(MAKE) all data/model-mlp.json data/test.vec
+	sh examples/pictures.sh data/model-mlp.json data/train-mlp-log.tsv data/test.vec docs/img
 
 # $(call mnist_vec,IDX2VEC-OPTIONS,SET): MNIST SET (train or t10k), found
 # or fetched by data/mnist.sh, through idx2vec into $@; nothing is left
