@@ -8,9 +8,8 @@
  * picture is a digit drawn as ink on paper and photographed: half are MNIST
  * digits of IMAGES (COUNT of them from index FIRST; all by default; upscaled,
  * their grey levels turned into a pen's edge), half are drawn from our own
- * strokes in styles MNIST
- * rarely holds (a 1 with a flag and a base, a closed-top 4, a crossed 7, a
- * 9 with a straight tail, ...).  Every picture has paper, grain, a little
+ * strokes in styles MNIST rarely holds (a 1 with a flag and a base, a
+ * closed-top 4, a crossed 7, a 9 with a straight tail, ...).  Every picture has paper, grain, a little
  * uneven light and JPEG; its kind names the one thing pushed hard:
  *   clean    little of anything;          light    strong gradient, shadow;
  *   texture  paper texture, ruled lines;  blur     out of focus;
@@ -496,8 +495,8 @@ int main(int argc, char **argv)
             seed = strtoul(optarg, &end, 10);
             if (errno || end == optarg || *end) {
                 fprintf(stderr, "photoset: -s: \"%s\": expected a number\n", optarg);
-                free(field);
-                return 2;
+                rc = 2;
+                goto done;
             }
         } else if (c == 'r') {
             first = strtol(optarg, &end, 10);
@@ -505,13 +504,13 @@ int main(int argc, char **argv)
                 count = strtol(end + 1, &end, 10);
             if (errno || first < 0 || count < 1 || *end) {
                 fprintf(stderr, "photoset: -r: \"%s\": expected FIRST:COUNT\n", optarg);
-                free(field);
-                return 2;
+                rc = 2;
+                goto done;
             }
         } else {
             usage();
-            free(field);
-            return 2;
+            rc = 2;
+            goto done;
         }
     }
     argc -= optind - 1;
@@ -520,8 +519,8 @@ int main(int argc, char **argv)
         per = atoi(argv[4]);
     if (argc < 4 || argc > 5 || per < 2 || per > 10000) {
         usage();
-        free(field);
-        return 2;
+        rc = 2;
+        goto done;
     }
     if (!field || read_idx(argv[1], &img) || read_idx(argv[2], &lab))
         goto done;
