@@ -97,7 +97,7 @@ tests/check_nn: $(TEST_OBJ) cmd/progress.o cmd/util.o lib/libnn.a
 
 -include $(DEPS)
 
-.PHONY: all deps check unit cli clean distclean install uninstall demo photos photos-mlp photoset \
+.PHONY: all deps check unit cli clean distclean install uninstall demo photos photoset \
 	photoset-dev example-digits pictures fuzz fuzz-build valgrind loadtest screenshots
 
 # Install the Debian packages the build needs, if any is missing.
@@ -179,10 +179,10 @@ screenshots: deps
 # the demo model, beside the plain method; -v lists the misread images.
 # Beside them, the project's own stress set (make photoset).
 photos: deps
-	$(MAKE) all data/model.json data/photoset/labels.tsv
-	sh data/photos.sh -v data/model.json
+	$(MAKE) all $(DEMO_MODEL) data/photoset/labels.tsv
+	sh data/photos.sh -v $(DEMO_MODEL)
 	@echo; echo "The stress set data/photoset (make photoset), by kind:"
-	PHOTOS_DIR=data/photoset sh data/photos.sh data/model.json
+	PHOTOS_DIR=data/photoset sh data/photos.sh $(DEMO_MODEL)
 
 # The stress set: MNIST test digits and our own styles drawn as ink on
 # paper and photographed (examples/photoset.c), PHOTOSET_N per kind.
@@ -203,8 +203,8 @@ data/photoset/labels.tsv: examples/photoset
 # with the demo model), never on data/photoset nor on the real photos.
 PHOTOSET_DEV_N = 200
 photoset-dev: data/photoset-dev/labels.tsv
-	$(MAKE) all data/model.json
-	PHOTOS_DIR=data/photoset-dev sh data/photos.sh data/model.json
+	$(MAKE) all $(DEMO_MODEL)
+	PHOTOS_DIR=data/photoset-dev sh data/photos.sh $(DEMO_MODEL)
 data/photoset-dev/labels.tsv: examples/photoset
 	rm -rf data/photoset-dev.tmp && mkdir -p data/photoset-dev.tmp && \
 	examples/photoset -s 18 -r 50000:10000 \
@@ -246,17 +246,11 @@ data/model.json: data/train.nnv data/test.nnv cmd/nn-train
 
 # The earlier default model, for comparison: the 784-256-10 MLP without
 # distortions, early stopping with patience 4 (7 s of training).  make demo
-# DEMO_MODEL=data/model-mlp.json uses it; make photos-mlp reads the photos
-# and the stress set with it.
+# DEMO_MODEL=data/model-mlp.json uses it, and so does make photos.
 DEMO_MLP_TRAIN = --holdout 10000 --patience 4 --epochs 20 --seed 1 \
 	--test data/test.nnv --runs data/runs.jsonl
 data/model-mlp.json: data/train.nnv data/test.nnv cmd/nn-train
 	cmd/nn-train $(DEMO_MLP_TRAIN) --log data/train-mlp-log.tsv -o $@ data/train.nnv
-photos-mlp: deps
-	$(MAKE) all data/model-mlp.json data/photoset/labels.tsv
-	sh data/photos.sh -v data/model-mlp.json
-	@echo; echo "The stress set data/photoset (make photoset), by kind:"
-	PHOTOS_DIR=data/photoset sh data/photos.sh data/model-mlp.json
 
 # The example photos of examples/ are committed; this draws them again.
 examples/render-digits: examples/render-digits.o lib/libnn.a
