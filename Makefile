@@ -245,8 +245,8 @@ data/model.json: data/train.nnv data/test.nnv cmd/nn-train
 	cmd/nn-train $(DEMO_TRAIN) -o $@ data/train.nnv
 
 # The earlier default model, for comparison: the 784-256-10 MLP without
-# distortions, early stopping with patience 4 (7 s of training).  make demo
-# DEMO_MODEL=data/model-mlp.json uses it, and so does make photos.
+# distortions, early stopping with patience 4 (7 s of training), used by
+# make demo DEMO_MODEL=data/model-mlp.json and make photos DEMO_MODEL=....
 DEMO_MLP_TRAIN = --holdout 10000 --patience 4 --epochs 20 --seed 1 \
 	--test data/test.nnv --runs data/runs.jsonl
 data/model-mlp.json: data/train.nnv data/test.nnv cmd/nn-train
