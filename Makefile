@@ -45,7 +45,7 @@ TEST_OBJ = $(TEST_SRC:.c=.o)
 # Helpers the tools share (not libnn).
 CMD_OBJ = cmd/util.o cmd/files.o cmd/progress.o cmd/runs.o cmd/trainrun.o
 DEPS = $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(TOOLS:=.d) \
-	examples/render-digits.d $(SERVE_OBJ:.o=.d)
+	examples/render-digits.d examples/photoset.d $(SERVE_OBJ:.o=.d)
 
 all: $(TOOLS)
 
@@ -82,7 +82,7 @@ tests/check_nn: $(TEST_OBJ) cmd/progress.o cmd/util.o lib/libnn.a
 
 -include $(DEPS)
 
-.PHONY: all deps check unit cli clean distclean install uninstall demo photos \
+.PHONY: all deps check unit cli clean distclean install uninstall demo photos photoset \
 	example-digits pictures fuzz fuzz-build valgrind loadtest screenshots
 
 # Install the Debian packages the build needs, if any is missing.
@@ -147,9 +147,25 @@ screenshots: deps
 
 # Accuracy on the real photos of ../shared/data/photos (PHOTOS_DIR), with
 # the demo model, beside the plain method; -v lists the misread images.
+# Beside them, the project's own stress set (make photoset).
 photos: deps
-	$(MAKE) all data/model.json
+	$(MAKE) all data/model.json data/photoset/labels.tsv
 	sh data/photos.sh -v data/model.json
+	@echo; echo "The stress set data/photoset (make photoset), by kind:"
+	PHOTOS_DIR=data/photoset sh data/photos.sh data/model.json
+
+# The stress set: MNIST test digits and our own styles drawn as ink on
+# paper and photographed (examples/photoset.c), PHOTOSET_N per kind.
+PHOTOSET_N = 40
+photoset: data/photoset/labels.tsv
+examples/photoset: examples/photoset.o lib/libnn.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $@.o lib/libnn.a $(DEP_LIBS)
+data/photoset/labels.tsv: examples/photoset
+	rm -rf data/photoset.tmp && mkdir -p data/photoset.tmp && \
+	examples/photoset "$$(sh data/mnist.sh t10k-images-idx3-ubyte)" \
+	    "$$(sh data/mnist.sh t10k-labels-idx1-ubyte)" data/photoset.tmp \
+	    $(PHOTOSET_N) && rm -rf data/photoset && mv data/photoset.tmp data/photoset || \
+	    { rm -rf data/photoset.tmp; exit 1; }
 
 # PNG pictures of the demo model into docs/img (examples/pictures.sh):
 # learning curves, confusion matrix, first-layer weights, misclassified
@@ -267,11 +283,12 @@ clean:
 	rm -f lib/*.o lib/*.d lib/libnn.a cmd/*.o cmd/*.d $(TOOLS) \
 	    web/embed web/assets.c web/*.o web/*.d \
 	    tests/*.o tests/*.d tests/check_nn examples/*.o examples/*.d \
-	    examples/render-digits
+	    examples/render-digits examples/photoset
 	rm -rf fuzz/build
 
 # Also remove what make demo made (MNIST vectors and the model).
 distclean: clean
 	rm -f data/*.nnv data/*.vec data/*.tmp data/model.json data/train-log.tsv \
 	    data/runs.jsonl data/examples.out
+	rm -rf data/photoset
 	rm -rf data/mnist
