@@ -12,7 +12,7 @@
 #include "util.h"
 
 struct opts {
-    int binary, label, plain, invert, no_progress;
+    int binary, label, plain, invert, no_progress, tag;
     long max_pixels;
     const char *debug_dir;
     char **files;
@@ -29,6 +29,8 @@ static void usage(void)
 "\n"
 "  -b, --binary         binary vector stream (float32) instead of text\n"
 "  -l, --label N        give every record the label N\n"
+"  -t, --tag            write the image's name before its record (a line\n"
+"                       '# IMAGE' in text), for nn-predict --tag\n"
 "      --invert         the image is dark ink on light paper\n"
 "      --no-invert      the image is light strokes on a dark background\n"
 "                       (default: decided from the image's border)\n"
@@ -50,6 +52,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
     static const struct option longopts[] = {
         { "binary", no_argument, NULL, 'b' },
         { "label", required_argument, NULL, 'l' },
+        { "tag", no_argument, NULL, 't' },
         { "invert", no_argument, NULL, OPT_INVERT },
         { "no-invert", no_argument, NULL, OPT_NO_INVERT },
         { "plain", no_argument, NULL, OPT_PLAIN },
@@ -68,9 +71,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
     o->invert = -1;
     o->max_pixels = NN_IMG_MAX_PIXELS;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":bl:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":bl:th", longopts, NULL)) != -1) {
         switch (c) {
         case 'b': o->binary = 1; break;
+        case 't': o->tag = 1; break;
         case 'l': o->label = (int)parse_int(optarg, 0, NN_MAX_CLASSES - 1, "--label"); break;
         case OPT_INVERT: o->invert = 1; break;
         case OPT_NO_INVERT: o->invert = 0; break;
@@ -260,7 +264,7 @@ int main(int argc, char **argv)
     struct progress prog;
     float x[28 * 28];
     char **stems = NULL;
-    int status = 0;
+    int status = 0, err;
 
     setprog(argv[0]);
     parse_args(argc, argv, &o);
@@ -285,6 +289,16 @@ int main(int argc, char **argv)
             status = 1;
         if (failed == 1)
             continue;   /* no vector; 2: a stage not written */
+        if (o.tag && (err = nn_vec_write_tag(w, o.files[i], -1)) != NN_OK) {
+            if (err == NN_EIO)
+                break;
+            progress_clear(&prog);
+            warn("%s: a name with a TAB, LF or CR, or longer than %d bytes, "
+                 "cannot be a tag; no record written", o.files[i],
+                 NN_MAX_TAG - 1);
+            status = 1;
+            continue;
+        }
         if (nn_vec_write(w, x, o.label) == NN_EIO)
             break;      /* close_stdout reports it, or ends quietly on EPIPE */
     }

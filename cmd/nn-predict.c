@@ -10,7 +10,7 @@
 
 struct opts {
     const char *model, *input;
-    int top, probs, json;
+    int top, probs, json, tag;
     double min_prob;
 };
 
@@ -27,6 +27,8 @@ static void usage(void)
 "  -j, --json           one JSON object per line\n"
 "  -t, --min-prob P     print '?' as the class when its probability is\n"
 "                       below P (a reject option) [0]\n"
+"      --tag            first the record's tag (its source, as img2vec --tag\n"
+"                       writes it; empty if none), then the rest\n"
 "      --threads N      threads for the matrix products (0: one per CPU);\n"
 "                       results do not depend on it [0]\n"
 "  -h, --help           show this help and exit\n"
@@ -41,6 +43,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
         { "json", no_argument, NULL, 'j' },
         { "min-prob", required_argument, NULL, 't' },
         { "threads", required_argument, NULL, 'T' },
+        { "tag", no_argument, NULL, 'g' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 }
@@ -58,6 +61,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
         case 'j': o->json = 1; break;
         case 't': o->min_prob = parse_float(optarg, 0, 1, "--min-prob"); break;
         case 'T': set_threads(optarg); break;
+        case 'g': o->tag = 1; break;
         case 'h': usage(); exit(close_stdout());
         case 'V': print_version(); exit(close_stdout());
         default: option_error(c, argv);
@@ -79,30 +83,38 @@ struct out {
     int *rank;          /* class indices, sorted by probability */
 };
 
+/* s as a JSON string; null for NULL. */
+static void print_json_string(const char *s)
+{
+    if (!s) {
+        fputs("null", stdout);
+        return;
+    }
+    putchar('"');
+    for (; *s; s++)
+        if (*s == '"' || *s == '\\')
+            printf("\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            printf("\\u%04x", *s);
+        else
+            putchar(*s);
+    putchar('"');
+}
+
 /* Print class i's name, or its number when the model has no names. */
 static void print_class(const nn_model *m, int i, int json)
 {
     const char *name = i >= 0 ? nn_model_class_name(m, i) : "?";
-    if (!json) {
-        if (name)
-            fputs(name, stdout);
-        else
-            printf("%d", i);
-        return;
+    char num[16];
+
+    if (!name) {
+        snprintf(num, sizeof num, "%d", i);
+        name = num;
     }
-    putchar('"');
-    if (name) {
-        for (const char *s = name; *s; s++)
-            if (*s == '"' || *s == '\\')
-                printf("\\%c", *s);
-            else if ((unsigned char)*s < 0x20)
-                printf("\\u%04x", *s);
-            else
-                putchar(*s);
-    } else {
-        printf("%d", i);
-    }
-    putchar('"');
+    if (json)
+        print_json_string(name);
+    else
+        fputs(name, stdout);
 }
 
 /* rank[0..top-1]: the most probable classes, best first (ties: lower class
@@ -135,7 +147,13 @@ static int on_record(const nn_record *rec, void *arg)
     rank_classes(y, p->k, top, p->rank);
     int best = y[p->rank[0]] < o->min_prob ? -1 : p->rank[0];
     if (o->json) {
-        fputs("{\"class\":", stdout);
+        fputs("{", stdout);
+        if (o->tag) {
+            fputs("\"tag\":", stdout);
+            print_json_string(rec->tag);
+            putchar(',');
+        }
+        fputs("\"class\":", stdout);
         print_class(p->m, best, 1);
         printf(",\"prob\":%.6g", y[p->rank[0]]);
         if (label >= 0) {
@@ -159,6 +177,8 @@ static int on_record(const nn_record *rec, void *arg)
         }
         putchar('}');
     } else {
+        if (o->tag)
+            printf("%s\t", rec->tag ? rec->tag : "");
         print_class(p->m, best, 0);
         if (o->probs) {
             for (int j = 0; j < p->k; j++)

@@ -46,6 +46,8 @@ const char *nn_strerror(int err);
 #define NN_MAX_LAYERS 16
 #define NN_MAX_DIM (1 << 24)
 #define NN_MAX_LINE ((size_t)64 << 20)
+/* A tag's name (a record's source) is 1 .. NN_MAX_TAG - 1 bytes. */
+#define NN_MAX_TAG 4096
 #define NN_IDX_MAX_BYTES 2147483647L
 
 /* ------------------------------------------------------------------------ */
@@ -125,6 +127,12 @@ int nn_vec_dim(const nn_vec_reader *r);
 int nn_vec_format(const nn_vec_reader *r);
 /* Records returned so far. */
 long nn_vec_count(const nn_vec_reader *r);
+/* The tag of the record last returned (its source, e.g. the image it came
+ * from): the name of the last tag line (text, "# NAME" or "# NAME<TAB>COUNT")
+ * or tag block (binary) before it, valid until the next read; NULL if none
+ * came before it.  *count (if count is not NULL): the tag's COUNT, -1 if it
+ * gives none.  See docs/formats.md, "Tags". */
+const char *nn_vec_tag(const nn_vec_reader *r, long *count);
 
 /* Whole stream into memory.  dim_hint as for nn_vec_reader_new.  Empty
  * input is an error (NN_EFORMAT, "no records"). */
@@ -143,6 +151,10 @@ void nn_vec_writer_free(nn_vec_writer *w);
  * format cannot hold (non-finite, or not k/255 for NN_VEC_U8); NN_EIO when
  * fp reports a write error. */
 int nn_vec_write(nn_vec_writer *w, const float *x, int label);
+/* A tag for the records that follow: name (1 .. NN_MAX_TAG - 1 bytes, no
+ * TAB, LF or CR) and count (the records it covers, or -1 to say nothing).
+ * NN_EINVAL for a name or count it cannot hold, NN_EIO on a write error. */
+int nn_vec_write_tag(nn_vec_writer *w, const char *name, long count);
 
 /* The float nnpipe uses for pixel value k (0..255): (float)k / 255.0f. */
 float nn_pixel(int k);
@@ -439,6 +451,7 @@ typedef struct nn_record {
     const float *y;         /* the network's output, n_out floats */
     int label;              /* the record's label, -1 if none */
     long index;             /* 1 for the stream's first record */
+    const char *tag;        /* its tag (nn_vec_tag), NULL if none */
 } nn_record;
 
 /* Called for each record in input order; non-zero stops. */

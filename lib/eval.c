@@ -97,6 +97,42 @@ static int input_waiting(FILE *fp, int regular)
     return regular || poll(&p, 1, 0) > 0;
 }
 
+/* The tags of a batch's records: each record's as an offset into text, the
+ * batch's tags one after another (a tag is stored once for its run of
+ * records), or -1 for none. */
+struct batch_tags {
+    long *at;
+    char *text;
+    size_t len, cap;
+};
+
+static int keep_tag(struct batch_tags *t, int i, const char *tag)
+{
+    size_t n;
+
+    if (!tag) {
+        t->at[i] = -1;
+        return NN_OK;
+    }
+    if (i > 0 && t->at[i - 1] >= 0 && !strcmp(t->text + t->at[i - 1], tag)) {
+        t->at[i] = t->at[i - 1];
+        return NN_OK;
+    }
+    n = strlen(tag) + 1;
+    if (t->len + n > t->cap) {
+        size_t cap = 2 * (t->len + n);
+        char *p = realloc(t->text, cap);
+        if (!p)
+            return NN_ENOMEM;
+        t->text = p;
+        t->cap = cap;
+    }
+    memcpy(t->text + t->len, tag, n);
+    t->at[i] = (long)t->len;
+    t->len += n;
+    return NN_OK;
+}
+
 int nn_predict_stream(const nn_model *m, nn_vec_reader *r, int batch,
                       nn_record_fn fn, void *arg, char *why, size_t whylen)
 {
@@ -104,13 +140,14 @@ int nn_predict_stream(const nn_model *m, nn_vec_reader *r, int batch,
     float *x = malloc((size_t)batch * n_in * sizeof *x);
     float *y = malloc((size_t)batch * k * sizeof *y);
     int *labels = malloc(batch * sizeof *labels);
+    struct batch_tags tags = { malloc(batch * sizeof *tags.at), NULL, 0, 0 };
     int n = 0, more = 1, regular;
     long answered = 0;
     FILE *fp = nn_vec_file(r);
     struct stat st;
 
     regular = fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode);
-    if (!x || !y || !labels) {
+    if (!x || !y || !labels || !tags.at) {
         err = NN_ENOMEM;
         goto fail;
     }
@@ -129,6 +166,8 @@ int nn_predict_stream(const nn_model *m, nn_vec_reader *r, int batch,
                 goto fail;
             }
             memcpy(x + (long)n * n_in, v, n_in * sizeof *x);
+            if ((err = keep_tag(&tags, n, nn_vec_tag(r, NULL))))
+                goto fail;
             labels[n++] = label;
         }
         more = got > 0;
@@ -137,18 +176,22 @@ int nn_predict_stream(const nn_model *m, nn_vec_reader *r, int batch,
                 goto fail;
             for (int i = 0; i < n; i++) {
                 nn_record rec = { x + (long)i * n_in, y + (long)i * k,
-                                  labels[i], ++answered };
+                                  labels[i], ++answered, tags.at[i] < 0 ?
+                                  NULL : tags.text + tags.at[i] };
                 if (fn(&rec, arg)) {
                     err = NN_EINTR;
                     goto fail;
                 }
             }
             n = 0;
+            tags.len = 0;
         }
     }
 fail:
     free(x);
     free(y);
     free(labels);
+    free(tags.at);
+    free(tags.text);
     return err;
 }

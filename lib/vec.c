@@ -26,6 +26,10 @@
 /* 0x89 cannot start a text stream (not ASCII) and, as the high byte of the
  * little-endian int32 0x564e4e89, keeps the magic far above any label. */
 static const unsigned char magic[4] = { 0x89, 'N', 'N', 'V' };
+/* A tag block (a record's source) starts with this instead: as far above
+ * any label, and told from a header by its fourth byte. */
+static const unsigned char tag_magic[4] = { 0x89, 'N', 'N', 'T' };
+#define TAG_HEAD 12                 /* magic, count, length */
 
 static uint32_t get_u32(const unsigned char *b)
 {
@@ -80,6 +84,9 @@ struct nn_vec_reader {
     unsigned char *raw;     /* one record's elements, rawcap bytes */
     size_t rawcap;
     float *x;               /* dim floats, once a whole record was read */
+    /* the tag of the records that follow: a name, or none (tag[0] == 0) */
+    char tag[NN_MAX_TAG];
+    long tag_count;         /* the tag's COUNT, -1 if it gives none */
 };
 
 static int fail(nn_vec_reader *r, char *why, size_t whylen, int err,
@@ -188,6 +195,60 @@ int nn_vec_format(const nn_vec_reader *r)
 long nn_vec_count(const nn_vec_reader *r)
 {
     return r->count;
+}
+
+const char *nn_vec_tag(const nn_vec_reader *r, long *count)
+{
+    if (count)
+        *count = r->tag[0] ? r->tag_count : -1;
+    return r->tag[0] ? r->tag : NULL;
+}
+
+/* Whether s[0..n) can be a tag's name: 1 to NN_MAX_TAG - 1 bytes, none of
+ * them NUL, TAB, LF or CR (the text form's separators). */
+static int tag_name_ok(const char *s, size_t n)
+{
+    if (n == 0 || n >= NN_MAX_TAG)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '\0' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')
+            return 0;
+    return 1;
+}
+
+/* Makes name[0..n) (checked) the tag of the records that follow. */
+static void set_tag(nn_vec_reader *r, const char *name, size_t n, long count)
+{
+    memcpy(r->tag, name, n);
+    r->tag[n] = '\0';
+    r->tag_count = count;
+}
+
+/* A comment line p[0..e) ('#' at p) is a tag line when it is "# NAME" or
+ * "# NAME<TAB>COUNT" (formats.md 2.1); any other comment leaves the tag as
+ * it was. */
+static void text_tag(nn_vec_reader *r, const char *p, const char *e)
+{
+    const char *name = p + 2, *tab;
+    long count = -1;
+
+    if (e - p < 3 || p[1] != ' ')
+        return;
+    tab = memchr(name, '\t', (size_t)(e - name));
+    if (tab) {
+        const char *d = tab + 1;
+        if (d == e || e - d > 10)
+            return;
+        for (count = 0; d < e; d++) {
+            if (*d < '0' || *d > '9')
+                return;
+            count = count * 10 + (*d - '0');
+        }
+        if (count > INT32_MAX)
+            return;
+    }
+    if (tag_name_ok(name, (size_t)((tab ? tab : e) - name)))
+        set_tag(r, name, (size_t)((tab ? tab : e) - name), count);
 }
 
 /* ---- text ---- */
@@ -459,6 +520,8 @@ static int text_read(nn_vec_reader *r, const float **x, int *label,
             *--e = '\0';
         for (p = s; p < e && (*p == ' ' || *p == '\t'); p++)
             ;
+        if (p < e && *p == '#')
+            text_tag(r, p, e);
         if (p == e || *p == '#')
             continue;
         return text_record(r, p, e, x, label, why, whylen);
@@ -542,6 +605,45 @@ static int read_body(nn_vec_reader *r, size_t need, size_t *got)
     return n < need && ferror(r->fp) ? NN_EIO : NN_OK;
 }
 
+/* A tag block whose magic is in b[0..4) (formats.md 3.3): its count and
+ * length, then the name. */
+static int bin_tag(nn_vec_reader *r, unsigned char *b, char *why,
+                   size_t whylen)
+{
+    char name[NN_MAX_TAG];
+    long rec = r->count + 1;
+    size_t got = fread(b + 4, 1, TAG_HEAD - 4, r->fp);
+    uint32_t count, len;
+
+    if (got == TAG_HEAD - 4) {
+        count = get_u32(b + 4);
+        len = get_u32(b + 8);
+        if (count != 0xffffffffu && count > INT32_MAX)
+            return fail(r, why, whylen, NN_EFORMAT, "record %ld: tag: count "
+                        "%lu out of range (-1..%ld)", rec,
+                        (unsigned long)count, (long)INT32_MAX);
+        if (len == 0 || len >= NN_MAX_TAG)
+            return fail(r, why, whylen, NN_EFORMAT, "record %ld: tag: name "
+                        "of %lu bytes (1..%d)", rec, (unsigned long)len,
+                        NN_MAX_TAG - 1);
+        got = fread(name, 1, len, r->fp);
+        if (got == len) {
+            if (!tag_name_ok(name, len))
+                return fail(r, why, whylen, NN_EFORMAT, "record %ld: tag: "
+                            "name holds a NUL, TAB, LF or CR byte", rec);
+            set_tag(r, name, len, count == 0xffffffffu ? -1 : (long)count);
+            return NN_OK;
+        }
+        got += TAG_HEAD;
+    } else {
+        got += 4;
+    }
+    if (ferror(r->fp))
+        return fail(r, why, whylen, NN_EIO, "record %ld: read error", rec);
+    return fail(r, why, whylen, NN_EFORMAT, "record %ld: truncated tag: "
+                "%lu bytes", rec, (unsigned long)got);
+}
+
 static int bin_read(nn_vec_reader *r, const float **x,
                     const unsigned char **codes, int *label, char *why,
                     size_t whylen)
@@ -566,6 +668,11 @@ static int bin_read(nn_vec_reader *r, const float **x,
             return fail(r, why, whylen, NN_EFORMAT,
                         "record %ld: truncated: %lu of %lu bytes", rec,
                         (unsigned long)got, (unsigned long)(4 + need));
+        }
+        if (memcmp(b, tag_magic, 4) == 0) {
+            if ((rc = bin_tag(r, b, why, whylen)) != NN_OK)
+                return rc;
+            continue;
         }
         if (memcmp(b, magic, 4) != 0)
             break;
@@ -751,6 +858,22 @@ static int wflush(nn_vec_writer *w)
     return NN_OK;
 }
 
+/* A header for the records to come; flags as the first record's. */
+static void put_header(nn_vec_writer *w, int flags)
+{
+    unsigned char *b = w->buf + w->len;
+
+    memset(b, 0, HDR_SIZE);
+    memcpy(b, magic, 4);
+    b[4] = VEC_VERSION;
+    b[5] = (unsigned char)w->format;
+    b[6] = (unsigned char)flags;
+    put_u32(b + 8, (uint32_t)w->dim);
+    w->len += HDR_SIZE;
+    w->nhdr++;
+    w->hdr_flags = flags;
+}
+
 /* Makes room for n more bytes (n <= WBUF). */
 static int wroom(nn_vec_writer *w, size_t n)
 {
@@ -790,22 +913,11 @@ static int write_text(nn_vec_writer *w, const float *x, int label)
 static int write_binary(nn_vec_writer *w, const float *x, int label)
 {
     int j, err, flags = label >= 0 ? FLAG_LABELLED : 0;
-    unsigned char *b;
 
     /* The header's "all labelled" flag is set from the first record; an
      * unlabelled record after that starts a new header without it. */
-    if (w->nhdr == 0 || (w->hdr_flags & ~flags)) {
-        b = w->buf + w->len;
-        memset(b, 0, HDR_SIZE);
-        memcpy(b, magic, 4);
-        b[4] = VEC_VERSION;
-        b[5] = (unsigned char)w->format;
-        b[6] = (unsigned char)flags;
-        put_u32(b + 8, (uint32_t)w->dim);
-        w->len += HDR_SIZE;
-        w->nhdr++;
-        w->hdr_flags = flags;
-    }
+    if (w->nhdr == 0 || (w->hdr_flags & ~flags))
+        put_header(w, flags);
     put_u32(w->buf + w->len, (uint32_t)label);
     w->len += 4;
     for (j = 0; j < w->dim; j++) {
@@ -841,6 +953,37 @@ int nn_vec_write(nn_vec_writer *w, const float *x, int label)
         err = write_binary(w, x, label);
     if (err == NN_OK)
         err = wflush(w);
+    if (err == NN_OK && ferror(w->fp))
+        err = NN_EIO;
+    return err;
+}
+
+int nn_vec_write_tag(nn_vec_writer *w, const char *name, long count)
+{
+    size_t n = name ? strlen(name) : 0;
+    int err;
+
+    if (!w || !tag_name_ok(name, n) || count < -1 || count > INT32_MAX)
+        return NN_EINVAL;
+    w->len = 0;
+    if (w->format == NN_VEC_TEXT) {
+        w->len = (size_t)sprintf((char *)w->buf, "# %s", name);
+        if (count >= 0)
+            w->len += (size_t)sprintf((char *)w->buf + w->len, "\t%ld",
+                                      count);
+        w->buf[w->len++] = '\n';
+    } else {
+        /* A tag may not come before the first header; flags 0 says
+         * nothing of the labels to come. */
+        if (w->nhdr == 0)
+            put_header(w, 0);
+        memcpy(w->buf + w->len, tag_magic, 4);
+        put_u32(w->buf + w->len + 4, (uint32_t)count);
+        put_u32(w->buf + w->len + 8, (uint32_t)n);
+        memcpy(w->buf + w->len + TAG_HEAD, name, n);
+        w->len += TAG_HEAD + n;
+    }
+    err = wflush(w);
     if (err == NN_OK && ferror(w->fp))
         err = NN_EIO;
     return err;

@@ -1318,6 +1318,136 @@ START_TEST(test_data_floats)
 }
 END_TEST
 
+/* ---- tags ---- */
+
+/* Reads every record of fp, checking each one's tag and count against
+ * tags[i] (NULL: none) and counts[i]. */
+static void expect_tags(FILE *fp, int n, const char *const *tags,
+                        const long *counts)
+{
+    nn_vec_reader *r = NULL;
+    const float *x;
+    char why[256] = "";
+    int label, i;
+    long count;
+
+    ck_assert_int_eq(nn_vec_reader_new(&r, fp, 0), NN_OK);
+    ck_assert_ptr_null(nn_vec_tag(r, NULL));
+    for (i = 0; i < n; i++) {
+        const char *t;
+        ck_assert_msg(nn_vec_read(r, &x, &label, why, sizeof why) == 1,
+                      "record %d: %s", i + 1, why);
+        t = nn_vec_tag(r, &count);
+        if (!tags[i]) {
+            ck_assert_ptr_null(t);
+            ck_assert_int_eq(count, -1);
+        } else {
+            ck_assert_ptr_nonnull(t);
+            ck_assert_str_eq(t, tags[i]);
+            ck_assert_int_eq(count, counts[i]);
+        }
+    }
+    ck_assert_msg(nn_vec_read(r, &x, &label, why, sizeof why) == 0, "%s",
+                  why);
+    nn_vec_reader_free(r);
+}
+
+/* The writer's tags read back, in every format: a tag covers the records
+ * after it until the next one. */
+START_TEST(test_tags_written)
+{
+    static const int fmts[3] = { NN_VEC_TEXT, NN_VEC_F32, NN_VEC_U8 };
+    const char *tags[5] = { NULL, "a b/c.jpg", "a b/c.jpg", "#2 x", "y" };
+    long counts[5] = { -1, -1, -1, 2, 0 };
+    float x[2] = { 0.0f, 1.0f };
+
+    for (int f = 0; f < 3; f++) {
+        FILE *fp = tmpfile();
+        nn_vec_writer *w = NULL;
+        ck_assert_ptr_nonnull(fp);
+        ck_assert_int_eq(nn_vec_writer_new(&w, fp, fmts[f], 2), NN_OK);
+        /* Names the tag lines could not hold are refused. */
+        ck_assert_int_eq(nn_vec_write_tag(w, "a\tb", -1), NN_EINVAL);
+        ck_assert_int_eq(nn_vec_write_tag(w, "a\nb", -1), NN_EINVAL);
+        ck_assert_int_eq(nn_vec_write_tag(w, "", -1), NN_EINVAL);
+        ck_assert_int_eq(nn_vec_write_tag(w, "a", -2), NN_EINVAL);
+        ck_assert_int_eq(nn_vec_write(w, x, 1), NN_OK);
+        ck_assert_int_eq(nn_vec_write_tag(w, "a b/c.jpg", -1), NN_OK);
+        ck_assert_int_eq(nn_vec_write(w, x, 2), NN_OK);
+        ck_assert_int_eq(nn_vec_write(w, x, -1), NN_OK);
+        ck_assert_int_eq(nn_vec_write_tag(w, "#2 x", 2), NN_OK);
+        ck_assert_int_eq(nn_vec_write(w, x, 3), NN_OK);
+        ck_assert_int_eq(nn_vec_write_tag(w, "y", 0), NN_OK);
+        ck_assert_int_eq(nn_vec_write(w, x, 3), NN_OK);
+        nn_vec_writer_free(w);
+        rewind(fp);
+        expect_tags(fp, 5, tags, counts);
+        fclose(fp);
+    }
+}
+END_TEST
+
+/* The text form: "# NAME" or "# NAME<TAB>COUNT"; other comments leave the
+ * tag as it was.  A binary stream may start with a tag after its header. */
+START_TEST(test_tags_syntax)
+{
+    const char *in = "#no space\n"
+                     "1\t0\n"
+                     "# a.png\r\n"
+                     "1\t0\n"
+                     "#\n"
+                     "# \n"
+                     "# x\tnot a count\n"
+                     "# x\t12345678901\n"
+                     "1\t0\n"
+                     "  # b c\t7\n"
+                     "\n"
+                     "1\t0\n"
+                     "# d\t\n"
+                     "1\t0\n";
+    const char *tags[5] = { NULL, "a.png", "a.png", "b c", "b c" };
+    long counts[5] = { -1, -1, -1, 7, 7 };
+    static const unsigned char bin[] = {
+        0x89, 'N', 'N', 'V', 1, 2, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0,
+        0x89, 'N', 'N', 'T', 3, 0, 0, 0, 2, 0, 0, 0, 'i', 'j',
+        5, 0, 0, 0, 255
+    };
+    const char *btag[1] = { "ij" };
+    long bcount[1] = { 3 };
+    FILE *fp = mem_in(in, strlen(in));
+
+    expect_tags(fp, 5, tags, counts);
+    fclose(fp);
+    fp = mem_in(bin, sizeof bin);
+    expect_tags(fp, 1, btag, bcount);
+    fclose(fp);
+}
+END_TEST
+
+/* Broken tag blocks name the record they come before. */
+START_TEST(test_tags_bad)
+{
+    unsigned char b[64] = {
+        0x89, 'N', 'N', 'V', 1, 2, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0,
+        0x89, 'N', 'N', 'T', 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 'i', 'j'
+    };
+
+    expect_error(b, 25, 0, NN_EFORMAT, "record 1: truncated tag: 9 bytes");
+    expect_error(b, 29, 0, NN_EFORMAT, "record 1: truncated tag: 13 bytes");
+    b[24] = 0;
+    expect_error(b, 30, 0, NN_EFORMAT,
+                 "record 1: tag: name of 0 bytes (1..4095)");
+    b[24] = 2;
+    b[29] = '\t';
+    expect_error(b, 30, 0, NN_EFORMAT,
+                 "record 1: tag: name holds a NUL, TAB, LF or CR byte");
+    b[20] = b[21] = b[22] = 0;
+    b[23] = 0x80;
+    expect_error(b, 30, 0, NN_EFORMAT, "record 1: tag: count 2147483648 out "
+                 "of range (-1..2147483647)");
+}
+END_TEST
+
 Suite *vec_suite(void)
 {
     Suite *s = suite_create("vec");
@@ -1350,6 +1480,12 @@ Suite *vec_suite(void)
     tcase_add_test(tc, test_write_error);
     tcase_add_test(tc, test_writer_rejects);
     tcase_add_test(tc, test_garbage);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("tags");
+    tcase_add_test(tc, test_tags_written);
+    tcase_add_test(tc, test_tags_syntax);
+    tcase_add_test(tc, test_tags_bad);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("limits");
