@@ -290,17 +290,15 @@ static float otsu(const struct fimg *f)
     return (t + 0.5f) / 255.0f;
 }
 
-struct comp { long area; int x0, y0, x1, y1; int border; };
-
-/* Step 5: label 8-connected components of mask (1 = ink) in place with
- * their index + 2; fills comps (grown as needed).  Returns the count, or -1
- * when out of memory. */
-static int components(unsigned char *mask, int w, int h, int **label_out,
-                      struct comp **comps_out)
+/* Step 5: the 8-connected components of mask (1 = ink): *label_out[i] is
+ * pixel i's component (-1: paper), *comps_out their boxes (both the
+ * caller's to free).  Returns the count, or -1 when out of memory. */
+int nn_prep_parts(const unsigned char *mask, int w, int h, int **label_out,
+                  nn_part **comps_out)
 {
     int *label = malloc((size_t)w * h * sizeof *label), n = 0, cap = 64;
     long *stack = malloc((size_t)w * h * sizeof *stack);
-    struct comp *comps = malloc(cap * sizeof *comps);
+    nn_part *comps = malloc(cap * sizeof *comps);
 
     if (!label || !stack || !comps)
         goto fail;
@@ -311,19 +309,19 @@ static int components(unsigned char *mask, int w, int h, int **label_out,
         if (!mask[start] || label[start] >= 0)
             continue;
         if (n == cap) {
-            struct comp *c = realloc(comps, 2 * cap * sizeof *comps);
+            nn_part *c = realloc(comps, 2 * cap * sizeof *comps);
             if (!c)
                 goto fail;
             comps = c;
             cap *= 2;
         }
-        comps[n] = (struct comp){ 0, w, h, -1, -1, 0 };
+        comps[n] = (nn_part){ 0, w, h, -1, -1, 0 };
         label[start] = n;
         stack[top++] = start;
         while (top > 0) {
             long i = stack[--top];
             int x = (int)(i % w), y = (int)(i / w);
-            struct comp *c = &comps[n];
+            nn_part *c = &comps[n];
             c->area++;
             if (x < c->x0) c->x0 = x;
             if (x > c->x1) c->x1 = x;
@@ -360,7 +358,7 @@ fail:
  * whole width or height while thin), and not specks (under 5% of the
  * largest remaining part).  Parts touching the image border are only used
  * when nothing substantial lies inside it. */
-static void choose(struct comp *c, int n, int w, int h, unsigned char *keep)
+static void choose(const nn_part *c, int n, int w, int h, unsigned char *keep)
 {
     long largest = 0, largest_inner = 0;
 
@@ -533,17 +531,18 @@ void nn_prep_opts_default(nn_prep_opts *o)
     o->invert = -1;
 }
 
-int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
-                  float *out, char *why, size_t whylen)
+/* Steps 1 to 4: ink->p the ink at working resolution (values in [0,1],
+ * ink high, light flattened) and ink->mask its pixels above the threshold;
+ * with o->plain, ink->p after step 2 and no mask. */
+int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
+                nn_ink *ink, char *why, size_t whylen)
 {
     struct fimg src = { w, h, NULL }, f = { 0, 0, NULL };
-    unsigned char *mask = NULL, *keep = NULL;
-    struct comp *comps = NULL;
     float *scratch = NULL, paper, t, top;
-    int *label = NULL, n, invert, err = NN_ENOMEM;
-    int x0 = INT32_MAX, y0 = INT32_MAX, x1 = -1, y1 = -1;
+    int invert, err = NN_ENOMEM;
     double scale;
 
+    memset(ink, 0, sizeof *ink);
     if (w < 1 || h < 1)
         return nn_why(why, whylen, NN_EINVAL, "empty image");
     /* Step 1: floats in [0,1], at most WORK pixels on the longest side. */
@@ -569,8 +568,8 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
             f.p[i] = 1.0f - f.p[i];
     stage(o, "2-ink", &f);
     if (o->plain) {
-        err = plain(&f, out);
-        goto fail;
+        err = NN_OK;
+        goto done;
     }
 
     /* Step 3 and 4. */
@@ -583,62 +582,121 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
         goto fail;
     }
     t = fmaxf(otsu(&f), 0.25f * top);
-    if (!(mask = malloc((size_t)f.w * f.h)))
+    if (!(ink->mask = malloc((size_t)f.w * f.h)))
         goto fail;
     for (long i = 0; i < (long)f.w * f.h; i++)
-        mask[i] = f.p[i] > t;
-
-    /* Step 5. */
-    if ((n = components(mask, f.w, f.h, &label, &comps)) < 0)
-        goto fail;
-    if (!(keep = malloc(n ? n : 1)))
-        goto fail;
-    choose(comps, n, f.w, f.h, keep);
-    for (int i = 0; i < n; i++)
-        if (keep[i]) {
-            x0 = comps[i].x0 < x0 ? comps[i].x0 : x0;
-            y0 = comps[i].y0 < y0 ? comps[i].y0 : y0;
-            x1 = comps[i].x1 > x1 ? comps[i].x1 : x1;
-            y1 = comps[i].y1 > y1 ? comps[i].y1 : y1;
-        }
-    if (x1 < 0) {
-        err = nn_why(why, whylen, NN_EFORMAT, "no ink found: nothing that "
-                     "looks like a digit");
-        goto fail;
-    }
-    /* Ink of the kept parts only (with a pixel of their anti-aliased edge),
-     * scaled so that the strokes' cores reach 1. */
-    {
-        float *soft = scratch, core;
-        long k = 0;
-        for (int y = 0; y < f.h; y++)
-            for (int x = 0; x < f.w; x++) {
-                int near = 0;
-                for (int dy = -1; dy <= 1 && !near; dy++)
-                    for (int dx = -1; dx <= 1 && !near; dx++) {
-                        int nx = x + dx, ny = y + dy;
-                        long j = (long)ny * f.w + nx;
-                        near = nx >= 0 && ny >= 0 && nx < f.w && ny < f.h &&
-                               label[j] >= 0 && keep[label[j]];
-                    }
-                soft[(long)y * f.w + x] = near ? f.p[(long)y * f.w + x] : 0.0f;
-            }
-        for (long i = 0; i < (long)f.w * f.h; i++)     /* f.p is free now */
-            if (label[i] >= 0 && keep[label[i]])
-                f.p[k++] = soft[i];
-        core = select_kth(f.p, k, (long)(0.9 * (k - 1)));
-        for (long i = 0; i < (long)f.w * f.h; i++)
-            f.p[i] = fminf(1.0f, soft[i] / core);
-    }
-    stage(o, "4-digit", &f);
-    err = place(&f, x0, y0, x1, y1, out);
+        ink->mask[i] = f.p[i] > t;
+    err = NN_OK;
+done:
+    ink->w = f.w;
+    ink->h = f.h;
+    ink->p = f.p;
+    f.p = NULL;
 fail:
     free(src.p);
     free(f.p);
     free(scratch);
-    free(mask);
+    return err;
+}
+
+void nn_ink_free(nn_ink *ink)
+{
+    free(ink->p);
+    free(ink->mask);
+    ink->p = NULL;
+    ink->mask = NULL;
+}
+
+/* Step 6 for the pixels of one digit (sel[i] set): its ink only, with a
+ * pixel of anti-aliased edge, scaled so that the strokes' cores reach 1,
+ * then cropped, brought to MNIST's stroke width and placed into out. */
+int nn_prep_place(const nn_ink *ink, const unsigned char *sel, float *out)
+{
+    struct fimg f = { ink->w, ink->h, NULL };
+    float *core_v = NULL, core;
+    int x0 = INT32_MAX, y0 = INT32_MAX, x1 = -1, y1 = -1, err = NN_ENOMEM;
+    long k = 0, n = (long)f.w * f.h;
+
+    if (!(f.p = malloc(n * sizeof *f.p)) ||
+        !(core_v = malloc(n * sizeof *core_v)))
+        goto done;
+    for (int y = 0; y < f.h; y++)
+        for (int x = 0; x < f.w; x++) {
+            long i = (long)y * f.w + x;
+            int near = 0;
+            for (int dy = -1; dy <= 1 && !near; dy++)
+                for (int dx = -1; dx <= 1 && !near; dx++) {
+                    int nx = x + dx, ny = y + dy;
+                    near = nx >= 0 && ny >= 0 && nx < f.w && ny < f.h &&
+                           sel[(long)ny * f.w + nx];
+                }
+            f.p[i] = near ? ink->p[i] : 0.0f;
+            if (sel[i]) {
+                core_v[k++] = ink->p[i];
+                x0 = x < x0 ? x : x0;
+                y0 = y < y0 ? y : y0;
+                x1 = x > x1 ? x : x1;
+                y1 = y > y1 ? y : y1;
+            }
+        }
+    if (k == 0) {
+        err = NN_EINVAL;
+        goto done;
+    }
+    core = select_kth(core_v, k, (long)(0.9 * (k - 1)));
+    for (long i = 0; i < n; i++)
+        f.p[i] = fminf(1.0f, f.p[i] / core);
+    err = place(&f, x0, y0, x1, y1, out);
+done:
+    free(f.p);
+    free(core_v);
+    return err;
+}
+
+int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
+                  float *out, char *why, size_t whylen)
+{
+    nn_ink ink;
+    unsigned char *keep = NULL, *sel = NULL;
+    nn_part *comps = NULL;
+    int *label = NULL, n, any = 0, err;
+
+    if ((err = nn_prep_ink(gray, w, h, o, &ink, why, whylen)))
+        return err;
+    if (o->plain) {
+        struct fimg f = { ink.w, ink.h, ink.p };
+        err = plain(&f, out);
+        goto done;
+    }
+    /* Step 5. */
+    err = NN_ENOMEM;
+    if ((n = nn_prep_parts(ink.mask, ink.w, ink.h, &label, &comps)) < 0)
+        goto done;
+    if (!(keep = malloc(n ? n : 1)) || !(sel = malloc((size_t)ink.w * ink.h)))
+        goto done;
+    choose(comps, n, ink.w, ink.h, keep);
+    for (long i = 0; i < (long)ink.w * ink.h; i++)
+        any |= sel[i] = label[i] >= 0 && keep[label[i]];
+    if (!any) {
+        err = nn_why(why, whylen, NN_EFORMAT, "no ink found: nothing that "
+                     "looks like a digit");
+        goto done;
+    }
+    if (o->stage) {
+        struct fimg f = { ink.w, ink.h, NULL };
+        if (!(f.p = malloc((size_t)f.w * f.h * sizeof *f.p)))
+            goto done;
+        for (long i = 0; i < (long)f.w * f.h; i++)
+            f.p[i] = sel[i] ? ink.p[i] : 0.0f;
+        stage(o, "4-digit", &f);
+        free(f.p);
+    }
+    err = nn_prep_place(&ink, sel, out);
+done:
+    nn_ink_free(&ink);
     free(label);
     free(comps);
     free(keep);
+    free(sel);
     return err;
 }
