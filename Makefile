@@ -82,7 +82,7 @@ tests/check_nn: $(TEST_OBJ) cmd/progress.o cmd/util.o lib/libnn.a
 
 -include $(DEPS)
 
-.PHONY: all deps check unit cli clean distclean install uninstall demo photos photoset \
+.PHONY: all deps check unit cli clean distclean install uninstall demo photos photoset numbers \
 	example-digits pictures fuzz fuzz-build valgrind loadtest screenshots
 
 # Install the Debian packages the build needs, if any is missing.
@@ -166,6 +166,21 @@ data/photoset/labels.tsv: examples/photoset
 	    "$$(sh data/mnist.sh t10k-labels-idx1-ubyte)" data/photoset.tmp \
 	    $(PHOTOSET_N) && rm -rf data/photoset && mv data/photoset.tmp data/photoset || \
 	    { rm -rf data/photoset.tmp; exit 1; }
+
+# The numbers set: 2 to 6 digits on one line, MNIST test digits and our
+# own styles photographed as the stress set is (examples/photoset.c
+# --numbers), NUMBERS_N per kind; read with the demo model by
+# data/numbers.sh (whole numbers, digits).  Never trained or tuned on.
+NUMBERS_N = 20
+numbers: deps
+	$(MAKE) all data/model.json data/numbers/labels.tsv
+	sh data/numbers.sh data/model.json
+data/numbers/labels.tsv: examples/photoset
+	rm -rf data/numbers.tmp && mkdir -p data/numbers.tmp && \
+	examples/photoset --numbers "$$(sh data/mnist.sh t10k-images-idx3-ubyte)" \
+	    "$$(sh data/mnist.sh t10k-labels-idx1-ubyte)" data/numbers.tmp \
+	    $(NUMBERS_N) && rm -rf data/numbers && mv data/numbers.tmp data/numbers || \
+	    { rm -rf data/numbers.tmp; exit 1; }
 
 # PNG pictures of the demo model into docs/img (examples/pictures.sh):
 # learning curves, confusion matrix, first-layer weights, misclassified
@@ -290,5 +305,5 @@ clean:
 distclean: clean
 	rm -f data/*.nnv data/*.vec data/*.tmp data/model.json data/train-log.tsv \
 	    data/runs.jsonl data/examples.out
-	rm -rf data/photoset
+	rm -rf data/photoset data/numbers
 	rm -rf data/mnist

@@ -429,7 +429,7 @@ static int photograph(const float *field, int fw, int k, nn_rng *r,
         }
     blur(lum, w, h, k == BLUR ? uni(r, 2.5f, 5) * side / 300 : uni(r, .4f, 1));
     if (k == SMALL) {
-        int s = (int)uni(r, 24, 48);
+        int s = (int)(uni(r, 24, 48) * asp);   /* each digit's size */
         ow = w >= h ? s : s * w / h;
         oh = w >= h ? s * h / w : s;
         float *big = lum;

@@ -156,14 +156,17 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
                      "looks like a digit");
         goto done;
     }
-    /* The line's band: the rows of its tall parts. */
+    /* The line's band: the rows of its taller parts (a digit broken
+     * across, or cut by a ruled line, spans it with its pieces); H, its
+     * height, is the line's ink height. */
     band0 = ink.h;
     band1 = -1;
     for (int i = 0; i < n; i++)
-        if (keep[i] && c[i].y1 - c[i].y0 + 1 >= SHORT * tall) {
+        if (keep[i] && c[i].y1 - c[i].y0 + 1 >= 0.3 * tall) {
             band0 = c[i].y0 < band0 ? c[i].y0 : band0;
             band1 = c[i].y1 > band1 ? c[i].y1 : band1;
         }
+    tall = band1 - band0 + 1;
     for (int i = 0; i < n; i++) {
         int cw = c[i].x1 - c[i].x0 + 1, ch = c[i].y1 - c[i].y0 + 1;
         if (c[i].border && inner)

@@ -23,6 +23,7 @@ int main(void)
     srunner_add_suite(sr, vec_suite());
     srunner_add_suite(sr, json_suite());
     srunner_add_suite(sr, prep_suite());
+    srunner_add_suite(sr, segment_suite());
     srunner_add_suite(sr, img_suite());
     srunner_add_suite(sr, progress_suite());
     srunner_add_suite(sr, eval_suite());
