@@ -216,6 +216,7 @@ static int on_record(const nn_record *rec, void *arg)
 struct number {
     const nn_model *m;
     const struct opts *o;
+    const char *in_name;    /* the stream's file, for messages */
     char *name;         /* NULL before the first tag */
     long count, got;    /* digits announced (-1: not said), read */
     char *digits;       /* the classes read, one after another */
@@ -265,8 +266,9 @@ static void number_digit(struct number *nb, const float *y, long index)
     size_t n;
 
     if (!nb->name)
-        die("record %ld: no line '# IMAGE<TAB>COUNT' before it (--number "
-            "reads what img2vec --digits writes)", index);
+        die("%s: record %ld: no line '# IMAGE<TAB>COUNT' before it "
+            "(--number reads what img2vec --digits writes)", nb->in_name,
+            index);
     if (!name) {
         snprintf(num, sizeof num, "%d", best);
         name = num;
@@ -288,7 +290,7 @@ static void number_digit(struct number *nb, const float *y, long index)
 static int read_numbers(const nn_model *m, const struct opts *o,
                         nn_vec_reader *r, const char *in_name)
 {
-    struct number nb = { m, o, NULL, -1, 0, NULL, 0, 0, 1, 0 };
+    struct number nb = { m, o, in_name, NULL, -1, 0, NULL, 0, 0, 1, 0 };
     float *y = malloc(nn_model_n_out(m) * sizeof *y);
     const float *x;
     char why[256] = "";

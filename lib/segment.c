@@ -210,6 +210,11 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
         g[k].x0 = c[i].x0 < g[k].x0 ? c[i].x0 : g[k].x0;
         g[k].x1 = c[i].x1 > g[k].x1 ? c[i].x1 : g[k].x1;
     }
+    if (ng == 0) {      /* only specks: the band was theirs */
+        err = nn_why(why, whylen, NN_EFORMAT, "no ink found: nothing that "
+                     "looks like a digit");
+        goto done;
+    }
     qsort(g, ng, sizeof *g, by_x);
     {
         struct group *d = NULL;
