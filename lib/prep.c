@@ -617,9 +617,9 @@ int nn_prep_place(const nn_ink *ink, const unsigned char *sel, float *out)
     int x0 = INT32_MAX, y0 = INT32_MAX, x1 = -1, y1 = -1, err = NN_ENOMEM;
     long k = 0, n = (long)f.w * f.h;
 
-    if (!(f.p = malloc(n * sizeof *f.p)) ||
-        !(core_v = malloc(n * sizeof *core_v)))
+    if (!(f.p = malloc(2 * n * sizeof *f.p)))  /* and core_v after it */
         goto done;
+    core_v = f.p + n;
     for (int y = 0; y < f.h; y++)
         for (int x = 0; x < f.w; x++) {
             long i = (long)y * f.w + x;
@@ -649,7 +649,6 @@ int nn_prep_place(const nn_ink *ink, const unsigned char *sel, float *out)
     err = place(&f, x0, y0, x1, y1, out);
 done:
     free(f.p);
-    free(core_v);
     return err;
 }
 
@@ -657,7 +656,7 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
                   float *out, char *why, size_t whylen)
 {
     nn_ink ink;
-    unsigned char *keep = NULL, *sel = NULL;
+    unsigned char *keep = NULL, *sel;
     nn_part *comps = NULL;
     int *label = NULL, n, any = 0, err;
 
@@ -672,8 +671,9 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
     err = NN_ENOMEM;
     if ((n = nn_prep_parts(ink.mask, ink.w, ink.h, &label, &comps)) < 0)
         goto done;
-    if (!(keep = malloc(n ? n : 1)) || !(sel = malloc((size_t)ink.w * ink.h)))
+    if (!(keep = malloc(n ? n : 1)))
         goto done;
+    sel = ink.mask;     /* the mask is labelled: its place holds the digit's */
     choose(comps, n, ink.w, ink.h, keep);
     for (long i = 0; i < (long)ink.w * ink.h; i++)
         any |= sel[i] = label[i] >= 0 && keep[label[i]];
@@ -697,6 +697,5 @@ done:
     free(label);
     free(comps);
     free(keep);
-    free(sel);
     return err;
 }
