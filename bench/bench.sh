@@ -14,6 +14,7 @@
 #
 # Variables: THREADS (the many-thread runs; default all online CPUs), PHOTO
 # (the photo for img2vec | nn-predict), EPOCHS_B1, EPOCHS_B2, EPOCHS_B3,
+# EPOCHS_C1, EPOCHS_C2 (the convolutional networks, issue 16),
 # TORCH_BUDGET (seconds; a PyTorch run stops after the epoch that passes
 # it, or within the first epoch, whose time is then scaled up),
 # PEER_CORETYPE (OpenBLAS core type for PyTorch instead of the one chosen
@@ -28,6 +29,8 @@ PHOTO=${PHOTO:-${PHOTOS_DIR:-../shared/data/photos}/147_d2.jpg}
 EPOCHS_B1=${EPOCHS_B1:-5}
 EPOCHS_B2=${EPOCHS_B2:-5}
 EPOCHS_B3=${EPOCHS_B3:-3}
+EPOCHS_C1=${EPOCHS_C1:-1}
+EPOCHS_C2=${EPOCHS_C2:-2}
 TORCH_BUDGET=${TORCH_BUDGET:-40}
 PY=${PY:-/usr/bin/python3}   # Debian's python3-torch is importable only here
 # OpenBLAS for PyTorch.  The OpenMP build, because its threads are torch's
@@ -90,7 +93,8 @@ median_wall() {
 }
 
 for f in cmd/nn-train cmd/nn-eval cmd/nn-predict cmd/idx2vec cmd/img2vec \
-         bench/gemm bench/runstat bench/augment data/train.nnv data/test.nnv; do
+         bench/gemm bench/runstat bench/augment bench/conv data/train.nnv \
+         data/test.nnv; do
     [ -e "$f" ] || fail "$f missing: run make bench"
 done
 train_img=$(sh data/mnist.sh train-images-idx3-ubyte)
@@ -374,7 +378,8 @@ if [ -n "$torch" ]; then
 fi
 
 # --------------------------------------------------------------------------
-# config NAME: the network, its options for nn-train and mlp.py.
+# config NAME: the network, its options for nn-train and mlp.py (net:
+# --hidden N or --net LIST, both tools' syntax).
 config() {
     case $1 in
     B1) hidden=30 act=sigmoid out=sigmoid batch=10 rate=0.5 mom=0
@@ -383,10 +388,29 @@ config() {
         epochs=$EPOCHS_B2 desc="784-100-10 ReLU, softmax, b32" ;;
     B3) hidden=800 act=relu out=softmax batch=128 rate=0.05 mom=0.9
         epochs=$EPOCHS_B3 desc="784-800-10 ReLU, softmax, b128" ;;
+    C1) hidden= net=conv5x5:32,maxpool2,conv5x5:64,maxpool2,dense:256
+        act=relu out=softmax batch=64 rate=0.05 mom=0.9
+        epochs=$EPOCHS_C1 desc="$net (same padding), ReLU, softmax, b64" ;;
+    C2) hidden= net=conv3x3:16,maxpool2,conv3x3:32,maxpool2
+        act=relu out=softmax batch=64 rate=0.05 mom=0.9
+        epochs=$EPOCHS_C2 desc="$net (same padding), ReLU, softmax, b64" ;;
     esac
-    # Forward 2*N*sum(in*out); backward twice that, less the first layer's
-    # input gradient (2*N*784*hidden).
-    flop=$(calc "$N * (6 * (784 * $hidden + $hidden * 10) - 2 * 784 * $hidden)")
+    if [ -n "$hidden" ]; then
+        layers="--hidden $hidden"
+        # Forward 2*N*sum(in*out); backward twice that, less the first
+        # layer's input gradient (2*N*784*hidden).
+        flop=$(calc "$N * (6 * (784 * $hidden + $hidden * 10) - 2 * 784 * $hidden)")
+        return
+    fi
+    layers="--net $net"
+    # The products' FLOP a record, forward: each conv layer 2*H*W*Cout*K*K*Cin,
+    # each dense layer 2*in*out; backward twice that, less the first conv
+    # layer's input gradient.  C1: conv 1,254,400 + 20,070,400, dense
+    # 1,605,632 + 5,120; C2: conv 225,792 + 1,806,336, dense 31,360.
+    case $1 in
+    C1) flop=$(calc "$N * (3 * (1254400 + 20070400 + 1605632 + 5120) - 1254400)") ;;
+    C2) flop=$(calc "$N * (3 * (225792 + 1806336 + 31360) - 225792)") ;;
+    esac
 }
 
 # row CONFIG THREADS IMPL EPOCHS S_EPOCH ACC RSS_KB CORES [RATIO]: a
@@ -404,7 +428,7 @@ nnpipe_train() {   # CONFIG THREADS [IMPL]
     say "$1 $impl, $(thr "$2"), $epochs epochs"
     sparse=on
     [ "$impl" = nnpipe ] || sparse=off
-    NN_SPARSE=$sparse measure "$tmp/run" cmd/nn-train -q -H "$hidden" -a "$act" --output "$out" \
+    NN_SPARSE=$sparse measure "$tmp/run" cmd/nn-train -q $layers -a "$act" --output "$out" \
         -b "$batch" -r "$rate" -m "$mom" -e "$epochs" -s 1 --threads "$2" \
         --log "$tmp/log" -o "$tmp/$1-$2.json" data/train.nnv
     s=$(awk 'NR > 1 { print $6 }' "$tmp/log" | median)
@@ -419,7 +443,7 @@ torch_train() {    # CONFIG THREADS
         return
     fi
     say "$1 PyTorch, $(thr "$2"), $epochs epochs (at most ${TORCH_BUDGET} s)"
-    if ! peer "$2" train --hidden "$hidden" --act "$act" --output "$out" \
+    if ! peer "$2" train $layers --act "$act" --output "$out" \
         --batch "$batch" --rate "$rate" --momentum "$mom" --epochs "$epochs" \
         --max-seconds "$TORCH_BUDGET" "$train_img" "$train_lab" "$test_img" \
         "$test_lab" > "$tmp/torch" 2> "$tmp/torch.err"
@@ -457,7 +481,7 @@ torch_train() {    # CONFIG THREADS
 : > "$tmp/rows"
 : > "$tmp/notes"
 : > "$tmp/peers"
-for c in B1 B2 B3; do
+for c in B1 B2 B3 C1 C2; do
     config "$c"
     for t in $tlist; do
         nnpipe_train "$c" "$t"
@@ -497,6 +521,10 @@ echo "larger of before and after training: $(echo "$peak_before" | cut -d' ' -f1
 echo "B1 $(config B1; echo "$desc, rate $rate, momentum $mom")"
 echo "B2 $(config B2; echo "$desc, rate $rate, momentum $mom")"
 echo "B3 $(config B3; echo "$desc, rate $rate, momentum $mom")"
+echo "C1 $(config C1; echo "$desc, rate $rate, momentum $mom")"
+echo "C2 $(config C2; echo "$desc, rate $rate, momentum $mom")"
+echo "C1, C2: FLOP per epoch = N * (3 * the forward products' FLOP - the first"
+echo "conv layer's input gradient), convolutions counted as their im2col products."
 echo "SGD, shuffled each epoch, seed 1; nnpipe: nn-train's initialisation, PyTorch: the same families."
 if grep -q ' pytorch 0\.' "$tmp/rows"; then
     echo "PyTorch epochs below 1: the first epoch passed TORCH_BUDGET=$TORCH_BUDGET s and"
@@ -529,6 +557,24 @@ if [ -s "$tmp/peers" ]; then
     echo "PyTorch's runs, as each reported its BLAS and threads:"
     cat "$tmp/peers"
 fi
+echo
+
+# --------------------------------------------------------------------------
+say "convolution products (bench/conv)"
+echo "2b. The convolutions of C1 and C2 (bench/conv): each conv layer's products"
+echo "through nn_sgemm at batch 64 (fwd: patches x filters; dW: the filters'"
+echo "gradient; dx: the patches' gradient, then col2im) and its patch copies,"
+echo "per batch, best of 5; %peak: of the GEMM peak at the column's threads."
+for t in $tlist; do
+    peak=$peak1
+    [ "$t" -eq 1 ] || peak=$peakT
+    echo "  $(thr "$t"):"
+    bench/conv -t "$t" | awk -v peak="$peak" '
+        NR == 1 { printf "  %s %6s\n", $0, "%peak"; next }
+        { printf "  %s", $0
+          if ($NF != "-") printf " %5.1f%%", 100 * $NF / peak
+          printf "\n" }'
+done
 echo
 
 # --------------------------------------------------------------------------
@@ -570,7 +616,7 @@ predict_row() {   # LABEL RECORDS CMD: median of 3 timed runs of CMD
 }
 : > "$tmp/pred"
 predict="cmd/nn-predict --threads $THREADS $model"
-predict_row "binary file (read in batches of 256)" 100000 \
+predict_row "binary file (read in batches of 1024)" 100000 \
     "$predict $tmp/big.nnv > /dev/null"
 predict_row "binary pipe (one record at a time)" 20000 \
     "cat $tmp/mid.nnv | $predict > /dev/null"
@@ -636,7 +682,7 @@ awk -v b2="$(awk '$1 == "B2" && $2 == 1 && $3 == "nnpipe" { print $5 }' "$tmp/ro
 echo
 
 # --------------------------------------------------------------------------
-echo "6. Goals (issue 15), from the figures above"
+echo "6. Goals (issues 15 and 16), from the figures above"
 goal() {   # TEXT FIGURE MET: 1 met, 0 not met, - not judged
     case $3 in 1) m=met ;; 0) m="NOT MET" ;; *) m="not judged" ;; esac
     printf "  %-50s %-30s %s\n" "$1" "$2" "$m"
@@ -660,6 +706,18 @@ for c in B2 B3; do
     done
 done
 ratio_goal B3 1 "r >= 3" "B3 at least 3x PyTorch, 1 thread (the aim)"
+for c in C1 C2; do
+    ratio_goal "$c" 1 "r >= 1" "$c as fast as PyTorch, 1 thread (issue 16)"
+    ratio_goal "$c" 1 "r >= 1.5" "$c 1.5x PyTorch, 1 thread (the target)"
+    mem=$(awk -v c="$c" '$1 == c && $2 == 1 && $7 != "-" { r[$3] = $7 }
+        END { if (r["nnpipe"] && r["pytorch"]) print r["nnpipe"] / r["pytorch"] }' "$tmp/rows")
+    if [ -n "$mem" ]; then
+        goal "$c less memory than PyTorch, 1 thread" \
+            "$(printf "peak RSS %.2fx PyTorch's" "$mem")" "$(awk "BEGIN { print ($mem < 1) }")"
+    else
+        goal "$c less memory than PyTorch, 1 thread" "no PyTorch figure" -
+    fi
+done
 config B3
 s=$(awk '$1 == "B3" && $2 == 1 && $3 == "dense" { print $5 }' "$tmp/rows")
 pct=$(calc "100 * $flop / $s / 1e9 / $peak1")

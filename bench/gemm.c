@@ -11,6 +11,7 @@
 
 #include "nn.h"
 #include "../cmd/util.h"
+#include "bench.h"
 
 /* Best of ROUNDS timings; the peak, the reference for everything else, is
  * worth more rounds on a shared machine. */
@@ -32,24 +33,6 @@ static const struct net {
     { "B2", 3, { 784, 100, 10 }, 32 },
     { "B3", 3, { 784, 800, 10 }, 128 },
 };
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static float *filled(long n)
-{
-    float *p = malloc(n * sizeof *p);
-    if (!p)
-        die("out of memory");
-    /* Small, varied, normal numbers: no denormals to slow the kernel. */
-    for (long i = 0; i < n; i++)
-        p[i] = (float)((i * 7919 % 1009) - 504) / 1009.0f;
-    return p;
-}
 
 static void product_init(struct product *p, int ta, int tb, int M, int N, int K)
 {

@@ -12,6 +12,10 @@ FRACTION_DONE" instead of the epoch lines.  Then, of the time spent training,
 that one of its threads waited, runnable, for a CPU), and the BLAS it ran on and its threads
 (blas_info), so that each run vouches for its own figures.
 
+With --net (nn-train's syntax: conv5x5:32,maxpool2,dense:256) instead of
+--hidden, the same for a convolutional network (torch.nn.Conv2d on
+28x28x1 images, MaxPool2d, then Linear layers).
+
 mlp.py blas: the GFLOP/s of one training step's matrix products in PyTorch
 (784-800-10 at batch 128 by default, B3), then blas_info.
 
@@ -182,9 +186,38 @@ def blas_main(argv):
     print(blas_info(a.threads))
 
 
+def net_layers(spec, side, k, init):
+    """The layers of nn-train's --net list (dense:N, convKxK:C[:same|:valid],
+    maxpool2) over side x side images of one channel, then the output
+    layer of k classes."""
+    layers, c, h, flat = [], 1, side, None
+    for tok in spec.split(","):
+        if tok == "maxpool2":
+            layers.append(torch.nn.MaxPool2d(2))
+            h //= 2
+        elif tok.startswith("dense:"):
+            n_in = flat if flat is not None else c * h * h
+            n = int(tok[6:])
+            layers.append(init(torch.nn.Linear(n_in, n), n_in))
+            flat = n
+        else:
+            kk, rest = tok[4:].split("x", 1)
+            parts = rest.split(":")
+            ks, ch = int(kk), int(parts[1])
+            same = len(parts) < 3 or parts[2] == "same"
+            layers.append(init(torch.nn.Conv2d(c, ch, ks,
+                                               padding=ks // 2 if same else 0),
+                               c * ks * ks))
+            c, h = ch, h if same else h - ks + 1
+    n_in = flat if flat is not None else c * h * h
+    layers.append(init(torch.nn.Linear(n_in, k), n_in))
+    return layers
+
+
 def train_main(argv):
     ap = argparse.ArgumentParser(prog="mlp.py train")
-    ap.add_argument("--hidden", type=int, required=True)
+    ap.add_argument("--hidden", type=int)
+    ap.add_argument("--net", help="nn-train's --net list instead of --hidden")
     ap.add_argument("--act", choices=["relu", "sigmoid"], required=True)
     ap.add_argument("--output", choices=["softmax", "sigmoid"], required=True)
     ap.add_argument("--batch", type=int, required=True)
@@ -207,27 +240,41 @@ def train_main(argv):
     n, k = x.shape[0], int(y.max()) + 1
 
     # nn-train's initialisation: He N(0, 2/n_in) and zero biases for ReLU;
-    # Nielsen's N(0, 1/n_in) weights and N(0, 1) biases for sigmoid.
-    sizes = [x.shape[1], a.hidden, k]
-    layers = []
-    for n_in, n_out in zip(sizes, sizes[1:]):
-        lin = torch.nn.Linear(n_in, n_out)
+    # Nielsen's N(0, 1/n_in) weights and N(0, 1) biases for sigmoid.  A
+    # filter's n_in is its kernel over the input channels.
+    def init(layer, n_in):
         with torch.no_grad():
             if a.act == "relu":
-                lin.weight.normal_(0.0, (2.0 / n_in) ** 0.5)
-                lin.bias.zero_()
+                layer.weight.normal_(0.0, (2.0 / n_in) ** 0.5)
+                layer.bias.zero_()
             else:
-                lin.weight.normal_(0.0, (1.0 / n_in) ** 0.5)
-                lin.bias.normal_(0.0, 1.0)
-        layers.append(lin)
+                layer.weight.normal_(0.0, (1.0 / n_in) ** 0.5)
+                layer.bias.normal_(0.0, 1.0)
+        return layer
+
     act = torch.relu if a.act == "relu" else torch.sigmoid
+    if a.net:
+        side = int(round(x.shape[1] ** 0.5))
+        x, tx = x.reshape(-1, 1, side, side), tx.reshape(-1, 1, side, side)
+        layers = net_layers(a.net, side, k, init)
+    else:
+        sizes = [x.shape[1], a.hidden, k]
+        layers = [init(torch.nn.Linear(n_in, n_out), n_in)
+                  for n_in, n_out in zip(sizes, sizes[1:])]
     opt = torch.optim.SGD([p for l in layers for p in l.parameters()],
                           lr=a.rate, momentum=a.momentum)
 
     def forward(v):
-        for lin in layers[:-1]:
-            v = act(lin(v))
-        return layers[-1](v)    # logits; the loss applies the output
+        # Activations after dense and conv layers (max-pooling commutes
+        # with them); the image flattened before the first dense layer.
+        for layer in layers[:-1]:
+            if isinstance(layer, torch.nn.MaxPool2d):
+                v = layer(v)
+                continue
+            if isinstance(layer, torch.nn.Linear):
+                v = v.flatten(1)
+            v = act(layer(v))
+        return layers[-1](v.flatten(1))    # logits; the loss applies the output
 
     def loss_fn(z, labels):
         # Both reduce to dC/dz = (y - onehot) / batch, as in nn-train.

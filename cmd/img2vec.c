@@ -222,6 +222,27 @@ static void write_stage(const char *stage, const float *img, int w, int h,
     }
 }
 
+/* Warnings about a picture that looks wrong; its vectors are still
+ * written.  Digits side by side are news only when one digit is read. */
+static void doubts(const char *shown, const nn_prep_info *in, int one_digit,
+                   struct progress *prog)
+{
+    int several = one_digit && in->groups > 1;
+
+    if (in->uncertain || !in->strokes || several)
+        progress_clear(prog);
+    if (in->uncertain)
+        warn("%s: warning: polarity uncertain, read as %s (--invert and "
+             "--no-invert decide)", shown, in->inverted ? "dark ink on light "
+             "paper" : "light strokes on a dark background");
+    if (!in->strokes)
+        warn("%s: warning: no stroke-like ink (a blot, a texture, not a "
+             "digit?)", shown);
+    if (several)
+        warn("%s: warning: %d digits side by side? one digit per image is "
+             "read (--digits reads a number)", shown, in->groups);
+}
+
 /* One image to *nx vectors in x (one; with --digits, up to max_digits):
  * 0; 1 after reporting what is wrong (with the progress line out of the
  * way), no vector; 2 when the vectors are made but a stage could not be
@@ -232,6 +253,7 @@ static int convert(const char *name, const char *stem, const struct opts *o,
     const char *shown = strcmp(name, "-") ? name : "(stdin)";
     struct debug dbg = { o->debug_dir, stem, 0, prog };
     char why[256] = "";
+    nn_prep_info info = { 0, 0, 1, 1 };
     nn_prep_opts po;
     nn_image *img;
     struct stat st;
@@ -249,7 +271,9 @@ static int convert(const char *name, const char *stem, const struct opts *o,
         fclose(fp);
         return 1;
     }
-    err = nn_img_read(&img, fp, o->max_pixels, why, sizeof why);
+    /* The picture only feeds a 28x28 vector: a big JPEG decodes scaled. */
+    err = nn_img_read_scaled(&img, fp, o->max_pixels, NN_PREP_MIN_SIDE, why,
+                             sizeof why);
     if (fp != stdin)
         fclose(fp);
     if (err) {
@@ -260,6 +284,7 @@ static int convert(const char *name, const char *stem, const struct opts *o,
     nn_prep_opts_default(&po);
     po.invert = o->invert;
     po.plain = o->plain;
+    po.info = &info;
     if (o->debug_dir) {
         po.stage = write_stage;
         po.stage_arg = &dbg;
@@ -278,6 +303,7 @@ static int convert(const char *name, const char *stem, const struct opts *o,
         warn("%s: %s", shown, why[0] ? why : nn_strerror(err));
         return 1;
     }
+    doubts(shown, &info, !o->digits, prog);
     for (int k = 0; o->debug_dir && k < *nx; k++) {
         char stage[32];
         if (o->digits)

@@ -215,7 +215,7 @@ int main(int argc, char **argv)
         die("out of memory");
     c.m = m;
     c.in_name = in_name;
-    err = nn_predict_stream(m, r, 256, on_record, &c, why, sizeof why);
+    err = nn_predict_stream(m, r, PREDICT_BATCH, on_record, &c, why, sizeof why);
     if (err == NN_EINTR && c.bad_label < 0)
         die("%s: record %ld has no label; nn-eval needs labelled records",
             in_name, c.bad_record);

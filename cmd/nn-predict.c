@@ -358,7 +358,7 @@ int main(int argc, char **argv)
         nn_model_free(m);
         return close_stdout() || status;
     }
-    err = nn_predict_stream(m, r, 256, on_record, &p, why, sizeof why);
+    err = nn_predict_stream(m, r, PREDICT_BATCH, on_record, &p, why, sizeof why);
     if (err && err != NN_EINTR)
         die("%s: %s", strcmp(o.input, "-") ? o.input : "(stdin)",
             why[0] ? why : nn_strerror(err));

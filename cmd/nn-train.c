@@ -28,12 +28,18 @@ static void usage(void)
     nn_train_opts d;
     nn_train_opts_default(&d);
     printf("Usage: %s [OPTIONS] -o MODEL [FILE]\n"
-"Train a fully connected network on labelled vectors (FILE, or standard\n"
-"input) and write it to MODEL as JSON.\n"
+"Train a network on labelled vectors (FILE, or standard input) and write it\n"
+"to MODEL as JSON.\n"
 "\n"
 "Network:\n"
 "  -H, --hidden LIST       hidden layer sizes, e.g. 100 or 256,128; 'none' for\n"
 "                          no hidden layer [256]\n"
+"      --net LIST          hidden layers by type, e.g.\n"
+"                          conv5x5:32,maxpool2,conv5x5:64,maxpool2,dense:256:\n"
+"                          dense:UNITS, convKxK:CHANNELS (K odd; add :valid\n"
+"                          for no zero padding, :same is the default) and\n"
+"                          maxpool2 (2x2); an input of N*N values is an NxN\n"
+"                          image.  --hidden 100,30 is --net dense:100,dense:30\n"
 "  -a, --activation NAME   hidden activation: relu, sigmoid or tanh [relu]\n"
 "      --output NAME       output layer: softmax or sigmoid [softmax]\n"
 "      --cost NAME         ce (cross-entropy) or quadratic (sigmoid output\n"
@@ -74,18 +80,21 @@ static void usage(void)
            d.beta2, d.step_epochs, d.step_factor, d.plateau);
     printf(
 "Regularisation and augmentation:\n"
-"      --dropout P         drop each hidden unit with probability P [0]\n"
+"      --dropout P         drop each value going into a dense layer (hidden\n"
+"                          or output; not the input) with probability P [0]\n"
 "      --input-dropout P   drop each input value with probability P [0]\n"
 "      --max-norm C        keep each unit's incoming weights within L2 norm C\n"
 "                          (0: off) [0]\n"
 "      --augment LIST      distort each training image anew every epoch:\n"
-"                          affine, elastic, or affine,elastic [none]\n"
+"                          affine, elastic, stroke, joined by commas [none]\n"
 "      --shift PX          affine: shift up to PX pixels in x and y [%g]\n"
 "      --rotate DEG        affine: rotate up to DEG degrees [%g]\n"
 "      --scale X           affine: scale x and y by 1-X to 1+X [%g]\n"
 "      --shear X           affine: shear by up to X [%g]\n"
 "      --elastic-alpha X   elastic: displacement scale, pixels [%g]\n"
 "      --elastic-sigma X   elastic: smoothing of the field, pixels [%g]\n"
+"      --stroke X          stroke: thicken or thin strokes by up to X of a\n"
+"                          3x3 grey dilation or erosion (0..1) [%g]\n"
 "\n"
 "Output:\n"
 "  -o MODEL                model file, written atomically ('-': stdout)\n"
@@ -103,7 +112,7 @@ static void usage(void)
 "  -h, --help              show this help and exit\n"
 "      --version           show the version and exit\n",
            d.augment.shift, d.augment.rotate, d.augment.scale, d.augment.shear,
-           d.augment.alpha, d.augment.sigma);
+           d.augment.alpha, d.augment.sigma, d.augment.stroke);
 }
 
 enum { OPT_CLASSES = TRAIN_OPT_LAST + 1, OPT_CLASS_NAMES, OPT_VALIDATION,
@@ -362,6 +371,8 @@ static void print_resumed(const char *path, const nn_model *m,
     if (t->augment.kinds & NN_AUG_ELASTIC)
         fprintf(stderr, " --elastic-alpha %g --elastic-sigma %g",
                 t->augment.alpha, t->augment.sigma);
+    if (t->augment.kinds & NN_AUG_STROKE)
+        fprintf(stderr, " --stroke %g", t->augment.stroke);
     fputc('\n', stderr);
 }
 

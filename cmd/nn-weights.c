@@ -22,6 +22,10 @@ static void usage(void)
 "labelled with the unit's number (the class, for the output layer).  The\n"
 "first layer's records have one value per input pixel:\n"
 "  nn-weights model.json | vec2img --signed > weights.png\n"
+"A convolution layer's units are its filters, KxK values per input channel\n"
+"((ky, kx, channel) in order): over a one-channel image, the first layer's\n"
+"are KxK pictures (vec2img --signed draws them); a max-pooling layer has\n"
+"none.\n"
 "\n"
 "  -l, --layer N    weight layer, 1 (inputs to the first hidden layer) to\n"
 "                   the number of weight layers [1]\n"
@@ -80,8 +84,9 @@ int main(int argc, char **argv)
         die("%s: --layer %d, but the model has %d weight layer%s", o.model,
             o.layer, nn_model_n_layers(m), nn_model_n_layers(m) > 1 ? "s" : "");
     W = nn_model_weights(m, o.layer - 1);
-    n_in = nn_model_layer_size(m, o.layer - 1);
-    n_out = nn_model_layer_size(m, o.layer);
+    if (!(n_out = nn_model_layer_units(m, o.layer - 1, &n_in)))
+        die("%s: layer %d is a %s layer, which has no weights", o.model,
+            o.layer, nn_layer_name(nn_model_layer_type(m, o.layer - 1)));
     if (nn_vec_writer_new(&w, stdout, o.binary ? NN_VEC_F32 : NN_VEC_TEXT, n_in))
         die("out of memory");
     for (int u = 0; u < n_out && !err; u++)

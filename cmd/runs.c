@@ -46,14 +46,25 @@ static double short_float(float x)
     return strtod(buf, NULL);
 }
 
-/* "784-256-10" into buf. */
+/* "784-256-10", or "784-conv5x5:32-maxpool2-10" (--net's names), into
+ * buf. */
 static void network(const nn_model *m, char *buf, size_t len)
 {
     size_t n = 0;
 
-    for (int i = 0; i <= nn_model_n_layers(m) && n < len; i++)
-        n += snprintf(buf + n, len - n, "%s%d", i ? "-" : "",
-                      nn_model_layer_size(m, i));
+    for (int i = 0; i <= nn_model_n_layers(m) && n < len; i++) {
+        int type = i ? nn_model_layer_type(m, i - 1) : NN_LAYER_DENSE;
+        int k = i ? nn_model_layer_kernel(m, i - 1) : 0, w, h, c;
+
+        nn_model_layer_shape(m, i, &w, &h, &c);
+        if (type == NN_LAYER_CONV)
+            n += snprintf(buf + n, len - n, "-conv%dx%d:%d", k, k, c);
+        else if (type == NN_LAYER_MAXPOOL)
+            n += snprintf(buf + n, len - n, "-maxpool2");
+        else
+            n += snprintf(buf + n, len - n, "%s%d", i ? "-" : "",
+                          nn_model_layer_size(m, i));
+    }
 }
 
 static cJSON *describe(int argc, char **argv, const nn_model *m,

@@ -324,9 +324,10 @@ int serve_add_model(struct server *s, nn_model *m, const char *path)
     return add_model(s, m, path, 0);
 }
 
-/* One model as the page needs it: the layers drawn from their sizes (the
- * public accessors; layers of other kinds will add a field, not a new
- * shape), the input image, class names and how it was trained. */
+/* One model as the page needs it: the layers drawn from their sizes and
+ * types (the public accessors; a conv layer adds its kernel, conv and
+ * maxpool their image's shape, maxpool has no activation), the input
+ * image, class names and how it was trained. */
 static void model_json(struct buf *b, int id, const struct model_entry *e)
 {
     const nn_model *m = e->m;
@@ -344,9 +345,20 @@ static void model_json(struct buf *b, int id, const struct model_entry *e)
     for (int i = 0; i <= L; i++) {
         bprintf(b, "%s{\"size\": %d", i ? ", " : "", nn_model_layer_size(m, i));
         if (i > 0) {
-            bputs(b, ", \"type\": \"dense\", \"activation\": ");
-            bstr(b, nn_act_name(i < L ? nn_model_hidden_act(m)
-                                      : nn_model_output_act(m)));
+            int type = nn_model_layer_type(m, i - 1), w, h, c;
+
+            bputs(b, ", \"type\": ");
+            bstr(b, nn_layer_name(type));
+            if (type == NN_LAYER_CONV)
+                bprintf(b, ", \"kernel\": %d", nn_model_layer_kernel(m, i - 1));
+            if (type != NN_LAYER_DENSE && nn_model_layer_shape(m, i, &w, &h, &c))
+                bprintf(b, ", \"width\": %d, \"height\": %d, \"channels\": %d",
+                        w, h, c);
+            if (type != NN_LAYER_MAXPOOL) {
+                bputs(b, ", \"activation\": ");
+                bstr(b, nn_act_name(i < L ? nn_model_hidden_act(m)
+                                          : nn_model_output_act(m)));
+            }
         }
         bputs(b, "}");
     }
@@ -559,11 +571,15 @@ static void get_weights(struct server *s, const struct request *rq,
         return;
     }
     W = nn_model_weights(e->m, (int)layer);
-    in = nn_model_layer_size(e->m, (int)layer);
-    out = nn_model_layer_size(e->m, (int)layer + 1);
+    out = nn_model_layer_units(e->m, (int)layer, &in);
     nn_model_input(e->m, &d);
     if (layer > 0 || d.width * d.height != in)
         d.width = d.height = 0;     /* not a picture */
+    if (nn_model_layer_type(e->m, (int)layer) == NN_LAYER_CONV) {
+        /* filters over one channel are kernel x kernel pictures */
+        int k = nn_model_layer_kernel(e->m, (int)layer);
+        d.width = d.height = k * k == in ? k : 0;
+    }
     if (max > out)
         max = out;
     bprintf(&b, "{\"model\": %d, \"layer\": %ld, \"in\": %d, \"out\": %d, "

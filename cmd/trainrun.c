@@ -12,14 +12,15 @@
 #include "trainrun.h"
 #include "util.h"
 
-enum { OPT_OUTPUT = TRAIN_OPT_FIRST, OPT_COST, OPT_INIT, OPT_HOLDOUT,
+enum { OPT_OUTPUT = TRAIN_OPT_FIRST, OPT_NET, OPT_COST, OPT_INIT, OPT_HOLDOUT,
        OPT_OPTIMIZER, OPT_BETA2, OPT_SCHEDULE, OPT_STEP_EPOCHS,
        OPT_STEP_FACTOR, OPT_PLATEAU, OPT_DROPOUT, OPT_INPUT_DROPOUT,
        OPT_MAX_NORM, OPT_AUGMENT, OPT_SHIFT, OPT_ROTATE, OPT_SCALE,
-       OPT_SHEAR, OPT_ALPHA, OPT_SIGMA, OPT_END };
+       OPT_SHEAR, OPT_ALPHA, OPT_SIGMA, OPT_STROKE, OPT_END };
 
 const struct option train_options[] = {
     { "hidden", required_argument, NULL, 'H' },
+    { "net", required_argument, NULL, OPT_NET },
     { "activation", required_argument, NULL, 'a' },
     { "output", required_argument, NULL, OPT_OUTPUT },
     { "cost", required_argument, NULL, OPT_COST },
@@ -48,8 +49,11 @@ const struct option train_options[] = {
     { "shear", required_argument, NULL, OPT_SHEAR },
     { "elastic-alpha", required_argument, NULL, OPT_ALPHA },
     { "elastic-sigma", required_argument, NULL, OPT_SIGMA },
+    { "stroke", required_argument, NULL, OPT_STROKE },
     { NULL, 0, NULL, 0 }
 };
+
+#define FAIL(...) do { snprintf(why, whylen, __VA_ARGS__); return -1; } while (0)
 
 /* The codes must stay below the tools' own. */
 typedef char codes_fit[OPT_END <= TRAIN_OPT_LAST + 1 ? 1 : -1];
@@ -58,7 +62,8 @@ void train_setup_init(struct train_setup *s, const nn_train_opts *base)
 {
     memset(s, 0, sizeof *s);
     s->train = *base;
-    s->hidden[0] = 256;
+    s->net[0].type = NN_LAYER_DENSE;
+    s->net[0].size = 256;
     s->n_hidden = 1;
     s->activation = NN_ACT_RELU;
     s->output_act = NN_ACT_SOFTMAX;
@@ -75,10 +80,64 @@ const struct option *train_option_named(const char *name)
     return NULL;
 }
 
-/* The --hidden list into s: 0, or -1 with why. */
-static int parse_hidden(struct train_setup *s, const char *arg, char *why,
-                        size_t whylen)
+/* A decimal number of digits only at s, its end in *end; -1 if none. */
+static long digits(const char *s, char **end)
 {
+    *end = (char *)s;
+    if (*s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    long v = strtol(s, end, 10);
+    return errno ? -1 : v;
+}
+
+/* One layer of --net (dense:UNITS, convKxK:CHANNELS[:same|:valid],
+ * maxpool2) into sp: 0, or -1 with why naming the token. */
+static int parse_layer(const char *tok, nn_layer_spec *sp, char *why,
+                       size_t whylen)
+{
+    char *e;
+    long k, k2, n;
+
+    memset(sp, 0, sizeof *sp);
+    if (strcmp(tok, "maxpool2") == 0) {
+        sp->type = NN_LAYER_MAXPOOL;
+        return 0;
+    }
+    if (strncmp(tok, "dense:", 6) == 0) {
+        n = digits(tok + 6, &e);
+        if (n < 1 || n > 1 << 16 || *e)
+            FAIL("--net: \"%s\": expected dense:UNITS (1 to 65536)", tok);
+        sp->type = NN_LAYER_DENSE;
+        sp->size = (int)n;
+        return 0;
+    }
+    if (strncmp(tok, "conv", 4) != 0)
+        FAIL("--net: \"%s\": expected dense:UNITS, convKxK:CHANNELS or "
+             "maxpool2", tok);
+    sp->type = NN_LAYER_CONV;
+    sp->pad = NN_PAD_SAME;
+    if ((k = digits(tok + 4, &e)) < 0 || *e != 'x'
+        || (k2 = digits(e + 1, &e)) < 0 || *e != ':'
+        || (n = digits(e + 1, &e)) < 0
+        || (*e && (*e != ':' || (sp->pad = nn_pad_parse(e + 1)) < 0)))
+        FAIL("--net: \"%s\": expected convKxK:CHANNELS", tok);
+    if (k != k2 || k % 2 == 0 || k > 99)
+        FAIL("--net: \"%s\": the kernel must be square and odd, 1x1 to "
+             "99x99", tok);
+    if (n < 1 || n > 1 << 16)
+        FAIL("--net: \"%s\": 1 to 65536 channels", tok);
+    sp->kernel = (int)k;
+    sp->size = (int)n;
+    return 0;
+}
+
+/* The --net list (net 1), or the --hidden list of sizes, into s: 0, or -1
+ * with why. */
+static int parse_net(struct train_setup *s, const char *arg, int net,
+                     char *why, size_t whylen)
+{
+    const char *opt = net ? "--net" : "--hidden";
     char buf[256], *tok, *save;
     int n = 0, max = NN_MAX_LAYERS - 1;
     long v;
@@ -87,24 +146,27 @@ static int parse_hidden(struct train_setup *s, const char *arg, char *why,
         s->n_hidden = 0;
         return 0;
     }
-    if (strlen(arg) >= sizeof buf) {
-        snprintf(why, whylen, "--hidden: list too long");
-        return -1;
-    }
+    if (strlen(arg) >= sizeof buf)
+        FAIL("%s: list too long", opt);
     strcpy(buf, arg);
     for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        if (n == max) {
-            snprintf(why, whylen, "--hidden: at most %d hidden layers", max);
+        nn_layer_spec *sp = &s->net[n];
+
+        if (n == max)
+            FAIL("%s: at most %d hidden layers", opt, max);
+        if (net && parse_layer(tok, sp, why, whylen))
             return -1;
+        if (!net) {
+            if (scan_int(tok, 1, 1 << 16, "--hidden", &v, why, whylen))
+                return -1;
+            memset(sp, 0, sizeof *sp);
+            sp->type = NN_LAYER_DENSE;
+            sp->size = (int)v;
         }
-        if (scan_int(tok, 1, 1 << 16, "--hidden", &v, why, whylen))
-            return -1;
-        s->hidden[n++] = (int)v;
+        n++;
     }
-    if (n == 0) {
-        snprintf(why, whylen, "--hidden: '%s' names no layer", arg);
-        return -1;
-    }
+    if (n == 0)
+        FAIL("%s: '%s' names no layer", opt, arg);
     s->n_hidden = n;
     return 0;
 }
@@ -114,6 +176,24 @@ static int parse_name(const char *arg, int (*parse)(const char *),
 {
     if ((*v = parse(arg)) < 0) {
         snprintf(why, whylen, "%s: unknown value '%s'", opt, arg);
+        return -1;
+    }
+    return 0;
+}
+
+/* An activation for the hidden layers (--activation) or the output layer
+ * (--output): a known name, and one that the layer can have. */
+static int parse_act(const char *arg, int output, int *v, char *why,
+                     size_t whylen)
+{
+    const char *opt = output ? "--output" : "--activation";
+    char choices[64];
+
+    if (parse_name(arg, nn_act_parse, opt, v, why, whylen))
+        return -1;
+    if (output ? !nn_act_output(*v) : !nn_act_hidden(*v)) {
+        snprintf(why, whylen, "%s: must be %s", opt,
+                 nn_act_choices(output, choices, sizeof choices));
         return -1;
     }
     return 0;
@@ -150,6 +230,7 @@ static int num_option(struct train_setup *s, int c, const char *arg,
         { OPT_SHEAR, "--shear", 0, 1, 0, T(augment.shear) },
         { OPT_ALPHA, "--elastic-alpha", 0, 1000, 0, T(augment.alpha) },
         { OPT_SIGMA, "--elastic-sigma", 0.1, 100, 0, T(augment.sigma) },
+        { OPT_STROKE, "--stroke", 0, 1, 0, T(augment.stroke) },
     };
     char *base = (char *)&s->train;
 
@@ -183,6 +264,7 @@ static int num_option(struct train_setup *s, int c, const char *arg,
             s->affine_set = tab[i].name;
             break;
         case OPT_ALPHA: case OPT_SIGMA: s->elastic_set = tab[i].name; break;
+        case OPT_STROKE: s->stroke_set = tab[i].name; break;
         }
         return 1;
     }
@@ -194,35 +276,18 @@ int train_option(struct train_setup *s, int c, const char *arg, char *why,
                  size_t whylen)
 {
     nn_train_opts *t = &s->train;
-    char choices[64];
     long n;
 
     switch (c) {
-    case 'H':
+    case 'H': case OPT_NET:
         s->arch_set = 1;
-        return parse_hidden(s, arg, why, whylen) ? -1 : 1;
+        return parse_net(s, arg, c == OPT_NET, why, whylen) ? -1 : 1;
     case 'a':
         s->arch_set = 1;
-        if (parse_name(arg, nn_act_parse, "--activation", &s->activation,
-                       why, whylen))
-            return -1;
-        if (!nn_act_hidden(s->activation)) {
-            snprintf(why, whylen, "--activation: must be %s",
-                     nn_act_choices(0, choices, sizeof choices));
-            return -1;
-        }
-        return 1;
+        return parse_act(arg, 0, &s->activation, why, whylen) ? -1 : 1;
     case OPT_OUTPUT:
         s->arch_set = 1;
-        if (parse_name(arg, nn_act_parse, "--output", &s->output_act, why,
-                       whylen))
-            return -1;
-        if (!nn_act_output(s->output_act)) {
-            snprintf(why, whylen, "--output: must be %s",
-                     nn_act_choices(1, choices, sizeof choices));
-            return -1;
-        }
-        return 1;
+        return parse_act(arg, 1, &s->output_act, why, whylen) ? -1 : 1;
     case OPT_COST:
         s->arch_set = 1;
         return parse_name(arg, nn_cost_parse, "--cost", &s->cost, why,
@@ -270,8 +335,6 @@ void train_rate_defaults(struct train_setup *s, int hidden_act)
         s->train.momentum = adam || !sigmoid ? 0.9f : 0.0f;
 }
 
-#define FAIL(...) do { snprintf(why, whylen, __VA_ARGS__); return -1; } while (0)
-
 int train_setup_check(const struct train_setup *s, int validated,
                       const char *from, char *why, size_t whylen)
 {
@@ -304,6 +367,8 @@ int train_setup_check(const struct train_setup *s, int validated,
         FAIL("%s applies to --augment affine", s->affine_set);
     if (s->elastic_set && !(t->augment.kinds & NN_AUG_ELASTIC))
         FAIL("%s applies to --augment elastic", s->elastic_set);
+    if (s->stroke_set && !(t->augment.kinds & NN_AUG_STROKE))
+        FAIL("%s applies to --augment stroke", s->stroke_set);
     return 0;
 }
 
@@ -325,11 +390,14 @@ int train_new_model(nn_model **out, const struct train_setup *s,
     if (nn_data_max_label(d) >= k)
         FAIL("%s: label %d, but there are %d classes", in_name,
              nn_data_max_label(d), k);
+    /* The input's shape comes from its size: a square of one channel
+     * (784: 28x28x1), or no image (then conv and maxpool are refused). */
     sizes[n++] = d->dim;
     for (int i = 0; i < s->n_hidden; i++)
-        sizes[n++] = s->hidden[i];
+        sizes[n++] = s->net[i].size;
     sizes[n++] = k;
-    nn_arch a = { n, sizes, s->activation, s->output_act, s->cost, s->init };
+    nn_arch a = { n, sizes, s->activation, s->output_act, s->cost, s->init,
+                  s->net, 0, 0 };
     if ((err = nn_model_new(out, &a, s->train.seed, why, whylen))) {
         if (!why[0])
             snprintf(why, whylen, "%s", nn_strerror(err));

@@ -13,13 +13,15 @@
 
 /* A run's network and training options, as nn-train's options set them. */
 struct train_setup {
-    int hidden[NN_MAX_LAYERS - 1], n_hidden;
+    nn_layer_spec net[NN_MAX_LAYERS - 1];  /* --net; --hidden: dense */
+    int n_hidden;
     int activation, output_act, cost, init;
     int holdout;            /* --holdout N, or -1 */
     nn_train_opts train;
     int arch_set, rate_set, momentum_set;   /* given, not defaulted */
     int patience_set, schedule_set;
-    const char *step_set, *plateau_set, *beta2_set, *affine_set, *elastic_set;
+    const char *step_set, *plateau_set, *beta2_set, *affine_set, *elastic_set,
+        *stroke_set;
 };
 
 /* The training options, for getopt_long, ended by a zeroed entry; the

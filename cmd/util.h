@@ -34,6 +34,11 @@ struct nn_model;
 struct nn_model *load_model(const char *path);
 struct nn_model *load_model_before(const char *path, const char *data);
 
+/* Records nn-predict and nn-eval give nn_predict_stream at most at once:
+ * each call transposes the first layer's weights (lib/model.c), which
+ * 1024 records of MNIST's sparsity outweigh 200 times. */
+enum { PREDICT_BATCH = 1024 };
+
 /* Once per run, a warning on stderr when the input of record rec lies far
  * outside m's input range (nn_model_input_ok); file names the stream. */
 struct nn_record;

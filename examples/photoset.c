@@ -16,7 +16,8 @@
  *   persp    perspective and rotation;    inverse  light ink on dark board;
  *   thick    marker or charcoal strokes;  thin     a fine pen;
  *   lowcon   faint pencil;                small    24 to 48 pixels a side;
- *   jpeg     JPEG quality 8 to 25.
+ *   jpeg     JPEG quality 8 to 25;         dim      dark ink on paper in dim
+ *                                                  light (paper below mid-grey).
  * With --numbers, each picture is instead a number of 2 to 6 digits written
  * on one line (the same digits, hands and kinds; some digits touch), named
  * NNNN_nNUMBER.jpg, and labels.tsv has the columns file, number, kind,
@@ -42,10 +43,10 @@ enum { FIELD = 224 };           /* side of the ink field of one digit */
 
 static const char *const kinds[] = {
     "clean", "light", "texture", "blur", "persp", "inverse", "thick", "thin",
-    "lowcon", "small", "jpeg",
+    "lowcon", "small", "jpeg", "dim",
 };
 enum { CLEAN, LIGHT, TEXTURE, BLUR, PERSP, INVERSE, THICK, THIN, LOWCON,
-       SMALL, JPEG, NKIND };
+       SMALL, JPEG, DIM, NKIND };
 
 static float uni(nn_rng *r, float lo, float hi)
 {
@@ -73,34 +74,34 @@ struct style {
 static const struct style styles[] = {
     { 0, "oval", 1, { ARC(.5f, .5f, .3f, .47f, -90, 275) } },
     { 0, "round", 1, { ARC(.5f, .5f, .42f, .46f, -100, 265) } },
-    { 1, "flag-base", 2, { { 3, { { .2f, .32f }, { .55f, .03f }, { .55f, .97f } } },
-                           { 2, { { .28f, .97f }, { .82f, .97f } } } } },
-    { 1, "flag", 1, { { 3, { { .15f, .38f }, { .6f, .03f }, { .52f, .97f } } } } },
-    { 1, "stick", 1, { { 2, { { .55f, .03f }, { .45f, .97f } } } } },
+    { 1, "flag-base", 2, { { 3, { { .2f, .32f }, { .55f, .03f }, { .55f, .97f } }, { 0 } },
+                           { 2, { { .28f, .97f }, { .82f, .97f } }, { 0 } } } },
+    { 1, "flag", 1, { { 3, { { .15f, .38f }, { .6f, .03f }, { .52f, .97f } }, { 0 } } } },
+    { 1, "stick", 1, { { 2, { { .55f, .03f }, { .45f, .97f } }, { 0 } } } },
     { 2, "plain", 2, { ARC(.5f, .3f, .32f, .26f, 190, 385),
-                       { 3, { { .8f, .4f }, { .15f, .95f }, { .88f, .95f } } } } },
+                       { 3, { { .8f, .4f }, { .15f, .95f }, { .88f, .95f } }, { 0 } } } },
     { 3, "round", 2, { ARC(.48f, .27f, .3f, .23f, 200, 450),
                        ARC(.48f, .73f, .34f, .25f, 270, 500) } },
-    { 3, "flat-top", 2, { { 3, { { .15f, .05f }, { .8f, .05f }, { .42f, .42f } } },
+    { 3, "flat-top", 2, { { 3, { { .15f, .05f }, { .8f, .05f }, { .42f, .42f } }, { 0 } },
                           ARC(.48f, .7f, .34f, .28f, 250, 500) } },
-    { 4, "closed", 2, { { 3, { { .62f, .03f }, { .12f, .64f }, { .9f, .64f } } },
-                        { 2, { { .62f, .03f }, { .62f, .98f } } } } },
-    { 4, "open", 2, { { 3, { { .25f, .03f }, { .2f, .55f }, { .86f, .55f } } },
-                      { 2, { { .66f, .2f }, { .66f, .98f } } } } },
-    { 5, "plain", 2, { { 3, { { .8f, .05f }, { .3f, .05f }, { .26f, .46f } } },
+    { 4, "closed", 2, { { 3, { { .62f, .03f }, { .12f, .64f }, { .9f, .64f } }, { 0 } },
+                        { 2, { { .62f, .03f }, { .62f, .98f } }, { 0 } } } },
+    { 4, "open", 2, { { 3, { { .25f, .03f }, { .2f, .55f }, { .86f, .55f } }, { 0 } },
+                      { 2, { { .66f, .2f }, { .66f, .98f } }, { 0 } } } },
+    { 5, "plain", 2, { { 3, { { .8f, .05f }, { .3f, .05f }, { .26f, .46f } }, { 0 } },
                        ARC(.5f, .68f, .33f, .29f, 215, 500) } },
-    { 6, "loop", 2, { { 2, { { .72f, .04f }, { .28f, .6f } } },
+    { 6, "loop", 2, { { 2, { { .72f, .04f }, { .28f, .6f } }, { 0 } },
                       ARC(.5f, .73f, .25f, .24f, 180, 545) } },
-    { 7, "crossed", 2, { { 3, { { .12f, .06f }, { .86f, .05f }, { .42f, .97f } } },
-                         { 2, { { .36f, .5f }, { .8f, .5f } } } } },
+    { 7, "crossed", 2, { { 3, { { .12f, .06f }, { .86f, .05f }, { .42f, .97f } }, { 0 } },
+                         { 2, { { .36f, .5f }, { .8f, .5f } }, { 0 } } } },
     { 7, "hook", 1, { { 4, { { .12f, .2f }, { .2f, .06f }, { .86f, .05f },
-                             { .5f, .97f } } } } },
+                             { .5f, .97f } }, { 0 } } } },
     { 8, "loops", 2, { ARC(.5f, .27f, .24f, .22f, 0, 360),
                        ARC(.5f, .73f, .3f, .26f, 0, 360) } },
     { 9, "straight-tail", 2, { ARC(.48f, .3f, .28f, .26f, 0, 360),
-                               { 2, { { .76f, .3f }, { .72f, .98f } } } } },
+                               { 2, { { .76f, .3f }, { .72f, .98f } }, { 0 } } } },
     { 9, "thin-tail", 2, { ARC(.5f, .28f, .27f, .24f, -10, 360),
-                           { 2, { { .77f, .3f }, { .5f, .98f } } } } },
+                           { 2, { { .77f, .3f }, { .5f, .98f } }, { 0 } } } },
 };
 enum { NSTYLE = sizeof styles / sizeof styles[0] };
 
@@ -271,7 +272,7 @@ static void blur(float *img, int w, int h, float sigma)
 /* The homography taking the unit square's corners to q[4][2] (clockwise
  * from top left), inverted: H maps a picture point to field coordinates
  * in [0,1]^2.  Solved as in Heckbert's "Fundamentals of texture mapping". */
-static void square_to_quad(const float q[4][2], double m[9])
+static void square_to_quad(float q[4][2], double m[9])
 {
     double x0 = q[0][0], y0 = q[0][1], x1 = q[1][0], y1 = q[1][1];
     double x2 = q[2][0], y2 = q[2][1], x3 = q[3][0], y3 = q[3][1];
@@ -395,6 +396,10 @@ static int photograph(const float *field, int fw, int k, nn_rng *r,
     float paper = uni(r, .72f, .95f), ink = uni(r, .05f, .25f);
     if (k == LOWCON)
         ink = paper - uni(r, .1f, .22f);
+    if (k == DIM) {
+        paper = uni(r, .3f, .48f);
+        ink = uni(r, .02f, .1f);
+    }
     if (k == INVERSE) {
         paper = uni(r, .08f, .3f);
         ink = uni(r, .7f, .95f);

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 D=tests/data
 S=fuzz/seeds
 rm -rf "$S"
-mkdir -p "$S/idx" "$S/vec" "$S/model" "$S/prep" "$S/serve"
+mkdir -p "$S/idx" "$S/vec" "$S/model" "$S/prep" "$S/serve" "$S/convert"
 
 # IDX: a 2-item cut of the images (the fixtures themselves: tests/data).
 { printf '\0\0\10\3\0\0\0\2\0\0\0\34\0\0\0\34'; tail -c +17 $D/mnist10-images-idx3-ubyte | head -c 1568; } > "$S/idx/two-images"
@@ -27,7 +27,12 @@ printf '\5# comment\n1\t0 0.5 1 0.25\n?\t1e-3 -0 0x1p-3 .5\r\n\n0 1 0 1\n' > "$S
 # Models: a small trained one (the fixtures themselves: tests/data).
 cmd/idx2vec $D/mnist10-images-idx3-ubyte $D/mnist10-labels-idx1-ubyte > "$S/ten.vec"
 cmd/nn-train -q -H 3 -e 1 --class-names a,b,c,d,e,f,g,h,i,j -o "$S/model/trained.json" "$S/ten.vec" 2>/dev/null
-rm -f "$S/ten.vec"
+# Conversions: that model as ONNX, a sigmoid one as ONNX and network2.
+cmd/nn-convert "$S/model/trained.json" "$S/convert/trained.onnx"
+cmd/nn-train -q -H 3 -a sigmoid --output sigmoid -e 1 -o "$S/sig.json" "$S/ten.vec" 2>/dev/null
+cmd/nn-convert "$S/sig.json" "$S/convert/sigmoid.onnx"
+cmd/nn-convert "$S/sig.json" "$S/convert/network2.json"
+rm -f "$S/ten.vec" "$S/sig.json"
 
 # Images: the fixtures themselves (tests/data/img).
 

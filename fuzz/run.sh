@@ -18,7 +18,7 @@ dict=
 [ -f "fuzz/$t.dict" ] && dict=-dict=fuzz/$t.dict
 # The fixtures a target reads as they are, without copies in fuzz/seeds.
 case $t in
-idx|model) fixtures=tests/data ;;
+idx|model|convert) fixtures=tests/data ;;
 img) fixtures=tests/data/img ;;
 *) fixtures= ;;
 esac

@@ -214,6 +214,29 @@ const char *nn_cost_name(int cost);
 int nn_init_parse(const char *s);
 const char *nn_init_name(int init);
 
+/* Layer types (lib/conv.c, lib/maxpool.c beside the dense layers):
+ * "dense", "conv", "maxpool"; and a convolution's padding, "same" (the
+ * output as large as the input) or "valid" (only where the kernel fits). */
+enum { NN_LAYER_DENSE, NN_LAYER_CONV, NN_LAYER_MAXPOOL };
+enum { NN_PAD_SAME, NN_PAD_VALID };
+int nn_layer_parse(const char *s);
+const char *nn_layer_name(int type);
+int nn_pad_parse(const char *s);
+const char *nn_pad_name(int pad);
+
+/* A hidden layer of a network given by types.  A convolution takes an
+ * image of H x W x C values (channel last: value (y, x, c) at (y * W + x)
+ * * C + c) to Ho x Wo x size, with a kernel x kernel filter (kernel odd)
+ * per output channel, stride 1; max-pooling takes 2x2 blocks to their
+ * largest value, H x W x C to H/2 x W/2 x C (an odd last row or column is
+ * dropped).  A dense layer after them sees the image as one vector. */
+typedef struct nn_layer_spec {
+    int type;               /* NN_LAYER_* */
+    int size;               /* dense: units; conv: output channels */
+    int kernel;             /* conv: the kernel's side, odd, >= 1 */
+    int pad;                /* conv: NN_PAD_SAME or NN_PAD_VALID */
+} nn_layer_spec;
+
 /* Architecture of a new network. */
 typedef struct nn_arch {
     int nlayers;            /* number of layer sizes, >= 2 (input, output) */
@@ -223,10 +246,18 @@ typedef struct nn_arch {
     int cost;               /* NN_COST_*; softmax requires NN_COST_CE */
     int init;               /* NN_INIT_*; DEFAULT: he for relu, xavier for
                                tanh, nielsen for sigmoid */
+    /* NULL: dense hidden layers of sizes[1 .. nlayers-2].  Otherwise the
+     * nlayers - 2 hidden layers, whose sizes follow from them (sizes[1 ..
+     * nlayers-2] are not read); the output layer is dense. */
+    const nn_layer_spec *hidden;
+    /* The input as an image of width x height x (sizes[0] / (width *
+     * height)) values; 0, 0: a square one channel deep when sizes[0] is a
+     * square (784: 28x28x1), else no image (then no conv or maxpool). */
+    int width, height;
 } nn_arch;
 
 /* New network with seeded weights.  NN_EINVAL if the combination is not
- * supported (why says which). */
+ * supported (why says which: "layers[0]: a conv layer needs an image"). */
 int nn_model_new(nn_model **out, const nn_arch *a, uint64_t seed,
                  char *why, size_t whylen);
 void nn_model_free(nn_model *m);
@@ -240,11 +271,28 @@ int nn_model_hidden_act(const nn_model *m);
 int nn_model_output_act(const nn_model *m);
 int nn_model_cost(const nn_model *m);
 long nn_model_n_params(const nn_model *m);
-/* Weights of weight layer l (0 .. n_layers - 1), row-major out x in: row o,
- * nn_model_layer_size(m, l) floats, holds the weights into unit o of layer
- * l + 1.  Borrowed from m (valid until it is trained or freed); NULL if l
- * is out of range. */
+/* Weights of weight layer l (0 .. n_layers - 1), row-major out x in: for a
+ * dense layer, row o, nn_model_layer_size(m, l) floats, holds the weights
+ * into unit o of layer l + 1 (other types: nn_model_layer_units).
+ * Borrowed from m (valid until it is trained or freed); NULL if l is out
+ * of range. */
 const float *nn_model_weights(const nn_model *m, int l);
+/* Weight layer l's type (NN_LAYER_*; -1 if l is out of range), and the
+ * shape of layer size i (0 = input): 1 and an image of *w x *h x *c
+ * values, or 0 with *w = *h = 0 and *c the size when it is not an image
+ * (a dense layer's output, or an input without width and height).  A conv
+ * layer's weights (nn_model_weights) are, for each output channel o,
+ * kernel x kernel x c_in values (ky, kx, ci) at ((o * kernel + ky) *
+ * kernel + kx) * c_in + ci; nn_model_layer_kernel gives kernel (0 unless
+ * conv). */
+int nn_model_layer_type(const nn_model *m, int l);
+/* Units of weight layer l that have weights (a dense layer's outputs, a
+ * conv layer's output channels, none for maxpool), each with *fan_in
+ * weights at nn_model_weights(m, l) + o * *fan_in; 0 if l is out of
+ * range. */
+int nn_model_layer_units(const nn_model *m, int l, int *fan_in);
+int nn_model_layer_shape(const nn_model *m, int i, int *w, int *h, int *c);
+int nn_model_layer_kernel(const nn_model *m, int l);
 
 /* Class names: class i's name, or NULL when the model has none (then the
  * class is printed as its number).  set: names is n_out strings, copied,
@@ -284,7 +332,7 @@ int nn_argmax(const float *y, int n);
 /* Data augmentation (lib/augment.c): random distortions of images, drawn
  * afresh for each training image every epoch. */
 
-enum { NN_AUG_AFFINE = 1, NN_AUG_ELASTIC = 2 };
+enum { NN_AUG_AFFINE = 1, NN_AUG_ELASTIC = 2, NN_AUG_STROKE = 4 };
 
 typedef struct nn_augment {
     int kinds;              /* NN_AUG_* bits; 0: no augmentation */
@@ -297,13 +345,17 @@ typedef struct nn_augment {
      * U(-1, 1) per pixel, smoothed with a Gaussian of standard deviation
      * sigma pixels, times alpha. */
     float alpha, sigma;
+    /* Stroke width: the image moved a fraction u of the way to its grey
+     * dilation (u > 0) or erosion (u < 0) by a 3x3 cross, u drawn from
+     * [-stroke, stroke]; a pen's width varies where MNIST's hardly does. */
+    float stroke;
 } nn_augment;
 
 /* kinds 0 and the default magnitudes: shift 2, rotate 10, scale 0.1,
- * shear 0.1, alpha 34, sigma 4. */
+ * shear 0.1, alpha 34, sigma 4, stroke 0.7. */
 void nn_augment_default(nn_augment *a);
-/* "affine", "elastic", "affine,elastic" <-> kinds (0 for "none"); parse
- * returns -1 for anything else; name writes into buf. */
+/* "affine", "elastic", "stroke" joined by commas in any order <-> kinds (0
+ * for "none"); parse returns -1 for anything else; name writes into buf. */
 int nn_augment_parse(const char *s);
 const char *nn_augment_name(int kinds, char *buf, size_t len);
 
@@ -483,6 +535,30 @@ int nn_model_write(const nn_model *m, FILE *fp);
  * flushed, synced and renamed over path.  "-" is not accepted here. */
 int nn_model_save(const nn_model *m, const char *path, char *why, size_t whylen);
 
+/* Other programs' model files (lib/model_convert.c over lib/model_nielsen.c
+ * and lib/model_onnx_*.c; the mapping is in docs/model-format.md):
+ * NN_FMT_NNPIPE, nnpipe's own JSON; NN_FMT_NETWORK2, the JSON that
+ * network2.py of Nielsen's book saves; NN_FMT_ONNX, an ONNX model of
+ * dense, conv and maxpool layers. */
+enum { NN_FMT_NNPIPE, NN_FMT_NETWORK2, NN_FMT_ONNX };
+/* "nnpipe", "network2", "onnx" <-> NN_FMT_*; -1 / NULL if unknown. */
+int nn_format_parse(const char *s);
+const char *nn_format_name(int fmt);
+/* Read a model in any of the formats from fp (borrowed), recognised from
+ * its bytes, into *out; *fmt (may be NULL) says which it was.  Errors as
+ * nn_model_read's, why naming the place ("weights[1][3]: 29 values,
+ * expected 30", "graph.node[2] 'conv1': operator Conv is not supported"). */
+int nn_model_import(nn_model **out, int *fmt, FILE *fp, char *why,
+                    size_t whylen);
+/* Write m in format fmt to fp (borrowed, flushed, not closed), or replace
+ * path atomically as nn_model_save does.  NN_EINVAL with the reason when
+ * the format cannot express m ("network2 has sigmoid layers only, and this
+ * model's hidden layers are relu"); nothing is written then. */
+int nn_model_export(const nn_model *m, int fmt, FILE *fp, char *why,
+                    size_t whylen);
+int nn_model_export_save(const nn_model *m, int fmt, const char *path,
+                         char *why, size_t whylen);
+
 /* ------------------------------------------------------------------------ */
 /* Image files to 8-bit grayscale (lib/img*.c).
  *
@@ -545,6 +621,13 @@ void nn_img_free(nn_image *img);     /* NULL is a no-op */
  * (8 bytes a pixel, plus 1 MiB): NN_ELIMIT beyond; else as nn_img_decode. */
 int nn_img_read(nn_image **out, FILE *fp, long max_pixels, char *why,
                 size_t whylen);
+/* nn_img_read for a picture that only feeds a smaller one: a JPEG is
+ * decoded scaled down by 8, 4 or 2 (in the DCT domain: a faster decode) as
+ * far as its longer side stays at least min_side pixels; the picture's
+ * width and height are then the scaled ones.  max_pixels still judges the
+ * full size.  Other formats, and min_side <= 0, decode at full size. */
+int nn_img_read_scaled(nn_image **out, FILE *fp, long max_pixels,
+                       int min_side, char *why, size_t whylen);
 
 /* What the bytes look like: "JPEG", "PNG", "PBM", "PGM", "PPM", "TIFF" (all
  * decodable, if not corrupt), or an unsupported kind ("GIF", "BMP", "WebP",
@@ -564,13 +647,32 @@ const char *nn_img_format_name(const uint8_t *buf, size_t len);
 typedef void (*nn_stage_fn)(const char *name, const float *img, int w, int h,
                             void *arg);
 
+/* What preprocessing found, for a tool to warn about a picture that looks
+ * wrong (img2vec does). */
+typedef struct nn_prep_info {
+    int inverted;           /* 1: read as dark ink on light paper */
+    int uncertain;          /* both polarities found strokes of about the
+                               same contrast: the choice may be wrong */
+    int strokes;            /* 0: nothing stroke-like under either polarity
+                               (a blob, a texture, a photo of something else) */
+    int groups;             /* tall parts side by side: 2 or more suggests
+                               several digits */
+} nn_prep_info;
+
 typedef struct nn_prep_opts {
     int invert;             /* -1: decide from the image; 0 no; 1 yes (dark
                                ink on light paper) */
     int plain;              /* threshold, shrink, invert: the old baseline */
     nn_stage_fn stage;      /* may be NULL */
     void *stage_arg;
+    nn_prep_info *info;     /* may be NULL: filled when the polarity has been
+                               decided, even if no ink is found after */
 } nn_prep_opts;
+
+/* nn_prep_digit area-averages a picture down to NN_PREP_MIN_SIDE / 2 on
+ * its longer side before anything else; one twice that size loses nothing
+ * it needs (for nn_img_read_scaled). */
+#define NN_PREP_MIN_SIDE 800
 
 void nn_prep_opts_default(nn_prep_opts *o);
 /* gray: w x h bytes, 0 black .. 255 white.  out: 28*28 floats.  NN_EFORMAT

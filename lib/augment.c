@@ -10,6 +10,7 @@
  *   affine:  6 calls of nn_rng_uniform (u in [0, 1)): tx, ty = shift *
  *            (2u - 1) pixels; angle = rotate * (2u - 1) degrees; sx, sy =
  *            1 + scale * (2u - 1); k = shear * (2u - 1);
+ *   stroke:  1 call of nn_rng_uniform: u = stroke * (2u - 1), first;
  *   elastic: width * height calls of nn_rng_next, one per pixel, row by
  *            row: its top 24 bits give the pixel's x noise, the next 24
  *            its y noise, each b * 2^-23 - 1, in [-1, 1).
@@ -55,6 +56,7 @@ struct nn_augmenter {
                                    zero in the r columns on either side */
     float *row;                 /* stride floats: one row-smoothed row */
     float *fx, *fy;             /* w * h displacements, for nn_warp */
+    float *pen;                 /* stroke only: w * h, the re-inked image */
 };
 
 void nn_augmenter_free(nn_augmenter *g)
@@ -69,6 +71,7 @@ void nn_augmenter_free(nn_augmenter *g)
     free(g->row);
     free(g->fx);
     free(g->fy);
+    free(g->pen);
     free(g);
 }
 
@@ -97,7 +100,7 @@ static int check_opts(const nn_augment *a, int w, int h, float background,
 {
     int err;
 
-    if (a->kinds & ~(NN_AUG_AFFINE | NN_AUG_ELASTIC))
+    if (a->kinds & ~(NN_AUG_AFFINE | NN_AUG_ELASTIC | NN_AUG_STROKE))
         return nn_why(why, whylen, NN_EINVAL,
                       "augmentation: unknown kinds %d", a->kinds);
     if (w < 1 || h < 1)
@@ -122,6 +125,9 @@ static int check_opts(const nn_augment *a, int w, int h, float background,
                           "augmentation: scale must be below 1 (got %g)",
                           a->scale);
     }
+    if ((a->kinds & NN_AUG_STROKE) &&
+        (err = check_range("stroke", a->stroke, 1, why, whylen)))
+        return err;
     if (a->kinds & NN_AUG_ELASTIC) {
         if ((err = check_range("alpha", a->alpha, 1000, why, whylen)) ||
             (err = check_range("sigma", a->sigma, 100, why, whylen)))
@@ -182,7 +188,10 @@ int nn_augmenter_new(nn_augmenter **out, const nn_augment *a, int width,
     g->w = width;
     g->h = height;
     g->background = background;
-    if ((a->kinds & NN_AUG_ELASTIC) && (err = elastic_alloc(g))) {
+    if (((a->kinds & NN_AUG_ELASTIC) && (err = elastic_alloc(g))) ||
+        ((a->kinds & NN_AUG_STROKE) &&
+         !(g->pen = malloc((size_t)width * height * sizeof *g->pen)))) {
+        err = NN_ENOMEM;
         nn_augmenter_free(g);
         return nn_why(why, whylen, err, "augmentation: out of memory");
     }
@@ -368,6 +377,27 @@ static void smooth(nn_augmenter *g, float *f, const float *noise)
     }
 }
 
+/* pen = src moved u of the way to its grey dilation (u > 0, ink high:
+ * strokes grow by up to a pixel on each side) or erosion (u < 0) by the
+ * 3x3 cross; outside the picture is bg. */
+static void restroke(float *pen, const float *src, int w, int h, float u,
+                     float bg)
+{
+    float a = fabsf(u);
+
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            float v = src[(size_t)y * w + x], m = v;
+            float nb[4] = { x > 0 ? src[(size_t)y * w + x - 1] : bg,
+                            x < w - 1 ? src[(size_t)y * w + x + 1] : bg,
+                            y > 0 ? src[(size_t)(y - 1) * w + x] : bg,
+                            y < h - 1 ? src[(size_t)(y + 1) * w + x] : bg };
+            for (int i = 0; i < 4; i++)
+                m = u > 0 ? fmaxf(m, nb[i]) : fminf(m, nb[i]);
+            pen[(size_t)y * w + x] = v + a * (m - v);
+        }
+}
+
 void nn_augmenter_apply(nn_augmenter *g, float *dst, const float *src,
                         nn_rng *rng)
 {
@@ -377,6 +407,11 @@ void nn_augmenter_apply(nn_augmenter *g, float *dst, const float *src,
     if (!g->a.kinds) {
         memcpy(dst, src, (size_t)g->w * g->h * sizeof *dst);
         return;
+    }
+    if (g->a.kinds & NN_AUG_STROKE) {
+        float u = g->a.stroke * (float)(2 * nn_rng_uniform(rng) - 1);
+        restroke(g->pen, src, g->w, g->h, u, g->background);
+        src = g->pen;
     }
     if (g->a.kinds & NN_AUG_AFFINE)
         draw_affine(&g->a, rng, A);

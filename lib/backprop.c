@@ -31,21 +31,36 @@ int nn_pass_new(nn_pass *p, const nn_model *m, int B, float input_dropout,
         nn_tlayer *t = &p->layer[l];
         size_t n_out = (size_t)B * m->sizes[l + 1] * sizeof(float);
         size_t n_in = (size_t)B * m->sizes[l] * sizeof(float);
-        float drop = l == 0 ? input_dropout : dropout;
+        /* Dropout on the network's input, and on the inputs of the dense
+         * layers: the convolutions see whole images. */
+        float drop = l == 0 ? input_dropout
+                   : m->type[l] == NN_LAYER_DENSE ? dropout : 0;
+        int err = NN_OK;
 
         t->n_in = m->sizes[l];
         t->n_out = m->sizes[l + 1];
         t->act = l == m->nlayers - 1 ? m->output_act : m->hidden_act;
         t->W = p->params + m->w_off[l];
         t->b = p->params + m->b_off[l];
-        /* The network's input layer skips its zeros; the others are plain
-         * dense layers. */
-        if (l == 0) {
-            if (nn_first_layer(t, B) != NN_OK)
-                goto fail;
-        } else {
-            nn_dense_layer(t);
+        /* A dense layer over the network's input skips its zeros. */
+        switch (m->type[l]) {
+        case NN_LAYER_CONV:
+            nn_model_conv(m, l, &t->conv);
+            err = nn_conv_layer(t, B);
+            break;
+        case NN_LAYER_MAXPOOL:
+            nn_model_conv(m, l, &t->conv);
+            t->act = NN_ACT_IDENTITY;
+            err = nn_maxpool_layer(t, B);
+            break;
+        default:
+            if (l == 0)
+                err = nn_first_layer(t, B);
+            else
+                nn_dense_layer(t);
         }
+        if (err != NN_OK)
+            goto fail;
         if (!(p->acts[l] = malloc(n_out)) || !(p->deltas[l] = malloc(n_out)))
             goto fail;
         if (drop > 0 && (!(p->masks[l] = malloc(n_in)) ||
@@ -64,15 +79,15 @@ fail:
 static void copy_weights(const nn_tlayer *t, float *own, float *model,
                          int to_model)
 {
-    if (t->unit_step == t->n_in && t->in_step == 1) {
-        size_t n = (size_t)t->n_in * t->n_out * sizeof *own;
+    if (t->unit_step == t->fan_in && t->in_step == 1) {
+        size_t n = (size_t)t->fan_in * t->units * sizeof *own;
         memcpy(to_model ? model : own, to_model ? own : model, n);
         return;
     }
-    for (int o = 0; o < t->n_out; o++)
-        for (int i = 0; i < t->n_in; i++) {
+    for (int o = 0; o < t->units; o++)
+        for (int i = 0; i < t->fan_in; i++) {
             float *a = &own[o * t->unit_step + i * t->in_step];
-            float *b = &model[(long)o * t->n_in + i];
+            float *b = &model[(long)o * t->fan_in + i];
             if (to_model)
                 *b = *a;
             else

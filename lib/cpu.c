@@ -2,6 +2,9 @@
  * has, or fewer if the caller asks (nn_set_kernel; the tools take it from
  * NN_KERNEL), so that tests and benchmarks can run every kernel. */
 #include <string.h>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 #include "nn_internal.h"
 
@@ -41,4 +44,34 @@ int nn_set_kernel(const char *name)
             return NN_OK;
         }
     return NN_EINVAL;
+}
+
+/* MXCSR's flush-to-zero (bit 15: a result too small for a normal float is
+ * 0) and denormals-are-zero (bit 6: such an input counts as 0).  Some
+ * cores take about a hundred cycles for each denormal operand or result,
+ * and late in training many small gradients and weights are denormal; no
+ * digit of a loss or prediction depends on them. */
+#define FP_FLUSH 0x8040u
+
+unsigned nn_fp_enter(void)
+{
+#if defined(__SSE__)
+    unsigned old = _mm_getcsr();
+
+    if ((old & FP_FLUSH) != FP_FLUSH)
+        _mm_setcsr(old | FP_FLUSH);
+    return old;
+#else
+    return 0;
+#endif
+}
+
+void nn_fp_leave(unsigned old)
+{
+#if defined(__SSE__)
+    if (_mm_getcsr() != old)
+        _mm_setcsr(old);
+#else
+    (void)old;
+#endif
 }

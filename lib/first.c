@@ -57,6 +57,21 @@ static void first_backward(nn_tlayer *t, float *din, float *dWT, float *db,
     nn_column_sums(db, delta, B, t->n_out);
 }
 
+int nn_first_sparse(void)
+{
+    return sparse_on;
+}
+
+/* Prediction sums every record's nonzero inputs, whatever their share:
+ * a record's answer must not depend on the batch it came in. */
+void nn_first_predict(float *out, const float *x, int B, const float *WT,
+                      const float *b, int n_out, int act, nn_sparse *sp)
+{
+    nn_sparse_rows(sp, x, B);
+    nn_spmm(out, B, n_out, sp->row_ptr, sp->row_idx, sp->row_val, WT, b);
+    nn_activate(out, (long)B * n_out, n_out, act);
+}
+
 static void first_free(nn_tlayer *t)
 {
     if (t->sparse)
@@ -69,6 +84,8 @@ int nn_first_layer(nn_tlayer *t, int B)
     t->forward = first_forward;
     t->backward = first_backward;
     t->free = first_free;
+    t->units = t->n_out;
+    t->fan_in = t->n_in;
     t->unit_step = 1;
     t->in_step = t->n_out;
     t->sparse = NULL;

@@ -45,8 +45,9 @@ const char *nn_img_format_name(const uint8_t *buf, size_t len)
 
 /* ------------------------------------------------------------------------ */
 
-int nn_img_decode(nn_image **out, const uint8_t *buf, size_t len,
-                  long max_pixels, char *why, size_t whylen)
+/* nn_img_decode; a JPEG scaled down as nn_img_read_scaled says. */
+static int decode(nn_image **out, const uint8_t *buf, size_t len,
+                  long max_pixels, int min_side, char *why, size_t whylen)
 {
     char msg[512] = "";
     int err, kind;
@@ -61,7 +62,8 @@ int nn_img_decode(nn_image **out, const uint8_t *buf, size_t len,
     kind = nn_file_kind(buf, len);
     switch (kind) {
     case NN_KIND_JPEG:
-        err = nn_img_decode_jpeg(out, buf, len, max_pixels, msg, sizeof msg);
+        err = nn_img_decode_jpeg(out, buf, len, max_pixels, min_side, msg,
+                                 sizeof msg);
         break;
     case NN_KIND_PNG:
         err = nn_img_decode_png(out, buf, len, max_pixels, msg, sizeof msg);
@@ -93,8 +95,20 @@ int nn_img_decode(nn_image **out, const uint8_t *buf, size_t len,
     return NN_OK;
 }
 
+int nn_img_decode(nn_image **out, const uint8_t *buf, size_t len,
+                  long max_pixels, char *why, size_t whylen)
+{
+    return decode(out, buf, len, max_pixels, 0, why, whylen);
+}
+
 int nn_img_read(nn_image **out, FILE *fp, long max_pixels, char *why,
                 size_t whylen)
+{
+    return nn_img_read_scaled(out, fp, max_pixels, 0, why, whylen);
+}
+
+int nn_img_read_scaled(nn_image **out, FILE *fp, long max_pixels,
+                       int min_side, char *why, size_t whylen)
 {
     size_t limit = max_pixels > 0 && (unsigned long)max_pixels < (SIZE_MAX >> 4)
                  ? (size_t)max_pixels * 8 + ((size_t)1 << 20) : SIZE_MAX >> 1;
@@ -105,7 +119,8 @@ int nn_img_read(nn_image **out, FILE *fp, long max_pixels, char *why,
     *out = NULL;
     if ((err = nn_read_all(fp, limit, "image file", &buf, &len, why, whylen)))
         return err;
-    err = nn_img_decode(out, (const uint8_t *)buf, len, max_pixels, why, whylen);
+    err = decode(out, (const uint8_t *)buf, len, max_pixels, min_side, why,
+                 whylen);
     free(buf);
     return err;
 }

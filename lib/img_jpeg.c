@@ -121,9 +121,28 @@ static void cmyk_to_gray(uint8_t *gray, const uint8_t *cmyk, size_t n,
     }
 }
 
-int nn_img_decode_jpeg(nn_image **out, const uint8_t *buf, size_t len,
-                       long max_pixels, char *why, size_t whylen)
+/* The smallest of libjpeg-turbo's scales 1/8, 1/4, 1/2 that keeps the
+ * longer side of a w x h picture at least min_side, else 1/1. */
+static tjscalingfactor pick_scale(int w, int h, int min_side)
 {
+    tjscalingfactor best = { 1, 1 }, *sf;
+    int n = 0, side = w > h ? w : h;
+
+    if (min_side <= 0 || !(sf = tjGetScalingFactors(&n)))
+        return best;
+    for (int i = 0; i < n; i++)
+        if (sf[i].num == 1 && (sf[i].denom == 2 || sf[i].denom == 4 ||
+                               sf[i].denom == 8) &&
+            sf[i].denom > best.denom && TJSCALED(side, sf[i]) >= min_side)
+            best = sf[i];
+    return best;
+}
+
+int nn_img_decode_jpeg(nn_image **out, const uint8_t *buf, size_t len,
+                       long max_pixels, int min_side, char *why,
+                       size_t whylen)
+{
+    tjscalingfactor sf;
     tjhandle tj = NULL;
     nn_image *img = NULL;
     uint8_t *cmyk = NULL;
@@ -146,6 +165,9 @@ int nn_img_decode_jpeg(nn_image **out, const uint8_t *buf, size_t len,
     }
     if ((err = nn_img_check_size(w, h, max_pixels, why, whylen)) != NN_OK)
         goto fail;
+    sf = pick_scale(w, h, min_side);
+    w = TJSCALED(w, sf);
+    h = TJSCALED(h, sf);
     if (nn_img_alloc(&img, w, h) != NN_OK) {
         err = NN_ENOMEM;
         goto fail;

@@ -56,6 +56,20 @@ too_big:
                   what, (unsigned long)(limit >> 20));
 }
 
+int nn_write_all(FILE *fp, const void *p, size_t n, char *why,
+                 size_t whylen)
+{
+    int e;
+
+    errno = 0;
+    if (fwrite(p, 1, n, fp) == n && fflush(fp) == 0 && !ferror(fp))
+        return NN_OK;
+    e = errno ? errno : EIO;
+    nn_why(why, whylen, NN_EIO, "write error: %s", strerror(e));
+    errno = e;
+    return NN_EIO;
+}
+
 /* Make the rename durable; best effort, as some file systems refuse. */
 static void sync_dir(const char *path)
 {

@@ -1,6 +1,8 @@
 /* layers.c - forward and backward kernels of a dense layer, its
  * activations and the output costs, over whole mini-batches; and the dense
- * layer as training runs it (nn_dense_layer). */
+ * layer as training runs it (nn_dense_layer).  The other layer types have
+ * files of their own (conv.c, maxpool.c). */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -35,6 +37,22 @@ void nn_activate(float *y, long n, int k, int act)
                 row[j] /= sum;
         }
         break;
+    }
+}
+
+/* log y / T is z / T up to a constant per row, which softmax ignores; a
+ * probability that underflowed to 0 stays about 0. */
+void nn_temper(float *y, long n, int k, float T)
+{
+    for (long r = 0; r < n; r += k) {
+        float *row = y + r;
+        double max = -INFINITY, sum = 0;
+        for (int j = 0; j < k; j++)
+            max = fmax(max, log(fmax(row[j], FLT_MIN)) / T);
+        for (int j = 0; j < k; j++)
+            sum += (row[j] = (float)exp(log(fmax(row[j], FLT_MIN)) / T - max));
+        for (int j = 0; j < k; j++)
+            row[j] = (float)(row[j] / sum);
     }
 }
 
@@ -128,21 +146,10 @@ void nn_dense_layer(nn_tlayer *t)
 {
     t->forward = dense_forward;
     t->backward = dense_backward;
+    t->units = t->n_out;
+    t->fan_in = t->n_in;
     t->unit_step = t->n_in;
     t->in_step = 1;
-}
-
-void nn_forward(const nn_model *m, const float *x, int B, float **acts)
-{
-    const float *in = x;
-
-    for (int l = 0; l < m->nlayers; l++) {
-        int act = l == m->nlayers - 1 ? m->output_act : m->hidden_act;
-        nn_dense_forward(acts[l], in, m->params + m->w_off[l],
-                         m->params + m->b_off[l], B, m->sizes[l],
-                         m->sizes[l + 1], act);
-        in = acts[l];
-    }
 }
 
 /* log(p), with p kept above 1e-12 so that a certain wrong answer costs a

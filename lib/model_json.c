@@ -50,6 +50,7 @@ static const struct float_field aug_floats[] = {
     { "shear", offsetof(nn_augment, shear) },
     { "alpha", offsetof(nn_augment, alpha) },
     { "sigma", offsetof(nn_augment, sigma) },
+    { "stroke", offsetof(nn_augment, stroke) },  /* last: see put_options */
 };
 #define N_FIELDS(t) (sizeof (t) / sizeof (t)[0])
 #define FIELD(base, f) ((float *)((char *)(base) + (f)->off))
@@ -172,8 +173,13 @@ static int put_options(nn_jw *w, const nn_train_opts *o, char *why,
     nn_jw_open(w, "augment", 1, 0);
     nn_jw_str(w, "kinds", nn_augment_name(o->augment.kinds, kinds,
                                           sizeof kinds));
+    /* stroke (added after version 1's files were written) only when that
+     * kind is used, so that a model trained without it is written as
+     * before, byte for byte. */
     if ((err = put_fields(w, "training.options.augment", &o->augment,
-                          aug_floats, N_FIELDS(aug_floats), why, whylen)))
+                          aug_floats, N_FIELDS(aug_floats)
+                          - !(o->augment.kinds & NN_AUG_STROKE), why,
+                          whylen)))
         return err;
     nn_jw_close(w);
     nn_jw_close(w);
@@ -209,20 +215,32 @@ static int put_model(nn_jw *w, const nn_model *m, char *why, size_t whylen)
     const char *outact = nn_act_name(m->output_act);
     const char *cost = nn_cost_name(m->cost);
     const char *init = nn_init_name(m->init);
-    int err, l;
+    int err, l, version = 1;
 
     if (m->nlayers < 1 || m->nlayers > NN_MAX_LAYERS || !m->params)
         return bad_model(why, whylen, "no layers");
     if (!hid || !outact || !cost || !init)
         return bad_model(why, whylen, "unknown activation, cost or init");
+    /* A network of dense layers is written as version 1, which every
+     * nnpipe reads; layers of other types need version 2. */
+    for (l = 0; l < m->nlayers; l++)
+        if (m->type[l] != NN_LAYER_DENSE)
+            version = 2;
     nn_jw_open(w, NULL, 1, 0);
     nn_jw_str(w, "format", NN_FORMAT_NAME);
-    put_int(w, "version", NN_FORMAT_VERSION);
+    put_int(w, "version", version);
     nn_jw_str(w, "tool", "nnpipe " NN_VERSION);
     nn_jw_open(w, "output", 1, 0);
     nn_jw_str(w, "activation", outact);
     nn_jw_str(w, "cost", cost);
     nn_jw_close(w);
+    if (m->temperature != 1.0f) {       /* written only when fitted */
+        nn_jw_open(w, "calibration", 1, 0);
+        if ((err = put_float(w, "calibration", "temperature", m->temperature,
+                             why, whylen)))
+            return err;
+        nn_jw_close(w);
+    }
     nn_jw_str(w, "init", init);
     put_u64(w, "seed", m->seed);
 
@@ -256,17 +274,33 @@ static int put_model(nn_jw *w, const nn_model *m, char *why, size_t whylen)
 
     nn_jw_open(w, "layers", 0, 0);
     for (l = 0; l < m->nlayers; l++) {
-        int in = m->sizes[l], nout = m->sizes[l + 1];
+        int type = m->type[l];
+        long nb = (l + 1 < m->nlayers ? m->w_off[l + 1] : m->n_params)
+                  - m->b_off[l];
 
         nn_jw_open(w, NULL, 1, 0);
-        put_int(w, "in", in);
-        put_int(w, "out", nout);
-        nn_jw_str(w, "activation", l == m->nlayers - 1 ? outact : hid);
-        if ((err = put_floats(w, l, "bias", m->params + m->b_off[l], nout,
-                              why, whylen))
-            || (err = put_floats(w, l, "weights", m->params + m->w_off[l],
-                                 (long)in * nout, why, whylen)))
-            return err;
+        if (version > 1)
+            nn_jw_str(w, "type", nn_layer_name(type));
+        put_int(w, "in", m->sizes[l]);
+        put_int(w, "out", m->sizes[l + 1]);
+        if (type != NN_LAYER_DENSE) {
+            put_int(w, "width", m->shape[l + 1].w);
+            put_int(w, "height", m->shape[l + 1].h);
+            put_int(w, "channels", m->shape[l + 1].c);
+        }
+        if (type == NN_LAYER_CONV) {
+            put_int(w, "kernel", m->kernel[l]);
+            nn_jw_str(w, "padding", nn_pad_name(m->pad[l]));
+        }
+        if (type != NN_LAYER_MAXPOOL) {
+            nn_jw_str(w, "activation", l == m->nlayers - 1 ? outact : hid);
+            if ((err = put_floats(w, l, "bias", m->params + m->b_off[l], nb,
+                                  why, whylen))
+                || (err = put_floats(w, l, "weights", m->params + m->w_off[l],
+                                     m->b_off[l] - m->w_off[l], why,
+                                     whylen)))
+                return err;
+        }
         nn_jw_close(w);
     }
     nn_jw_close(w);
@@ -377,7 +411,7 @@ static int get_act(nn_jget *r, const nn_json *obj, const char *where,
 }
 
 /* "format" and "version": is this a document we can read at all? */
-static int check_header(nn_jget *r, const nn_json *root)
+static int check_header(nn_jget *r, const nn_json *root, int *version)
 {
     const nn_json *v;
     char c[NN_JSON_CLIP];
@@ -415,7 +449,59 @@ static int check_header(nn_jget *r, const nn_json *root)
         return nn_why(r->why, r->whylen, NN_EFORMAT,
                       "model format version %.15g is newer than this nnpipe "
                       "supports (%d)", v->num, NN_FORMAT_VERSION);
+    *version = (int)v->num;
     return NN_OK;
+}
+
+/* Layer l's type, and for a conv layer its kernel, padding and channels,
+ * into sp.  A version 1 file has dense layers only. */
+static int get_spec(nn_jget *r, const nn_json *L, const char *where,
+                    int version, nn_layer_spec *sp)
+{
+    const char *s = NULL;
+    char c[NN_JSON_CLIP];
+    long k = 0;
+    int err;
+
+    sp->type = NN_LAYER_DENSE;
+    if ((err = nn_json_str(r, L, where, "type", 0, &s)) || !s)
+        return err;
+    if ((sp->type = nn_layer_parse(s)) < 0)
+        return nn_why(r->why, r->whylen, NN_EFORMAT, "%s.type: unknown layer "
+                      "type '%s' (dense, conv or maxpool)", where,
+                      nn_json_clip(c, s));
+    if (sp->type != NN_LAYER_DENSE && version < 2)
+        return nn_why(r->why, r->whylen, NN_EFORMAT, "%s.type: '%s' layers "
+                      "need version 2", where, s);
+    if (sp->type != NN_LAYER_CONV)
+        return NN_OK;
+    if ((err = nn_json_int(r, L, where, "kernel", 1, 1, 99, &k))
+        || (err = nn_json_name(r, L, where, "padding", nn_pad_parse,
+                               &sp->pad))
+        || (err = nn_json_count(r, L, where, "channels", &sp->size)))
+        return err;
+    sp->kernel = (int)k;
+    return NN_OK;
+}
+
+/* The input's image shape as the file gives it (0, 0 if it does not), for
+ * the layers' shapes; read_input checks it. */
+static void input_shape(const nn_json *root, int *w, int *h)
+{
+    const nn_json *in = NULL;
+    long v;
+    char why[8];
+    nn_jget q = { why, sizeof why };
+
+    *w = *h = 0;
+    if (nn_json_object(&q, root, "", "input", 0, &in) || !in)
+        return;
+    v = 0;
+    if (!nn_json_int(&q, in, "input", "width", 0, 0, NN_MAX_DIM, &v))
+        *w = (int)v;
+    v = 0;
+    if (!nn_json_int(&q, in, "input", "height", 0, 0, NN_MAX_DIM, &v))
+        *h = (int)v;
 }
 
 /* Weights and biases of layer l into m->params. */
@@ -541,6 +627,24 @@ static int read_fields(nn_jget *r, const nn_json *obj, const char *where,
     return err;
 }
 
+/* The optional calibration member: the softmax temperature, above 0 (1,
+ * none, when absent, as in models written before it existed). */
+static int read_calibration(nn_jget *r, nn_model *m, const nn_json *root)
+{
+    const nn_json *c;
+    int err;
+
+    m->temperature = 1.0f;
+    if ((err = nn_json_object(r, root, "", "calibration", 0, &c)) || !c ||
+        (err = nn_json_float(r, c, "calibration", "temperature",
+                             &m->temperature)))
+        return err;
+    if (!(m->temperature > 0))
+        return nn_why(r->why, r->whylen, NN_EFORMAT, "calibration.temperature:"
+                      " %g, must be above 0", m->temperature);
+    return NN_OK;
+}
+
 /* The members add_methods writes; those absent (models of nnpipe before
  * they existed) keep nn_train_opts_default's values. */
 static int read_methods(nn_jget *r, const nn_json *o, nn_train_opts *op)
@@ -624,11 +728,12 @@ static int read_training(nn_jget *r, nn_model *m, const nn_json *root)
 /* The model described by root, checked field by field. */
 static int from_tree(nn_jget *r, const nn_json *root, nn_model **out)
 {
-    const nn_json *layers, *L;
+    const nn_json *layers, *L, *Ls[NN_MAX_LAYERS];
     const nn_json *w[NN_MAX_LAYERS], *b[NN_MAX_LAYERS];
     const nn_json *output;
     const char *s = "";
-    int sizes[NN_MAX_LAYERS + 1], acts[NN_MAX_LAYERS];
+    int sizes[NN_MAX_LAYERS + 1], acts[NN_MAX_LAYERS], version = 1;
+    nn_layer_spec spec[NN_MAX_LAYERS];
     char where[32], c[NN_JSON_CLIP], msg[200];
     nn_arch arch;
     nn_model *m = NULL;
@@ -636,7 +741,7 @@ static int from_tree(nn_jget *r, const nn_json *root, nn_model **out)
     long nl;
     int err, l, out_act, cost, init = NN_INIT_DEFAULT;
 
-    if ((err = check_header(r, root)))
+    if ((err = check_header(r, root, &version)))
         return err;
     if ((err = nn_json_str(r, root, "", "tool", 0, &s)))
         return err;
@@ -664,19 +769,35 @@ static int from_tree(nn_jget *r, const nn_json *root, nn_model **out)
         if (L->type != NN_JSON_OBJECT)
             return nn_why(r->why, r->whylen, NN_EFORMAT,
                           "%s: expected an object, got %s", where, nn_json_kind(L));
-        if ((err = get_size(r, L, where, "in", &in))
+        Ls[l] = L;
+        w[l] = b[l] = NULL;
+        if ((err = get_spec(r, L, where, version, &spec[l]))
+            || (err = get_size(r, L, where, "in", &in))
             || (err = get_size(r, L, where, "out", &nout)))
             return err;
+        if (spec[l].type != NN_LAYER_DENSE && l == nl - 1)
+            return nn_why(r->why, r->whylen, NN_EFORMAT, "%s.type: the "
+                          "output layer is dense", where);
+        spec[l].size = spec[l].type == NN_LAYER_DENSE ? nout : spec[l].size;
         if (l > 0 && in != sizes[l])
             return nn_why(r->why, r->whylen, NN_ESHAPE,
                           "%s.in: %d, but layers[%d].out is %d", where, in,
                           l - 1, sizes[l]);
         sizes[l] = in;
         sizes[l + 1] = nout;
-        if ((err = get_act(r, L, where, l == nl - 1, &acts[l]))
-            || (err = nn_json_array(r, L, where, "weights", (long)in * nout,
-                                &w[l]))
-            || (err = nn_json_array(r, L, where, "bias", nout, &b[l])))
+        if (spec[l].type == NN_LAYER_MAXPOOL) {
+            acts[l] = l ? acts[0] : -1;
+            continue;
+        }
+        if ((err = get_act(r, L, where, l == nl - 1, &acts[l])))
+            return err;
+        if (acts[0] < 0)
+            acts[0] = acts[l];
+        /* A conv layer's arrays are checked once the shapes are known. */
+        if (spec[l].type == NN_LAYER_DENSE
+            && ((err = nn_json_array(r, L, where, "weights", (long)in * nout,
+                                     &w[l]))
+                || (err = nn_json_array(r, L, where, "bias", nout, &b[l]))))
             return err;
         if (l > 0 && l < nl - 1 && acts[l] != acts[0])
             return nn_why(r->why, r->whylen, NN_EFORMAT,
@@ -725,19 +846,44 @@ static int from_tree(nn_jget *r, const nn_json *root, nn_model **out)
     /* nn_model_blank gives the defaults of the optional sections. */
     arch.nlayers = (int)nl + 1;
     arch.sizes = sizes;
-    arch.hidden_act = nl > 1 ? acts[0] : NN_ACT_SIGMOID;
+    arch.hidden_act = nl > 1 && acts[0] >= 0 ? acts[0] : NN_ACT_SIGMOID;
     arch.output_act = out_act;
     arch.cost = cost;
     arch.init = init;
+    arch.hidden = spec;
+    arch.width = arch.height = 0;
+    for (l = 0; l < nl; l++)
+        if (spec[l].type != NN_LAYER_DENSE)
+            input_shape(root, &arch.width, &arch.height);
     msg[0] = '\0';
     if ((err = nn_model_blank(&m, &arch, seed, msg, sizeof msg)))
         return nn_why(r->why, r->whylen, err == NN_EINVAL ? NN_EFORMAT : err,
                       "%s", msg[0] ? msg : nn_strerror(err));
-    for (l = 0; l < nl; l++)
+    for (l = 0; l < nl; l++) {
+        long nb = (l + 1 < nl ? m->w_off[l + 1] : m->n_params) - m->b_off[l];
+
+        snprintf(where, sizeof where, "layers[%d]", l);
+        if (m->sizes[l + 1] != sizes[l + 1]) {
+            err = nn_why(r->why, r->whylen, NN_ESHAPE, "%s.out: %d, but the "
+                         "%s layer gives %dx%dx%d = %d values", where,
+                         sizes[l + 1], nn_layer_name(m->type[l]),
+                         m->shape[l + 1].w, m->shape[l + 1].h,
+                         m->shape[l + 1].c, m->sizes[l + 1]);
+            goto fail;
+        }
+        if (m->type[l] == NN_LAYER_MAXPOOL)
+            continue;
+        if (m->type[l] == NN_LAYER_CONV
+            && ((err = nn_json_array(r, Ls[l], where, "weights",
+                                     m->b_off[l] - m->w_off[l], &w[l]))
+                || (err = nn_json_array(r, Ls[l], where, "bias", nb, &b[l]))))
+            goto fail;
         if ((err = read_params(r, m, l, w[l], b[l])))
             goto fail;
+    }
     if ((err = read_input(r, m, root)) || (err = read_classes(r, m, root))
-        || (err = read_training(r, m, root)))
+        || (err = read_training(r, m, root))
+        || (err = read_calibration(r, m, root)))
         goto fail;
     *out = m;
     return NN_OK;

@@ -91,9 +91,22 @@ static const char *const schedule_names[] = {
     [NN_SCHED_CONSTANT] = "constant", [NN_SCHED_STEP] = "step",
     [NN_SCHED_COSINE] = "cosine", [NN_SCHED_PLATEAU] = "plateau",
 };
-/* Augmentation kinds by their bits (NN_AUG_AFFINE | NN_AUG_ELASTIC). */
+static const char *const layer_names[] = {
+    [NN_LAYER_DENSE] = "dense", [NN_LAYER_CONV] = "conv",
+    [NN_LAYER_MAXPOOL] = "maxpool",
+};
+static const char *const pad_names[] = {
+    [NN_PAD_SAME] = "same", [NN_PAD_VALID] = "valid",
+};
+/* Augmentation kinds by their bits (NN_AUG_AFFINE | NN_AUG_ELASTIC |
+ * NN_AUG_STROKE). */
 static const char *const augment_names[] = {
-    "none", "affine", "elastic", "affine,elastic"
+    "none", "affine", "elastic", "affine,elastic", "stroke", "affine,stroke",
+    "elastic,stroke", "affine,elastic,stroke"
+};
+static const char *const format_names[] = {
+    [NN_FMT_NNPIPE] = "nnpipe", [NN_FMT_NETWORK2] = "network2",
+    [NN_FMT_ONNX] = "onnx",
 };
 
 #define PARSE(names, s) name_index(names, COUNT(names), s)
@@ -103,19 +116,41 @@ int nn_cost_parse(const char *s) { return PARSE(cost_names, s); }
 const char *nn_cost_name(int c) { return NAME(cost_names, c); }
 int nn_init_parse(const char *s) { return PARSE(init_names, s); }
 const char *nn_init_name(int i) { return NAME(init_names, i); }
+int nn_layer_parse(const char *s) { return PARSE(layer_names, s); }
+const char *nn_layer_name(int t) { return NAME(layer_names, t); }
+int nn_pad_parse(const char *s) { return PARSE(pad_names, s); }
+const char *nn_pad_name(int p) { return NAME(pad_names, p); }
 int nn_optimizer_parse(const char *s) { return PARSE(optimizer_names, s); }
 const char *nn_optimizer_name(int o) { return NAME(optimizer_names, o); }
 int nn_schedule_parse(const char *s) { return PARSE(schedule_names, s); }
 const char *nn_schedule_name(int s) { return NAME(schedule_names, s); }
+int nn_format_parse(const char *s) { return PARSE(format_names, s); }
+const char *nn_format_name(int f) { return NAME(format_names, f); }
 
 int nn_augment_parse(const char *s)
 {
-    if (s && strcmp(s, "elastic,affine") == 0)
-        return NN_AUG_AFFINE | NN_AUG_ELASTIC;
-    return PARSE(augment_names, s);
+    int kinds = 0;
+
+    if (s && strcmp(s, "none") == 0)
+        return 0;
+    while (s && *s) {           /* single kinds, comma-separated */
+        size_t n = strcspn(s, ",");
+        int k = 0;
+        for (int bit = 1; bit <= NN_AUG_STROKE; bit <<= 1)
+            if (strlen(augment_names[bit]) == n &&
+                strncmp(s, augment_names[bit], n) == 0)
+                k = bit;
+        if (!k || (kinds & k))
+            return -1;
+        kinds |= k;
+        s += n;
+        if (*s == ',' && !*++s)
+            return -1;
+    }
+    return kinds ? kinds : -1;
 }
 
-/* kinds outside 0 .. 3 are named "unknown". */
+/* kinds outside 0 .. 7 are named "unknown". */
 const char *nn_augment_name(int kinds, char *buf, size_t len)
 {
     const char *s = NAME(augment_names, kinds);
@@ -145,7 +180,8 @@ void nn_augment_default(nn_augment *a)
 {
     static const nn_augment d = { .kinds = 0, .shift = 2.0f, .rotate = 10.0f,
                                   .scale = 0.1f, .shear = 0.1f,
-                                  .alpha = 34.0f, .sigma = 4.0f };
+                                  .alpha = 34.0f, .sigma = 4.0f,
+                                  .stroke = 0.7f };
     *a = d;
 }
 

@@ -5,7 +5,7 @@
 #include "nn.h"
 
 #define NN_FORMAT_NAME "nn-model"
-#define NN_FORMAT_VERSION 1     /* major version of the JSON schema */
+#define NN_FORMAT_VERSION 2     /* major version of the JSON schema */
 
 /* Before a function of vectorisable loops: compile it for AVX-512 and AVX2
  * too and pick the version at run time.  ISO C mode fuses no FMA, and each
@@ -21,13 +21,21 @@
  * has, or fewer as nn_set_kernel says. */
 enum { NN_CPU_GENERIC, NN_CPU_AVX2, NN_CPU_AVX512 };
 int nn_cpu_level(void);
+/* Denormal floats count as and become 0 in the calling thread (MXCSR's
+ * FTZ and DAZ) from nn_fp_enter until nn_fp_leave(what it returned),
+ * which restores the caller's MXCSR.  Every thread that does libnn's
+ * arithmetic runs so (the entry points, the pool's workers), so results
+ * do not depend on which thread computes them.  Calls nest. */
+unsigned nn_fp_enter(void);
+void nn_fp_leave(unsigned old);
 
 /* The thread pool (lib/pool.c).  nn_parallel runs fn(arg, c, worker) for
  * c = 0 .. n-1 on up to nn_pool_threads() threads and returns when all are
  * done.  worker is 0 for the calling thread and 1 .. for the pool's, each
  * running one chunk at a time, so per-worker buffers need no lock; it is
  * -1 when another thread of the program holds the pool and this one works
- * alone (then it must not use worker 0's buffers). */
+ * alone (then it must not use worker 0's buffers).  A job started inside a
+ * chunk runs all its chunks in that thread, as the same worker. */
 typedef void nn_job_fn(void *arg, int c, int worker);
 void nn_parallel(int n, nn_job_fn *fn, void *arg);
 /* Threads the calling thread's work may use: nn_threads(), or fewer while
@@ -40,14 +48,26 @@ void nn_pool_limit(int n);
  * ReLU, Xavier for tanh, Nielsen's N(0, 1/n_in) for sigmoid (lib/names.c). */
 int nn_init_default(int hidden_act);
 
-/* A dense network.  All weights and biases live in one block `params`
- * (llm.c style), so initialisation, SGD and saving are flat loops.  Layer l
- * (0-based, 0 .. nlayers-1) maps sizes[l] inputs to sizes[l+1] outputs with
- * weights W_l[o * sizes[l] + i] (out x in, row-major) at params + w_off[l]
- * and biases at params + b_off[l]. */
+/* A layer's values as an image h x w x c, channel last; w = h = 0 for a
+ * vector of c values. */
+typedef struct nn_shape {
+    int w, h, c;
+} nn_shape;
+
+/* A network.  All weights and biases live in one block `params` (llm.c
+ * style), so initialisation, SGD and saving are flat loops.  Layer l
+ * (0-based, 0 .. nlayers-1) maps sizes[l] inputs to sizes[l+1] outputs,
+ * of shapes shape[l] and shape[l+1], with weights at params + w_off[l]
+ * and biases at params + b_off[l]: a dense layer's W_l[o * sizes[l] + i]
+ * (out x in, row-major), a conv layer's W_l[o * fan_in + i] with fan_in =
+ * kernel^2 * c_in (see nn_model_layer_type), one bias per output channel;
+ * a maxpool layer has none. */
 struct nn_model {
     int nlayers;                    /* weight layers */
     int sizes[NN_MAX_LAYERS + 1];
+    int type[NN_MAX_LAYERS];        /* NN_LAYER_* */
+    int kernel[NN_MAX_LAYERS], pad[NN_MAX_LAYERS];  /* conv */
+    nn_shape shape[NN_MAX_LAYERS + 1];
     int hidden_act, output_act, cost, init;
     uint64_t seed;                  /* initialisation seed */
     long n_params;
@@ -56,6 +76,8 @@ struct nn_model {
     char **class_names;             /* n_out strings, or NULL */
     nn_input_desc input;
     nn_train_info train;            /* epochs_run == 0: never trained */
+    float temperature;              /* calibration of softmax outputs (see
+                                       nn_temper); 1: none */
 };
 
 /* The nonzero values of a rows x cols matrix (lib/sparse.c), by rows and
@@ -76,6 +98,9 @@ void nn_sparse_free(nn_sparse *s);
  * Returns 1, or 0 (s unusable) when more than max_density of the values
  * are nonzero and a dense product would be faster. */
 int nn_sparse_set(nn_sparse *s, const float *x, int rows, double max_density);
+/* nn_sparse_set by rows only (the by-columns arrays unset), at any
+ * density: for the product X * Bm alone. */
+void nn_sparse_rows(nn_sparse *s, const float *x, int rows);
 /* C[i][0..n-1] = init[0..n-1] (zeros if init is NULL) + the sum over the
  * entries e of row i of val[e] * Bm[idx[e]][0..n-1], for i < rows: row i's
  * entries are ptr[i] .. ptr[i+1]-1.  C is rows x n, Bm has n columns.
@@ -102,20 +127,80 @@ void nn_dense_backward(float *din, float *dW, float *db, const float *delta,
  * over each row of k); each of the B rows of out (n_out wide) = b;
  * db[n_out] = column sums of delta[B x n_out]. */
 void nn_activate(float *y, long n, int k, int act);
+/* Temperature scaling of n/k softmax rows of y in place: softmax(z / T),
+ * computed from y = softmax(z) as y^(1/T) renormalised. */
+void nn_temper(float *y, long n, int k, float T);
 void nn_bias_rows(float *out, const float *b, int B, int n_out);
 void nn_column_sums(float *db, const float *delta, int B, int n_out);
 /* din[i] *= act'(z_i) for n values, from the activation's outputs a. */
 void nn_times_slope(float *din, const float *a, long n, int act);
-/* Forward pass of B records through m; acts[l] (B x sizes[l+1] floats) get
- * each layer's outputs; the last is the prediction. */
-void nn_forward(const nn_model *m, const float *x, int B, float **acts);
+/* No activation: a layer that only moves values (max-pooling). */
+#define NN_ACT_IDENTITY (-1)
+
+/* A convolution's geometry (lib/conv.c): input h x w x cin, output ho x
+ * wo x cout, kernel k x k, pad rows and columns of zeros on each side
+ * ((k - 1) / 2 for same padding, 0 for valid). */
+typedef struct nn_conv {
+    int h, w, cin, k, pad, ho, wo, cout;
+} nn_conv;
+/* Layer l of m as a convolution. */
+void nn_model_conv(const nn_model *m, int l, nn_conv *g);
+/* How many records' patches the products take at a time (at most B):
+ * col buffers hold nn_conv_chunk(g, B) * ho * wo * k * k * cin floats. */
+int nn_conv_chunk(const nn_conv *g, int B);
+long nn_conv_col_floats(const nn_conv *g, int B);
+/* col[B*ho*wo x k*k*cin]: row (b, y, x) holds the input patch under the
+ * kernel at output (y, x) of record b, (ky, kx, ci) in order, zeros
+ * outside the image.  col2im adds each patch value back to its input:
+ * din[B x h*w*cin] = the sum (din zeroed first). */
+void nn_im2col(float *col, const float *in, const nn_conv *g, int B);
+void nn_col2im(float *din, const float *dcol, const nn_conv *g, int B);
+/* out[B x ho*wo*cout] = act(conv(in[B x h*w*cin], W[cout x k*k*cin]) + b)
+ * through im2col and nn_sgemm, col a buffer of nn_conv_col_floats. */
+void nn_conv_forward(float *out, const float *in, const float *W,
+                     const float *b, int B, const nn_conv *g, int act,
+                     float *col);
+/* From delta[B x ho*wo*cout] = dC/dz: dW[cout x k*k*cin], db[cout], and
+ * din[B x h*w*cin] unless din is NULL; col and dcol buffers of
+ * nn_conv_col_floats. */
+void nn_conv_backward(float *din, float *dW, float *db, const float *delta,
+                      const float *in, const float *W, int B,
+                      const nn_conv *g, float *col, float *dcol);
+/* The same as plain loops, the reference the tests hold them to (forward
+ * without activation). */
+void nn_conv_forward_ref(float *out, const float *in, const float *W,
+                         const float *b, int B, const nn_conv *g);
+void nn_conv_backward_ref(float *din, float *dW, float *db,
+                          const float *delta, const float *in,
+                          const float *W, int B, const nn_conv *g);
+
+/* 2x2 max-pooling, stride 2 (lib/maxpool.c): in[B x h*w*c] to out[B x
+ * (h/2)*(w/2)*c]; arg (unless NULL) gets, for each output, the index in
+ * its record of the input taken: the first of the block (row by row) on a
+ * tie.  backward: din[B x h*w*c] = delta[B x n_out] at those places, zero
+ * elsewhere. */
+void nn_maxpool_forward(float *out, int *arg, const float *in, int B,
+                        int h, int w, int c);
+void nn_maxpool_backward(float *din, const float *delta, const int *arg,
+                         int B, int n_in, int n_out);
+
+/* Forward pass of B records through m's layers from .. nlayers-1, x being
+ * layer from's input; acts[l] (B x sizes[l+1] floats) get each layer's
+ * outputs; the last is the prediction.  Dense layers through dense
+ * products.  work holds nn_forward_work(m, B) floats (NULL if 0). */
+long nn_forward_work(const nn_model *m, int B);
+void nn_forward(const nn_model *m, int from, const float *x, int B,
+                float **acts, float *work);
 
 /* A weight layer as training runs it.  Each type gives forward and
  * backward passes over a batch of B records and keeps its weights W in
  * the layout its products want, saying where unit o's weight from input i
- * is: W[o * unit_step + i * in_step].  So the optimizer, max-norm and the
- * gradient block are the same flat loops for every type, and nn_pass_load
- * and nn_pass_store copy weights from and to the model's layout. */
+ * is: W[o * unit_step + i * in_step] for units o < units and inputs i <
+ * fan_in (a dense layer: units n_out, fan_in n_in; a convolution: one
+ * unit per output channel over its kernel's k*k*cin values; max-pooling:
+ * none).  So the optimizer, max-norm and the gradient block are the same
+ * flat loops for every type, and nn_pass_load and nn_pass_store copy
+ * weights from and to the model's layout. */
 typedef struct nn_tlayer nn_tlayer;
 struct nn_tlayer {
     /* out[B x n_out] = act(in[B x n_in] * W^T + b) */
@@ -127,16 +212,34 @@ struct nn_tlayer {
     void (*free)(nn_tlayer *t);     /* may be NULL */
     int n_in, n_out, act;
     float *W, *b;
+    int units, fan_in;
     long unit_step, in_step;
     nn_sparse *sparse;          /* first layer: the batch's nonzero inputs */
     int sparse_batch;           /* the last forward pass went through them */
+    nn_conv conv;               /* conv; maxpool: its input h, w, cin */
+    float *col, *dcol;          /* conv: the patches of a chunk */
+    int *arg;                   /* maxpool: B x n_out places of the maxima */
 };
-/* The types: a dense layer (lib/layers.c), and the first layer as trained
- * (lib/first.c: held transposed, its products over the nonzero inputs).
- * Each fills in t's functions and layout; n_in, n_out and act are set.
- * nn_first_layer makes room for batches of B records: NN_ENOMEM. */
+/* The types: a dense layer (lib/layers.c), the first layer as trained
+ * (lib/first.c: held transposed, its products over the nonzero inputs), a
+ * convolution (lib/conv.c) and max-pooling (lib/maxpool.c, its conv.h,
+ * conv.w and conv.cin set to its input's shape).  Each fills in t's
+ * functions and layout; n_in, n_out and act are set, and conv for the
+ * last two.  Those taking B make room for batches of B records:
+ * NN_ENOMEM. */
 void nn_dense_layer(nn_tlayer *t);
 int nn_first_layer(nn_tlayer *t, int B);
+int nn_conv_layer(nn_tlayer *t, int B);
+int nn_maxpool_layer(nn_tlayer *t, int B);
+/* Prediction's first layer (lib/first.c): out[B x n_out] = act(x[B x
+ * n_in] * WT + b) through x's nonzero values, WT being the weights
+ * transposed (n_in x n_out) and sp room for B x n_in values (n_in is
+ * sp->cols); each record's outputs are the same bits whatever the batch
+ * and the threads.  nn_first_sparse: whether prediction takes this path
+ * (nn_set_sparse). */
+void nn_first_predict(float *out, const float *x, int B, const float *WT,
+                      const float *b, int n_out, int act, nn_sparse *sp);
+int nn_first_sparse(void);
 
 /* Above this share of nonzero inputs, the dense products are used.  On the
  * first layer's two products over an epoch of batches (first version of
@@ -333,6 +436,10 @@ long nn_jw_floats(nn_jw *w, const char *key, const float *v, long n);
  * NN_EIO, NN_ENOMEM. */
 int nn_read_all(FILE *fp, size_t limit, const char *what, char **out,
                 size_t *outlen, char *why, size_t whylen);
+/* p[0..n) to fp, flushed: NN_OK, or NN_EIO with why "write error:
+ * <strerror>" (errno kept). */
+int nn_write_all(FILE *fp, const void *p, size_t n, char *why,
+                 size_t whylen);
 /* Writes a whole file to fp: NN_OK, or NN_EIO with errno set, or NN_E*
  * with why filled. */
 typedef int (*nn_write_fn)(FILE *fp, const void *arg, char *why,
@@ -343,6 +450,18 @@ typedef int (*nn_write_fn)(FILE *fp, const void *arg, char *why,
  * directly.  why names the file and the step that failed. */
 int nn_replace_file(const char *path, nn_write_fn write, const void *arg,
                     char *why, size_t whylen);
+
+/* The other model formats, for lib/model_convert.c.  Readers: the model
+ * network2's document root describes (lib/model_nielsen.c), the model of
+ * the ONNX file buf[0..len) (lib/model_onnx_read.c); why names the place.
+ * Writers, as nn_write_fn (arg the nn_model): NN_EINVAL with the reason
+ * when the format cannot express the model, before anything is written. */
+int nn_network2_read(nn_model **out, const nn_json *root, char *why,
+                     size_t whylen);
+int nn_network2_write(FILE *fp, const void *m, char *why, size_t whylen);
+int nn_onnx_read(nn_model **out, const uint8_t *buf, size_t len, char *why,
+                 size_t whylen);
+int nn_onnx_write(FILE *fp, const void *m, char *why, size_t whylen);
 
 /* What kind of file starts with b[0..n) (lib/sniff.c): NN_KIND_UNKNOWN for
  * unrecognised binary data, else the kind; nn_kind_name gives its name
@@ -372,9 +491,10 @@ size_t nn_utf8_bom(const uint8_t *b, size_t n);
 /* Image decoding (lib/img.c dispatches to lib/img_*.c, over lib/raster.c).
  * Per-format decoders, called by nn_img_decode with len > 0 and the format
  * recognised; same contract as nn_img_decode, why without a format prefix
- * (the caller adds "JPEG: " etc.). */
+ * (the caller adds "JPEG: " etc.); min_side as nn_img_read_scaled. */
 int nn_img_decode_jpeg(nn_image **out, const uint8_t *buf, size_t len,
-                       long max_pixels, char *why, size_t whylen);
+                       long max_pixels, int min_side, char *why,
+                       size_t whylen);
 int nn_img_decode_png(nn_image **out, const uint8_t *buf, size_t len,
                       long max_pixels, char *why, size_t whylen);
 int nn_img_decode_pnm(nn_image **out, const uint8_t *buf, size_t len,

@@ -39,6 +39,10 @@ static struct {
  * limit beyond nn_threads()); see nn_pool_limit. */
 static __thread int limit;
 
+/* 1 + the worker number while this thread runs a chunk, else 0: a job
+ * started inside a chunk runs there, as that worker (nn_parallel). */
+static __thread int in_chunk;
+
 /* Take and run chunks of the current job until none is left; pool.mu is
  * held on entry and on return. */
 static void take_chunks(int worker)
@@ -48,7 +52,9 @@ static void take_chunks(int worker)
     while (pool.next < j->nchunks) {
         int c = pool.next++;
         pthread_mutex_unlock(&pool.mu);
+        in_chunk = worker + 1;
         j->fn(j->arg, c, worker);
+        in_chunk = 0;
         pthread_mutex_lock(&pool.mu);
         if (++pool.finished == j->nchunks)
             pthread_cond_signal(&pool.done);
@@ -60,6 +66,7 @@ static void *worker_main(void *arg)
     int worker = (int)(long)arg;
     unsigned long seen = 0;
 
+    (void)nn_fp_enter();        /* the pool's own thread: for good */
     pthread_mutex_lock(&pool.mu);
     for (;;) {
         while (pool.gen == seen)
@@ -119,12 +126,22 @@ int nn_pool_threads(void)
 void nn_parallel(int n, nn_job_fn *fn, void *arg)
 {
     struct job j = { fn, arg, n, 1 };
+    unsigned fp = nn_fp_enter();    /* as the workers compute */
     int c;
 
+    if (in_chunk) {
+        /* A job inside a chunk (a product inside one of nn_predict's
+         * parts): this thread does it all, as the worker it is. */
+        for (c = 0; c < n; c++)
+            fn(arg, c, in_chunk - 1);
+        nn_fp_leave(fp);
+        return;
+    }
     if (pthread_mutex_trylock(&pool.lock) != 0) {
         /* Another thread of the program runs a job: work alone. */
         for (c = 0; c < n; c++)
             fn(arg, c, -1);
+        nn_fp_leave(fp);
         return;
     }
     if (n > 1 && nn_pool_threads() > 1 &&
@@ -140,8 +157,11 @@ void nn_parallel(int n, nn_job_fn *fn, void *arg)
         pool.job = NULL;
         pthread_mutex_unlock(&pool.mu);
     } else {
+        in_chunk = 1;
         for (c = 0; c < n; c++)
             fn(arg, c, 0);
+        in_chunk = 0;
     }
     pthread_mutex_unlock(&pool.lock);
+    nn_fp_leave(fp);
 }

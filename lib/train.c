@@ -2,6 +2,7 @@
  * or Adam; learning-rate schedules; L2 weight decay, dropout and max-norm;
  * augmented images; early stopping on a validation set.  Statistics go to
  * callbacks; nothing is printed. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,14 +213,14 @@ static void adam_update(float *restrict p, const float *restrict g,
  * in_step]). */
 static void max_norm(const nn_tlayer *t, float c)
 {
-    for (int o = 0; o < t->n_out; o++) {
+    for (int o = 0; o < t->units; o++) {
         float *w = t->W + o * t->unit_step;
         double sum = 0.0;
-        for (int i = 0; i < t->n_in; i++)
+        for (int i = 0; i < t->fan_in; i++)
             sum += (double)w[i * t->in_step] * w[i * t->in_step];
         if (sum > (double)c * c) {
             float f = (float)(c / sqrt(sum));
-            for (int i = 0; i < t->n_in; i++)
+            for (int i = 0; i < t->fan_in; i++)
                 w[i * t->in_step] *= f;
         }
     }
@@ -264,7 +265,7 @@ static void train_batch(const nn_model *m, struct work *w, int b,
     for (int l = 0; l < m->nlayers; l++) {
         const nn_tlayer *L = &w->pass.layer[l];
         long off = m->w_off[l];
-        long nw = m->b_off[l] - off, n = nw + m->sizes[l + 1];
+        long nw = m->b_off[l] - off, n = nw + L->units;
         update(L->W, L->b, w->grad + off, w->vel + off,
                w->sq ? w->sq + off : NULL, n, nw, o, rate, decay, t);
         if (o->max_norm > 0)
@@ -365,6 +366,92 @@ static void gather(struct work *w, const nn_data *d, const int *order, int b,
     }
 }
 
+/* Mean negative log-likelihood of the labels under probabilities y (n rows
+ * of k) tempered by T. */
+static double tempered_nll(const float *y, const int *label, int n, int k,
+                           double T)
+{
+    double nll = 0;
+
+    for (int i = 0; i < n; i++) {
+        const float *row = y + (long)i * k;
+        double max = -INFINITY, sum = 0;
+        for (int j = 0; j < k; j++)
+            max = fmax(max, log(fmax(row[j], FLT_MIN)) / T);
+        for (int j = 0; j < k; j++)
+            sum += exp(log(fmax(row[j], FLT_MIN)) / T - max);
+        nll -= log(fmax(row[label[i]], FLT_MIN)) / T - max - log(sum);
+    }
+    return nll / n;
+}
+
+/* Temperature scaling (Guo et al. 2017) fitted on the validation set, so
+ * that a softmax model's probabilities mean what they say: T minimising
+ * the tempered NLL (convex in 1/T), by golden-section search over log T
+ * in [log 0.05, log 20]; m->temperature = T.  1 without softmax or
+ * labelled validation records, or on NN_ENOMEM. */
+static int fit_temperature(nn_model *m, const nn_data *val)
+{
+    enum { CHUNK = 256 };
+    int k = nn_model_n_out(m), n = 0, *label;
+    float *y, *buf;
+    double a = log(0.05), b = log(20.0), g = (sqrt(5.0) - 1) / 2;
+
+    m->temperature = 1.0f;
+    if (!val || val->n == 0 || m->output_act != NN_ACT_SOFTMAX)
+        return NN_OK;
+    y = malloc((size_t)val->n * k * sizeof *y);
+    label = malloc((size_t)val->n * sizeof *label);
+    buf = malloc((size_t)CHUNK * val->dim * sizeof *buf);
+    if (!y || !label || !buf) {
+        free(y);
+        free(label);
+        free(buf);
+        return NN_ENOMEM;
+    }
+    for (int i = 0; i < val->n; i += CHUNK) {
+        int c = val->n - i < CHUNK ? val->n - i : CHUNK, err;
+        const float *x = nn_data_rows(val, i, c, buf);
+        float *out = y + (long)n * k;
+        if ((err = nn_predict(m, x, c, out)) != NN_OK) {
+            free(y);
+            free(label);
+            free(buf);
+            return err;
+        }
+        for (int j = 0; j < c; j++)     /* only the labelled records */
+            if (val->label[i + j] >= 0 && val->label[i + j] < k) {
+                memmove(y + (long)n * k, out + (long)j * k, k * sizeof *y);
+                label[n++] = val->label[i + j];
+            }
+    }
+    if (n > 0) {
+        double c = b - g * (b - a), d = a + g * (b - a);
+        double fc = tempered_nll(y, label, n, k, exp(c));
+        double fd = tempered_nll(y, label, n, k, exp(d));
+        for (int it = 0; it < 40; it++) {
+            if (fc < fd) {
+                b = d;
+                d = c;
+                fd = fc;
+                c = b - g * (b - a);
+                fc = tempered_nll(y, label, n, k, exp(c));
+            } else {
+                a = c;
+                c = d;
+                fc = fd;
+                d = a + g * (b - a);
+                fd = tempered_nll(y, label, n, k, exp(d));
+            }
+        }
+        m->temperature = (float)exp((a + b) / 2);
+    }
+    free(y);
+    free(label);
+    free(buf);
+    return NN_OK;
+}
+
 int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
              const nn_train_opts *o, const nn_train_hooks *hooks,
              char *why, size_t whylen)
@@ -381,6 +468,8 @@ int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
     nn_train_hooks none = { NULL, NULL, NULL };
     nn_rng rng, noise;          /* shuffling; dropout and augmentation */
     const char *bad;
+
+    m->temperature = 1.0f;      /* fitted again at the end */
 
     if (n <= 0)
         return nn_why(why, whylen, NN_EINVAL, "no training records");
@@ -430,10 +519,14 @@ int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
         }
         for (int i = 0; i < n; i += B) {
             int b = n - i < B ? n - i : B;
+            /* No denormals in the batch's arithmetic; the hooks run in
+             * the caller's floating-point mode. */
+            unsigned fp = nn_fp_enter();
             gather(&w, train, w.order + i, b, &noise);
             draw_masks(m, &w.pass, b, o, &noise);
             train_batch(m, &w, b, o, (float)rate, o->lambda / n, ++steps,
                         &loss, &hits);
+            nn_fp_leave(fp);
             if (timed)
                 auto_threads(&at, i == 0);
             if (hooks->batch && hooks->batch(epoch, i + b, n, hooks->arg)) {
@@ -496,8 +589,11 @@ int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
             }
         }
     }
-    /* Keep the best weights (with validation) or the last finite ones. */
+    /* Keep the best weights (with validation) or the last finite ones,
+     * with their probabilities calibrated on the validation set. */
     memcpy(m->params, w.best, m->n_params * sizeof *w.best);
+    if (!err)               /* out of memory: uncalibrated, not lost */
+        (void)fit_temperature(m, val);
     m->train.opts = *o;
     /* Validation figures describe this run only. */
     m->train.best_epoch = best_epoch ? m->train.epochs_run + best_epoch : 0;

@@ -515,17 +515,6 @@ START_TEST(test_apply_rotate)
 }
 END_TEST
 
-static nn_idx *digits(void)
-{
-    FILE *fp = fopen("tests/data/mnist10-images-idx3-ubyte", "rb");
-    nn_idx *idx = NULL;
-
-    ck_assert_ptr_nonnull(fp);
-    ck_assert_int_eq(nn_idx_read(&idx, fp, NULL, 0), NN_OK);
-    fclose(fp);
-    return idx;
-}
-
 /* The default distortions of MNIST digits: values stay in [0, 1], pixels
  * change, and ink is kept on average and within bounds in each picture:
  * those of the scaling for affine (area 0.81 to 1.21), loose ones for
@@ -535,7 +524,7 @@ START_TEST(test_apply_digits)
 {
     static const double lo[4] = { 0, 0.75, 0.4, 0.4 };
     static const double hi[4] = { 0, 1.3, 2.2, 2.2 };
-    nn_idx *idx = digits();
+    nn_idx *idx = mnist10_images();
     float src[784], dst[784];
     nn_augment o;
     nn_rng r;
@@ -730,7 +719,9 @@ START_TEST(test_new_rejects)
         { 1, 0, 28, NULL, 0, "0 x 28" },
         { 1, 28, -1, NULL, 0, "28 x -1" },
         { 1, 5000, 5000, NULL, 0, "more than" },
-        { 4, 28, 28, NULL, 0, "kinds" },
+        { 8, 28, 28, NULL, 0, "kinds" },
+        { 4, 28, 28, "stroke", 1.5f, "stroke" },
+        { 5, 28, 28, "stroke", -0.1f, "stroke must not be negative" },
         { 1, 28, 28, "shift", NAN, "shift is not a finite" },
         { 1, 28, 28, "shift", -1, "shift must not be negative" },
         { 1, 28, 28, "shift", 29, "shift" },
@@ -763,6 +754,7 @@ START_TEST(test_new_rejects)
             if (!strcmp(f, "shear")) a.shear = bad[i].value;
             if (!strcmp(f, "alpha")) a.alpha = bad[i].value;
             if (!strcmp(f, "sigma")) a.sigma = bad[i].value;
+            if (!strcmp(f, "stroke")) a.stroke = bad[i].value;
             if (!strcmp(f, "background")) bg = bad[i].value;
         }
         ck_assert_int_eq(nn_augmenter_new(&g, &a, bad[i].w, bad[i].h, bg, why,
@@ -819,7 +811,8 @@ END_TEST
 START_TEST(test_parse_name)
 {
     static const char *const names[] = {
-        "none", "affine", "elastic", "affine,elastic"
+        "none", "affine", "elastic", "affine,elastic", "stroke",
+        "affine,stroke", "elastic,stroke", "affine,elastic,stroke"
     };
     static const char *const bad[] = {
         "", "foo", "affine,", ",affine", "Affine", "affine,affine",
@@ -828,7 +821,7 @@ START_TEST(test_parse_name)
     };
     char buf[32];
 
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < 8; k++) {
         ck_assert_int_eq(nn_augment_parse(names[k]), k);
         ck_assert_ptr_eq(nn_augment_name(k, buf, sizeof buf), buf);
         ck_assert_str_eq(buf, names[k]);
@@ -836,6 +829,8 @@ START_TEST(test_parse_name)
     }
     ck_assert_int_eq(nn_augment_parse("elastic,affine"),
                      NN_AUG_AFFINE | NN_AUG_ELASTIC);
+    ck_assert_int_eq(nn_augment_parse("stroke,elastic"),
+                     NN_AUG_STROKE | NN_AUG_ELASTIC);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         ck_assert_msg(nn_augment_parse(bad[i]) == -1, "\"%s\" accepted",
                       bad[i]);
@@ -845,11 +840,55 @@ START_TEST(test_parse_name)
 }
 END_TEST
 
+/* The stroke kind thickens and thins a line, by up to a pixel on each side,
+ * keeping it where it is; at magnitude 0 it changes nothing. */
+START_TEST(test_stroke)
+{
+    enum { W = 12, H = 12 };
+    float src[W * H] = { 0 }, dst[W * H];
+    nn_augment a;
+    nn_augmenter *g;
+    nn_rng rng;
+    int thicker = 0, thinner = 0;
+
+    for (int y = 2; y < 10; y++)
+        src[y * W + 5] = src[y * W + 6] = 1;     /* a line 2 pixels wide */
+    nn_augment_default(&a);
+    a.kinds = NN_AUG_STROKE;
+    a.stroke = 1;
+    ck_assert_int_eq(nn_augmenter_new(&g, &a, W, H, 0, NULL, 0), NN_OK);
+    nn_rng_seed(&rng, 5);
+    for (int t = 0; t < 50; t++) {
+        double s = 0, mx = 0;
+        nn_augmenter_apply(g, dst, src, &rng);
+        for (int i = 0; i < W * H; i++) {
+            s += dst[i];
+            mx += dst[i] * (i % W);
+            ck_assert(dst[i] >= 0 && dst[i] <= 1);
+        }
+        ck_assert_double_le(s, 16 + 2 * 8 + 2 * 2 + 1e-4); /* 1 px around */
+        if (s > 0)
+            ck_assert_double_eq_tol(mx / s, 5.5, 1e-4);
+        thicker += s > 16.5;
+        thinner += s < 15.5;
+    }
+    ck_assert_int_gt(thicker, 10);
+    ck_assert_int_gt(thinner, 10);
+    nn_augmenter_free(g);
+    a.stroke = 0;
+    ck_assert_int_eq(nn_augmenter_new(&g, &a, W, H, 0, NULL, 0), NN_OK);
+    nn_augmenter_apply(g, dst, src, &rng);
+    ck_assert_mem_eq(dst, src, sizeof src);
+    nn_augmenter_free(g);
+}
+END_TEST
+
 Suite *augment_suite(void)
 {
     Suite *s = suite_create("augment");
     TCase *tc = tcase_create("augment");
 
+    tcase_add_test(tc, test_stroke);
     tcase_add_test(tc, test_warp_identity);
     tcase_add_test(tc, test_warp_shift);
     tcase_add_test(tc, test_warp_background);

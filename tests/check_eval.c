@@ -133,6 +133,19 @@ START_TEST(test_input_range)
     ck_assert(lo == 0.25f && hi == 0.25f);
     nn_range(x, 0, &lo, &hi);
     ck_assert(lo == 0 && hi == 0);
+    /* Long rows go through lanes: the extremes anywhere, in the lanes'
+     * part or the tail after it. */
+    for (int n = 32; n <= 70; n += 19)
+        for (int at = 0; at < n; at += 3) {
+            float v[70];
+            for (int i = 0; i < n; i++)
+                v[i] = (float)((i * 37) % 11) / 11;
+            v[at] = -2;
+            v[n - 1 - at] = 5;
+            nn_range(v, n, &lo, &hi);
+            ck_assert_msg(lo == -2 && hi == 5, "n %d, at %d: %g %g", n, at,
+                          lo, hi);
+        }
 
     /* Bytes, and floats after a value that is not a pixel. */
     ck_assert_int_eq(nn_data_new(&d, 2), NN_OK);

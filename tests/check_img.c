@@ -8,6 +8,7 @@
  * place, EXIF orientations 1-8 all upright.  Every fixture cut short or
  * with a byte changed must give an error or a picture, never a crash (run
  * under valgrind or SAN=1 to see the difference). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -207,6 +208,58 @@ START_TEST(test_jpeg)
     /* dark on light: paper corner and the ink of the bar */
     ck_assert_int_ge(img->gray[0], PAPER - 12);
     ck_assert_int_le(img->gray[5 * W + 10], 38 + 12);
+    nn_img_free(img);
+    nn_img_free(r);
+}
+END_TEST
+
+/* Scaled decoding: each JPEG at the smallest scale that keeps the longer
+ * side (40) at least min_side: 1/1, 1/2 (20), 1/8 (5), turned upright
+ * after scaling, and at 1/2 close to the reference averaged over 2x2
+ * pixels.  A PNG ignores min_side. */
+START_TEST(test_jpeg_scaled)
+{
+    static const struct { int min_side, w, h; } want[] = {
+        { 41, W, H }, { 40, W, H }, { 20, W / 2, H / 2 }, { 21, W, H },
+        { 1, (W + 7) / 8, (H + 7) / 8 }, { 0, W, H },
+    };
+    const char *f = jpegs[_i];
+    char path[512], why[256] = "";
+    nn_image *r = load_decode("gray.png"), *img;
+    FILE *fp;
+
+    snprintf(path, sizeof path, "%s/img/%s",
+             getenv("DATA") ? getenv("DATA") : "tests/data", f);
+    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+        ck_assert_ptr_nonnull(fp = fopen(path, "rb"));
+        ck_assert_int_eq(nn_img_read_scaled(&img, fp, NN_IMG_MAX_PIXELS,
+                                            want[k].min_side, why,
+                                            sizeof why), NN_OK);
+        fclose(fp);
+        ck_assert_msg(img->width == want[k].w && img->height == want[k].h,
+                      "%s, min_side %d: %dx%d, expected %dx%d", f,
+                      want[k].min_side, img->width, img->height, want[k].w,
+                      want[k].h);
+        if (want[k].w == W / 2) {
+            double s = 0;
+            for (int y = 0; y < H / 2; y++)
+                for (int x = 0; x < W / 2; x++) {
+                    const uint8_t *q = r->gray + 2 * y * W + 2 * x;
+                    double avg = (q[0] + q[1] + q[W] + q[W + 1]) / 4.0;
+                    s += fabs(img->gray[y * (W / 2) + x] - avg);
+                }
+            ck_assert_msg(s / (W / 2 * H / 2) < 6.0, "%s at 1/2: mean "
+                          "difference %.2f", f, s / (W / 2 * H / 2));
+        }
+        nn_img_free(img);
+    }
+    snprintf(path, sizeof path, "%s/img/gray.png",
+             getenv("DATA") ? getenv("DATA") : "tests/data");
+    ck_assert_ptr_nonnull(fp = fopen(path, "rb"));
+    ck_assert_int_eq(nn_img_read_scaled(&img, fp, 0, 1, why, sizeof why),
+                     NN_OK);
+    fclose(fp);
+    ck_assert(img->width == W && img->height == H);
     nn_img_free(img);
     nn_img_free(r);
 }
@@ -951,6 +1004,8 @@ Suite *img_suite(void)
     tcase_add_loop_test(tc, test_lossless, 0,
                         (int)(sizeof lossless / sizeof lossless[0]));
     tcase_add_loop_test(tc, test_jpeg, 0,
+                        (int)(sizeof jpegs / sizeof jpegs[0]));
+    tcase_add_loop_test(tc, test_jpeg_scaled, 0,
                         (int)(sizeof jpegs / sizeof jpegs[0]));
     tcase_add_loop_test(tc, test_bilevel, 0,
                         (int)(sizeof bilevel / sizeof bilevel[0]));

@@ -192,7 +192,7 @@ static const struct {
 static nn_model *make_net(int i)
 {
     static const char *const names[] = { "zero", "one \"1\"" };
-    nn_arch a;
+    nn_arch a = { 0 };
     nn_model *m = NULL;
     char why[256] = "";
 
@@ -232,7 +232,8 @@ static nn_model *make_net(int i)
         m->train.opts.input_dropout = 0.2f;
         m->train.opts.max_norm = 3.5f;
         m->train.opts.augment = (nn_augment){ NN_AUG_AFFINE | NN_AUG_ELASTIC,
-                                              1.5f, 12, 0.15f, 0.2f, 36, 5.5f };
+                                              1.5f, 12, 0.15f, 0.2f, 36, 5.5f,
+                                              0.4f };
         m->seed = ((uint64_t)1 << 53) + 1;
         nn_model_set_input(m, &d);
     }
@@ -309,7 +310,7 @@ START_TEST(test_fast_numbers)
     static const int sizes[] = { 100, 50, 10 };
     static const char head[] = "{\"x\": \"\x01\",";
     nn_arch a = { 3, sizes, NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE,
-                  NN_INIT_HE };
+                  NN_INIT_HE, NULL, 0, 0 };
     nn_model *m, *fast, *slow, *lines;
     nn_rng rng;
     long n, i, j;
@@ -388,6 +389,47 @@ START_TEST(test_forged_marker)
 }
 END_TEST
 
+/* The calibration temperature goes into the file only when fitted, comes
+ * back bit for bit, and tempers what nn_predict gives: y^(1/T)
+ * renormalised, rows summing to 1, the same class on top. */
+START_TEST(test_calibration)
+{
+    nn_model *m = make_net(0), *r;
+    float x[784] = { 0 }, y1[10], y2[10];
+    int k = nn_model_n_out(m);
+    long n;
+    FILE *fp = written(m);
+    char *s = contents(fp, &n);
+
+    ck_assert_ptr_null(strstr(s, "calibration"));
+    free(s);
+    fclose(fp);
+    for (int i = 0; i < m->sizes[0]; i++)
+        x[i] = (i % 7) / 7.0f;
+    ck_assert_int_eq(nn_predict(m, x, 1, y1), NN_OK);
+    m->temperature = 2.5f;
+    fp = written(m);
+    r = read_back(fp);
+    fclose(fp);
+    ck_assert_float_eq(r->temperature, 2.5f);
+    ck_assert_int_eq(nn_predict(r, x, 1, y2), NN_OK);
+    ck_assert_int_eq(m->output_act, NN_ACT_SOFTMAX);
+    {
+        double sum = 0, z = 0;
+        for (int j = 0; j < k; j++) {
+            sum += y2[j];
+            z += pow(y1[j], 1 / 2.5);
+        }
+        ck_assert_double_eq_tol(sum, 1, 1e-5);
+        for (int j = 0; j < k; j++)
+            ck_assert_double_eq_tol(y2[j], pow(y1[j], 1 / 2.5) / z, 1e-5);
+        ck_assert_int_eq(nn_argmax(y1, k), nn_argmax(y2, k));
+    }
+    nn_model_free(r);
+    nn_model_free(m);
+}
+END_TEST
+
 /* The file is readable, indented JSON with each vector on one line. */
 START_TEST(test_layout)
 {
@@ -398,7 +440,7 @@ START_TEST(test_layout)
 
     for (i = 0; i < n; i++)
         lines += s[i] == '\n';
-    ck_assert_int_lt(lines, 70);
+    ck_assert_int_lt(lines, 72);
     ck_assert_ptr_nonnull(strstr(s, "{\n  \"format\": \"nn-model\",\n"
                                     "  \"version\": 1,\n"));
     ck_assert_ptr_nonnull(strstr(s, "\"tool\": \"nnpipe " NN_VERSION "\""));
@@ -551,7 +593,7 @@ START_TEST(test_fixture)
     static const float w0[] = { 4, 4, -4, -4, -4, -4, 4, 4, 0, 0, 0, 0 };
     static const float w1[] = { 3, -3, 0, -3, 3, 0 };
     nn_arch a = { 3, sz, NN_ACT_SIGMOID, NN_ACT_SOFTMAX, NN_COST_CE,
-                  NN_INIT_DEFAULT };
+                  NN_INIT_DEFAULT, NULL, 0, 0 };
     const char *dir = getenv("DATA") ? getenv("DATA") : "tests/data";
     const char *remake = getenv("NN_REMAKE_FIXTURES");
     nn_model *m = NULL, *r;
@@ -744,9 +786,9 @@ static const struct {
       "not an nnpipe model: format is 'foo'" },
     { "format number", "{\"format\": 1, \"version\": 1}", NN_EFORMAT,
       "not an nnpipe model: format is a number" },
-    { "version 2", "{\"format\": \"nn-model\", \"version\": 2, \"layers\": "
+    { "version 3", "{\"format\": \"nn-model\", \"version\": 3, \"layers\": "
       "\"in a new layout\"}", NN_EFORMAT,
-      "model format version 2 is newer than this nnpipe supports (1)" },
+      "model format version 3 is newer than this nnpipe supports (2)" },
     { "version string", "{\"format\": \"nn-model\", \"version\": \"1\"}",
       NN_EFORMAT, "version: expected a positive integer, got a string" },
     { "no version", "{\"format\": \"nn-model\"}", NN_EFORMAT,
@@ -922,6 +964,7 @@ Suite *json_suite(void)
 
     tcase_add_loop_test(tc, test_round_trip, 0, nnets);
     tcase_add_test(tc, test_layout);
+    tcase_add_test(tc, test_calibration);
     tcase_add_test(tc, test_fast_numbers);
     tcase_add_test(tc, test_forged_marker);
     tcase_add_test(tc, test_cjson_leniency);

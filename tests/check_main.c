@@ -1,4 +1,5 @@
 /* check_main.c - runs every unit-test suite; exit status 1 if any failed. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "tests.h"
@@ -6,11 +7,23 @@
 nn_model *tiny_model(int hidden_act, int output_act, int cost, uint64_t seed)
 {
     static const int sizes[] = { 5, 4, 3, 3 };
-    nn_arch a = { 4, sizes, hidden_act, output_act, cost, NN_INIT_DEFAULT };
+    nn_arch a = { 4, sizes, hidden_act, output_act, cost, NN_INIT_DEFAULT,
+                  NULL, 0, 0 };
     nn_model *m = NULL;
 
     ck_assert_int_eq(nn_model_new(&m, &a, seed, NULL, 0), NN_OK);
     return m;
+}
+
+nn_idx *mnist10_images(void)
+{
+    FILE *fp = fopen("tests/data/mnist10-images-idx3-ubyte", "rb");
+    nn_idx *idx = NULL;
+
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_int_eq(nn_idx_read(&idx, fp, NULL, 0), NN_OK);
+    fclose(fp);
+    return idx;
 }
 
 int main(void)
@@ -30,6 +43,8 @@ int main(void)
     srunner_add_suite(sr, augment_suite());
     srunner_add_suite(sr, sparse_suite());
     srunner_add_suite(sr, numtext_suite());
+    srunner_add_suite(sr, convert_suite());
+    srunner_add_suite(sr, conv_suite());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -3,6 +3,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 #include "nn_internal.h"
 #include "tests.h"
@@ -135,6 +138,115 @@ START_TEST(test_sgemm_threads_identical)
 }
 END_TEST
 
+#if defined(__SSE__)
+/* Denormal floats: each term of the product below is one (|A| about 1,
+ * |B| below 2^-126), and the work counts them as 0 (MXCSR's DAZ) in
+ * every thread: the product equals the one over B with those entries
+ * zeroed, bit for bit, with 1, 2 and 3 threads and the AVX2 and AVX-512
+ * kernels alike.  A network whose hidden unit's value is denormal
+ * (1e-20 * 1e-20) flushes it to 0 (FTZ): its two outputs are equal; and
+ * a softmax output that would be denormal is 0. */
+START_TEST(test_denormals_flushed)
+{
+    enum { M = 64, N = 300, K = 300 };
+    static const char *const vector_kernels[] = { "avx512", "avx2" };
+    float *A = malloc(sizeof(float) * M * K), *B = malloc(sizeof(float) * K * N);
+    float *Z = malloc(sizeof(float) * K * N), *C = malloc(sizeof(float) * M * N);
+    float *ref = malloc(sizeof(float) * M * N);
+    int sizes[] = { 1, 1, 2 };
+    nn_arch a = { 3, sizes, NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE,
+                  NN_INIT_DEFAULT, NULL, 0, 0 };
+    nn_model *m;
+    float x = 1e-20f, y[2];
+    nn_rng rng;
+
+    nn_rng_seed(&rng, 5);
+    for (int i = 0; i < M * K; i++)
+        A[i] = (float)nn_rng_normal(&rng);
+    for (int i = 0; i < K * N; i++) {
+        float v = (float)nn_rng_normal(&rng);
+        B[i] = i % 3 ? v : v * 1e-39f;
+        Z[i] = i % 3 ? v : copysignf(0.0f, v);
+    }
+    ck_assert(fpclassify(B[0]) == FP_SUBNORMAL);
+    nn_set_threads(1);
+    ck_assert_int_eq(nn_set_kernel("avx2"), NN_OK);
+    nn_sgemm(0, 0, M, N, K, 1.0f, A, K, Z, N, 0.0f, ref, N);
+    for (int k = 0; k < 2; k++)
+        for (int t = 1; t <= 3; t++) {
+            ck_assert_int_eq(nn_set_kernel(vector_kernels[k]), NN_OK);
+            nn_set_threads(t);
+            nn_sgemm(0, 0, M, N, K, 1.0f, A, K, B, N, 0.0f, C, N);
+            ck_assert_msg(memcmp(C, ref, sizeof(float) * M * N) == 0,
+                          "%s, %d threads: a denormal term counted",
+                          nn_sgemm_kernel(), t);
+        }
+    nn_set_threads(1);
+    ck_assert_int_eq(nn_set_kernel("avx512"), NN_OK);
+
+    ck_assert_int_eq(nn_model_new(&m, &a, 1, NULL, 0), NN_OK);
+    m->params[m->w_off[0]] = 1e-20f;
+    m->params[m->b_off[0]] = 0.0f;
+    m->params[m->w_off[1]] = 1e38f;
+    m->params[m->w_off[1] + 1] = 0.0f;
+    m->params[m->b_off[1]] = m->params[m->b_off[1] + 1] = 0.0f;
+    ck_assert_int_eq(nn_predict(m, &x, 1, y), NN_OK);
+    ck_assert_msg(y[0] == y[1], "outputs %.9g %.9g: a denormal hidden "
+                  "value was kept", y[0], y[1]);
+    /* exp(-100) is denormal as a float: softmax gives 0. */
+    x = 1.0f;
+    m->params[m->w_off[0]] = 1.0f;
+    m->params[m->w_off[1]] = -100.0f;
+    ck_assert_int_eq(nn_predict(m, &x, 1, y), NN_OK);
+    ck_assert_msg(y[0] == 0.0f && y[1] == 1.0f, "outputs %.9g %.9g: a "
+                  "denormal output was kept", y[0], y[1]);
+    nn_model_free(m);
+    free(A);
+    free(B);
+    free(Z);
+    free(C);
+    free(ref);
+}
+END_TEST
+
+/* The caller's floating-point mode (MXCSR's control bits: FTZ and DAZ
+ * off, then on) is as it was after prediction, products and training.
+ * The status flags (bits 0-5) record what any arithmetic did. */
+START_TEST(test_fp_mode_restored)
+{
+    static const unsigned modes[] = { 0x1f80, 0x1f80 | 0x8040 };
+    nn_model *m = tiny_model(NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE, 3);
+    unsigned saved = _mm_getcsr();
+    float x[5] = { 0.1f, 0.2f, 0.3f, 0.4f, 0.5f }, y[3];
+    float *A = calloc(200 * 200, sizeof(float));
+    float *C = calloc(200 * 200, sizeof(float));
+    nn_data *d;
+    nn_train_opts o;
+
+    ck_assert_int_eq(nn_data_new(&d, 5), NN_OK);
+    ck_assert_int_eq(nn_data_add(d, x, 1), NN_OK);
+    nn_train_opts_default(&o);
+    o.epochs = 1;
+    nn_set_threads(2);
+    for (int i = 0; i < 2; i++) {
+        _mm_setcsr(modes[i]);
+        ck_assert_int_eq(nn_predict(m, x, 1, y), NN_OK);
+        ck_assert_uint_eq(_mm_getcsr() & ~0x3fu, modes[i]);
+        nn_sgemm(0, 0, 200, 200, 200, 1.0f, A, 200, A, 200, 0.0f, C, 200);
+        ck_assert_uint_eq(_mm_getcsr() & ~0x3fu, modes[i]);
+        ck_assert_int_eq(nn_train(m, d, NULL, &o, NULL, NULL, 0), NN_OK);
+        ck_assert_uint_eq(_mm_getcsr() & ~0x3fu, modes[i]);
+    }
+    _mm_setcsr(saved);
+    nn_set_threads(1);
+    nn_data_free(d);
+    nn_model_free(m);
+    free(A);
+    free(C);
+}
+END_TEST
+#endif
+
 START_TEST(test_same_seed_same_model)
 {
     nn_model *a = tiny_model(NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE, 42);
@@ -155,7 +267,7 @@ START_TEST(test_init_scale)
 {
     int sizes[] = { 400, 300, 10 };
     nn_arch a = { 3, sizes, NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE,
-                  NN_INIT_DEFAULT };
+                  NN_INIT_DEFAULT, NULL, 0, 0 };
     nn_model *m;
     double ss = 0;
 
@@ -174,7 +286,7 @@ START_TEST(test_bad_arch)
     char why[128] = "";
     nn_model *m;
     nn_arch a = { 3, sizes, NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_QUADRATIC,
-                  NN_INIT_DEFAULT };
+                  NN_INIT_DEFAULT, NULL, 0, 0 };
 
     ck_assert_int_eq(nn_model_new(&m, &a, 1, why, sizeof why), NN_EINVAL);
     ck_assert_ptr_null(m);
@@ -196,7 +308,7 @@ START_TEST(test_predict_batch_independent)
     enum { N = 300 };
     int sizes[] = { 20, 17, 9, 5 };
     nn_arch a = { 4, sizes, NN_ACT_TANH, NN_ACT_SOFTMAX, NN_COST_CE,
-                  NN_INIT_DEFAULT };
+                  NN_INIT_DEFAULT, NULL, 0, 0 };
     nn_model *m;
     float *x = malloc(sizeof(float) * N * 20), all[N * 5], one[5];
     nn_rng rng;
@@ -245,11 +357,11 @@ START_TEST(test_weights)
     ck_assert_ptr_null(nn_model_weights(m, 3));
     /* Layer 1 follows layer 0's 4 x 5 weights and 4 biases. */
     ck_assert_ptr_eq(nn_model_weights(m, 1), w + 4 * 5 + 4);
-    nn_forward(m, x, 1, acts);
+    nn_forward(m, 0, x, 1, acts, NULL);
     acts[0] = h;
     for (int i = 0; i < 5; i++) {
         x[i] = 1;
-        nn_forward(m, x, 1, acts);
+        nn_forward(m, 0, x, 1, acts, NULL);
         for (int o = 0; o < 4; o++)
             ck_assert_float_eq_tol(atanhf(h[o]) - atanhf(base[o]),
                                    w[o * 5 + i], 1e-4f);
@@ -268,6 +380,10 @@ Suite *model_suite(void)
     tcase_add_test(tc, test_set_kernel);
     tcase_add_loop_test(tc, test_sgemm_matches_reference, 0, 3);
     tcase_add_loop_test(tc, test_sgemm_threads_identical, 0, 3);
+#if defined(__SSE__)
+    tcase_add_test(tc, test_denormals_flushed);
+    tcase_add_test(tc, test_fp_mode_restored);
+#endif
     tcase_add_test(tc, test_same_seed_same_model);
     tcase_add_test(tc, test_init_scale);
     tcase_add_test(tc, test_bad_arch);

@@ -10,17 +10,6 @@
 
 enum { S = 4, W = 900, H = 200, MAXD = NN_SEG_MAX_DIGITS };
 
-static nn_idx *digits(void)
-{
-    FILE *fp = fopen("tests/data/mnist10-images-idx3-ubyte", "rb");
-    nn_idx *idx = NULL;
-
-    ck_assert_ptr_nonnull(fp);
-    ck_assert_int_eq(nn_idx_read(&idx, fp, NULL, 0), NN_OK);
-    fclose(fp);
-    return idx;
-}
-
 /* A white page W x H with MNIST images ks[0..n-1] drawn S times larger in
  * dark ink, left to right, gap pixels between one's ink and the next's
  * (negative: they overlap). */
@@ -74,7 +63,7 @@ static void assert_left_to_right(const nn_box *b, int n)
 /* The first ten MNIST test images are 7 2 1 0 4 1 4 9 5 9. */
 START_TEST(apart)
 {
-    nn_idx *idx = digits();
+    nn_idx *idx = mnist10_images();
     int ks[] = { 0, 1, 3, 4, 8 };
     nn_box b[MAXD];
     uint8_t *g = line(idx, ks, 5, 24);
@@ -88,7 +77,7 @@ END_TEST
 
 START_TEST(touching)
 {
-    nn_idx *idx = digits();
+    nn_idx *idx = mnist10_images();
     int ks[] = { 3, 3, 3 };     /* 0 0 0 */
     nn_box b[MAXD];
     uint8_t *g = line(idx, ks, 3, 8);
@@ -108,7 +97,7 @@ END_TEST
  * digit each. */
 START_TEST(broken)
 {
-    nn_idx *idx = digits();
+    nn_idx *idx = mnist10_images();
     int ks[] = { 4, 7, 1 };
     nn_box b[MAXD];
     uint8_t *g = line(idx, ks, 3, 30);
@@ -123,7 +112,7 @@ END_TEST
 
 START_TEST(specks)
 {
-    nn_idx *idx = digits();
+    nn_idx *idx = mnist10_images();
     int ks[] = { 0, 2, 9 };
     nn_box b[MAXD];
     uint8_t *g = line(idx, ks, 3, 30);
@@ -143,7 +132,7 @@ END_TEST
 
 START_TEST(ruled)
 {
-    nn_idx *idx = digits();
+    nn_idx *idx = mnist10_images();
     int ks[] = { 0, 1, 3, 4 };
     nn_box b[MAXD];
     uint8_t *g = line(idx, ks, 4, 30);

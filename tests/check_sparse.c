@@ -59,6 +59,45 @@ static const char *const kernels[] = { "avx512", "avx2", "generic" };
 static const int widths[] = { 1, 5, 7, 8, 9, 31, 100, 128, 129, 300, 800 };
 enum { N_WIDTHS = sizeof widths / sizeof widths[0] };
 
+/* Rows longer than the vector code's 16 values: the same entries with
+ * every kernel as a plain scan finds them (zeros, -0, a NaN, values in
+ * every lane of a block and in the tail). */
+START_TEST(test_set_wide_rows)
+{
+    enum { R = 5, C = 50 };
+    float x[R * C];
+    int ptr[R + 1], idx[R * C], e = 0;
+    nn_sparse s;
+    nn_rng rng;
+
+    nn_rng_seed(&rng, 3);
+    for (int i = 0; i < R * C; i++)
+        x[i] = nn_rng_uniform(&rng) < 0.6 ? 0.0f : (float)nn_rng_normal(&rng);
+    x[7] = -0.0f;
+    x[C + 20] = NAN;
+    for (int i = 2 * C; i < 2 * C + 16; i++)
+        x[i] = 1.0f + i;
+    for (int r = 0; r < R; r++) {
+        ptr[r] = e;
+        for (int c = 0; c < C; c++)
+            if (x[r * C + c] != 0.0f)
+                idx[e++] = c;
+    }
+    ptr[R] = e;
+    ck_assert_int_eq(nn_set_kernel(kernels[_i]), NN_OK);
+    ck_assert_int_eq(nn_sparse_alloc(&s, R, C), NN_OK);
+    nn_sparse_rows(&s, x, R);
+    ck_assert_mem_eq(s.row_ptr, ptr, sizeof ptr);
+    ck_assert_mem_eq(s.row_idx, idx, e * sizeof *idx);
+    for (int r = 0; r < R; r++)
+        for (int i = ptr[r]; i < ptr[r + 1]; i++)
+            ck_assert(memcmp(&s.row_val[i], &x[r * C + idx[i]],
+                             sizeof(float)) == 0);
+    nn_sparse_free(&s);
+    ck_assert_int_eq(nn_set_kernel("avx512"), NN_OK);
+}
+END_TEST
+
 /* c (m x n) against init + A * b in double, where A (m x inner) has
  * element (i, k) at a[i * si + k * sk]: X with si = cols, sk = 1, or X^T
  * with si = 1, sk = cols. */
@@ -170,7 +209,7 @@ START_TEST(test_first_layer)
     int dense = _i & 1, dropout = _i >> 1, used;
     static const int sizes[] = { IN, H, K };
     nn_arch a = { 3, sizes, NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE,
-                  NN_INIT_DEFAULT };
+                  NN_INIT_DEFAULT, NULL, 0, 0 };
     nn_model *m;
     float *x = random_sparse(R, IN, dense ? 1.0 : 0.2, 5), y[R * K];
     float *g, *gd, mask[R * IN];
@@ -220,6 +259,7 @@ Suite *sparse_suite(void)
     TCase *tc = tcase_create("core");
 
     tcase_add_test(tc, test_set_orders);
+    tcase_add_loop_test(tc, test_set_wide_rows, 0, 3);
     tcase_add_loop_test(tc, test_spmm, 0, 3 * N_WIDTHS);
     tcase_add_loop_test(tc, test_spmm_threads, 0, 3);
     tcase_add_loop_test(tc, test_first_layer, 0, 4);

@@ -605,7 +605,7 @@ START_TEST(test_bytes_train_alike)
 {
     int sizes[] = { 16, 8, 3 };
     nn_arch a = { 3, sizes, NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE,
-                  NN_INIT_DEFAULT };
+                  NN_INIT_DEFAULT, NULL, 0, 0 };
     nn_input_desc in = { 4, 4, 0.0f, 1.0f, 1 };
     nn_data *d[2];
     nn_model *m[2];

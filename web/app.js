@@ -421,11 +421,14 @@ function drawNetwork(m) {
     const b = box[i];
     add('rect', { x: b.x, y: b.y, width: b.w, height: b.h, rx: 4,
                   fill: i ? '#607d8b' : '#90a4ae' });
+    // An image layer (conv, maxpool) shows its shape, the others their size.
     add('text', { x: b.x + b.w / 2, y: b.y + b.h / 2 + 5, fill: '#fff',
-                  'text-anchor': 'middle', 'font-size': 14 }, String(l.size));
+                  'text-anchor': 'middle', 'font-size': l.width ? 11 : 14 },
+        l.width ? `${l.width}x${l.height}x${l.channels}` : String(l.size));
+    const kind = l.type === 'conv' ? `conv${l.kernel}x${l.kernel}` : l.type;
     add('text', { x: b.x + b.w / 2, y: 164, 'text-anchor': 'middle',
                   'font-size': 12, fill: '#333' },
-        i ? `${l.type} ${l.activation}` : 'input');
+        i ? (l.activation ? `${kind} ${l.activation}` : kind) : 'input');
   });
 }
 

@@ -329,8 +329,8 @@ printf '   \n\t\n' > blank.json
 bad M2 "nn-eval: blank.json: empty input (expected an nnpipe model in JSON)" nn-eval blank.json tiny.vec
 sed 's/"nn-model"/"nn-data"/' tiny.json > wrong.json
 bad M3 "nn-predict: wrong.json: not an nnpipe model: format is 'nn-data'" nn-predict wrong.json tiny.vec
-sed 's/"version": 1/"version": 2/' tiny.json > wrong.json
-bad M4 "nn-predict: wrong.json: model format version 2 is newer than this nnpipe supports (1)" nn-predict wrong.json tiny.vec
+sed 's/"version": 1/"version": 3/' tiny.json > wrong.json
+bad M4 "nn-predict: wrong.json: model format version 3 is newer than this nnpipe supports (2)" nn-predict wrong.json tiny.vec
 sed 's/"version": 1/"version": 0/' tiny.json > wrong.json
 bad M4 "nn-predict: wrong.json: version: " nn-predict wrong.json tiny.vec
 sed 's/"version": 1/"version": 1.5/' tiny.json > wrong.json
@@ -535,6 +535,58 @@ good P2 img2vec --plain dot.pgm
 { printf 'P5\n3000 2\n255\n'; head -c 4400 /dev/zero | tr '\0' '\377'
   head -c 200 /dev/zero; head -c 1400 /dev/zero | tr '\0' '\377'; } > wide.pgm
 bad P3 "img2vec: wide.pgm: no ink found: nothing that looks like a digit" img2vec wide.pgm
+# Warnings: the vector is still written.  A thick ring (found both ways
+# round), a filled blot, two bars side by side.
+pgm() {     # pgm W H AWK-EXPRESSION-OF-x-y: a P2 image, 20 ink on 230 paper
+    awk -v w="$1" -v h="$2" 'BEGIN { print "P2", w, h, 255
+        for (y = 0; y < h; y++) for (x = 0; x < w; x++) print (('"$3"') ? 20 : 230) }'
+}
+pgm 120 120 '((x - 60) / 0.75) ^ 2 + (y - 60) ^ 2 < 2025 &&
+    ((x - 60) / 0.75) ^ 2 + (y - 60) ^ 2 > 100' > ring.pgm
+good P4 img2vec ring.pgm
+expect_err "img2vec: ring.pgm: warning: polarity uncertain, read as dark ink on light paper"
+pgm 100 80 '(x - 50) ^ 2 + (y - 40) ^ 2 < 100' > blot.pgm
+good P5 img2vec blot.pgm
+expect_err "img2vec: blot.pgm: warning: no stroke-like ink"
+pgm 120 80 'y > 15 && y < 65 && (x > 30 && x < 36 || x > 80 && x < 86)' > pair.pgm
+good P6 img2vec pair.pgm
+expect_err "img2vec: pair.pgm: warning: 2 digits side by side?"
+
+# ---------------------------------------------------------------------
+# C: the other model formats (nn-convert).
+nn-convert "$DATA/tiny-model.json" tiny.onnx
+n=$(wc -c < tiny.onnx)
+for i in $(seq 0 40) $(seq 41 13 $((n - 1))); do    # tests/check_convert.c: all
+    head -c "$i" tiny.onnx > cut.onnx
+    bad C1 "nn-convert: cut.onnx: " nn-convert cut.onnx c1-out.json
+    grep -q -e "ONNX model" -e "empty input" "$TMP/err" || fail "C1: cut at $i: $(cat "$TMP/err")"
+done
+# The operator's name, 7 letters, only in the activation node.
+sed 's/Sigmoid/Sinusoi/g' tiny.onnx > other.onnx
+bad C2 "nn-convert: other.onnx: graph.node[1] (Sinusoi 'dense0.act'): operator Sinusoi is not supported here" nn-convert other.onnx c-out.json
+n2() {  # n2 WEIGHTS BIASES COST: a 2-2-1 network2 file, x.n2
+    printf '{"sizes": [2, 2, 1], "weights": %s, "biases": %s, "cost": %s}' "$1" "$2" "$3" > x.n2
+}
+n2 '[[[1, 2], [3]], [[1, 2]]]' '[[[0], [0]], [[0]]]' '"QuadraticCost"'
+bad C3 "nn-convert: x.n2: weights[0][1]: 1 value, expected 2" nn-convert x.n2 c-out.json
+n2 '[[[1, 2], [3, 4]], [[1, 2]]]' '[[[0], [0]], [[0], [1]]]' '"QuadraticCost"'
+bad C3 "x.n2: biases[1]: 2 values, expected 1" nn-convert x.n2 c-out.json
+n2 '[[[1, 2], [3, 4]], [[1, 2]]]' '[[0, 0], [[0]]]' '"QuadraticCost"'
+bad C3 "x.n2: biases[0][0]: expected a one-element list [b], got a number" nn-convert x.n2 c-out.json
+n2 '[[[1, 2], [3, 4]], [[1, 2]]]' '[[[0], [0]], [[0]]]' '"LogLikelihoodCost"'
+bad C4 "x.n2: cost: 'LogLikelihoodCost', expected CrossEntropyCost or QuadraticCost" nn-convert x.n2 c-out.json
+printf '{"sizes": [2, 1.5], "weights": [], "biases": [], "cost": "QuadraticCost"}' > x.n2
+bad C4 "x.n2: sizes[1]: 1.5 is not a layer size (an integer, 1 to 16777216)" nn-convert x.n2 c-out.json
+printf '{"sizes": [2, 1], "weights": [[[1, 2]]], "biases": [[[0]]]}' > x.n2
+bad C4 "x.n2: no \"cost\" field" nn-convert x.n2 c-out.json
+idx2vec "$IMG" "$LAB" > ten.vec
+nn-train -q -H 4 -e 1 -o relu.json ten.vec
+echo old > kept.json
+bad C5 "nn-convert: relu.json: cannot be written as network2: network2 has sigmoid layers only, and this model's hidden layers are relu" nn-convert relu.json kept.json
+[ "$(cat kept.json)" = old ] || fail "C5: kept.json changed"
+for f in c-out.json c1-out.json c-out.json.tmp* c1-out.json.tmp* kept.json.tmp*; do
+    [ ! -e "$f" ] || fail "C: $f was written"
+done
 
 # ---------------------------------------------------------------------
 # N: numbers.  page W H AWK-EXPR: a PGM whose pixel (x, y) is AWK-EXPR.

@@ -55,6 +55,19 @@ expect 0 img2vec --debug-dir dbg "$I/gray.png"
 head -c 3000000 /dev/zero > big.raw
 expect 1 img2vec --max-pixels 100 big.raw
 expect_err "img2vec: big.raw: image file larger than 1 MiB (the limit)"
+# A picture that looks wrong is warned about, its vector still written:
+# a filled blot (no pen strokes), two bars side by side (two digits?).
+awk 'BEGIN { print "P2 100 80 255"
+    for (y = 0; y < 80; y++) for (x = 0; x < 100; x++)
+        print ((x - 50) ^ 2 + (y - 40) ^ 2 < 100 ? 20 : 230) }' > blot.pgm
+expect 0 img2vec blot.pgm
+expect_err "img2vec: blot.pgm: warning: no stroke-like ink"
+[ "$(wc -l < "$TMP/out")" -eq 1 ] || fail "no vector for the blot"
+awk 'BEGIN { print "P2 120 80 255"
+    for (y = 0; y < 80; y++) for (x = 0; x < 120; x++)
+        print (y > 15 && y < 65 && (x > 30 && x < 36 || x > 80 && x < 86) ? 20 : 230) }' > pair.pgm
+expect 0 img2vec pair.pgm
+expect_err "img2vec: pair.pgm: warning: 2 digits side by side?"
 
 # --digits: a '# IMAGE<TAB>COUNT' line, then COUNT records (the README's
 # photo of 317154); nn-predict --number reads text and binary alike.

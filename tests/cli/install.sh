@@ -1,7 +1,7 @@
 # make install into a temporary prefix, then build examples/classify.c
 # against the installed header and library with pkg-config.
 make -s -C "$TOP" install PREFIX="$TMP/root" > /dev/null
-tools="idx2vec img2vec vec2img nn-train nn-predict nn-eval nn-runs nn-weights nn-draw"
+tools="idx2vec img2vec vec2img nn-train nn-predict nn-eval nn-runs nn-weights nn-draw nn-convert"
 for t in $tools; do
     [ -x "$TMP/root/bin/$t" ] || fail "$t not installed"
     man="$TMP/root/share/man/man1/$t.1"

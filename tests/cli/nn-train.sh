@@ -123,3 +123,40 @@ nn-train -q -H 512 -e 3 -b 128 --threads 1 -o one.json busy.vec
 nn-train -q -H 512 -e 3 -b 128 --threads 2 -o two.json busy.vec
 cmp auto.json one.json
 cmp auto.json two.json
+
+# --net: hidden layers by type (issue 16).  A bad token is named, exit 2.
+expect 2 nn-train --net conv5x:32 -o cnnbad.json ten.vec
+expect_err 'nn-train: --net: "conv5x:32": expected convKxK:CHANNELS'
+expect 2 nn-train --net conv4x4:8 -o cnnbad.json ten.vec
+expect_err 'nn-train: --net: "conv4x4:8": the kernel must be square and odd'
+expect 2 nn-train --net conv3x3:8,pool -o cnnbad.json ten.vec
+expect_err 'nn-train: --net: "pool": expected dense:UNITS, convKxK:CHANNELS or maxpool2'
+expect 2 nn-train --net dense:0 -o cnnbad.json ten.vec
+expect_err 'nn-train: --net: "dense:0": expected dense:UNITS'
+# A convolution needs an image: 30 values are none.
+expect 1 nn-train -q --net conv3x3:4 -o cnnbad.json busy.vec
+expect_err "nn-train: hidden layer 1 (conv) needs an image, but its input is 30 values"
+[ ! -e cnnbad.json ] || fail "cnnbad.json written"
+# --hidden 16 is --net dense:16: the same model, byte for byte.
+nn-train -q -H 16 -e 2 -o h.json ten.vec
+nn-train -q --net dense:16 -e 2 -o n.json ten.vec
+cmp h.json n.json
+grep -q '"version": 1,' n.json || fail "a dense network is not written as version 1"
+# A small CNN: trained, read back by every tool, the same with 1 and 2
+# threads.
+nn-train -q --net conv3x3:4,maxpool2,conv5x5:6:valid,maxpool2,dense:8 -e 2 --threads 1 -o cnn1.json ten.vec
+nn-train -q --net conv3x3:4,maxpool2,conv5x5:6:valid,maxpool2,dense:8 -e 2 --threads 2 -o cnn2.json ten.vec
+cmp cnn1.json cnn2.json
+grep -q '"version": 2,' cnn1.json || fail "a CNN is not written as version 2"
+grep -q '"type": "maxpool"' cnn1.json || fail "no maxpool layer in the file"
+expect 0 nn-predict cnn1.json ten.vec
+[ "$(wc -l < "$TMP/out")" -eq 10 ] || fail "nn-predict: expected 10 lines"
+expect 0 nn-eval cnn1.json ten.vec
+expect_out "records    10"
+expect 0 nn-weights cnn1.json
+[ "$(wc -l < "$TMP/out")" -eq 4 ] || fail "nn-weights: expected 4 filters"
+awk -F'\t' '{ if (split($2, v, " ") != 9) exit 1 }' "$TMP/out" || fail "nn-weights: expected 3x3 filters"
+expect 1 nn-weights -l 2 cnn1.json
+expect_err "layer 2 is a maxpool layer, which has no weights"
+nn-train -q --resume cnn1.json -e 1 -o cnn3.json ten.vec
+grep -q '"type": "conv"' cnn3.json || fail "the resumed CNN lost its layers"

@@ -1,0 +1,119 @@
+/* conv.c - where a convolution layer's time goes: for each conv layer of
+ * the bench CNNs C1 and C2 (bench/bench.sh) at batch 64, the GFLOP/s of its
+ * three products through nn_sgemm and the time of the patch copies
+ * (im2col, col2im) beside them, per batch.  Usage: bench/conv [-t THREADS]. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nn_internal.h"
+#include "../cmd/util.h"
+#include "bench.h"
+
+enum { ROUNDS = 5, B = 64 };
+
+/* The conv layers of C1 (conv5x5:32,maxpool2,conv5x5:64) and C2
+ * (conv3x3:16,maxpool2,conv3x3:32), same padding, MNIST's 28x28. */
+static const struct layer {
+    const char *name;
+    int h, cin, k, cout, first;
+} layers[] = {
+    { "C1.conv1", 28, 1, 5, 32, 1 },
+    { "C1.conv2", 14, 32, 5, 64, 0 },
+    { "C2.conv1", 28, 1, 3, 16, 1 },
+    { "C2.conv2", 14, 16, 3, 32, 0 },
+};
+
+/* The best of ROUNDS times of step s (0 im2col, 1 forward product, 2 dW
+ * product, 3 dcol product, 4 col2im) over the whole batch, chunk by
+ * chunk as lib/conv.c takes it. */
+static double time_step(int s, const nn_conv *g, float *in, float *W,
+                        float *out, float *delta, float *din, float *col,
+                        float *dcol, float *dW)
+{
+    int chunk = nn_conv_chunk(g, B);
+    long rows = (long)g->ho * g->wo, kkc = (long)g->k * g->k * g->cin;
+    long in_n = (long)g->h * g->w * g->cin, out_n = rows * g->cout;
+    double best = 1e30;
+
+    for (int round = 0; round < ROUNDS; round++) {
+        double t0 = now();
+        for (int r = 0; r < B; r += chunk) {
+            int n = B - r < chunk ? B - r : chunk, M = (int)(n * rows);
+            switch (s) {
+            case 0: nn_im2col(col, in + r * in_n, g, n); break;
+            case 1: nn_sgemm(0, 1, M, g->cout, (int)kkc, 1.0f, col, (int)kkc,
+                             W, (int)kkc, 1.0f, out + r * out_n, g->cout);
+                break;
+            case 2: nn_sgemm(1, 0, g->cout, (int)kkc, M, 1.0f,
+                             delta + r * out_n, g->cout, col, (int)kkc,
+                             r ? 1.0f : 0.0f, dW, (int)kkc);
+                break;
+            case 3: nn_sgemm(0, 0, M, (int)kkc, g->cout, 1.0f,
+                             delta + r * out_n, g->cout, W, (int)kkc, 0.0f,
+                             dcol, (int)kkc);
+                break;
+            case 4: nn_col2im(din + r * in_n, dcol, g, n); break;
+            }
+        }
+        double t = now() - t0;
+        if (t < best)
+            best = t;
+    }
+    return best;
+}
+
+int main(int argc, char **argv)
+{
+    static const char *const steps[] = { "im2col", "fwd", "dW", "dx", "col2im" };
+    int threads = 1, c;
+
+    setprog(argv[0]);
+    while ((c = getopt(argc, argv, "t:")) != -1)
+        if (c == 't')
+            threads = (int)parse_int(optarg, 1, NN_MAX_THREADS, "-t");
+        else
+            usage_error("usage: bench/conv [-t THREADS]");
+    nn_set_threads(threads);
+    printf("%-9s %-7s %6s %5s %5s %9s %8s\n", "layer", "step", "M", "N", "K",
+           "ms/batch", "GFLOP/s");
+    for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
+        const struct layer *L = &layers[i];
+        nn_conv g = { L->h, L->h, L->cin, L->k, (L->k - 1) / 2, L->h, L->h,
+                      L->cout };
+        long rows = (long)g.ho * g.wo, kkc = (long)g.k * g.k * g.cin;
+        long cols = nn_conv_col_floats(&g, B);
+        float *in = filled(B * (long)g.h * g.w * g.cin);
+        float *W = filled(g.cout * kkc), *dW = filled(g.cout * kkc);
+        float *out = filled(B * rows * g.cout), *delta = filled(B * rows * g.cout);
+        float *din = filled(B * (long)g.h * g.w * g.cin);
+        float *col = filled(cols), *dcol = filled(cols);
+        double total = 0;
+
+        for (int s = 0; s < 5; s++) {
+            long M = B * rows, N = g.cout, K = kkc;
+            double t;
+
+            if (L->first && s >= 3)
+                continue;       /* no input gradient for the first layer */
+            t = time_step(s, &g, in, W, out, delta, din, col, dcol, dW);
+            total += t;
+            if (s == 2)
+                M = g.cout, N = kkc, K = B * rows;
+            if (s == 3)
+                N = kkc, K = g.cout;
+            if (s == 0 || s == 4)
+                printf("%-9s %-7s %6s %5s %5s %9.3f %8s\n", L->name, steps[s],
+                       "-", "-", "-", 1e3 * t, "-");
+            else
+                printf("%-9s %-7s %6ld %5ld %5ld %9.3f %8.1f\n", L->name,
+                       steps[s], M, N, K, 1e3 * t, 2.0 * M * N * K / t / 1e9);
+        }
+        printf("%-9s %-7s %6s %5s %5s %9.3f %8s\n", L->name, "total", "-",
+               "-", "-", 1e3 * total, "-");
+        free(in), free(W), free(dW), free(out), free(delta), free(din);
+        free(col), free(dcol);
+    }
+    return 0;
+}

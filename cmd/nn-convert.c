@@ -1,0 +1,119 @@
+/* nn-convert - a model from one format to another: nnpipe's JSON,
+ * network2.py's JSON (Nielsen's book), ONNX. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "files.h"
+#include "nn.h"
+#include "util.h"
+
+struct opts {
+    const char *in, *out;
+    int to;             /* NN_FMT_*, or -1: from OUT's name and IN */
+};
+
+static void usage(void)
+{
+    printf("Usage: %s [OPTIONS] IN OUT\n"
+"Convert the model IN to OUT ('-': standard input or output).  IN may be an\n"
+"nnpipe model, the JSON that network2.py of Nielsen's book saves, or an ONNX\n"
+"model of dense layers: its bytes tell which.  OUT is written as --to says;\n"
+"without it, ONNX when its name ends in .onnx, else network2's JSON for an\n"
+"nnpipe model and nnpipe's for the others.  A model the format cannot\n"
+"express is refused with the reason, and nothing is written.\n"
+"\n"
+"  -t, --to FORMAT  nnpipe, network2 or onnx\n"
+"  -h, --help       show this help and exit\n"
+"      --version    show the version and exit\n", argv0);
+}
+
+static void parse_args(int argc, char **argv, struct opts *o)
+{
+    static const struct option longopts[] = {
+        { "to", required_argument, NULL, 't' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 }
+    };
+    int c;
+
+    memset(o, 0, sizeof *o);
+    o->to = -1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":t:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            if ((o->to = nn_format_parse(optarg)) < 0)
+                usage_error("--to: '%s' is not a format (nnpipe, network2 "
+                            "or onnx)", optarg);
+            break;
+        case 'h': usage(); exit(close_stdout());
+        case 'V': print_version(); exit(close_stdout());
+        default: option_error(c, argv);
+        }
+    }
+    if (argc - optind < 2)
+        usage_error(argc == optind ? "no model given" : "no output given");
+    if (argc - optind > 2)
+        usage_error("too many operands");
+    o->in = argv[optind];
+    o->out = argv[optind + 1];
+}
+
+/* The format to write: --to, else by OUT's name and the input's format. */
+static int out_format(const struct opts *o, int in_fmt)
+{
+    size_t n = strlen(o->out);
+
+    if (o->to >= 0)
+        return o->to;
+    if (n > 5 && strcmp(o->out + n - 5, ".onnx") == 0)
+        return NN_FMT_ONNX;
+    return in_fmt == NN_FMT_NNPIPE ? NN_FMT_NETWORK2 : NN_FMT_NNPIPE;
+}
+
+int main(int argc, char **argv)
+{
+    struct opts o;
+    nn_model *m = NULL;
+    char why[256] = "";
+    int in_fmt, fmt, err;
+    FILE *in;
+
+    setprog(argv[0]);
+    parse_args(argc, argv, &o);
+    file_input(o.in, "the model");
+    if (strcmp(o.out, "-") == 0)
+        file_output("-", "standard output");
+    else
+        file_replaced(o.out, "the converted model");
+    files_check();
+
+    in = xfopen(o.in, "rb");
+    err = nn_model_import(&m, &in_fmt, in, why, sizeof why);
+    if (err)
+        die("%s: %s", o.in, why[0] ? why : nn_strerror(err));
+    xfclose(in, o.in);
+    fmt = out_format(&o, in_fmt);
+    if (fmt == NN_FMT_ONNX && strcmp(o.out, "-") == 0
+        && isatty(STDOUT_FILENO))
+        die("refusing to write an ONNX model (binary) to a terminal");
+
+    block_signals();
+    if (strcmp(o.out, "-") == 0)
+        err = nn_model_export(m, fmt, stdout, why, sizeof why);
+    else
+        err = nn_model_export_save(m, fmt, file_target(o.out), why,
+                                   sizeof why);
+    unblock_signals();
+    if (err == NN_EINVAL)
+        die("%s: cannot be written as %s: %s", o.in, nn_format_name(fmt),
+            why);
+    if (err)
+        die("%s: %s", strcmp(o.out, "-") ? o.out : "(stdout)",
+            why[0] ? why : nn_strerror(err));
+    nn_model_free(m);
+    return close_stdout();
+}

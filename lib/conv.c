@@ -1,0 +1,256 @@
+/* conv.c - the convolution layer: forward and backward kernels over
+ * mini-batches, as products through nn_sgemm on the image's patches
+ * (im2col), the plain loops they are held to, and the layer as training
+ * runs it (nn_conv_layer).
+ *
+ * Shapes (channel last, as the whole library lays images out):
+ *   in    B x h x w x cin      value (b, y, x, ci)
+ *   W     cout x k x k x cin   unit o's weight (ky, kx, ci)
+ *   b     cout
+ *   out   B x ho x wo x cout   ho = h, wo = w (same) or h-k+1, w-k+1 (valid)
+ *   col   B*ho*wo x k*k*cin    row (b, y, x): the patch under the kernel
+ * With the patches as rows, a convolution is a dense layer over them:
+ * out[B*ho*wo x cout] = col * W^T + b, the dense kernels' products, and
+ * its output rows are already the output image, channel last. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn_internal.h"
+
+/* Floats of patches taken at a time: 4 MB, so that a batch's patches
+ * (40 MB for 5x5x32 over 14x14 at batch 64) need not all be held. */
+#ifndef NN_CONV_COL_FLOATS
+#define NN_CONV_COL_FLOATS (1L << 20)
+#endif
+#define COL_FLOATS NN_CONV_COL_FLOATS
+
+int nn_conv_chunk(const nn_conv *g, int B)
+{
+    long per = (long)g->ho * g->wo * g->k * g->k * g->cin;
+    long n = per > 0 ? COL_FLOATS / per : B;
+
+    return n < 1 ? 1 : n > B ? B : (int)n;
+}
+
+long nn_conv_col_floats(const nn_conv *g, int B)
+{
+    return (long)nn_conv_chunk(g, B) * g->ho * g->wo * g->k * g->k * g->cin;
+}
+
+/* The patches of B records, or (add) the patches' values added back into
+ * the images: one walk for im2col and col2im. */
+static void patches(float *col, float *img, const nn_conv *g, int B, int add)
+{
+    int k = g->k, cin = g->cin;
+    long kkc = (long)k * k * cin, in_n = (long)g->h * g->w * cin;
+
+    for (int b = 0; b < B; b++) {
+        float *im = img + b * in_n;
+        for (int y = 0; y < g->ho; y++)
+            for (int x = 0; x < g->wo; x++) {
+                float *row = col + (((long)b * g->ho + y) * g->wo + x) * kkc;
+                /* The kernel's columns inside the image: kx0 .. kx1-1. */
+                int ix0 = x - g->pad;
+                int kx0 = ix0 < 0 ? -ix0 : 0;
+                int kx1 = ix0 + k > g->w ? g->w - ix0 : k;
+                for (int ky = 0; ky < k; ky++) {
+                    int iy = y + ky - g->pad;
+                    float *r = row + (long)ky * k * cin;
+                    if (iy < 0 || iy >= g->h) {
+                        if (!add)
+                            memset(r, 0, (size_t)k * cin * sizeof *r);
+                        continue;
+                    }
+                    float *p = im + ((long)iy * g->w + ix0 + kx0) * cin;
+                    long n = (long)(kx1 - kx0) * cin;
+                    if (add) {
+                        for (long i = 0; i < n; i++)
+                            p[i] += r[kx0 * cin + i];
+                        continue;
+                    }
+                    memset(r, 0, (size_t)kx0 * cin * sizeof *r);
+                    memcpy(r + kx0 * cin, p, (size_t)n * sizeof *r);
+                    memset(r + kx1 * cin, 0, (size_t)(k - kx1) * cin * sizeof *r);
+                }
+            }
+    }
+}
+
+/* The walk split among the threads by records, which share no patch and
+ * no image: each value is the same whoever copies it. */
+struct walk {
+    float *col, *img;
+    const nn_conv *g;
+    int B, add, per;
+};
+
+static void walk_chunk(void *arg, int c, int worker)
+{
+    const struct walk *w = arg;
+    const nn_conv *g = w->g;
+    int r = c * w->per, n = w->B - r < w->per ? w->B - r : w->per;
+
+    (void)worker;
+    patches(w->col + (long)r * g->ho * g->wo * g->k * g->k * g->cin,
+            w->img + (long)r * g->h * g->w * g->cin, g, n, w->add);
+}
+
+static void walk(float *col, float *img, const nn_conv *g, int B, int add)
+{
+    int t = nn_pool_threads(), per = (B + 2 * t - 1) / (2 * t);
+    struct walk w = { col, img, g, B, add, per };
+
+    if (t == 1) {
+        patches(col, img, g, B, add);
+        return;
+    }
+    nn_parallel((B + per - 1) / per, walk_chunk, &w);
+}
+
+void nn_im2col(float *col, const float *in, const nn_conv *g, int B)
+{
+    walk(col, (float *)in, g, B, 0);
+}
+
+void nn_col2im(float *din, const float *dcol, const nn_conv *g, int B)
+{
+    memset(din, 0, (size_t)B * g->h * g->w * g->cin * sizeof *din);
+    walk((float *)dcol, din, g, B, 1);
+}
+
+void nn_conv_forward(float *out, const float *in, const float *W,
+                     const float *b, int B, const nn_conv *g, int act,
+                     float *col)
+{
+    int chunk = nn_conv_chunk(g, B);
+    long rows = (long)g->ho * g->wo, kkc = (long)g->k * g->k * g->cin;
+    long in_n = (long)g->h * g->w * g->cin, out_n = rows * g->cout;
+
+    for (int r = 0; r < B; r += chunk) {
+        int n = B - r < chunk ? B - r : chunk;
+        nn_im2col(col, in + r * in_n, g, n);
+        nn_dense_forward(out + r * out_n, col, W, b, (int)(n * rows),
+                         (int)kkc, g->cout, act);
+    }
+}
+
+void nn_conv_backward(float *din, float *dW, float *db, const float *delta,
+                      const float *in, const float *W, int B,
+                      const nn_conv *g, float *col, float *dcol)
+{
+    int chunk = nn_conv_chunk(g, B);
+    long rows = (long)g->ho * g->wo, kkc = (long)g->k * g->k * g->cin;
+    long in_n = (long)g->h * g->w * g->cin, out_n = rows * g->cout;
+
+    nn_column_sums(db, delta, (int)(B * rows), g->cout);
+    for (int r = 0; r < B; r += chunk) {
+        int n = B - r < chunk ? B - r : chunk;
+        const float *d = delta + r * out_n;
+        nn_im2col(col, in + r * in_n, g, n);
+        /* dW[cout x kkc] (+)= d^T[cout x n*rows] * col[n*rows x kkc] */
+        nn_sgemm(1, 0, g->cout, (int)kkc, (int)(n * rows), 1.0f, d, g->cout,
+                 col, (int)kkc, r ? 1.0f : 0.0f, dW, (int)kkc);
+        if (!din)
+            continue;
+        /* dcol[n*rows x kkc] = d[n*rows x cout] * W[cout x kkc] */
+        nn_sgemm(0, 0, (int)(n * rows), (int)kkc, g->cout, 1.0f, d, g->cout,
+                 W, (int)kkc, 0.0f, dcol, (int)kkc);
+        nn_col2im(din + r * in_n, dcol, g, n);
+    }
+}
+
+/* The reference: each output a sum over the kernel, in plain loops. */
+void nn_conv_forward_ref(float *out, const float *in, const float *W,
+                         const float *b, int B, const nn_conv *g)
+{
+    int k = g->k, cin = g->cin;
+
+    for (int r = 0; r < B; r++) {
+        const float *im = in + (long)r * g->h * g->w * cin;
+        for (int y = 0; y < g->ho; y++)
+            for (int x = 0; x < g->wo; x++)
+                for (int o = 0; o < g->cout; o++) {
+                    float s = b[o];
+                    for (int ky = 0; ky < k; ky++)
+                        for (int kx = 0; kx < k; kx++) {
+                            int iy = y + ky - g->pad, ix = x + kx - g->pad;
+                            if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w)
+                                continue;
+                            for (int ci = 0; ci < cin; ci++)
+                                s += W[(((long)o * k + ky) * k + kx) * cin + ci]
+                                     * im[((long)iy * g->w + ix) * cin + ci];
+                        }
+                    out[(((long)r * g->ho + y) * g->wo + x) * g->cout + o] = s;
+                }
+    }
+}
+
+void nn_conv_backward_ref(float *din, float *dW, float *db,
+                          const float *delta, const float *in,
+                          const float *W, int B, const nn_conv *g)
+{
+    int k = g->k, cin = g->cin;
+    long in_n = (long)g->h * g->w * cin;
+
+    memset(dW, 0, (size_t)g->cout * k * k * cin * sizeof *dW);
+    memset(db, 0, (size_t)g->cout * sizeof *db);
+    if (din)
+        memset(din, 0, (size_t)B * in_n * sizeof *din);
+    for (int r = 0; r < B; r++)
+        for (int y = 0; y < g->ho; y++)
+            for (int x = 0; x < g->wo; x++)
+                for (int o = 0; o < g->cout; o++) {
+                    float d = delta[(((long)r * g->ho + y) * g->wo + x) *
+                                    g->cout + o];
+                    db[o] += d;
+                    for (int ky = 0; ky < k; ky++)
+                        for (int kx = 0; kx < k; kx++) {
+                            int iy = y + ky - g->pad, ix = x + kx - g->pad;
+                            if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w)
+                                continue;
+                            for (int ci = 0; ci < cin; ci++) {
+                                long wi = (((long)o * k + ky) * k + kx) * cin + ci;
+                                long ii = r * in_n + ((long)iy * g->w + ix) * cin + ci;
+                                dW[wi] += d * in[ii];
+                                if (din)
+                                    din[ii] += d * W[wi];
+                            }
+                        }
+                }
+}
+
+/* The convolution as training runs it: the model's layout. */
+static void conv_forward(nn_tlayer *t, float *out, const float *in, int B)
+{
+    nn_conv_forward(out, in, t->W, t->b, B, &t->conv, t->act, t->col);
+}
+
+static void conv_backward(nn_tlayer *t, float *din, float *dW, float *db,
+                          const float *delta, const float *in, int B)
+{
+    nn_conv_backward(din, dW, db, delta, in, t->W, B, &t->conv, t->col,
+                     t->dcol);
+}
+
+static void conv_free(nn_tlayer *t)
+{
+    free(t->col);
+    free(t->dcol);
+    t->col = t->dcol = NULL;
+}
+
+int nn_conv_layer(nn_tlayer *t, int B)
+{
+    size_t n = (size_t)nn_conv_col_floats(&t->conv, B) * sizeof(float);
+
+    t->forward = conv_forward;
+    t->backward = conv_backward;
+    t->free = conv_free;
+    t->units = t->conv.cout;
+    t->fan_in = t->conv.k * t->conv.k * t->conv.cin;
+    t->unit_step = t->fan_in;
+    t->in_step = 1;
+    t->col = malloc(n);
+    t->dcol = malloc(n);
+    return t->col && t->dcol ? NN_OK : NN_ENOMEM;
+}
