@@ -98,7 +98,7 @@ tests/check_nn: $(TEST_OBJ) cmd/progress.o cmd/util.o lib/libnn.a
 -include $(DEPS)
 
 .PHONY: all deps check unit cli clean distclean install uninstall demo photos photoset \
-	photoset-dev example-digits pictures fuzz fuzz-build valgrind loadtest screenshots
+	photoset-dev numbers example-digits pictures fuzz fuzz-build valgrind loadtest screenshots
 
 # Install the Debian packages the build needs, if any is missing.
 deps:
@@ -213,6 +213,22 @@ data/photoset-dev/labels.tsv: examples/photoset
 	    $(PHOTOSET_DEV_N) && rm -rf data/photoset-dev && \
 	    mv data/photoset-dev.tmp data/photoset-dev || \
 	    { rm -rf data/photoset-dev.tmp; exit 1; }
+
+# The numbers set: 2 to 6 digits on one line, MNIST test digits and our
+# own styles photographed as the stress set is (examples/photoset.c
+# --numbers), NUMBERS_N per kind; read with the demo model by
+# data/numbers.sh (whole numbers, digits).  Never trained or tuned on.
+NUMBERS_N = 20
+numbers: deps
+	$(MAKE) all $(DEMO_MODEL) data/numbers/labels.tsv
+	sh data/numbers.sh $(DEMO_MODEL)
+data/numbers/labels.tsv: examples/photoset
+	rm -rf data/numbers.tmp && mkdir -p data/numbers.tmp && \
+	examples/photoset --numbers "$$(sh data/mnist.sh t10k-images-idx3-ubyte)" \
+	    "$$(sh data/mnist.sh t10k-labels-idx1-ubyte)" data/numbers.tmp \
+	    $(NUMBERS_N) && rm -rf data/numbers && mv data/numbers.tmp data/numbers || \
+	    { rm -rf data/numbers.tmp; exit 1; }
+
 
 # PNG pictures of the MLP (the earlier demo model, whose first-layer
 # weights are 28x28 pictures) into docs/img (examples/pictures.sh):
@@ -349,5 +365,5 @@ distclean: clean
 	rm -f data/*.nnv data/*.vec data/*.tmp data/model.json data/train-log.tsv \
 	    data/model-mlp.json data/train-mlp-log.tsv \
 	    data/runs.jsonl data/examples.out
-	rm -rf data/photoset data/photoset-dev
+	rm -rf data/photoset data/photoset-dev data/numbers
 	rm -rf data/mnist

@@ -12,7 +12,8 @@
 #include "util.h"
 
 struct opts {
-    int binary, label, plain, invert, no_progress, tag;
+    int binary, label, plain, invert, no_progress, tag, digits;
+    int max_parts, max_digits;
     long max_pixels;
     const char *debug_dir;
     char **files;
@@ -25,12 +26,19 @@ static void usage(void)
 "Turn each IMAGE (JPEG, PNG, PGM/PPM, TIFF; '-' or none: standard input) of a\n"
 "handwritten digit into an MNIST-style vector: a white digit on black, fitted\n"
 "into 20x20 and centred by mass in 28x28, values in [0,1].  One record per\n"
-"image, in the order given.\n"
+"image, in the order given; with --digits, one record per digit of the\n"
+"number that the image shows on one line, left to right.\n"
 "\n"
 "  -b, --binary         binary vector stream (float32) instead of text\n"
 "  -l, --label N        give every record the label N\n"
 "  -t, --tag            write the image's name before its record (a line\n"
 "                       '# IMAGE' in text), for nn-predict --tag\n"
+"  -d, --digits         the image is a number: one record per digit, in\n"
+"                       reading order, after a line '# IMAGE<TAB>COUNT' (an\n"
+"                       image without digits: COUNT 0), for nn-predict --number\n"
+"      --max-parts N    with --digits: refuse an image of more than N separate\n"
+"                       marks [%d]\n"
+"      --max-digits N   with --digits: refuse an image of more than N digits [%d]\n"
 "      --invert         the image is dark ink on light paper\n"
 "      --no-invert      the image is light strokes on a dark background\n"
 "                       (default: decided from the image's border)\n"
@@ -41,11 +49,12 @@ static void usage(void)
 "      --no-progress    no progress line on standard error; it is shown only\n"
 "                       on a terminal, and NN_PROGRESS=0 also turns it off\n"
 "  -h, --help           show this help and exit\n"
-"      --version        show the version and exit\n", argv0, NN_IMG_MAX_PIXELS);
+"      --version        show the version and exit\n", argv0, NN_SEG_MAX_PARTS,
+           NN_SEG_MAX_DIGITS, NN_IMG_MAX_PIXELS);
 }
 
 enum { OPT_INVERT = 256, OPT_NO_INVERT, OPT_PLAIN, OPT_DEBUG, OPT_MAX,
-       OPT_NO_PROGRESS, OPT_VERSION };
+       OPT_NO_PROGRESS, OPT_VERSION, OPT_MAX_PARTS, OPT_MAX_DIGITS };
 
 static void parse_args(int argc, char **argv, struct opts *o)
 {
@@ -53,6 +62,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
         { "binary", no_argument, NULL, 'b' },
         { "label", required_argument, NULL, 'l' },
         { "tag", no_argument, NULL, 't' },
+        { "digits", no_argument, NULL, 'd' },
+        { "max-parts", required_argument, NULL, OPT_MAX_PARTS },
+        { "max-digits", required_argument, NULL, OPT_MAX_DIGITS },
         { "invert", no_argument, NULL, OPT_INVERT },
         { "no-invert", no_argument, NULL, OPT_NO_INVERT },
         { "plain", no_argument, NULL, OPT_PLAIN },
@@ -70,11 +82,16 @@ static void parse_args(int argc, char **argv, struct opts *o)
     o->label = -1;
     o->invert = -1;
     o->max_pixels = NN_IMG_MAX_PIXELS;
+    o->max_parts = NN_SEG_MAX_PARTS;
+    o->max_digits = NN_SEG_MAX_DIGITS;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":bl:th", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":bl:tdh", longopts, NULL)) != -1) {
         switch (c) {
         case 'b': o->binary = 1; break;
         case 't': o->tag = 1; break;
+        case 'd': o->digits = 1; break;
+        case OPT_MAX_PARTS: o->max_parts = (int)parse_int(optarg, 1, 1000000, "--max-parts"); break;
+        case OPT_MAX_DIGITS: o->max_digits = (int)parse_int(optarg, 1, 10000, "--max-digits"); break;
         case 'l': o->label = (int)parse_int(optarg, 0, NN_MAX_CLASSES - 1, "--label"); break;
         case OPT_INVERT: o->invert = 1; break;
         case OPT_NO_INVERT: o->invert = 0; break;
@@ -87,6 +104,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
         default: option_error(c, argv);
         }
     }
+    if (o->digits && o->plain)
+        usage_error("--plain reads one digit, not a number (--digits)");
     o->files = optind < argc ? argv + optind : stdin_only;
     o->n_files = optind < argc ? argc - optind : 1;
 }
@@ -203,11 +222,14 @@ static void write_stage(const char *stage, const float *img, int w, int h,
     }
 }
 
-/* Warnings about a picture that looks wrong; its vector is still written. */
-static void doubts(const char *shown, const nn_prep_info *in,
+/* Warnings about a picture that looks wrong; its vectors are still
+ * written.  Digits side by side are news only when one digit is read. */
+static void doubts(const char *shown, const nn_prep_info *in, int one_digit,
                    struct progress *prog)
 {
-    if (in->uncertain || !in->strokes || in->groups > 1)
+    int several = one_digit && in->groups > 1;
+
+    if (in->uncertain || !in->strokes || several)
         progress_clear(prog);
     if (in->uncertain)
         warn("%s: warning: polarity uncertain, read as %s (--invert and "
@@ -216,16 +238,17 @@ static void doubts(const char *shown, const nn_prep_info *in,
     if (!in->strokes)
         warn("%s: warning: no stroke-like ink (a blot, a texture, not a "
              "digit?)", shown);
-    if (in->groups > 1)
+    if (several)
         warn("%s: warning: %d digits side by side? one digit per image is "
-             "read", shown, in->groups);
+             "read (--digits reads a number)", shown, in->groups);
 }
 
-/* One image to one vector in x: 0; 1 after reporting what is wrong (with
- * the progress line out of the way), no vector; 2 when the vector is made
- * but a stage could not be written. */
+/* One image to *nx vectors in x (one; with --digits, up to max_digits):
+ * 0; 1 after reporting what is wrong (with the progress line out of the
+ * way), no vector; 2 when the vectors are made but a stage could not be
+ * written. */
 static int convert(const char *name, const char *stem, const struct opts *o,
-                   float *x, struct progress *prog)
+                   float *x, int *nx, struct progress *prog)
 {
     const char *shown = strcmp(name, "-") ? name : "(stdin)";
     struct debug dbg = { o->debug_dir, stem, 0, prog };
@@ -266,17 +289,28 @@ static int convert(const char *name, const char *stem, const struct opts *o,
         po.stage = write_stage;
         po.stage_arg = &dbg;
     }
-    err = nn_prep_digit(img->gray, img->width, img->height, &po, x, why,
-                        sizeof why);
+    *nx = 0;
+    if (o->digits)
+        err = nn_segment_digits(img->gray, img->width, img->height, &po,
+                                o->max_parts, o->max_digits, x, NULL, nx,
+                                why, sizeof why);
+    else if ((err = nn_prep_digit(img->gray, img->width, img->height, &po, x,
+                                  why, sizeof why)) == NN_OK)
+        *nx = 1;
     nn_img_free(img);
     if (err) {
         progress_clear(prog);
         warn("%s: %s", shown, why[0] ? why : nn_strerror(err));
         return 1;
     }
-    doubts(shown, &info, prog);
-    if (o->debug_dir)
-        write_stage("5-vector", x, 28, 28, &dbg);
+    doubts(shown, &info, !o->digits, prog);
+    for (int k = 0; o->debug_dir && k < *nx; k++) {
+        char stage[32];
+        if (o->digits)
+            snprintf(stage, sizeof stage, "5-vector-%d", k + 1);
+        write_stage(o->digits ? stage : "5-vector", x + k * 28 * 28, 28, 28,
+                    &dbg);
+    }
     return dbg.failed ? 2 : 0;
 }
 
@@ -285,7 +319,7 @@ int main(int argc, char **argv)
     struct opts o;
     nn_vec_writer *w;
     struct progress prog;
-    float x[28 * 28];
+    float *x;
     char **stems = NULL;
     int status = 0, err;
 
@@ -299,20 +333,24 @@ int main(int argc, char **argv)
         make_debug_dir(o.debug_dir);
         stems = stage_stems(o.files, o.n_files);
     }
+    if (!(x = malloc((size_t)(o.digits ? o.max_digits : 1) * 28 * 28 *
+                     sizeof *x)))
+        die("out of memory");
     if (nn_vec_writer_new(&w, stdout, o.binary ? NN_VEC_F32 : NN_VEC_TEXT, 28 * 28))
         die("out of memory");
     progress_start(&prog, progress_stream(o.no_progress), NULL, "images",
                    o.n_files);
     for (int i = 0; i < o.n_files; i++) {
-        int failed = convert(o.files[i], stems ? stems[i] : NULL, &o, x,
-                             &prog);
+        int nx, failed = convert(o.files[i], stems ? stems[i] : NULL, &o, x,
+                                 &nx, &prog);
 
         progress_update(&prog, i + 1);
         if (failed)
             status = 1;
-        if (failed == 1)
+        if (failed == 1 && !o.digits)
             continue;   /* no vector; 2: a stage not written */
-        if (o.tag && (err = nn_vec_write_tag(w, o.files[i], -1)) != NN_OK) {
+        if ((o.tag || o.digits) &&
+            (err = nn_vec_write_tag(w, o.files[i], o.digits ? nx : -1)) != NN_OK) {
             if (err == NN_EIO)
                 break;
             progress_clear(&prog);
@@ -322,13 +360,16 @@ int main(int argc, char **argv)
             status = 1;
             continue;
         }
-        if (nn_vec_write(w, x, o.label) == NN_EIO)
-            break;      /* close_stdout reports it, or ends quietly on EPIPE */
+        for (int k = 0; k < nx; k++)
+            if (nn_vec_write(w, x + k * 28 * 28, o.label) == NN_EIO)
+                goto end;   /* close_stdout reports it, or ends quietly on EPIPE */
     }
+end:
     progress_finish(&prog);
     nn_vec_writer_free(w);
     for (int i = 0; stems && i < o.n_files; i++)
         free(stems[i]);
     free(stems);
+    free(x);
     return close_stdout() || status;
 }

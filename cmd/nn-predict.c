@@ -10,16 +10,21 @@
 
 struct opts {
     const char *model, *input;
-    int top, probs, json, tag;
+    int top, probs, json, tag, number;
     double min_prob;
 };
 
 static void usage(void)
 {
     printf("Usage: %s [OPTIONS] MODEL [FILE]\n"
+"       %s --number MODEL [FILE]\n"
 "Classify each vector of FILE (or standard input) with MODEL and print one\n"
 "line per record: the class and its probability, tab-separated, then the\n"
 "record's own label when it has one.\n"
+"With --number, FILE holds the digits of numbers as img2vec --digits writes\n"
+"them, and each image gives one line: IMAGE, the number read and the\n"
+"smallest of its digits' probabilities ('?' and 0 for an image without\n"
+"digits), tab-separated.\n"
 "\n"
 "  -k, --top K          the K most probable classes, best first [1]\n"
 "  -p, --probs          the class, then the probability of every class\n"
@@ -27,12 +32,14 @@ static void usage(void)
 "  -j, --json           one JSON object per line\n"
 "  -t, --min-prob P     print '?' as the class when its probability is\n"
 "                       below P (a reject option) [0]\n"
+"  -n, --number         read numbers: one line IMAGE<TAB>NUMBER<TAB>P per image\n"
+"                       (with --min-prob P: '?' when a digit is less sure)\n"
 "      --tag            first the record's tag (its source, as img2vec --tag\n"
 "                       writes it; empty if none), then the rest\n"
 "      --threads N      threads for the matrix products (0: one per CPU);\n"
 "                       results do not depend on it [0]\n"
 "  -h, --help           show this help and exit\n"
-"      --version        show the version and exit\n", argv0);
+"      --version        show the version and exit\n", argv0, argv0);
 }
 
 static void parse_args(int argc, char **argv, struct opts *o)
@@ -44,6 +51,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
         { "min-prob", required_argument, NULL, 't' },
         { "threads", required_argument, NULL, 'T' },
         { "tag", no_argument, NULL, 'g' },
+        { "number", no_argument, NULL, 'n' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 }
@@ -54,7 +62,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
     o->top = 1;
     nn_set_threads(0);
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":k:pjt:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":k:pjt:nh", longopts, NULL)) != -1) {
         switch (c) {
         case 'k': o->top = (int)parse_int(optarg, 1, NN_MAX_CLASSES, "--top"); break;
         case 'p': o->probs = 1; break;
@@ -62,11 +70,15 @@ static void parse_args(int argc, char **argv, struct opts *o)
         case 't': o->min_prob = parse_float(optarg, 0, 1, "--min-prob"); break;
         case 'T': set_threads(optarg); break;
         case 'g': o->tag = 1; break;
+        case 'n': o->number = 1; break;
         case 'h': usage(); exit(close_stdout());
         case 'V': print_version(); exit(close_stdout());
         default: option_error(c, argv);
         }
     }
+    if (o->number && (o->top != 1 || o->probs || o->json || o->tag))
+        usage_error("--number prints IMAGE, NUMBER and P only (no --top, "
+                    "--probs, --json, --tag)");
     if (optind >= argc)
         usage_error("no model given");
     if (argc - optind > 2)
@@ -200,6 +212,108 @@ static int on_record(const nn_record *rec, void *arg)
     return ferror(stdout);      /* e.g. a closed pipe: stop reading */
 }
 
+/* --number: the image being read, from its tag line to the next. */
+struct number {
+    const nn_model *m;
+    const struct opts *o;
+    const char *in_name;    /* the stream's file, for messages */
+    char *name;         /* NULL before the first tag */
+    long count, got;    /* digits announced (-1: not said), read */
+    char *digits;       /* the classes read, one after another */
+    size_t len, cap;
+    float pmin;
+    int status;
+};
+
+/* The image's line, once its digits are all read. */
+static void number_end(struct number *nb)
+{
+    if (!nb->name)
+        return;
+    if (nb->count >= 0 && nb->got != nb->count) {
+        warn("%s: %ld digits announced, %ld read", nb->name, nb->count,
+             nb->got);
+        nb->status = 1;
+        nb->got = 0;
+    }
+    if (nb->got == 0 || nb->pmin < nb->o->min_prob)
+        printf("%s\t?\t%.6g\n", nb->name, nb->got ? nb->pmin : 0.0);
+    else
+        printf("%s\t%.*s\t%.6g\n", nb->name, (int)nb->len, nb->digits,
+               nb->pmin);
+    free(nb->name);
+    nb->name = NULL;
+}
+
+static void number_tag(const char *name, long count, void *arg)
+{
+    struct number *nb = arg;
+
+    number_end(nb);
+    if (!(nb->name = strdup(name)))
+        die("out of memory");
+    nb->count = count;
+    nb->got = 0;
+    nb->len = 0;
+    nb->pmin = 1;
+}
+
+static void number_digit(struct number *nb, const float *y, long index)
+{
+    int k = nn_model_n_out(nb->m), best = nn_argmax(y, k);
+    const char *name = nn_model_class_name(nb->m, best);
+    char num[16];
+    size_t n;
+
+    if (!nb->name)
+        die("%s: record %ld: no line '# IMAGE<TAB>COUNT' before it "
+            "(--number reads what img2vec --digits writes)", nb->in_name,
+            index);
+    if (!name) {
+        snprintf(num, sizeof num, "%d", best);
+        name = num;
+    }
+    n = strlen(name);
+    if (nb->len + n > nb->cap) {
+        nb->cap = 2 * (nb->len + n);
+        if (!(nb->digits = realloc(nb->digits, nb->cap)))
+            die("out of memory");
+    }
+    memcpy(nb->digits + nb->len, name, n);
+    nb->len += n;
+    nb->got++;
+    nb->pmin = y[best] < nb->pmin ? y[best] : nb->pmin;
+}
+
+/* --number: each record through the model as it is read, so that the tags
+ * (told by nn_vec_on_tag as they are read) and records stay in order. */
+static int read_numbers(const nn_model *m, const struct opts *o,
+                        nn_vec_reader *r, const char *in_name)
+{
+    struct number nb = { m, o, in_name, NULL, -1, 0, NULL, 0, 0, 1, 0 };
+    float *y = malloc(nn_model_n_out(m) * sizeof *y);
+    const float *x;
+    char why[256] = "";
+    int label, rc;
+
+    if (!y)
+        die("out of memory");
+    nn_vec_on_tag(r, number_tag, &nb);
+    while ((rc = nn_vec_read(r, &x, &label, why, sizeof why)) == 1) {
+        if (nn_vec_dim(r) != nn_model_n_in(m))
+            die("%s: vectors of %d values, the model takes %d", in_name,
+                nn_vec_dim(r), nn_model_n_in(m));
+        nn_predict(m, x, 1, y);
+        number_digit(&nb, y, nn_vec_count(r));
+    }
+    if (rc < 0)
+        die("%s: %s", in_name, why[0] ? why : nn_strerror(rc));
+    number_end(&nb);
+    free(nb.digits);
+    free(y);
+    return nb.status;
+}
+
 /* From a pipe or terminal, each answer goes out as soon as it is known
  * (nn_predict_stream predicts what has arrived). */
 static int regular_file(FILE *fp)
@@ -236,6 +350,14 @@ int main(int argc, char **argv)
         die("out of memory");
     if (!regular_file(in))
         setvbuf(stdout, NULL, _IOLBF, 0);
+    if (o.number) {
+        int status = read_numbers(m, &o, r, p.in_name);
+        nn_vec_reader_free(r);
+        xfclose(in, o.input);
+        free(p.rank);
+        nn_model_free(m);
+        return close_stdout() || status;
+    }
     err = nn_predict_stream(m, r, PREDICT_BATCH, on_record, &p, why, sizeof why);
     if (err && err != NN_EINTR)
         die("%s: %s", strcmp(o.input, "-") ? o.input : "(stdin)",

@@ -18,6 +18,14 @@
  *   lowcon   faint pencil;                small    24 to 48 pixels a side;
  *   jpeg     JPEG quality 8 to 25;         dim      dark ink on paper in dim
  *                                                  light (paper below mid-grey).
+ * With --numbers, each picture is instead a number of 2 to 6 digits written
+ * on one line (the same digits, hands and kinds; some digits touch), named
+ * NNNN_nNUMBER.jpg, and labels.tsv has the columns file, number, kind,
+ * notes (make numbers):
+ *
+ *     photoset --numbers T10K-IMAGES T10K-LABELS DIR [PER-KIND]
+ *
+ * (seeded with 18, over all of IMAGES: -s and -r are for single digits).
  * Deterministic: everything comes from one nn_rng seeded with SEED [17], so
  * the same inputs give the same files.  make photoset draws MNIST *test*
  * digits with seed 17 (the stress set, never trained or tuned on); make
@@ -292,17 +300,18 @@ static void square_to_quad(float q[4][2], double m[9])
     m[8] = f[0] * f[4] - f[1] * f[3];
 }
 
-static float field_at(const float *field, double u, double v)
+/* The field (fw x FIELD pixels) at (u, v) in [0,1]^2, bilinear. */
+static float field_at(const float *field, int fw, double u, double v)
 {
-    double x = u * FIELD - .5, y = v * FIELD - .5;
+    double x = u * fw - .5, y = v * FIELD - .5;
     int x0 = (int)floor(x), y0 = (int)floor(y);
     double fx = x - x0, fy = y - y0, s = 0;
     for (int j = 0; j < 2; j++)
         for (int i = 0; i < 2; i++) {
             int xx = x0 + i, yy = y0 + j;
-            if (xx >= 0 && yy >= 0 && xx < FIELD && yy < FIELD)
+            if (xx >= 0 && yy >= 0 && xx < fw && yy < FIELD)
                 s += (i ? fx : 1 - fx) * (j ? fy : 1 - fy) *
-                     field[yy * FIELD + xx];
+                     field[yy * fw + xx];
         }
     return (float)s;
 }
@@ -359,26 +368,30 @@ static int write_jpeg(const char *path, const float *rgb, int w, int h,
     return ok ? 0 : -1;
 }
 
-/* One picture of kind k of the ink field into path. */
-static int photograph(const float *field, int k, nn_rng *r, const char *path)
+/* One picture of kind k of the ink field (fw x FIELD pixels) into path; a
+ * field a times as wide as high makes a picture a times as wide. */
+static int photograph(const float *field, int fw, int k, nn_rng *r,
+                      const char *path)
 {
-    int w = (int)uni(r, 240, 520), h = (int)(w * uni(r, 0.8f, 1.3f));
+    float asp = (float)fw / FIELD;
+    int w0 = (int)uni(r, 240, 520), h = (int)(w0 * uni(r, 0.8f, 1.3f));
+    int w = (int)(w0 * asp);
     float *lum = calloc((size_t)w * h, sizeof *lum);
     float *tex = calloc((size_t)w * h, sizeof *tex), *rgb = NULL;
-    float q[4][2], side = uni(r, 0.45f, 0.75f) * (w < h ? w : h);
+    float q[4][2], side = uni(r, 0.45f, 0.75f) * (w0 < h ? w0 : h);
     float cx = w * uni(r, .4f, .6f), cy = h * uni(r, .4f, .6f);
-    float rot = uni(r, -8, 8) * PI / 180, jit = .03f * side;
+    float rot = uni(r, -8, 8) * PI / 180 / asp, jit = .03f * side;
     double m[9];
     int err = -1, quality = (int)uni(r, 70, 95), ow = w, oh = h;
 
     if (!lum || !tex)
         goto done;
     if (k == PERSP) {
-        rot = uni(r, -25, 25) * PI / 180;
+        rot = uni(r, -25, 25) * PI / 180 / asp;
         jit = .18f * side;
     }
     for (int i = 0; i < 4; i++) {       /* corners, clockwise from top left */
-        float u = (i == 1 || i == 2 ? .5f : -.5f) * side;
+        float u = (i == 1 || i == 2 ? .5f : -.5f) * side * asp;
         float v = (i >= 2 ? .5f : -.5f) * side;
         q[i][0] = cx + cosf(rot) * u - sinf(rot) * v + uni(r, -jit, jit);
         q[i][1] = cy + sinf(rot) * u + cosf(rot) * v + uni(r, -jit, jit);
@@ -412,7 +425,7 @@ static int photograph(const float *field, int k, nn_rng *r, const char *path)
             double u = (m[0] * x + m[1] * y + m[2]) / d;
             double v = (m[3] * x + m[4] * y + m[5]) / d;
             float a = u >= 0 && u <= 1 && v >= 0 && v <= 1
-                    ? field_at(field, u, v) : 0;
+                    ? field_at(field, fw, u, v) : 0;
             float p = paper + tex[y * w + x];
             if (ruled && fmodf(y - rule0 + 1000 * gap, gap) < 1.5f)
                 p -= (paper - ink) * (k == TEXTURE ? .35f : .2f);
@@ -427,7 +440,7 @@ static int photograph(const float *field, int k, nn_rng *r, const char *path)
         }
     blur(lum, w, h, k == BLUR ? uni(r, 2.5f, 5) * side / 300 : uni(r, .4f, 1));
     if (k == SMALL) {
-        int s = (int)uni(r, 24, 48);
+        int s = (int)(uni(r, 24, 48) * asp);   /* each digit's size */
         ow = w >= h ? s : s * w / h;
         oh = w >= h ? s * h / w : s;
         float *big = lum;
@@ -456,6 +469,92 @@ done:
     return err;
 }
 
+/* One digit of kind k into field (FIELD x FIELD): an MNIST test digit or
+ * one of our styles; its source in notes.  Returns the digit, -1 when out
+ * of memory. */
+static int draw_digit(float *field, int k, int mnist, nn_rng *r,
+                      const nn_idx *img, const nn_idx *lab, long first,
+                      long count, char *notes, size_t len)
+{
+    if (mnist) {
+        long j = first + nn_rng_below(r, (uint32_t)count);
+        float t = k == THICK ? uni(r, .1f, .25f) : k == THIN
+                ? uni(r, .7f, .85f) : uni(r, .35f, .6f);
+        int grow = k == THICK ? (int)uni(r, 3, 9) : 0;
+        if (draw_mnist(field, img->data + j * 784, t, grow))
+            return -1;
+        snprintf(notes, len, "MNIST image %ld", j);
+        return lab->data[j];
+    }
+    const struct style *st = &styles[nn_rng_below(r, NSTYLE)];
+    float pen = k == THICK ? uni(r, .06f, .1f) : k == THIN
+              ? uni(r, .008f, .015f) : uni(r, .02f, .045f);
+    draw_style(field, st, uni(r, -.1f, .35f), pen * FIELD);
+    snprintf(notes, len, "style %s", st->name);
+    return st->digit;
+}
+
+/* A number of 2 to 6 digits of kind k on one line, into *line (its width
+ * in *lw, FIELD high; the caller frees it), its digits into number and
+ * their sources into notes.  The gap between two digits' ink is -6% to 30%
+ * of the digit height: about one pair in six touches or overlaps.  0, or
+ * -1 when out of memory. */
+static int draw_number(int k, nn_rng *r, const nn_idx *img,
+                       const nn_idx *lab, float **line, int *lw,
+                       char *number, char *notes, size_t len)
+{
+    enum { MARGIN = 40, MAXD = 6 };
+    int nd = 2 + (int)nn_rng_below(r, 5), ox[MAXD], oy[MAXD], cursor = MARGIN;
+    float *tiles = malloc(sizeof *tiles * FIELD * FIELD * MAXD), *f;
+    size_t used = 0;
+
+    if (!tiles)
+        return -1;
+    for (int d = 0; d < nd; d++) {
+        float *t = tiles + (long)d * FIELD * FIELD;
+        char src[128];
+        int x0 = FIELD, x1 = -1;
+        int digit = draw_digit(t, k, nn_rng_below(r, 2) == 0, r, img, lab, 0,
+                               (long)img->count, src, sizeof src);
+        if (digit < 0) {
+            free(tiles);
+            return -1;
+        }
+        number[d] = (char)('0' + digit);
+        used += snprintf(notes + used, used < len ? len - used : 0, "%s%s",
+                         d ? "; " : "", src);
+        for (int y = 0; y < FIELD; y++)
+            for (int x = 0; x < FIELD; x++)
+                if (t[y * FIELD + x] > .1f) {
+                    x0 = x < x0 ? x : x0;
+                    x1 = x > x1 ? x : x1;
+                }
+        if (x1 < 0)
+            x0 = x1 = FIELD / 2;
+        ox[d] = cursor - x0;
+        oy[d] = (int)(uni(r, -.04f, .04f) * FIELD);
+        cursor = ox[d] + x1 + (int)(uni(r, -.06f, .3f) * 160);
+    }
+    number[nd] = '\0';
+    *lw = cursor + MARGIN;
+    if (!(f = calloc((size_t)*lw * FIELD, sizeof *f))) {
+        free(tiles);
+        return -1;
+    }
+    for (int d = 0; d < nd; d++)
+        for (int y = 0; y < FIELD; y++)
+            for (int x = 0; x < FIELD; x++) {
+                int fx = x + ox[d], fy = y + oy[d];
+                float v = tiles[((long)d * FIELD + y) * FIELD + x];
+                if (fx >= 0 && fy >= 0 && fx < *lw && fy < FIELD &&
+                    v > f[fy * *lw + fx])
+                    f[fy * *lw + fx] = v;
+            }
+    free(tiles);
+    *line = f;
+    return 0;
+}
+
 static int read_idx(const char *path, nn_idx **out)
 {
     char why[256] = "";
@@ -474,12 +573,15 @@ static int read_idx(const char *path, nn_idx **out)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: photoset [-s SEED] [-r FIRST:COUNT] IMAGES LABELS DIR "
-            "[PER-KIND]\n");
+    fprintf(stderr, "usage: photoset [--numbers] [-s SEED] [-r FIRST:COUNT] IMAGES "
+            "LABELS DIR [PER-KIND]\n");
 }
 
 int main(int argc, char **argv)
 {
+    int numbers = argc > 1 && strcmp(argv[1], "--numbers") == 0;
+    argc -= numbers;
+    argv += numbers;
     nn_idx *img = NULL, *lab = NULL;
     float *field = malloc(sizeof *field * FIELD * FIELD);
     char path[4096], tmp[4200], *end;
@@ -541,35 +643,43 @@ int main(int argc, char **argv)
         fprintf(stderr, "photoset: %s: %s\n", tmp, strerror(errno));
         goto done;
     }
+    if (numbers) {
+        fprintf(tsv, "file\tnumber\tkind\tnotes\n");
+        nn_rng_seed(&r, 18);
+        for (int k = 0; k < NKIND; k++)
+            for (int i = 0; i < per; i++) {
+                char name[64], number[8], notes[1024];
+                float *line;
+                int lw;
+                if (draw_number(k, &r, img, lab, &line, &lw, number, notes,
+                                sizeof notes))
+                    goto done;
+                snprintf(name, sizeof name, "%04d_n%s.jpg", ++no, number);
+                snprintf(path, sizeof path, "%s/%s", argv[3], name);
+                int err = photograph(line, lw, k, &r, path);
+                free(line);
+                if (err)
+                    goto done;
+                fprintf(tsv, "%s\t%s\t%s\t%s\n", name, number, kinds[k], notes);
+            }
+        goto close;
+    }
     fprintf(tsv, "file\tlabel\trepo\tcommit\tpath\tkind\tnotes\n");
     nn_rng_seed(&r, seed);
     for (int k = 0; k < NKIND; k++)
         for (int i = 0; i < per; i++) {
             char name[64], notes[128];
-            int digit;
-            if (i % 2 == 0) {           /* an MNIST digit */
-                long j = first + nn_rng_below(&r, (uint32_t)count);
-                digit = lab->data[j];
-                float t = k == THICK ? uni(&r, .1f, .25f) : k == THIN
-                        ? uni(&r, .7f, .85f) : uni(&r, .35f, .6f);
-                int grow = k == THICK ? (int)uni(&r, 3, 9) : 0;
-                if (draw_mnist(field, img->data + j * 784, t, grow))
-                    goto done;
-                snprintf(notes, sizeof notes, "MNIST image %ld", j);
-            } else {                    /* one of our styles */
-                const struct style *st = &styles[nn_rng_below(&r, NSTYLE)];
-                float pen = k == THICK ? uni(&r, .06f, .1f) : k == THIN
-                          ? uni(&r, .008f, .015f) : uni(&r, .02f, .045f);
-                digit = st->digit;
-                draw_style(field, st, uni(&r, -.1f, .35f), pen * FIELD);
-                snprintf(notes, sizeof notes, "style %s", st->name);
-            }
+            int digit = draw_digit(field, k, i % 2 == 0, &r, img, lab, first,
+                                   count, notes, sizeof notes);
+            if (digit < 0)
+                goto done;
             snprintf(name, sizeof name, "%04d_d%d.jpg", ++no, digit);
             snprintf(path, sizeof path, "%s/%s", argv[3], name);
-            if (photograph(field, k, &r, path))
+            if (photograph(field, FIELD, k, &r, path))
                 goto done;
             fprintf(tsv, "%s\t%d\t-\t-\t-\t%s\t%s\n", name, digit, kinds[k], notes);
         }
+close:
     if (fclose(tsv) != 0) {
         tsv = NULL;
         fprintf(stderr, "photoset: %s: %s\n", tmp, strerror(errno));

@@ -133,6 +133,11 @@ long nn_vec_count(const nn_vec_reader *r);
  * came before it.  *count (if count is not NULL): the tag's COUNT, -1 if it
  * gives none.  See docs/formats.md, "Tags". */
 const char *nn_vec_tag(const nn_vec_reader *r, long *count);
+/* fn(name, count, arg) is called for each tag as nn_vec_read reads it, also
+ * for a tag that no record follows (an image with no digit: COUNT 0), before
+ * the records that follow it are returned.  fn NULL: no calls. */
+typedef void (*nn_tag_fn)(const char *name, long count, void *arg);
+void nn_vec_on_tag(nn_vec_reader *r, nn_tag_fn fn, void *arg);
 
 /* Whole stream into memory.  dim_hint as for nn_vec_reader_new.  Empty
  * input is an error (NN_EFORMAT, "no records"). */
@@ -674,6 +679,30 @@ void nn_prep_opts_default(nn_prep_opts *o);
  * with why "no ink found: ..." for a blank image; NN_ENOMEM. */
 int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
                   float *out, char *why, size_t whylen);
+
+/* ------------------------------------------------------------------------ */
+/* Segmentation (lib/segment.c): a photo of a number written on one line to
+ * its digits, left to right, each normalised as nn_prep_digit does; see the
+ * file's comment for the rules. */
+
+/* A digit's box in the image's pixels, corners inclusive. */
+typedef struct nn_box { int x0, y0, x1, y1; } nn_box;
+
+/* Defaults for the limits below (the tools' --max-parts, --max-digits). */
+#define NN_SEG_MAX_PARTS 200
+#define NN_SEG_MAX_DIGITS 20
+
+/* gray as for nn_prep_digit; o->plain is refused (NN_EINVAL).  Writes *n
+ * (1 .. max_digits) digits to out (max_digits * 28*28 floats) and, if boxes
+ * is not NULL, their boxes (max_digits of them).  o->stage also gets
+ * "4-boxes": the kept ink with each digit's box and number.  NN_EFORMAT
+ * "no ink found: ..." when there is nothing like a digit; NN_ELIMIT when
+ * the ink has more than max_parts separate marks or more than max_digits
+ * digits; NN_ENOMEM.  *n is 0 on failure. */
+int nn_segment_digits(const uint8_t *gray, int w, int h,
+                      const nn_prep_opts *o, int max_parts, int max_digits,
+                      float *out, nn_box *boxes, int *n, char *why,
+                      size_t whylen);
 
 /* ------------------------------------------------------------------------ */
 /* Matrix product (lib/gemm.c).  Row-major C = alpha*op(A)*op(B) + beta*C,

@@ -586,4 +586,22 @@ int nn_why(char *why, size_t whylen, int err, const char *fmt, ...)
 #endif
     ;
 
+/* Preprocessing's steps that segment.c shares (lib/prep.c). */
+typedef struct nn_ink {
+    int w, h;               /* the working resolution */
+    float *p;               /* ink, in [0,1], high where there is ink */
+    unsigned char *mask;    /* 1 where p is above the ink threshold */
+} nn_ink;
+/* A connected part of the mask: pixel count, box, touching the border. */
+typedef struct nn_part { long area; int x0, y0, x1, y1; int border; } nn_part;
+/* Steps 1-4 (see prep.c): *ink for nn_ink_free, even on failure. */
+int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
+                nn_ink *ink, char *why, size_t whylen);
+void nn_ink_free(nn_ink *ink);
+int nn_prep_parts(const unsigned char *mask, int w, int h, int **label,
+                  nn_part **parts);
+/* The pixels of one digit (sel: w x h, 1 = the digit's) to out[28*28];
+ * NN_EINVAL if sel is empty, NN_ENOMEM. */
+int nn_prep_place(const nn_ink *ink, const unsigned char *sel, float *out);
+
 #endif

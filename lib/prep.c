@@ -361,17 +361,15 @@ static float otsu(const struct fimg *f)
     return (t + 0.5f) / 255.0f;
 }
 
-struct comp { long area; int x0, y0, x1, y1; int border; };
-
-/* Step 5: label 8-connected components of mask (1 = ink) in place with
- * their index + 2; fills comps (grown as needed).  Returns the count, or -1
- * when out of memory. */
-static int components(unsigned char *mask, int w, int h, int **label_out,
-                      struct comp **comps_out)
+/* Step 5: the 8-connected components of mask (1 = ink): *label_out[i] is
+ * pixel i's component (-1: paper), *comps_out their boxes (both the
+ * caller's to free).  Returns the count, or -1 when out of memory. */
+int nn_prep_parts(const unsigned char *mask, int w, int h, int **label_out,
+                  nn_part **comps_out)
 {
     int *label = malloc((size_t)w * h * sizeof *label), n = 0, cap = 64;
     long *stack = malloc((size_t)w * h * sizeof *stack);
-    struct comp *comps = malloc(cap * sizeof *comps);
+    nn_part *comps = malloc(cap * sizeof *comps);
 
     if (!label || !stack || !comps)
         goto fail;
@@ -382,19 +380,19 @@ static int components(unsigned char *mask, int w, int h, int **label_out,
         if (!mask[start] || label[start] >= 0)
             continue;
         if (n == cap) {
-            struct comp *c = realloc(comps, 2 * cap * sizeof *comps);
+            nn_part *c = realloc(comps, 2 * cap * sizeof *comps);
             if (!c)
                 goto fail;
             comps = c;
             cap *= 2;
         }
-        comps[n] = (struct comp){ 0, w, h, -1, -1, 0 };
+        comps[n] = (nn_part){ 0, w, h, -1, -1, 0 };
         label[start] = n;
         stack[top++] = start;
         while (top > 0) {
             long i = stack[--top];
             int x = (int)(i % w), y = (int)(i / w);
-            struct comp *c = &comps[n];
+            nn_part *c = &comps[n];
             c->area++;
             if (x < c->x0) c->x0 = x;
             if (x > c->x1) c->x1 = x;
@@ -431,7 +429,7 @@ fail:
  * whole width or height while thin), and not specks (under 5% of the
  * largest remaining part).  Parts touching the image border are only used
  * when nothing substantial lies inside it. */
-static void choose(struct comp *c, int n, int w, int h, unsigned char *keep)
+static void choose(const nn_part *c, int n, int w, int h, unsigned char *keep)
 {
     long largest = 0, largest_inner = 0;
 
@@ -627,11 +625,11 @@ static int tails(const struct fimg *gray, float *scratch, double *dark,
 /* What the steps 3 to 5 find under one polarity: the flattened image (ink
  * high), its ink mask's parts and which are the digit, and the evidence
  * that this is ink: its contrast, and how stroke-like the kept parts are. */
-struct ink {
+struct side {
     struct fimg f;
     unsigned char *mask, *keep;
     int *label;
-    struct comp *comps;
+    nn_part *comps;
     int n;                  /* parts in comps */
     int x0, y0, x1, y1;     /* the kept parts' box; x1 < 0: nothing kept */
     float top;              /* the flattened image's 0.999 quantile */
@@ -641,7 +639,7 @@ struct ink {
     int groups;             /* side by side groups of tall kept parts */
 };
 
-static void ink_free(struct ink *k)
+static void side_free(struct side *k)
 {
     free(k->f.p);
     free(k->mask);
@@ -655,7 +653,7 @@ static void ink_free(struct ink *k)
  * the picture.  The wrong polarity finds the paper as "ink" (one broad part
  * covering most of the picture) or only the paper's grain (specks as wide
  * as they are long). */
-static int stroke_like(const struct ink *k)
+static int stroke_like(const struct side *k)
 {
     double extent = fmax(k->x1 - k->x0 + 1, k->y1 - k->y0 + 1);
     return k->x1 >= 0 && k->top >= 0.08f && k->share < 0.4 &&
@@ -664,7 +662,7 @@ static int stroke_like(const struct ink *k)
 
 /* Tall kept parts (at least half the tallest) in groups whose columns do
  * not overlap: digits written side by side. */
-static int side_by_side(const struct ink *k)
+static int side_by_side(const struct side *k)
 {
     int tallest = 0, groups = 0, lo[64], hi[64];
 
@@ -672,7 +670,7 @@ static int side_by_side(const struct ink *k)
         if (k->keep[i] && k->comps[i].y1 - k->comps[i].y0 + 1 > tallest)
             tallest = k->comps[i].y1 - k->comps[i].y0 + 1;
     for (int i = 0; i < k->n; i++) {
-        const struct comp *c = &k->comps[i];
+        const nn_part *c = &k->comps[i];
         int g;
         if (!k->keep[i] || 2 * (c->y1 - c->y0 + 1) < tallest)
             continue;
@@ -693,7 +691,7 @@ static int side_by_side(const struct ink *k)
 
 /* Steps 4 and 5 on k->f, the flattened image: threshold, parts, which
  * are the digit, and the evidence.  NN_OK or NN_ENOMEM. */
-static int segment(struct ink *k, float *scratch)
+static int segment(struct side *k, float *scratch)
 {
     long npx = (long)k->f.w * k->f.h, area = 0, edge = 0;
 
@@ -713,7 +711,7 @@ static int segment(struct ink *k, float *scratch)
     k->t = fmaxf(otsu(&k->f), 0.25f * k->top);
     for (long i = 0; i < npx; i++)
         k->mask[i] = k->f.p[i] > k->t;
-    if ((k->n = components(k->mask, k->f.w, k->f.h, &k->label, &k->comps)) < 0) {
+    if ((k->n = nn_prep_parts(k->mask, k->f.w, k->f.h, &k->label, &k->comps)) < 0) {
         k->n = 0;
         return NN_ENOMEM;
     }
@@ -722,7 +720,7 @@ static int segment(struct ink *k, float *scratch)
     choose(k->comps, k->n, k->f.w, k->f.h, k->keep);
     for (int i = 0; i < k->n; i++)
         if (k->keep[i]) {
-            const struct comp *c = &k->comps[i];
+            const nn_part *c = &k->comps[i];
             k->x0 = c->x0 < k->x0 ? c->x0 : k->x0;
             k->y0 = c->y0 < k->y0 ? c->y0 : k->y0;
             k->x1 = c->x1 > k->x1 ? c->x1 : k->x1;
@@ -748,7 +746,7 @@ static int segment(struct ink *k, float *scratch)
 
 /* Steps 3 to 5 on gray (values in [0,1]) as ink-high when invert is 0,
  * inverted first when it is 1.  NN_OK (whatever was found) or NN_ENOMEM. */
-static int find_ink(const struct fimg *gray, int invert, struct ink *k,
+static int find_ink(const struct fimg *gray, int invert, struct side *k,
                     float *scratch)
 {
     long npx = (long)gray->w * gray->h;
@@ -774,7 +772,7 @@ static int find_ink(const struct fimg *gray, int invert, struct ink *k,
  * square's side is an eighth of the picture's.  Chosen on make
  * photoset-dev's light kind (66% read right before, 97.5% after). */
 #define SURE 0.7f
-static int unshadow(const struct fimg *gray, int invert, struct ink *k,
+static int unshadow(const struct fimg *gray, int invert, struct side *k,
                     float *scratch)
 {
     long npx = (long)gray->w * gray->h;
@@ -799,19 +797,23 @@ static int unshadow(const struct fimg *gray, int invert, struct ink *k,
     return lost ? segment(k, scratch) : NN_OK;     /* the same mask: done */
 }
 
-int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
-                  float *out, char *why, size_t whylen)
+/* Steps 1 to 4: ink->p the ink at working resolution (values in [0,1],
+ * ink high, light flattened) and ink->mask its pixels above the threshold;
+ * with o->plain, ink->p after step 2 (the polarity chosen) and no mask. */
+int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
+                nn_ink *ink, char *why, size_t whylen)
 {
     struct fimg src = { w, h, NULL }, f = { 0, 0, NULL };
-    struct ink ink[2], *k;
+    struct side sides[2], *k;
     nn_prep_info info = { 0, 0, 0, 0 };
     float *scratch = NULL, paper;
     int invert, err = NN_ENOMEM;
     double scale;
 
+    memset(ink, 0, sizeof *ink);
     if (w < 1 || h < 1)
         return nn_why(why, whylen, NN_EINVAL, "empty image");
-    memset(ink, 0, sizeof ink);
+    memset(sides, 0, sizeof sides);
     /* Step 1: floats in [0,1], at most WORK pixels on the longest side. */
     if (!(src.p = malloc((size_t)w * h * sizeof *src.p)))
         return NN_ENOMEM;
@@ -835,22 +837,22 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
      * close, the one with less ink; when neither does, the border's. */
     paper = border_level(&f, scratch);
     invert = o->invert >= 0 ? o->invert : paper > 0.5f;
-    if ((err = find_ink(&f, invert, &ink[0], scratch)))
+    if ((err = find_ink(&f, invert, &sides[0], scratch)))
         goto fail;
     info.inverted = invert;
-    info.strokes = stroke_like(&ink[0]);
+    info.strokes = stroke_like(&sides[0]);
     if (o->invert < 0) {
         double dark, light, ca, cb;
         int a, b;
-        if ((err = find_ink(&f, !invert, &ink[1], scratch)) ||
+        if ((err = find_ink(&f, !invert, &sides[1], scratch)) ||
             (err = tails(&f, scratch, &dark, &light)))
             goto fail;
         a = info.strokes;
-        b = stroke_like(&ink[1]);
+        b = stroke_like(&sides[1]);
         ca = invert ? dark : light;     /* how far each side's ink stands out */
         cb = invert ? light : dark;
         if (a && b) {
-            double sa = ink[0].share, sb = ink[1].share;
+            double sa = sides[0].share, sb = sides[1].share;
             if (fmax(ca, cb) >= 1.5 * fmin(ca, cb))
                 b = cb > ca;
             else {                      /* ink is the minority */
@@ -866,13 +868,13 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
             b = weak ? cb > ca : b;
         }
         if (b) {
-            ink_free(&ink[0]);
-            ink[0] = ink[1];
-            memset(&ink[1], 0, sizeof ink[1]);
+            side_free(&sides[0]);
+            sides[0] = sides[1];
+            memset(&sides[1], 0, sizeof sides[1]);
             info.inverted = !invert;
         }
     }
-    k = &ink[0];
+    k = &sides[0];
     if ((err = unshadow(&f, info.inverted, k, scratch)))
         goto fail;
     info.groups = k->groups;
@@ -882,8 +884,12 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
         for (long i = 0; i < (long)f.w * f.h; i++)
             f.p[i] = 1.0f - f.p[i];
     stage(o, "2-ink", &f);
+    ink->w = f.w;
+    ink->h = f.h;
     if (o->plain) {
-        err = plain(&f, out);
+        ink->p = f.p;
+        f.p = NULL;
+        err = NN_OK;
         goto fail;
     }
     stage(o, "3-flat", &k->f);
@@ -892,42 +898,117 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
                      "blank or has almost no contrast");
         goto fail;
     }
-    if (k->x1 < 0) {
-        err = nn_why(why, whylen, NN_EFORMAT, "no ink found: nothing that "
-                     "looks like a digit");
-        goto fail;
-    }
-    /* Ink of the kept parts only (with a pixel of their anti-aliased edge),
-     * scaled so that the strokes' cores reach 1. */
-    {
-        float *soft = scratch, core;
-        long n = 0;
-        for (int y = 0; y < f.h; y++)
-            for (int x = 0; x < f.w; x++) {
-                int near = 0;
-                for (int dy = -1; dy <= 1 && !near; dy++)
-                    for (int dx = -1; dx <= 1 && !near; dx++) {
-                        int nx = x + dx, ny = y + dy;
-                        long j = (long)ny * f.w + nx;
-                        near = nx >= 0 && ny >= 0 && nx < f.w && ny < f.h &&
-                               k->label[j] >= 0 && k->keep[k->label[j]];
-                    }
-                soft[(long)y * f.w + x] = near ? k->f.p[(long)y * f.w + x] : 0.0f;
-            }
-        for (long i = 0; i < (long)f.w * f.h; i++)     /* f.p is free now */
-            if (k->label[i] >= 0 && k->keep[k->label[i]])
-                f.p[n++] = soft[i];
-        core = select_kth(f.p, n, (long)(0.9 * (n - 1)));
-        for (long i = 0; i < (long)f.w * f.h; i++)
-            f.p[i] = fminf(1.0f, soft[i] / core);
-    }
-    stage(o, "4-digit", &f);
-    err = place(&f, k->x0, k->y0, k->x1, k->y1, out);
+    ink->p = k->f.p;            /* the chosen polarity's, flattened */
+    ink->mask = k->mask;
+    k->f.p = NULL;
+    k->mask = NULL;
+    err = NN_OK;
 fail:
     free(src.p);
     free(f.p);
     free(scratch);
-    ink_free(&ink[0]);
-    ink_free(&ink[1]);
+    side_free(&sides[0]);
+    side_free(&sides[1]);
+    return err;
+}
+
+void nn_ink_free(nn_ink *ink)
+{
+    free(ink->p);
+    free(ink->mask);
+    ink->p = NULL;
+    ink->mask = NULL;
+}
+
+/* Step 6 for the pixels of one digit (sel[i] set): its ink only, with a
+ * pixel of anti-aliased edge, scaled so that the strokes' cores reach 1,
+ * then cropped, brought to MNIST's stroke width and placed into out. */
+int nn_prep_place(const nn_ink *ink, const unsigned char *sel, float *out)
+{
+    struct fimg f = { ink->w, ink->h, NULL };
+    float *core_v = NULL, core;
+    int x0 = INT32_MAX, y0 = INT32_MAX, x1 = -1, y1 = -1, err = NN_ENOMEM;
+    long k = 0, n = (long)f.w * f.h;
+
+    if (!(f.p = malloc(2 * n * sizeof *f.p)))  /* and core_v after it */
+        goto done;
+    core_v = f.p + n;
+    for (int y = 0; y < f.h; y++)
+        for (int x = 0; x < f.w; x++) {
+            long i = (long)y * f.w + x;
+            int near = 0;
+            for (int dy = -1; dy <= 1 && !near; dy++)
+                for (int dx = -1; dx <= 1 && !near; dx++) {
+                    int nx = x + dx, ny = y + dy;
+                    near = nx >= 0 && ny >= 0 && nx < f.w && ny < f.h &&
+                           sel[(long)ny * f.w + nx];
+                }
+            f.p[i] = near ? ink->p[i] : 0.0f;
+            if (sel[i]) {
+                core_v[k++] = ink->p[i];
+                x0 = x < x0 ? x : x0;
+                y0 = y < y0 ? y : y0;
+                x1 = x > x1 ? x : x1;
+                y1 = y > y1 ? y : y1;
+            }
+        }
+    if (k == 0) {
+        err = NN_EINVAL;
+        goto done;
+    }
+    core = select_kth(core_v, k, (long)(0.9 * (k - 1)));
+    for (long i = 0; i < n; i++)
+        f.p[i] = fminf(1.0f, f.p[i] / core);
+    err = place(&f, x0, y0, x1, y1, out);
+done:
+    free(f.p);
+    return err;
+}
+
+int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
+                  float *out, char *why, size_t whylen)
+{
+    nn_ink ink;
+    unsigned char *keep = NULL, *sel;
+    nn_part *comps = NULL;
+    int *label = NULL, n, any = 0, err;
+
+    if ((err = nn_prep_ink(gray, w, h, o, &ink, why, whylen)))
+        return err;
+    if (o->plain) {
+        struct fimg f = { ink.w, ink.h, ink.p };
+        err = plain(&f, out);
+        goto done;
+    }
+    /* Step 5. */
+    err = NN_ENOMEM;
+    if ((n = nn_prep_parts(ink.mask, ink.w, ink.h, &label, &comps)) < 0)
+        goto done;
+    if (!(keep = malloc(n ? n : 1)))
+        goto done;
+    sel = ink.mask;     /* the mask is labelled: its place holds the digit's */
+    choose(comps, n, ink.w, ink.h, keep);
+    for (long i = 0; i < (long)ink.w * ink.h; i++)
+        any |= sel[i] = label[i] >= 0 && keep[label[i]];
+    if (!any) {
+        err = nn_why(why, whylen, NN_EFORMAT, "no ink found: nothing that "
+                     "looks like a digit");
+        goto done;
+    }
+    if (o->stage) {
+        struct fimg f = { ink.w, ink.h, NULL };
+        if (!(f.p = malloc((size_t)f.w * f.h * sizeof *f.p)))
+            goto done;
+        for (long i = 0; i < (long)f.w * f.h; i++)
+            f.p[i] = sel[i] ? ink.p[i] : 0.0f;
+        stage(o, "4-digit", &f);
+        free(f.p);
+    }
+    err = nn_prep_place(&ink, sel, out);
+done:
+    nn_ink_free(&ink);
+    free(label);
+    free(comps);
+    free(keep);
     return err;
 }

@@ -87,6 +87,8 @@ struct nn_vec_reader {
     /* the tag of the records that follow: a name, or none (tag[0] == 0) */
     char tag[NN_MAX_TAG];
     long tag_count;         /* the tag's COUNT, -1 if it gives none */
+    nn_tag_fn on_tag;       /* told of each tag as it is read */
+    void *on_tag_arg;
 };
 
 static int fail(nn_vec_reader *r, char *why, size_t whylen, int err,
@@ -222,6 +224,14 @@ static void set_tag(nn_vec_reader *r, const char *name, size_t n, long count)
     memcpy(r->tag, name, n);
     r->tag[n] = '\0';
     r->tag_count = count;
+    if (r->on_tag)
+        r->on_tag(r->tag, count, r->on_tag_arg);
+}
+
+void nn_vec_on_tag(nn_vec_reader *r, nn_tag_fn fn, void *arg)
+{
+    r->on_tag = fn;
+    r->on_tag_arg = arg;
 }
 
 /* A comment line p[0..e) ('#' at p) is a tag line when it is "# NAME" or

@@ -515,17 +515,6 @@ START_TEST(test_apply_rotate)
 }
 END_TEST
 
-static nn_idx *digits(void)
-{
-    FILE *fp = fopen("tests/data/mnist10-images-idx3-ubyte", "rb");
-    nn_idx *idx = NULL;
-
-    ck_assert_ptr_nonnull(fp);
-    ck_assert_int_eq(nn_idx_read(&idx, fp, NULL, 0), NN_OK);
-    fclose(fp);
-    return idx;
-}
-
 /* The default distortions of MNIST digits: values stay in [0, 1], pixels
  * change, and ink is kept on average and within bounds in each picture:
  * those of the scaling for affine (area 0.81 to 1.21), loose ones for
@@ -535,7 +524,7 @@ START_TEST(test_apply_digits)
 {
     static const double lo[4] = { 0, 0.75, 0.4, 0.4 };
     static const double hi[4] = { 0, 1.3, 2.2, 2.2 };
-    nn_idx *idx = digits();
+    nn_idx *idx = mnist10_images();
     float src[784], dst[784];
     nn_augment o;
     nn_rng r;

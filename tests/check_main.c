@@ -1,4 +1,5 @@
 /* check_main.c - runs every unit-test suite; exit status 1 if any failed. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "tests.h"
@@ -14,6 +15,17 @@ nn_model *tiny_model(int hidden_act, int output_act, int cost, uint64_t seed)
     return m;
 }
 
+nn_idx *mnist10_images(void)
+{
+    FILE *fp = fopen("tests/data/mnist10-images-idx3-ubyte", "rb");
+    nn_idx *idx = NULL;
+
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_int_eq(nn_idx_read(&idx, fp, NULL, 0), NN_OK);
+    fclose(fp);
+    return idx;
+}
+
 int main(void)
 {
     SRunner *sr = srunner_create(model_suite());
@@ -24,6 +36,7 @@ int main(void)
     srunner_add_suite(sr, vec_suite());
     srunner_add_suite(sr, json_suite());
     srunner_add_suite(sr, prep_suite());
+    srunner_add_suite(sr, segment_suite());
     srunner_add_suite(sr, img_suite());
     srunner_add_suite(sr, progress_suite());
     srunner_add_suite(sr, eval_suite());

@@ -13,17 +13,6 @@
 
 enum { S = 4 };     /* drawing scale */
 
-static nn_idx *digits(void)
-{
-    FILE *fp = fopen("tests/data/mnist10-images-idx3-ubyte", "rb");
-    nn_idx *idx = NULL;
-
-    ck_assert_ptr_nonnull(fp);
-    ck_assert_int_eq(nn_idx_read(&idx, fp, NULL, 0), NN_OK);
-    fclose(fp);
-    return idx;
-}
-
 /* Page of w x h with paper level `paper` (0..255, with a left-to-right
  * light gradient of `gradient`), digit k of idx drawn S times larger at
  * (ox, oy) in ink level `ink`. */
@@ -89,7 +78,7 @@ static void expect_close(const nn_idx *idx, int k, const uint8_t *g, int w,
 /* Dark ink on white paper, the digit in the middle of a larger page. */
 START_TEST(test_drawn_digits)
 {
-    nn_idx *idx = digits();
+    nn_idx *idx = mnist10_images();
     for (int k = 0; k < 10; k++) {
         uint8_t *g = page(idx, k, 28 * S + 60, 28 * S + 40, 30, 20, 240, 20, 0);
         expect_close(idx, k, g, 28 * S + 60, 28 * S + 40, 0.9, "drawn");
@@ -103,7 +92,7 @@ END_TEST
  * mass, scaled into the 20x20 box. */
 START_TEST(test_shift_and_centre)
 {
-    nn_idx *idx = digits();
+    nn_idx *idx = mnist10_images();
     nn_prep_opts o;
     float a[784], b[784];
     double m = 0, mx = 0, my = 0;
@@ -140,7 +129,7 @@ END_TEST
  * found without --invert; forcing the wrong polarity changes the result. */
 START_TEST(test_polarity)
 {
-    nn_idx *idx = digits();
+    nn_idx *idx = mnist10_images();
     for (int k = 0; k < 10; k++) {
         uint8_t *g = page(idx, k, 200, 160, 40, 20, 10, 250, 0);
         expect_close(idx, k, g, 200, 160, 0.9, "light on dark");
@@ -162,7 +151,7 @@ END_TEST
  * right, darker than the ink contrast itself. */
 START_TEST(test_uneven_light)
 {
-    nn_idx *idx = digits();
+    nn_idx *idx = mnist10_images();
     for (int k = 0; k < 10; k++) {
         uint8_t *g = page(idx, k, 300, 200, 90, 40, 250, 40, 130);
         expect_close(idx, k, g, 300, 200, 0.85, "gradient");
@@ -177,7 +166,7 @@ END_TEST
  * blocks alone leaves a band along the edge that joins the digit. */
 START_TEST(test_hard_shadow)
 {
-    nn_idx *idx = digits();
+    nn_idx *idx = mnist10_images();
     for (int k = 0; k < 10; k++) {
         int w = 300, h = 240;
         uint8_t *g = page(idx, k, w, h, 90, 60, 230, 30, 0);
@@ -196,7 +185,7 @@ END_TEST
  * digit. */
 START_TEST(test_specks_and_lines)
 {
-    nn_idx *idx = digits();
+    nn_idx *idx = mnist10_images();
     for (int k = 0; k < 10; k++) {
         int w = 320, h = 240;
         uint8_t *g = page(idx, k, w, h, 100, 60, 235, 30, 0);
@@ -219,7 +208,7 @@ END_TEST
  * board above mid-grey: read the right way round, with no doubt. */
 START_TEST(test_polarity_mid_grey)
 {
-    nn_idx *idx = digits();
+    nn_idx *idx = mnist10_images();
     for (int k = 0; k < 10; k++) {
         nn_prep_info info = { -1, -1, -1, -1 };
         nn_prep_opts o;
@@ -268,7 +257,7 @@ END_TEST
 /* Two digits written side by side are two groups. */
 START_TEST(test_side_by_side)
 {
-    nn_idx *idx = digits();
+    nn_idx *idx = mnist10_images();
     enum { W = 320, H = 160 };
     uint8_t *a = page(idx, 3, W, H, 30, 20, 240, 20, 0);
     uint8_t *b = page(idx, 7, W, H, 180, 20, 240, 20, 0);
@@ -311,7 +300,7 @@ END_TEST
 /* The plain baseline shrinks the whole page: the digit is not re-centred. */
 START_TEST(test_plain)
 {
-    nn_idx *idx = digits();
+    nn_idx *idx = mnist10_images();
     nn_prep_opts o;
     float out[784];
     uint8_t *g = page(idx, 1, 28 * S, 28 * S, 0, 0, 255, 0, 0);

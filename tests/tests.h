@@ -17,10 +17,13 @@ Suite *eval_suite(void);
 Suite *augment_suite(void);
 Suite *sparse_suite(void);
 Suite *numtext_suite(void);
+Suite *segment_suite(void);
 Suite *convert_suite(void);
 Suite *conv_suite(void);
 
 /* A 5-4-3-3 network with the given activations, cost and seed. */
 nn_model *tiny_model(int hidden_act, int output_act, int cost, uint64_t seed);
+/* The ten MNIST images of tests/data/mnist10-images-idx3-ubyte. */
+nn_idx *mnist10_images(void);
 
 #endif

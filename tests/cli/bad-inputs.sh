@@ -589,5 +589,43 @@ for f in c-out.json c1-out.json c-out.json.tmp* c1-out.json.tmp* kept.json.tmp*;
 done
 
 # ---------------------------------------------------------------------
+# N: numbers.  page W H AWK-EXPR: a PGM whose pixel (x, y) is AWK-EXPR.
+page() {
+    awk -v w="$1" -v h="$2" "BEGIN { print \"P2\"; print w, h; print 255
+        for (y = 0; y < h; y++) for (x = 0; x < w; x++) print ($3) }"
+}
+idx2vec "$IMG" "$LAB" > ten.vec
+nn-train -q -H 8 -e 1 -o m784.json ten.vec
+MODEL=m784.json
+# number ID FILE: what nn-predict --number prints for img2vec's output.
+number() {
+    img2vec --digits "$2" 2>/dev/null | nn-predict --number "$MODEL" > num.out || true
+    printf '%s\t?\t0\n' "$2" | cmp -s - num.out || {
+        cat num.out >&2
+        fail "$1: nn-predict --number does not print '$2	?	0'"
+    }
+}
+page 200 80 200 > nblank.pgm
+bad N1 "img2vec: nblank.pgm: no ink found: the image is blank" img2vec --digits nblank.pgm
+printf '# nblank.pgm\t0\n' | cmp -s - "$TMP/out" || fail "N1: no '# nblank.pgm<TAB>0' line"
+number N1 nblank.pgm
+# 40 dots of 3x3 pixels scattered over a 300x100 page.
+page 300 100 '(x % 37 < 3 && y % 23 < 3 && (x * 7 + y) % 5 < 3) ? 20 : 220' > specks.pgm
+bad N2 "img2vec: specks.pgm: no ink found: nothing that looks like a digit" img2vec --digits specks.pgm
+number N2 specks.pgm
+page 300 200 '(y % 25 < 2) ? 60 : 220' > ruled.pgm
+bad N3 "img2vec: ruled.pgm: no ink found: nothing that looks like a digit" img2vec --digits ruled.pgm
+number N3 ruled.pgm
+page 830 190 '(x >= 16 && x < 816 && y >= 16 && y < 176 && x % 16 < 6 && y % 16 < 6) ? 20 : 220' > marks.pgm
+bad N4 "img2vec: marks.pgm: 500 separate marks, more than 200: not a number on one line (the limit: --max-parts)" img2vec --digits marks.pgm
+number N4 marks.pgm
+bad N4 "img2vec: marks.pgm: no ink found: nothing that looks like a digit" img2vec --digits --max-parts 1000 marks.pgm
+head -n 1 ten.vec > one.vec
+bad N5 "nn-predict: one.vec: record 1: no line '# IMAGE<TAB>COUNT' before it" nn-predict --number "$MODEL" one.vec
+{ printf '# a.jpg\t2\n'; cat one.vec; } > short.vec
+bad N6 "nn-predict: a.jpg: 2 digits announced, 1 read" nn-predict --number "$MODEL" short.vec
+printf 'a.jpg\t?\t0\n' | cmp -s - "$TMP/out" || fail "N6: not 'a.jpg<TAB>?<TAB>0'"
+
+# ---------------------------------------------------------------------
 # Every row of the table has a test, and every test a row.
 rows_tested docs/bad-inputs.md

@@ -68,3 +68,18 @@ awk 'BEGIN { print "P2 120 80 255"
         print (y > 15 && y < 65 && (x > 30 && x < 36 || x > 80 && x < 86) ? 20 : 230) }' > pair.pgm
 expect 0 img2vec pair.pgm
 expect_err "img2vec: pair.pgm: warning: 2 digits side by side?"
+
+# --digits: a '# IMAGE<TAB>COUNT' line, then COUNT records (the README's
+# photo of 317154); nn-predict --number reads text and binary alike.
+NUM="$TOP/docs/img/number.jpg"
+expect 0 img2vec --digits "$NUM"
+[ "$(head -n 1 "$TMP/out")" = "# $NUM	6" ] || fail "--digits: no '# IMAGE<TAB>6' line"
+[ "$(grep -vc '^#' "$TMP/out")" -eq 6 ] || fail "--digits: not 6 records"
+idx2vec "$DATA/mnist10-images-idx3-ubyte" "$DATA/mnist10-labels-idx1-ubyte" > ten.vec
+nn-train -q -H 8 -e 1 -o m784.json ten.vec
+img2vec --digits "$NUM" "$NUM" | nn-predict --number m784.json > text.out
+img2vec -b --digits "$NUM" "$NUM" | nn-predict --number m784.json > bin.out
+cmp text.out bin.out || fail "--number: text and binary differ"
+[ "$(wc -l < text.out)" -eq 2 ] || fail "--number: not one line per image"
+awk -F '\t' -v f="$NUM" 'NF != 3 || $1 != f || $2 !~ /^[0-9][0-9][0-9][0-9][0-9][0-9]$/ || $3 <= 0 || $3 > 1 { exit 1 }' text.out ||
+    fail "--number: not IMAGE<TAB>6 digits<TAB>P"

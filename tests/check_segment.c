@@ -1,0 +1,193 @@
+/* check_segment.c - segmentation of synthetic numbers: MNIST digits drawn
+ * in a row as a person would write them (apart, touching, broken, among
+ * specks, across ruled lines), blank pages and pages of many marks. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn.h"
+#include "tests.h"
+
+enum { S = 4, W = 900, H = 200, MAXD = NN_SEG_MAX_DIGITS };
+
+/* A white page W x H with MNIST images ks[0..n-1] drawn S times larger in
+ * dark ink, left to right, gap pixels between one's ink and the next's
+ * (negative: they overlap). */
+static uint8_t *line(const nn_idx *idx, const int *ks, int n, int gap)
+{
+    uint8_t *g = malloc((size_t)W * H);
+    int cursor = 40;
+
+    ck_assert_ptr_nonnull(g);
+    memset(g, 230, (size_t)W * H);
+    for (int d = 0; d < n; d++) {
+        const uint8_t *p = idx->data + (long)ks[d] * 784;
+        int x0 = 28, x1 = -1, ox;
+        for (int i = 0; i < 784; i++)
+            if (p[i] > 0) {
+                x0 = i % 28 < x0 ? i % 28 : x0;
+                x1 = i % 28 > x1 ? i % 28 : x1;
+            }
+        ox = cursor - x0 * S;
+        for (int y = 0; y < 28 * S; y++)
+            for (int x = 0; x < 28 * S; x++) {
+                int v = p[(y / S) * 28 + x / S], gx = ox + x, gy = 40 + y;
+                uint8_t ink = (uint8_t)(230 - v * 200 / 255);
+                if (gx >= 0 && gx < W && ink < g[gy * W + gx])
+                    g[gy * W + gx] = ink;
+            }
+        cursor = ox + (x1 + 1) * S + gap;
+    }
+    return g;
+}
+
+/* Segments g; returns the digit count (or the negative error), boxes in b. */
+static int segment(const uint8_t *g, nn_box *b)
+{
+    static float out[MAXD * 784];
+    nn_prep_opts o;
+    int n = -1, err;
+
+    nn_prep_opts_default(&o);
+    err = nn_segment_digits(g, W, H, &o, NN_SEG_MAX_PARTS, MAXD, out, b, &n,
+                            NULL, 0);
+    return err ? err : n;
+}
+
+static void assert_left_to_right(const nn_box *b, int n)
+{
+    for (int i = 1; i < n; i++)
+        ck_assert_int_lt(b[i - 1].x0, b[i].x0);
+}
+
+/* The first ten MNIST test images are 7 2 1 0 4 1 4 9 5 9. */
+START_TEST(apart)
+{
+    nn_idx *idx = mnist10_images();
+    int ks[] = { 0, 1, 3, 4, 8 };
+    nn_box b[MAXD];
+    uint8_t *g = line(idx, ks, 5, 24);
+
+    ck_assert_int_eq(segment(g, b), 5);
+    assert_left_to_right(b, 5);
+    free(g);
+    nn_idx_free(idx);
+}
+END_TEST
+
+START_TEST(touching)
+{
+    nn_idx *idx = mnist10_images();
+    int ks[] = { 3, 3, 3 };     /* 0 0 0 */
+    nn_box b[MAXD];
+    uint8_t *g = line(idx, ks, 3, 8);
+
+    /* joined by a stroke at mid-height (written without lifting the pen):
+     * one connected part three digits wide */
+    for (int y = 40 + 13 * S; y < 40 + 13 * S + 6; y++)
+        memset(g + y * W + 60, 40, 160);
+    ck_assert_int_eq(segment(g, b), 3);
+    assert_left_to_right(b, 3);
+    free(g);
+    nn_idx_free(idx);
+}
+END_TEST
+
+/* A 4 and a 9 cut in two by a band of paper across them are still one
+ * digit each. */
+START_TEST(broken)
+{
+    nn_idx *idx = mnist10_images();
+    int ks[] = { 4, 7, 1 };
+    nn_box b[MAXD];
+    uint8_t *g = line(idx, ks, 3, 30);
+
+    for (int y = 40 + 15 * S; y < 40 + 15 * S + 5; y++)
+        memset(g + y * W + 40, 230, 300);
+    ck_assert_int_eq(segment(g, b), 3);
+    free(g);
+    nn_idx_free(idx);
+}
+END_TEST
+
+START_TEST(specks)
+{
+    nn_idx *idx = mnist10_images();
+    int ks[] = { 0, 2, 9 };
+    nn_box b[MAXD];
+    uint8_t *g = line(idx, ks, 3, 30);
+    nn_rng r;
+
+    nn_rng_seed(&r, 3);
+    for (int k = 0; k < 40; k++) {
+        int x = (int)nn_rng_below(&r, W - 3), y = (int)nn_rng_below(&r, H - 3);
+        for (int dy = 0; dy < 3; dy++)
+            memset(g + (y + dy) * W + x, 30, 3);
+    }
+    ck_assert_int_eq(segment(g, b), 3);
+    free(g);
+    nn_idx_free(idx);
+}
+END_TEST
+
+START_TEST(ruled)
+{
+    nn_idx *idx = mnist10_images();
+    int ks[] = { 0, 1, 3, 4 };
+    nn_box b[MAXD];
+    uint8_t *g = line(idx, ks, 4, 30);
+
+    for (int y = 20; y < H; y += 45)
+        for (int t = 0; t < 3; t++)
+            memset(g + (y + t) * W, 60, W);
+    ck_assert_int_eq(segment(g, b), 4);
+    assert_left_to_right(b, 4);
+    free(g);
+    nn_idx_free(idx);
+}
+END_TEST
+
+START_TEST(blank)
+{
+    uint8_t *g = malloc((size_t)W * H);
+    nn_box b[MAXD];
+
+    memset(g, 200, (size_t)W * H);
+    ck_assert_int_eq(segment(g, b), NN_EFORMAT);
+    free(g);
+}
+END_TEST
+
+/* 500 dots of one size: no line of digits, refused by the parts limit. */
+START_TEST(many_parts)
+{
+    uint8_t *g = malloc((size_t)W * H);
+    nn_box b[MAXD];
+
+    memset(g, 230, (size_t)W * H);
+    for (int k = 0; k < 500; k++) {
+        int x = 10 + (k % 50) * 17, y = 10 + (k / 50) * 18;
+        for (int dy = 0; dy < 8; dy++)
+            memset(g + (y + dy) * W + x, 20, 8);
+    }
+    ck_assert_int_eq(segment(g, b), NN_ELIMIT);
+    free(g);
+}
+END_TEST
+
+Suite *segment_suite(void)
+{
+    Suite *s = suite_create("segment");
+    TCase *tc = tcase_create("segment");
+
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, apart);
+    tcase_add_test(tc, touching);
+    tcase_add_test(tc, broken);
+    tcase_add_test(tc, specks);
+    tcase_add_test(tc, ruled);
+    tcase_add_test(tc, blank);
+    tcase_add_test(tc, many_parts);
+    suite_add_tcase(s, tc);
+    return s;
+}
