@@ -137,7 +137,7 @@ START_TEST(test_spmm)
         check_product(c, rows, cols, n, x, cols, 1, br, in, "X*B");
         /* X by columns: the same bits, from a vector's width on. */
         memset(cb, 0, sizeof(float) * rows * n);
-        if (n < 16) {
+        if (n < 8) {
             ck_assert_int_eq(nn_spmm_by_cols(cb, rows, n, cols, s.col_ptr,
                              s.col_idx, s.col_val, br, in), NN_EINVAL);
         } else {
