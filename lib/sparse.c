@@ -286,7 +286,6 @@ static void spmm_rows(float *C, int rows, int n, const int *ptr,
     }
 }
 
-
 /* ------------------------------------------------------------------------ */
 /* X * Bm with X by columns.  The row-wise kernel above loads a strip of a
  * row of Bm for each nonzero of X: with X an MNIST batch and Bm the first

@@ -7,8 +7,8 @@
  * unroll into registers and constant offsets. */
 static inline __attribute__((always_inline)) void
 KERNEL(strip)(float *C, int rows, int n, const int *ptr, const int *idx,
-      const float *val, const float *Bm, const float *init, int j0,
-      const int nv)
+              const float *val, const float *Bm, const float *init, int j0,
+              const int nv)
 {
     int last = j0 + (nv - 1) * VW < n - VW ? (nv - 1) * VW : n - VW - j0;
 #define OFF(v) ((v) == nv - 1 ? last : (v) * VW)
@@ -34,8 +34,7 @@ KERNEL(strip)(float *C, int rows, int n, const int *ptr, const int *idx,
  * CPU's vector registers hold, leaving room for the loads. */
 static inline __attribute__((always_inline)) void
 KERNEL(spmm_strips)(float *C, int rows, int n, const int *ptr, const int *idx,
-            const float *val, const float *Bm, const float *init,
-            const int nvmax)
+    const float *val, const float *Bm, const float *init, const int nvmax)
 {
     int nvec = (n + VW - 1) / VW;
 
@@ -54,9 +53,9 @@ KERNEL(spmm_strips)(float *C, int rows, int n, const int *ptr, const int *idx,
 
 /* Columns [j0, j0 + nv*VW) of C, through the tile T (rows x nv*VW). */
 static inline __attribute__((always_inline)) void
-KERNEL(tile_by_cols)(float *C, float *T, int rows, int n, int k, const int *ptr,
-             const int *idx, const float *val, const float *Bm,
-             const float *init, int j0, const int nv)
+KERNEL(tile_by_cols)(float *C, float *T, int rows, int n, int k,
+    const int *ptr, const int *idx, const float *val, const float *Bm,
+    const float *init, int j0, const int nv)
 {
     for (int i = 0; i < rows; i++)
         for (int v = 0; v < nv; v++)
@@ -82,9 +81,9 @@ KERNEL(tile_by_cols)(float *C, float *T, int rows, int n, int k, const int *ptr,
  * end at n: the columns it shares with the one before get the same values
  * again. */
 static inline __attribute__((always_inline)) void
-KERNEL(tiles_by_cols)(float *C, float *T, int rows, int n, int k, const int *ptr,
-              const int *idx, const float *val, const float *Bm,
-              const float *init, int nv, int t0, int t1)
+KERNEL(tiles_by_cols)(float *C, float *T, int rows, int n, int k,
+    const int *ptr, const int *idx, const float *val, const float *Bm,
+    const float *init, int nv, int t0, int t1)
 {
     int w = nv * VW;
 
