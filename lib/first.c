@@ -30,8 +30,11 @@ static void first_forward(nn_tlayer *t, float *out, const float *in, int B)
     t->sparse_batch = sp && nn_sparse_set(t->sparse, in, B,
                                           NN_SPARSE_DENSITY);
     if (t->sparse_batch) {
-        nn_spmm(out, B, t->n_out, sp->row_ptr, sp->row_idx, sp->row_val,
-                t->W, t->b);
+        /* By the columns when it can: the same bits, faster. */
+        if (nn_spmm_by_cols(out, B, t->n_out, t->n_in, sp->col_ptr,
+                            sp->col_idx, sp->col_val, t->W, t->b) != NN_OK)
+            nn_spmm(out, B, t->n_out, sp->row_ptr, sp->row_idx, sp->row_val,
+                    t->W, t->b);
     } else {
         nn_bias_rows(out, t->b, B, t->n_out);
         nn_sgemm(0, 0, B, t->n_out, t->n_in, 1.0f, in, t->n_in, t->W,

@@ -108,6 +108,14 @@ void nn_sparse_rows(nn_sparse *s, const float *x, int rows);
  * Bm. */
 void nn_spmm(float *C, int rows, int n, const int *ptr, const int *idx,
              const float *val, const float *Bm, const float *init);
+/* The same C = init + X * Bm (X rows x k), from X by columns (ptr, idx,
+ * val: column c's entries are ptr[c] .. ptr[c+1]-1, their rows idx in
+ * ascending order): nn_spmm's bits over X by rows, faster when many rows
+ * share each column.  NN_EINVAL if n is below 8 (a vector), or
+ * NN_ENOMEM (C then partly written): then use nn_spmm. */
+int nn_spmm_by_cols(float *C, int rows, int n, int k, const int *ptr,
+                    const int *idx, const float *val, const float *Bm,
+                    const float *init);
 
 /* Layer kernels (lib/layers.c).  B is the batch size; matrices row-major.
  * Forward: out[B x n_out] = act(in[B x n_in] * W^T + b). */

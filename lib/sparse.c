@@ -152,66 +152,35 @@ int nn_sparse_set(nn_sparse *s, const float *x, int rows, double max_density)
     return 1;
 }
 
-/* The kernel works on strips of up to 16 vectors of VW floats, held in
- * registers while it runs through one output row's nonzeros.  The vectors
- * are GCC's generic vectors, so the one source becomes AVX-512, AVX2 or
- * SSE code (below).  A strip's last vector may start before the previous
- * one ends (a row of 100 floats: vectors at 0, 8, ... 88 and 92); the
- * columns both cover get the same value twice. */
-enum { VW = 8, NV_MAX = 16 };
-typedef float vec __attribute__((vector_size(VW * sizeof(float)), aligned(4),
-                                 may_alias));
+/* The kernels work on strips of up to 16 vectors of VW floats, held in
+ * registers while they run through one output row's nonzeros.  The
+ * vectors are GCC's generic vectors, so one source becomes AVX2 or SSE
+ * code with 8 floats a vector and AVX-512 code with 16 (one register
+ * each; GCC compiles a vector wider than the target's registers through
+ * memory, ten times slower): lib/sparse_vec.h, included once for each
+ * width.  A strip's last vector may start before the previous one ends (a
+ * row of 100 floats in vectors of 8: at 0, 8, ... 88 and 92); the columns
+ * both cover get the same value twice. */
+enum { NV_MAX = 16, TW = 64 };  /* TW: a by-columns tile's width (below) */
+typedef float vec8 __attribute__((vector_size(8 * sizeof(float)), aligned(4),
+                                  may_alias));
+typedef float vec16 __attribute__((vector_size(16 * sizeof(float)),
+                                   aligned(4), may_alias));
 
-/* Columns [j0, j0 + nv*VW) of C (the last vector moved back to end at n)
- * for rows 0..rows-1.  Inlined with nv a constant, so the loops over v
- * unroll into registers and constant offsets. */
-static inline __attribute__((always_inline)) void
-strip(float *C, int rows, int n, const int *ptr, const int *idx,
-      const float *val, const float *Bm, const float *init, int j0,
-      const int nv)
-{
-    int last = j0 + (nv - 1) * VW < n - VW ? (nv - 1) * VW : n - VW - j0;
-#define OFF(v) ((v) == nv - 1 ? last : (v) * VW)
-
-    for (int i = 0; i < rows; i++) {
-        float *c = C + (long)i * n + j0;
-        vec s[NV_MAX];
-        for (int v = 0; v < nv; v++)
-            s[v] = init ? *(const vec *)(init + j0 + OFF(v)) : (vec){ 0 };
-        for (int e = ptr[i]; e < ptr[i + 1]; e++) {
-            const float *b = Bm + (long)idx[e] * n + j0;
-            float x = val[e];
-            for (int v = 0; v < nv; v++)
-                s[v] += x * *(const vec *)(b + OFF(v));
-        }
-        for (int v = 0; v < nv; v++)
-            *(vec *)(c + OFF(v)) = s[v];
-    }
-#undef OFF
-}
-
-/* All columns of C, in strips of up to nvmax vectors: as many as the
- * CPU's vector registers hold (8 floats are half an AVX-512 register, an
- * AVX one, two SSE ones). */
-static inline __attribute__((always_inline)) void
-spmm_strips(float *C, int rows, int n, const int *ptr, const int *idx,
-            const float *val, const float *Bm, const float *init,
-            const int nvmax)
-{
-    int nvec = (n + VW - 1) / VW;
-
-    for (int v0 = 0; v0 < nvec; v0 += nvmax) {
-        int j0 = v0 * VW;
-#define STRIP(k) case k: strip(C, rows, n, ptr, idx, val, Bm, init, j0, k); break
-        switch (nvec - v0 < nvmax ? nvec - v0 : nvmax) {
-        STRIP(1); STRIP(2); STRIP(3); STRIP(4); STRIP(5); STRIP(6);
-        STRIP(7); STRIP(8); STRIP(9); STRIP(10); STRIP(11); STRIP(12);
-        STRIP(13); STRIP(14); STRIP(15);
-        default: strip(C, rows, n, ptr, idx, val, Bm, init, j0, nvmax);
-        }
-#undef STRIP
-    }
-}
+#define VW 8
+#define vec vec8
+#define KERNEL(name) name##8
+#include "sparse_vec.h"
+#undef VW
+#undef vec
+#undef KERNEL
+#define VW 16
+#define vec vec16
+#define KERNEL(name) name##16
+#include "sparse_vec.h"
+#undef VW
+#undef vec
+#undef KERNEL
 
 /* The strips compiled three times, chosen as gemm.c chooses its kernel
  * (nn_cpu_level).  The file is compiled with fp-contract=fast (top), so a
@@ -225,7 +194,7 @@ static void spmm_generic(float *C, int rows, int n, const int *ptr,
                          const int *idx, const float *val, const float *Bm,
                          const float *init)
 {
-    spmm_strips(C, rows, n, ptr, idx, val, Bm, init, 4);
+    spmm_strips8(C, rows, n, ptr, idx, val, Bm, init, 4);
 }
 
 #if defined(__GNUC__) && defined(__x86_64__)
@@ -234,15 +203,18 @@ static void spmm_avx2(float *C, int rows, int n, const int *ptr,
                       const int *idx, const float *val, const float *Bm,
                       const float *init)
 {
-    spmm_strips(C, rows, n, ptr, idx, val, Bm, init, 8);
+    spmm_strips8(C, rows, n, ptr, idx, val, Bm, init, 8);
 }
 
-__attribute__((target("avx512f,avx512vl")))
+__attribute__((target("avx512f,fma")))   /* fma: the 8-wide code */
 static void spmm_avx512(float *C, int rows, int n, const int *ptr,
                         const int *idx, const float *val, const float *Bm,
                         const float *init)
 {
-    spmm_strips(C, rows, n, ptr, idx, val, Bm, init, NV_MAX);
+    if (n < 16)     /* the AVX2 code's vectors: the same FMAs */
+        spmm_strips8(C, rows, n, ptr, idx, val, Bm, init, 8);
+    else
+        spmm_strips16(C, rows, n, ptr, idx, val, Bm, init, 4);
 }
 #endif
 
@@ -251,10 +223,7 @@ static spmm_fn *spmm_pick(void)
 #if defined(__GNUC__) && defined(__x86_64__)
     switch (nn_cpu_level()) {
     case NN_CPU_AVX512:
-        /* The 32 vector registers of 8 floats need AVX-512VL. */
-        if (__builtin_cpu_supports("avx512vl"))
-            return spmm_avx512;
-        /* fall through */
+        return spmm_avx512;
     case NN_CPU_AVX2:
         return spmm_avx2;
     }
@@ -303,7 +272,7 @@ static void spmm_rows(float *C, int rows, int n, const int *ptr,
                       const int *idx, const float *val, const float *Bm,
                       const float *init)
 {
-    if (n >= VW) {
+    if (n >= 8) {
         spmm_pick()(C, rows, n, ptr, idx, val, Bm, init);
         return;
     }
@@ -315,4 +284,111 @@ static void spmm_rows(float *C, int rows, int n, const int *ptr,
             for (int j = 0; j < n; j++)
                 c[j] += val[e] * Bm[(long)idx[e] * n + j];
     }
+}
+
+/* ------------------------------------------------------------------------ */
+/* X * Bm with X by columns.  The row-wise kernel above loads a strip of a
+ * row of Bm for each nonzero of X: with X an MNIST batch and Bm the first
+ * layer's weights, each load comes from the second-level cache and feeds
+ * one multiply-add.  Walking X by columns instead, each row of Bm is loaded
+ * once for all the rows of X that have that column nonzero, and the sums
+ * wait in a tile of C that stays in the first-level cache (rows x TW
+ * floats: 32 KB for a batch of 128).  Each element of C is still init plus
+ * the same products in ascending column order of X, one FMA each: the
+ * row-wise kernel's bits. */
+typedef void tiles_fn(float *, float *, int, int, int, const int *,
+                      const int *, const float *, const float *,
+                      const float *, int, int, int);
+
+static void tiles_generic(float *C, float *T, int rows, int n, int k,
+                          const int *ptr, const int *idx, const float *val,
+                          const float *Bm, const float *init, int w, int t0,
+                       int t1)
+{
+    tiles_by_cols8(C, T, rows, n, k, ptr, idx, val, Bm, init, w / 8, t0, t1);
+}
+
+#if defined(__GNUC__) && defined(__x86_64__)
+__attribute__((target("avx2,fma")))
+static void tiles_avx2(float *C, float *T, int rows, int n, int k,
+                       const int *ptr, const int *idx, const float *val,
+                       const float *Bm, const float *init, int w, int t0,
+                       int t1)
+{
+    tiles_by_cols8(C, T, rows, n, k, ptr, idx, val, Bm, init, w / 8, t0, t1);
+}
+
+__attribute__((target("avx512f,fma")))   /* fma: the 8-wide code */
+static void tiles_avx512(float *C, float *T, int rows, int n, int k,
+                         const int *ptr, const int *idx, const float *val,
+                         const float *Bm, const float *init, int w, int t0,
+                       int t1)
+{
+    if (w % 16)     /* the AVX2 code's vectors: the same FMAs */
+        tiles_by_cols8(C, T, rows, n, k, ptr, idx, val, Bm, init, w / 8, t0,
+                       t1);
+    else
+        tiles_by_cols16(C, T, rows, n, k, ptr, idx, val, Bm, init, w / 16,
+                        t0, t1);
+}
+#endif
+
+static tiles_fn *tiles_pick(void)
+{
+#if defined(__GNUC__) && defined(__x86_64__)
+    switch (nn_cpu_level()) {
+    case NN_CPU_AVX512:
+        return tiles_avx512;
+    case NN_CPU_AVX2:
+        return tiles_avx2;
+    }
+#endif
+    return tiles_generic;
+}
+
+/* A product cut into runs of tiles for nn_parallel, each with a tile of
+ * its own; failed: a run found no memory for it. */
+struct cols_job {
+    float *C;
+    int rows, n, k, w, tiles, chunk;    /* w: tile width; chunk: tiles a run */
+    const int *ptr, *idx;
+    const float *val, *Bm, *init;
+    volatile int failed;
+};
+
+static void cols_chunk(void *arg, int c, int worker)
+{
+    struct cols_job *j = arg;
+    int t0 = c * j->chunk;
+    int t1 = j->tiles - t0 < j->chunk ? j->tiles : t0 + j->chunk;
+    void *T;
+
+    (void)worker;
+    if (posix_memalign(&T, 64, (size_t)j->rows * j->w * sizeof(float))) {
+        j->failed = 1;
+        return;
+    }
+    tiles_pick()(j->C, T, j->rows, j->n, j->k, j->ptr, j->idx, j->val,
+                 j->Bm, j->init, j->w, t0, t1);
+    free(T);
+}
+
+int nn_spmm_by_cols(float *C, int rows, int n, int k, const int *ptr,
+                    const int *idx, const float *val, const float *Bm,
+                    const float *init)
+{
+    enum { MIN_WORK = 1 << 20 };    /* multiply-adds worth a second thread */
+    int threads = nn_pool_threads(), w = n < TW ? n / 8 * 8 : TW;
+    struct cols_job j = { C, rows, n, k, w, 0, 0, ptr, idx, val, Bm, init,
+                          0 };
+
+    if (n < 8)
+        return NN_EINVAL;
+    if (rows <= 0)
+        return NN_OK;
+    j.tiles = j.chunk = (n + w - 1) / w;
+    if (threads > 1 && (long)ptr[k] * n >= MIN_WORK)
+        j.chunk = (j.tiles + 2 * threads - 1) / (2 * threads);
+    nn_parallel((j.tiles + j.chunk - 1) / j.chunk, cols_chunk, &j);
+    return j.failed ? NN_ENOMEM : NN_OK;
 }

@@ -124,6 +124,7 @@ START_TEST(test_spmm)
     float *br = random_sparse(cols, n, 1.0, 2), *bc = random_sparse(rows, n, 1.0, 3);
     float *init = random_sparse(1, n, 1.0, 4);
     float *c = malloc(sizeof(float) * cols * n);
+    float *cb = malloc(sizeof(float) * rows * n);
     nn_sparse s;
 
     ck_assert_int_eq(nn_set_kernel(kernels[_i / N_WIDTHS]), NN_OK);
@@ -134,6 +135,18 @@ START_TEST(test_spmm)
 
         nn_spmm(c, rows, n, s.row_ptr, s.row_idx, s.row_val, br, in);
         check_product(c, rows, cols, n, x, cols, 1, br, in, "X*B");
+        /* X by columns: the same bits, from a vector's width on. */
+        memset(cb, 0, sizeof(float) * rows * n);
+        if (n < 8) {
+            ck_assert_int_eq(nn_spmm_by_cols(cb, rows, n, cols, s.col_ptr,
+                             s.col_idx, s.col_val, br, in), NN_EINVAL);
+        } else {
+            ck_assert_int_eq(nn_spmm_by_cols(cb, rows, n, cols, s.col_ptr,
+                             s.col_idx, s.col_val, br, in), NN_OK);
+            ck_assert_msg(memcmp(cb, c, sizeof(float) * rows * n) == 0,
+                          "%s, n %d: by columns, not the bits by rows",
+                          nn_sgemm_kernel(), n);
+        }
         nn_spmm(c, cols, n, s.col_ptr, s.col_idx, s.col_val, bc, in);
         check_product(c, cols, rows, n, x, 1, cols, bc, in, "X^T*B");
     }
@@ -143,6 +156,52 @@ START_TEST(test_spmm)
     free(bc);
     free(init);
     free(c);
+    free(cb);
+}
+END_TEST
+
+/* The AVX2 and AVX-512 code give the same bits: both products, by rows
+ * and by columns, with 1 and 3 threads, widths from a vector to several
+ * tiles and strips (each element one chain of FMAs in column order). */
+START_TEST(test_spmm_kernels_agree)
+{
+    enum { ROWS = 128, COLS = 300 };
+    int n = widths[_i % N_WIDTHS];
+    float *x = random_sparse(ROWS, COLS, 0.2, 9);
+    float *br = random_sparse(COLS, n, 1.0, 10), *bc = random_sparse(ROWS, n, 1.0, 11);
+    float *init = random_sparse(1, n, 1.0, 12), *c[2][3];
+    nn_sparse s;
+
+    ck_assert_int_eq(nn_sparse_alloc(&s, ROWS, COLS), NN_OK);
+    ck_assert_int_eq(nn_sparse_set(&s, x, ROWS, 1.0), 1);
+    for (int k = 0; k < 2; k++) {
+        ck_assert_int_eq(nn_set_kernel(kernels[k]), NN_OK);
+        nn_set_threads(k ? 3 : 1);
+        for (int p = 0; p < 3; p++)
+            c[k][p] = malloc(sizeof(float) * COLS * n);
+        nn_spmm(c[k][0], ROWS, n, s.row_ptr, s.row_idx, s.row_val, br, init);
+        nn_spmm(c[k][1], COLS, n, s.col_ptr, s.col_idx, s.col_val, bc, NULL);
+        if (nn_spmm_by_cols(c[k][2], ROWS, n, COLS, s.col_ptr, s.col_idx,
+                            s.col_val, br, init) != NN_OK)
+            memcpy(c[k][2], c[k][0], sizeof(float) * ROWS * n);
+    }
+    nn_set_threads(1);
+    ck_assert_int_eq(nn_set_kernel("avx512"), NN_OK);
+    ck_assert_msg(memcmp(c[0][0], c[1][0], sizeof(float) * ROWS * n) == 0,
+                  "n %d: X*B by rows differs between AVX-512 and AVX2", n);
+    ck_assert_msg(memcmp(c[0][1], c[1][1], sizeof(float) * COLS * n) == 0,
+                  "n %d: X^T*B differs between AVX-512 and AVX2", n);
+    ck_assert_msg(memcmp(c[0][2], c[1][2], sizeof(float) * ROWS * n) == 0,
+                  "n %d: X*B by columns differs between AVX-512 and AVX2",
+                  n);
+    for (int k = 0; k < 2; k++)
+        for (int p = 0; p < 3; p++)
+            free(c[k][p]);
+    nn_sparse_free(&s);
+    free(x);
+    free(br);
+    free(bc);
+    free(init);
 }
 END_TEST
 
@@ -164,6 +223,10 @@ START_TEST(test_spmm_threads)
         nn_set_threads(t);
         memset(c, 0, sizeof(float) * ROWS * N);
         nn_spmm(c, ROWS, N, s.row_ptr, s.row_idx, s.row_val, b, NULL);
+        ck_assert_mem_eq(c, c1, sizeof(float) * ROWS * N);
+        memset(c, 0, sizeof(float) * ROWS * N);
+        ck_assert_int_eq(nn_spmm_by_cols(c, ROWS, N, COLS, s.col_ptr,
+                                         s.col_idx, s.col_val, b, NULL), NN_OK);
         ck_assert_mem_eq(c, c1, sizeof(float) * ROWS * N);
     }
     nn_set_threads(1);
@@ -261,6 +324,7 @@ Suite *sparse_suite(void)
     tcase_add_test(tc, test_set_orders);
     tcase_add_loop_test(tc, test_set_wide_rows, 0, 3);
     tcase_add_loop_test(tc, test_spmm, 0, 3 * N_WIDTHS);
+    tcase_add_loop_test(tc, test_spmm_kernels_agree, 0, N_WIDTHS);
     tcase_add_loop_test(tc, test_spmm_threads, 0, 3);
     tcase_add_loop_test(tc, test_first_layer, 0, 4);
     suite_add_tcase(s, tc);
