@@ -342,7 +342,7 @@ uninstall:
 # installs if missing), prediction speed; a table on stdout (bench/bench.sh).
 BENCH = bench/gemm bench/runstat bench/augment bench/conv
 .PHONY: bench bench-clean
-bench: all $(BENCH) data/train.nnv data/test.nnv
+bench: all $(BENCH) data/train.nnv data/test.nnv data/model.json
 	sh bench/bench.sh
 
 $(BENCH): %: %.o cmd/util.o lib/libnn.a

@@ -633,6 +633,7 @@ load_row() {   # LABEL MODEL
     awk -v l="$1" -v b="$size" '{ printf "  %-44s %8.2f %8.1f %12.0f\n", l,
         b / 1e6, 1000 * $1, b / 1e6 / $1 }' "$tmp/med"
     load_mbs=$(awk -v b="$size" '{ print b / 1e6 / $1 }' "$tmp/med")
+    load_ms=$(awk '{ print 1000 * $1 }' "$tmp/med")
 }
 load_row "B2 model (784-100-10)" "$tmp/B2-1.json"
 load_row "B3 model (784-800-10)" "$tmp/B3-1.json"
@@ -651,9 +652,16 @@ if [ -f "$PHOTO" ]; then
         awk -v l="$label" '{ printf "  %-44s %8.1f\n", l, 1000 * $1 }' "$tmp/med"
     }
     cmd/img2vec "$PHOTO" > "$tmp/photo.vec" 2>/dev/null
+    # The issue's goal is for the default model (data/model.json, made by
+    # make); B2's row stays for comparison with earlier runs.
+    photo_ms=
+    if [ -f data/model.json ]; then
+        photo_row "img2vec PHOTO | nn-predict data/model.json" \
+            "cmd/img2vec '$PHOTO' | cmd/nn-predict data/model.json > /dev/null"
+        photo_ms=$(awk '{ print 1000 * $1 }' "$tmp/med")
+    fi
     photo_row "img2vec PHOTO | nn-predict B2-model" \
         "cmd/img2vec '$PHOTO' | cmd/nn-predict $tmp/B2-1.json > /dev/null"
-    photo_ms=$(awk '{ print 1000 * $1 }' "$tmp/med")
     photo_row "img2vec PHOTO | nn-predict B3-model" \
         "cmd/img2vec '$PHOTO' | cmd/nn-predict $tmp/B3-1.json > /dev/null"
     photo_row "  img2vec PHOTO alone" "cmd/img2vec '$PHOTO' > /dev/null"
@@ -728,15 +736,19 @@ goal ">= 500,000 records/s, binary file, B2, $(thr "$THREADS")" \
     "$(printf "%.0f/s = %.2fx the goal" "$rate" "$(calc "$rate / 500000")")" \
     "$(awk "BEGIN { print ($rate >= 500000) }")"
 if [ -n "$photo_ms" ]; then
-    goal "img2vec | nn-predict B2-model under 10 ms" \
+    goal "img2vec | nn-predict data/model.json under 10 ms" \
         "$(printf "%.1f ms = %.2fx the limit" "$photo_ms" "$(calc "$photo_ms / 10")")" \
         "$(awk "BEGIN { print ($photo_ms < 10) }")"
 else
-    goal "img2vec | nn-predict B2-model under 10 ms" "no photo" -
+    goal "img2vec | nn-predict data/model.json under 10 ms" \
+        "no photo or no data/model.json" -
 fi
 goal "B3 model loads at >= 500 MB/s of JSON" \
     "$(printf "%.0f MB/s = %.2fx the goal" "$load_mbs" "$(calc "$load_mbs / 500")")" \
     "$(awk "BEGIN { print ($load_mbs >= 500) }")"
+goal "B3 model (784-800-10) loads in under 20 ms" \
+    "$(printf "%.1f ms = %.2fx the limit" "$load_ms" "$(calc "$load_ms / 20")")" \
+    "$(awk "BEGIN { print ($load_ms < 20) }")"
 if [ -n "$busy" ]; then
     echo "  (The machine was busy: a PyTorch run whose threads waited for a CPU"
     echo "  more than 20% of the time got no ratio; the others' figures still"
