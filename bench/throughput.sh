@@ -12,12 +12,15 @@
 # 500,000 records/s of issue 15 is judged in section 6 of make bench.
 #
 # Variables: RECORDS (records a stream) [1000000], RUNS (runs a row; the
-# median is shown) [3], PHOTOS (copies of examples/digit-*.jpg) [200].
+# median is shown) [3], PHOTOS (copies of examples/digit-*.jpg) [200],
+# FORMATS (the streams measured) [binary text], SSH (0: no ssh rows) [1].
 set -eu
 export LC_ALL=C
 RECORDS=${RECORDS:-1000000}
 RUNS=${RUNS:-3}
 PHOTOS=${PHOTOS:-200}
+FORMATS=${FORMATS:-binary text}
+SSH=${SSH:-1}
 
 tmp=$(mktemp -d)
 . bench/lib.sh
@@ -106,8 +109,8 @@ fi
 
 # The ssh worker: a throwaway sshd on 127.0.0.1, this tree's tools on the
 # "remote" PATH (--env PATH), the data piped to it through ssh.
-ssh_ok=
-if sshd_start "$tmp/ssh"; then
+ssh_ok= sshd_why="SSH=0"
+if [ "$SSH" != 0 ] && sshd_start "$tmp/ssh"; then
     ssh_ok=1
     PARALLEL_SSH="ssh -F $tmp/ssh/config"
     export PARALLEL_SSH
@@ -127,7 +130,7 @@ echo "with -S 2/nnw, 2 jobs on 127.0.0.1 through a test-owned sshd, the data"
 echo "piped through ssh; its CPU is this side's only (ssh, parallel; sshd and"
 echo "the remote jobs are not children of the run, so not counted)."
 printf "  %-34s %8s %8s %8s %5s %11s\n" run records wall CPU cores records/s
-for fmt in binary text; do
+for fmt in $FORMATS; do
     if [ "$fmt" = binary ]; then in=$tmp/m.nnv part=$binpart; else in=$txt part=$txtpart; fi
     echo "  $fmt ($(( $(wc -c < "$in") / 1000000 )) MB):"
     row "$fmt read: cat" "$RECORDS" "cat $in > /dev/null"
