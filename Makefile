@@ -341,9 +341,13 @@ uninstall:
 # The benchmark: matrix product peak, training B1-B3 beside PyTorch (which it
 # installs if missing), prediction speed; a table on stdout (bench/bench.sh).
 BENCH = bench/gemm bench/runstat bench/augment bench/conv
-.PHONY: bench bench-clean
+.PHONY: bench bench-throughput bench-clean
 bench: all $(BENCH) data/train.nnv data/test.nnv data/model.json
 	sh bench/bench.sh
+# Its section 4b alone: records/s on a million records, one process, GNU
+# parallel -j2 and over ssh to 127.0.0.1; photos/s (bench/throughput.sh).
+bench-throughput: all bench/runstat data/train.nnv
+	sh bench/throughput.sh
 
 $(BENCH): %: %.o cmd/util.o lib/libnn.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $@.o cmd/util.o lib/libnn.a $(DEP_LIBS)

@@ -1,9 +1,10 @@
 #!/bin/sh
 # bench.sh - the benchmark of `make bench`: matrix product speed, training
 # B1-B3 on all of MNIST in nnpipe and in PyTorch side by side, the B2
-# pipeline from IDX files, prediction speed and model loading, and the
-# goals judged from these figures; one table on standard output, progress
-# on standard error.  Run from the top of the source tree after
+# pipeline from IDX files, prediction speed and model loading, throughput
+# on a million records across workers (bench/throughput.sh, which `make
+# bench-throughput` runs alone), and the goals judged from these figures;
+# one table on standard output, progress on standard error.  Run from the top of the source tree after
 # `make bench/gemm bench/runstat bench/augment data/train.nnv data/test.nnv`.
 #
 # The peer is Debian's PyTorch at its best on this CPU: the bench installs
@@ -46,51 +47,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
-say() { echo "bench: $*" >&2; }
-thr() { if [ "$1" -eq 1 ]; then echo "1 thread"; else echo "$1 threads"; fi; }
-fail() { echo "bench: $*" >&2; exit 1; }
-
-# median: the median of the numbers on standard input, one per line.
-median() {
-    sort -g | awk '{ v[NR] = $1 }
-        END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2];
-              else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# calc EXPR: a floating-point expression, printed with %.6g.
-calc() { awk "BEGIN { printf \"%.6g\n\", $1 }"; }
-
-# percent FRACTION: FRACTION as a whole percentage, e.g. 0.234 -> 23%.
-percent() { awk -v f="$1" 'BEGIN { printf "%.0f%%\n", 100 * f }'; }
-
-# measure FILE CMD...: run CMD under bench/runstat (wall seconds, peak RSS
-# in KiB and CPU seconds to FILE), its stderr to FILE.err; fail with that
-# stderr if it fails.
-measure() {
-    f=$1
-    shift
-    bench/runstat "$f" "$@" 2>"$f.err" || {
-        tail -n 5 "$f.err" >&2
-        fail "failed: $*"
-    }
-}
-
-# cores FILE: CPU time over wall time of the run bench/runstat wrote to
-# FILE: how many cores it kept busy on average.
-cores() { awk '{ printf "%.2f\n", ($1 > 0 ? $3 / $1 : 0) }' "$1"; }
-
-# median_wall RUNS CMD: the median wall seconds of RUNS runs of the shell
-# command CMD (through sh -c, as a user's shell would run it).
-median_wall() {
-    mw_runs=$1
-    shift
-    mw_i=0
-    while [ "$mw_i" -lt "$mw_runs" ]; do
-        measure "$tmp/run" sh -c "$*"
-        cut -d' ' -f1 "$tmp/run"
-        mw_i=$((mw_i + 1))
-    done | median
-}
+. bench/lib.sh
 
 for f in cmd/nn-train cmd/nn-eval cmd/nn-predict cmd/idx2vec cmd/img2vec \
          bench/gemm bench/runstat bench/augment bench/conv data/train.nnv \
@@ -162,14 +119,6 @@ coretypes() {
 # --------------------------------------------------------------------------
 # The peer: Debian's PyTorch on OpenBLAS.
 
-# missing_pkgs PKG...: those of the Debian packages PKG not installed.
-missing_pkgs() {
-    for p; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
-            printf ' %s' "$p"
-    done
-}
-
 # install_peer: python3-torch and OpenBLAS, if either is missing.  (Debian's
 # OpenBLAS also becomes the system's libblas.so.3 unless one was chosen by
 # hand; the bench does not rely on that, nor change it.)
@@ -177,9 +126,7 @@ install_peer() {
     m=$(missing_pkgs python3-torch "$BLAS_PKG")
     [ -n "$m" ] || return 0
     say "installing$m (Debian) for the comparison"
-    if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
-    { $sudo apt-get update -qq &&
-      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $m; } >&2 || true
+    install_pkgs $m
 }
 
 # pkg_dir PKG: the directory of the libblas.so.3 that Debian's PKG installs.
@@ -674,6 +621,10 @@ else
     photo_ms=
 fi
 echo
+
+# Throughput on a million records, across workers, and of photos (issue
+# 20 part 6): bench/throughput.sh, which also runs alone.
+sh bench/throughput.sh "$tmp/B2-1.json"
 
 # --------------------------------------------------------------------------
 say "augmentation (bench/augment)"

@@ -888,6 +888,7 @@ Suite *augment_suite(void)
     Suite *s = suite_create("augment");
     TCase *tc = tcase_create("augment");
 
+    tcase_set_timeout(tc, 60);          /* loops of checks on a busy machine */
     tcase_add_test(tc, test_stroke);
     tcase_add_test(tc, test_warp_identity);
     tcase_add_test(tc, test_warp_shift);

@@ -246,6 +246,7 @@ Suite *numtext_suite(void)
     Suite *s = suite_create("numtext");
     TCase *tc = tcase_create("core");
 
+    tcase_set_timeout(tc, 60);          /* loops of checks on a busy machine */
     tcase_add_test(tc, test_scan_float);
     tcase_add_test(tc, test_scan_json);
     tcase_add_test(tc, test_format_float);

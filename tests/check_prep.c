@@ -324,6 +324,7 @@ Suite *prep_suite(void)
     Suite *s = suite_create("prep");
     TCase *tc = tcase_create("prep");
 
+    tcase_set_timeout(tc, 60);          /* loops of checks on a busy machine */
     tcase_add_test(tc, test_drawn_digits);
     tcase_add_test(tc, test_shift_and_centre);
     tcase_add_test(tc, test_polarity);

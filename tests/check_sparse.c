@@ -321,6 +321,7 @@ Suite *sparse_suite(void)
     Suite *s = suite_create("sparse");
     TCase *tc = tcase_create("core");
 
+    tcase_set_timeout(tc, 60);          /* loops of checks on a busy machine */
     tcase_add_test(tc, test_set_orders);
     tcase_add_loop_test(tc, test_set_wide_rows, 0, 3);
     tcase_add_loop_test(tc, test_spmm, 0, 3 * N_WIDTHS);

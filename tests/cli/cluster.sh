@@ -121,51 +121,10 @@ cmp killed.out ref.out || fail "a killed worker lost or doubled records"
 
 # --- Over ssh to 127.0.0.1: a test-owned sshd on a free loopback port, a
 # throwaway key, stopped at the end.  -b sends the model (--basefile).
-sshd=$(command -v sshd || echo /usr/sbin/sshd)
-[ -x "$sshd" ] || skip "ssh path not tested: no sshd (Debian: openssh-server)"
-command -v ssh >/dev/null || skip "ssh path not tested: no ssh client"
 command -v rsync >/dev/null || skip "ssh path not tested: no rsync (parallel --basefile needs it)"
-mkdir ssh
-ssh-keygen -q -t ed25519 -N '' -f ssh/host >/dev/null
-ssh-keygen -q -t ed25519 -N '' -f ssh/user >/dev/null
-cp ssh/user.pub ssh/authorized_keys
-[ "$(id -u)" -ne 0 ] || mkdir -p /run/sshd   # privilege separation
-stop_sshd() { [ ! -f "$TMP/ssh/pid" ] || kill "$(cat "$TMP/ssh/pid")" 2>/dev/null || true; }
-trap stop_sshd EXIT
-port=
-for p in 22722 23722 24722 25722 26722; do
-    cat > ssh/sshd_config <<CONF
-ListenAddress 127.0.0.1
-Port $p
-HostKey $TMP/ssh/host
-AuthorizedKeysFile $TMP/ssh/authorized_keys
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-PermitRootLogin prohibit-password
-PidFile $TMP/ssh/pid
-CONF
-    if "$sshd" -f "$TMP/ssh/sshd_config" -E "$TMP/ssh/log"; then
-        t=0
-        while [ ! -f ssh/pid ] && [ $t -lt 50 ]; do sleep 0.1; t=$((t + 1)); done
-        if [ -f ssh/pid ]; then port=$p; break; fi
-    fi
-done
-[ -n "$port" ] || skip "ssh path not tested: sshd would not start here ($(tail -n 1 ssh/log 2>/dev/null))"
-cat > ssh/config <<CONF
-Host nnw
-  HostName 127.0.0.1
-  Port $port
-  User $(id -un)
-  IdentityFile $TMP/ssh/user
-  IdentitiesOnly yes
-  StrictHostKeyChecking no
-  UserKnownHostsFile /dev/null
-  LogLevel ERROR
-  BatchMode yes
-CONF
-ssh -F ssh/config nnw true || fail "ssh to the test's sshd failed: $(tail -n 3 ssh/log)"
+. "$TOP/tests/sshd.sh"
+trap 'sshd_stop "$TMP/ssh"' EXIT
+sshd_start "$TMP/ssh" || skip "ssh path not tested: $sshd_why"
 # The tools at this tree's path on the "remote" machine: --env PATH.
 export PARALLEL_SSH="ssh -F $TMP/ssh/config" PARALLEL="--env PATH"
 expect 0 "$CLASSIFY" -S 2/nnw,1/: -n 2 m.json imgs
@@ -175,5 +134,5 @@ cp m.json models/
 expect 0 "$CLASSIFY" -S 2/nnw -b -w "$TMP/work" -n 1 models/m.json imgs
 cmp "$TMP/out" ref.out || fail "classify.sh -b differs from one process"
 cmp work/m.json m.json || fail "--basefile did not send the model"
-stop_sshd
+sshd_stop "$TMP/ssh"
 trap - EXIT
