@@ -93,7 +93,7 @@ if command -v curl >/dev/null; then
     post application/json '{"hidden": 8, "epochs": 3, "holdout": 2}' api/train
     sleep 2
     post application/json '{"bogus": 1}' api/train
-    post application/json '{"hidden": 8, "epochs": 100000, "holdout": 2, "patience": 0}' api/train
+    post application/json '{"hidden": 8, "epochs": 1000000, "holdout": 2, "patience": 0}' api/train
     for p in / api/info api/models api/confusion 'api/misread?actual=1&predicted=1' \
              api/weights api/runs api/train nothing; do
         curl -s -o /dev/null "$u$p"
