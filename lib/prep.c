@@ -780,8 +780,10 @@ static int unshadow(const struct fimg *gray, int invert, struct side *k,
     long lost = 0;          /* ink of the mask that is ink no more */
     struct fimg g;
 
-    if (k->top < 0.08f || fimg_new(&g, gray->w, gray->h))
-        return k->top < 0.08f ? NN_OK : NN_ENOMEM;
+    if (k->top < 0.08f)     /* no ink: nothing to clean */
+        return NN_OK;
+    if (fimg_new(&g, gray->w, gray->h))
+        return NN_ENOMEM;
     for (long i = 0; i < npx; i++)
         g.p[i] = invert ? 1.0f - gray->p[i] : gray->p[i];
     if (tophat(&g, r)) {
