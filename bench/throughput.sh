@@ -115,8 +115,14 @@ if [ "$SSH" != 0 ] && sshd_start "$tmp/ssh"; then
     PARALLEL_SSH="ssh -F $tmp/ssh/config"
     export PARALLEL_SSH
 fi
-binpart="--pipe-part -a $tmp/m.nnv --header '(?s).{16}' --recend '' --block $((10000 * rec)) -k"
-txtpart="--pipe-part -a $txt --block 25M -k"
+# Blocks of an eighth of the stream, 4 jobs a worker: each job starts an
+# nn-predict that reads the model, and over ssh a connection too (about
+# 0.2 s a job here, 0.7 s with ssh), so blocks of 10,000 records made
+# parallel -j2 five times slower than one process (109,214 records/s
+# against 562,208; 6,014 over ssh: 2026-12-04 22:38 UTC, Zen 5).
+blockrecs=$(( (RECORDS + 7) / 8 ))
+binpart="--pipe-part -a $tmp/m.nnv --header '(?s).{16}' --recend '' --block $((blockrecs * rec)) -k"
+txtpart="--pipe-part -a $txt --block $(( $(wc -c < "$txt") / 8 + 1 )) -k"
 predict1="nn-predict --threads 1 $model"
 
 echo "4b. Throughput: $RECORDS records (MNIST's training vectors repeated),"
@@ -124,8 +130,8 @@ echo "the B2 model (784-100-10), predictions to /dev/null unless 'to a file';"
 echo "median of $RUNS runs each.  wall, CPU: seconds (CPU: all processes, user"
 echo "and system); cores: CPU over wall.  -j2: parallel --pipe-part, 2 jobs of"
 echo "nn-predict --threads 1 on this machine, -k (input order), cut at record"
-echo "boundaries (binary: blocks of 10,000 records of vecinfo -r bytes after"
-echo "the 16-byte header; text: 25 MB blocks at line ends).  ssh: the same"
+echo "boundaries in 8 blocks (binary: $blockrecs records of vecinfo -r bytes"
+echo "after the 16-byte header; text: at line ends).  ssh: the same"
 echo "with -S 2/nnw, 2 jobs on 127.0.0.1 through a test-owned sshd, the data"
 echo "piped through ssh; its CPU is this side's only (ssh, parallel; sshd and"
 echo "the remote jobs are not children of the run, so not counted)."
