@@ -209,6 +209,8 @@ static int on_record(const nn_record *rec, void *arg)
         }
     }
     putchar('\n');
+    if (rec->batch_end)         /* answered now, not when stdout's buffer fills */
+        fflush(stdout);
     return ferror(stdout);      /* e.g. a closed pipe: stop reading */
 }
 
@@ -348,9 +350,9 @@ int main(int argc, char **argv)
     p.k = nn_model_n_out(m);
     if (!(p.rank = malloc(p.k * sizeof *p.rank)))
         die("out of memory");
-    if (!regular_file(in))
-        setvbuf(stdout, NULL, _IOLBF, 0);
     if (o.number) {
+        if (!regular_file(in))      /* each image's line as it is read */
+            setvbuf(stdout, NULL, _IOLBF, 0);
         int status = read_numbers(m, &o, r, p.in_name);
         nn_vec_reader_free(r);
         xfclose(in, o.input);

@@ -94,12 +94,18 @@ FILE *xfopen(const char *path, const char *mode)
     FILE *fp;
 
     if (strcmp(path, "-") == 0)
-        return mode[0] == 'r' ? stdin : stdout;
-    fp = fopen(path, mode);
-    if (!fp)
+        fp = mode[0] == 'r' ? stdin : stdout;
+    else if (!(fp = fopen(path, mode)))
         die("%s:", path);
-    if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode))
+    else if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode))
         die("%s: is a directory", path);
+    /* stdio reads a pipe 4 KB at a time (glibc ignores a size without a
+     * buffer); a pipe holds 64 KB.  A million binary records through a
+     * pipe took 2.9 s of system time in 4 KB reads. */
+    if (fp == stdin) {
+        static char buf[1 << 16];
+        setvbuf(stdin, buf, _IOFBF, sizeof buf);
+    }
     return fp;
 }
 

@@ -509,6 +509,8 @@ typedef struct nn_record {
     int label;              /* the record's label, -1 if none */
     long index;             /* 1 for the stream's first record */
     const char *tag;        /* its tag (nn_vec_tag), NULL if none */
+    int batch_end;          /* the last of its batch: answers written so far
+                             * are due now (flush them) */
 } nn_record;
 
 /* Called for each record in input order; non-zero stops. */
@@ -516,9 +518,9 @@ typedef int (*nn_record_fn)(const nn_record *rec, void *arg);
 
 /* Read every record of r, predict in batches of up to `batch` records and
  * call fn for each.  From a pipe or terminal a batch also ends when no more
- * input is waiting, so each record is answered as soon as it arrives while
- * a fast producer still gets whole batches (results do not depend on the
- * batch).  Returns NN_OK at the end of input, NN_ESHAPE if the
+ * input is waiting, so each record is answered as soon as it arrives (the
+ * caller flushes its output at rec->batch_end) while a fast producer still
+ * gets whole batches (results do not depend on the batch).  Returns NN_OK at the end of input, NN_ESHAPE if the
  * vectors do not have the model's length, NN_EINTR if fn stopped, or the
  * reader's error (why names the line or record). */
 int nn_predict_stream(const nn_model *m, nn_vec_reader *r, int batch,

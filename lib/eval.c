@@ -88,13 +88,22 @@ int nn_eval_data(nn_eval *e, const nn_model *m, const nn_data *d,
 }
 
 /* Whether more input can be read at once from fp: always for a regular
- * file; for a pipe or terminal, if data (or the end) is waiting.  Data that
- * stdio has buffered already is not seen, which only makes a batch end
- * early. */
+ * file; for a pipe or terminal, if stdio holds unread bytes or data (or the
+ * end) is waiting in the pipe.  A reader that drains the pipe into its
+ * buffer would otherwise end every batch after one record.  The unread
+ * bytes are glibc's to tell (its FILE fields, as gnulib's freadahead reads
+ * them); elsewhere only the pipe is asked, and a batch may end early. */
 static int input_waiting(FILE *fp, int regular)
 {
     struct pollfd p = { fileno(fp), POLLIN, 0 };
-    return regular || poll(&p, 1, 0) > 0;
+
+    if (regular)
+        return 1;
+#ifdef __GLIBC__
+    if (fp->_IO_read_ptr < fp->_IO_read_end)
+        return 1;
+#endif
+    return poll(&p, 1, 0) > 0;
 }
 
 /* The tags of a batch's records: each record's as an offset into text, the
@@ -177,7 +186,7 @@ int nn_predict_stream(const nn_model *m, nn_vec_reader *r, int batch,
             for (int i = 0; i < n; i++) {
                 nn_record rec = { x + (long)i * n_in, y + (long)i * k,
                                   labels[i], ++answered, tags.at[i] < 0 ?
-                                  NULL : tags.text + tags.at[i] };
+                                  NULL : tags.text + tags.at[i], i == n - 1 };
                 if (fn(&rec, arg)) {
                     err = NN_EINTR;
                     goto fail;
