@@ -34,16 +34,20 @@
 
 enum { WORK = NN_PREP_MIN_SIDE / 2 };  /* longest side while preprocessing */
 
-/* A float image, row-major. */
+/* A float image, row-major.  As the source of resample() only, it may
+ * be the caller's gray bytes instead (p NULL), read as k / 255: a copy of
+ * the whole picture in floats would cost more than the rest of the work. */
 struct fimg {
     int w, h;
     float *p;
+    const uint8_t *gray;
 };
 
 static int fimg_new(struct fimg *f, int w, int h)
 {
     f->w = w;
     f->h = h;
+    f->gray = NULL;
     f->p = calloc((size_t)w * h, sizeof *f->p);
     return f->p ? NN_OK : NN_ENOMEM;
 }
@@ -113,6 +117,7 @@ static int resample(const struct fimg *src, double x0, double y0, double sw,
 {
     struct axis ax, ay;
     double *rows = NULL;
+    float *line = NULL;     /* a row of src->gray as floats */
     int lo = src->h, hi = 0, err;
 
     if ((err = axis_new(&ax, x0, sw, src->w, dw)))
@@ -126,13 +131,19 @@ static int resample(const struct fimg *src, double x0, double y0, double sw,
             lo = ay.first[y] < lo ? ay.first[y] : lo;
             hi = ay.first[y] + ay.count[y] > hi ? ay.first[y] + ay.count[y] : hi;
         }
-    if (hi > lo && !(rows = malloc((size_t)(hi - lo) * dw * sizeof *rows))) {
+    if ((hi > lo && !(rows = malloc((size_t)(hi - lo) * dw * sizeof *rows))) ||
+        (!src->p && !(line = malloc((size_t)src->w * sizeof *line)))) {
         err = NN_ENOMEM;
         goto done;
     }
     for (int sy = lo; sy < hi; sy++) {
-        const float *in = src->p + (long)sy * src->w;
+        const float *in = line;
         double *out = rows + (long)(sy - lo) * dw;
+        if (src->p)
+            in = src->p + (long)sy * src->w;
+        else
+            for (int x = 0; x < src->w; x++)
+                line[x] = src->gray[(long)sy * src->w + x] / 255.0f;
         for (int x = 0; x < dw; x++) {
             const double *c = ax.c + (long)x * ax.cap;
             const float *p = in + ax.first[x];
@@ -153,6 +164,7 @@ static int resample(const struct fimg *src, double x0, double y0, double sw,
     }
 done:
     free(rows);
+    free(line);
     axis_free(&ax);
     axis_free(&ay);
     return err;
@@ -308,7 +320,7 @@ static int tophat(struct fimg *f, int r)
     float *open = malloc((size_t)n * sizeof *open),
           *line = malloc((size_t)side * sizeof *line);
     int *q = malloc((size_t)side * sizeof *q);
-    struct fimg o = { f->w, f->h, open };
+    struct fimg o = { f->w, f->h, open, NULL };
 
     if (!open || !line || !q) {
         free(open);
@@ -805,7 +817,7 @@ static int unshadow(const struct fimg *gray, int invert, struct side *k,
 int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
                 nn_ink *ink, char *why, size_t whylen)
 {
-    struct fimg src = { w, h, NULL }, f = { 0, 0, NULL };
+    struct fimg src = { w, h, NULL, gray }, f = { 0, 0, NULL, NULL };
     struct side sides[2], *k;
     nn_prep_info info = { 0, 0, 0, 0 };
     float *scratch = NULL, paper;
@@ -817,10 +829,6 @@ int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
         return nn_why(why, whylen, NN_EINVAL, "empty image");
     memset(sides, 0, sizeof sides);
     /* Step 1: floats in [0,1], at most WORK pixels on the longest side. */
-    if (!(src.p = malloc((size_t)w * h * sizeof *src.p)))
-        return NN_ENOMEM;
-    for (long i = 0; i < (long)w * h; i++)
-        src.p[i] = gray[i] / 255.0f;
     scale = fmin(1.0, (double)WORK / (w > h ? w : h));
     if (fimg_new(&f, (int)fmax(1, floor(w * scale + 0.5)),
                  (int)fmax(1, floor(h * scale + 0.5))))
@@ -906,7 +914,6 @@ int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
     k->mask = NULL;
     err = NN_OK;
 fail:
-    free(src.p);
     free(f.p);
     free(scratch);
     side_free(&sides[0]);
@@ -927,7 +934,7 @@ void nn_ink_free(nn_ink *ink)
  * then cropped, brought to MNIST's stroke width and placed into out. */
 int nn_prep_place(const nn_ink *ink, const unsigned char *sel, float *out)
 {
-    struct fimg f = { ink->w, ink->h, NULL };
+    struct fimg f = { ink->w, ink->h, NULL, NULL };
     float *core_v = NULL, core;
     int x0 = INT32_MAX, y0 = INT32_MAX, x1 = -1, y1 = -1, err = NN_ENOMEM;
     long k = 0, n = (long)f.w * f.h;
@@ -978,7 +985,7 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
     if ((err = nn_prep_ink(gray, w, h, o, &ink, why, whylen)))
         return err;
     if (o->plain) {
-        struct fimg f = { ink.w, ink.h, ink.p };
+        struct fimg f = { ink.w, ink.h, ink.p, NULL };
         err = plain(&f, out);
         goto done;
     }
@@ -998,7 +1005,7 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
         goto done;
     }
     if (o->stage) {
-        struct fimg f = { ink.w, ink.h, NULL };
+        struct fimg f = { ink.w, ink.h, NULL, NULL };
         if (!(f.p = malloc((size_t)f.w * f.h * sizeof *f.p)))
             goto done;
         for (long i = 0; i < (long)f.w * f.h; i++)
