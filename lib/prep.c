@@ -234,7 +234,8 @@ static void flatten(struct fimg *f, float *scratch, int median)
 {
     enum { G = 8 };
     float med[G][G], bg[G][G], *block = scratch;
-    double bw = (double)f->w / G, bh = (double)f->h / G;
+    double bw = (double)f->w / G, bh = (double)f->h / G, cax[WORK];
+    int cx0[WORK], cx1[WORK];
 
     for (int gy = 0; gy < G; gy++)
         for (int gx = 0; gx < G; gx++) {
@@ -262,18 +263,26 @@ static void flatten(struct fimg *f, float *scratch, int median)
                 }
             bg[gy][gx] = median ? select_kth(nb, k, k / 2) : lo;
         }
+    /* Where each column lies between block centres, the same on every
+     * row (f is at most WORK wide: a working image). */
+    for (int x = 0; x < f->w; x++) {
+        double tx = (x + 0.5) / bw - 0.5;
+        cx0[x] = tx < 0 ? 0 : (int)tx;
+        cx1[x] = cx0[x] + 1 < G ? cx0[x] + 1 : G - 1;
+        cax[x] = tx < 0 ? 0 : fmin(tx - cx0[x], 1);
+    }
     for (int y = 0; y < f->h; y++) {
         double ty = (y + 0.5) / bh - 0.5;
         int y0 = ty < 0 ? 0 : (int)ty, y1 = y0 + 1 < G ? y0 + 1 : G - 1;
         double ay = ty < 0 ? 0 : fmin(ty - y0, 1);
+        float *row = f->p + (long)y * f->w;
         for (int x = 0; x < f->w; x++) {
-            double tx = (x + 0.5) / bw - 0.5;
-            int x0 = tx < 0 ? 0 : (int)tx, x1 = x0 + 1 < G ? x0 + 1 : G - 1;
-            double ax = tx < 0 ? 0 : fmin(tx - x0, 1);
+            int x0 = cx0[x], x1 = cx1[x];
+            double ax = cax[x];
             double b = (1 - ay) * ((1 - ax) * bg[y0][x0] + ax * bg[y0][x1]) +
                        ay * ((1 - ax) * bg[y1][x0] + ax * bg[y1][x1]);
-            float *p = &f->p[(long)y * f->w + x];
-            *p = median ? (float)(*p - b) : *p > b ? (float)(*p - b) : 0.0f;
+            row[x] = median ? (float)(row[x] - b)
+                   : row[x] > b ? (float)(row[x] - b) : 0.0f;
         }
     }
 }
