@@ -946,22 +946,15 @@ int nn_prep_place(const nn_ink *ink, const unsigned char *sel, float *out)
     struct fimg f = { ink->w, ink->h, NULL, NULL };
     float *core_v = NULL, core;
     int x0 = INT32_MAX, y0 = INT32_MAX, x1 = -1, y1 = -1, err = NN_ENOMEM;
+    int nx0, ny0, nx1, ny1;     /* the box and the pixel around it */
     long k = 0, n = (long)f.w * f.h;
 
-    if (!(f.p = malloc(2 * n * sizeof *f.p)))  /* and core_v after it */
+    if (!(f.p = calloc(2 * n, sizeof *f.p)))  /* and core_v after it */
         goto done;
     core_v = f.p + n;
     for (int y = 0; y < f.h; y++)
         for (int x = 0; x < f.w; x++) {
             long i = (long)y * f.w + x;
-            int near = 0;
-            for (int dy = -1; dy <= 1 && !near; dy++)
-                for (int dx = -1; dx <= 1 && !near; dx++) {
-                    int nx = x + dx, ny = y + dy;
-                    near = nx >= 0 && ny >= 0 && nx < f.w && ny < f.h &&
-                           sel[(long)ny * f.w + nx];
-                }
-            f.p[i] = near ? ink->p[i] : 0.0f;
             if (sel[i]) {
                 core_v[k++] = ink->p[i];
                 x0 = x < x0 ? x : x0;
@@ -975,8 +968,24 @@ int nn_prep_place(const nn_ink *ink, const unsigned char *sel, float *out)
         goto done;
     }
     core = select_kth(core_v, k, (long)(0.9 * (k - 1)));
-    for (long i = 0; i < n; i++)
-        f.p[i] = fminf(1.0f, f.p[i] / core);
+    /* Only pixels within one of the box can be near the digit; the rest
+     * stay 0 (and 0 / core is 0: sel's pixels are ink, above 0). */
+    nx0 = x0 > 0 ? x0 - 1 : 0;
+    ny0 = y0 > 0 ? y0 - 1 : 0;
+    nx1 = x1 < f.w - 1 ? x1 + 1 : x1;
+    ny1 = y1 < f.h - 1 ? y1 + 1 : y1;
+    for (int y = ny0; y <= ny1; y++)
+        for (int x = nx0; x <= nx1; x++) {
+            long i = (long)y * f.w + x;
+            int near = 0;
+            for (int dy = -1; dy <= 1 && !near; dy++)
+                for (int dx = -1; dx <= 1 && !near; dx++) {
+                    int sx = x + dx, sy = y + dy;
+                    near = sx >= 0 && sy >= 0 && sx < f.w && sy < f.h &&
+                           sel[(long)sy * f.w + sx];
+                }
+            f.p[i] = near ? fminf(1.0f, ink->p[i] / core) : 0.0f;
+        }
     err = place(&f, x0, y0, x1, y1, out);
 done:
     free(f.p);
