@@ -919,8 +919,12 @@ int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
     }
     ink->p = k->f.p;            /* the chosen polarity's, flattened */
     ink->mask = k->mask;
+    ink->label = k->label;
+    ink->keep = k->keep;
     k->f.p = NULL;
     k->mask = NULL;
+    k->label = NULL;
+    k->keep = NULL;
     err = NN_OK;
 fail:
     free(f.p);
@@ -934,8 +938,9 @@ void nn_ink_free(nn_ink *ink)
 {
     free(ink->p);
     free(ink->mask);
-    ink->p = NULL;
-    ink->mask = NULL;
+    free(ink->label);
+    free(ink->keep);
+    memset(ink, 0, sizeof *ink);
 }
 
 /* Step 6 for the pixels of one digit (sel[i] set): its ink only, with a
@@ -996,9 +1001,8 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
                   float *out, char *why, size_t whylen)
 {
     nn_ink ink;
-    unsigned char *keep = NULL, *sel;
-    nn_part *comps = NULL;
-    int *label = NULL, n, any = 0, err;
+    unsigned char *sel;
+    int any = 0, err;
 
     if ((err = nn_prep_ink(gray, w, h, o, &ink, why, whylen)))
         return err;
@@ -1007,16 +1011,11 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
         err = plain(&f, out);
         goto done;
     }
-    /* Step 5. */
+    /* Step 5, as nn_prep_ink chose the polarity by it. */
     err = NN_ENOMEM;
-    if ((n = nn_prep_parts(ink.mask, ink.w, ink.h, &label, &comps)) < 0)
-        goto done;
-    if (!(keep = malloc(n ? n : 1)))
-        goto done;
     sel = ink.mask;     /* the mask is labelled: its place holds the digit's */
-    choose(comps, n, ink.w, ink.h, keep);
     for (long i = 0; i < (long)ink.w * ink.h; i++)
-        any |= sel[i] = label[i] >= 0 && keep[label[i]];
+        any |= sel[i] = ink.label[i] >= 0 && ink.keep[ink.label[i]];
     if (!any) {
         err = nn_why(why, whylen, NN_EFORMAT, "no ink found: nothing that "
                      "looks like a digit");
@@ -1034,8 +1033,5 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
     err = nn_prep_place(&ink, sel, out);
 done:
     nn_ink_free(&ink);
-    free(label);
-    free(comps);
-    free(keep);
     return err;
 }
