@@ -288,36 +288,44 @@ static void flatten(struct fimg *f, float *scratch, int median)
 }
 
 /* The lowest (grow = 0) or highest value of each window of 2r + 1 values
- * along a line of n values, stride apart: a monotonic queue of indices,
- * so O(n) whatever r.  Windows are cut at the ends. */
-static void slide(float *p, int n, long stride, int r, int grow, float *line,
-                  int *q)
+ * along a line of n values, stride apart; windows are cut at the ends.
+ * van Herk and Gil-Werman: the line, padded with r values that never win
+ * at each end, is cut into blocks of 2r + 1; each window spans the end of
+ * one block and the start of the next, so it is the better of a running
+ * best from its block's end (tail) and one from the next block's start
+ * (head, in place): three comparisons a value whatever r.  buf holds
+ * 2 (n + 2r) floats. */
+static void slide(float *p, int n, long stride, int r, int grow, float *buf)
 {
-    int head = 0, tail = 0;
+    int len = n + 2 * r, L = 2 * r + 1;
+    float *head = buf, *tail = buf + len, none = grow ? -INFINITY : INFINITY;
 
-    for (int i = 0; i < n; i++)
-        line[i] = p[i * stride];
-    for (int i = 0, next = 0; i < n; i++) {
-        for (; next < n && next <= i + r; next++) {
-            while (tail > head && (grow ? line[q[tail - 1]] <= line[next]
-                                        : line[q[tail - 1]] >= line[next]))
-                tail--;
-            q[tail++] = next;
-        }
-        while (q[head] < i - r)
-            head++;
-        p[i * stride] = line[q[head]];
+#define BEST(a, b) (grow ? ((a) > (b) ? (a) : (b)) : ((a) < (b) ? (a) : (b)))
+    for (int j = 0; j < r; j++)
+        head[j] = head[n + r + j] = none;
+    for (int j = 0; j < n; j++)
+        head[r + j] = p[(long)j * stride];
+    for (int b0 = 0; b0 < len; b0 += L) {
+        int b1 = b0 + L < len ? b0 + L : len;
+        tail[b1 - 1] = head[b1 - 1];
+        for (int j = b1 - 2; j >= b0; j--)
+            tail[j] = BEST(head[j], tail[j + 1]);
+        for (int j = b0 + 1; j < b1; j++)
+            head[j] = BEST(head[j], head[j - 1]);
     }
+    for (int i = 0; i < n; i++)
+        p[(long)i * stride] = BEST(tail[i], head[i + 2 * r]);
+#undef BEST
 }
 
 /* Grey-level erosion (grow = 0) or dilation of f with a (2r + 1)-square,
- * one axis after the other. */
-static void square(struct fimg *f, int r, int grow, float *line, int *q)
+ * one axis after the other; buf as slide() needs for the longer side. */
+static void square(struct fimg *f, int r, int grow, float *buf)
 {
     for (int y = 0; y < f->h; y++)
-        slide(f->p + (long)y * f->w, f->w, 1, r, grow, line, q);
+        slide(f->p + (long)y * f->w, f->w, 1, r, grow, buf);
     for (int x = 0; x < f->w; x++)
-        slide(f->p + x, f->h, f->w, r, grow, line, q);
+        slide(f->p + x, f->h, f->w, r, grow, buf);
 }
 
 /* The white top-hat of f: f less its opening (erosion, then dilation) by
@@ -327,24 +335,21 @@ static int tophat(struct fimg *f, int r)
     long n = (long)f->w * f->h;
     int side = f->w > f->h ? f->w : f->h;
     float *open = malloc((size_t)n * sizeof *open),
-          *line = malloc((size_t)side * sizeof *line);
-    int *q = malloc((size_t)side * sizeof *q);
+          *buf = malloc(2 * ((size_t)side + 2 * r) * sizeof *buf);
     struct fimg o = { f->w, f->h, open, NULL };
 
-    if (!open || !line || !q) {
+    if (!open || !buf) {
         free(open);
-        free(line);
-        free(q);
+        free(buf);
         return NN_ENOMEM;
     }
     memcpy(open, f->p, (size_t)n * sizeof *open);
-    square(&o, r, 0, line, q);
-    square(&o, r, 1, line, q);
+    square(&o, r, 0, buf);
+    square(&o, r, 1, buf);
     for (long i = 0; i < n; i++)
         f->p[i] -= open[i];
     free(open);
-    free(line);
-    free(q);
+    free(buf);
     return NN_OK;
 }
 
