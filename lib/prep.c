@@ -43,12 +43,14 @@ struct fimg {
     const uint8_t *gray;
 };
 
+/* Pixels not set: every caller writes them all (zeroing them first was
+ * a pass over each image for nothing). */
 static int fimg_new(struct fimg *f, int w, int h)
 {
     f->w = w;
     f->h = h;
     f->gray = NULL;
-    f->p = calloc((size_t)w * h, sizeof *f->p);
+    f->p = malloc((size_t)w * h * sizeof *f->p);
     return f->p ? NN_OK : NN_ENOMEM;
 }
 
