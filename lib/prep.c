@@ -204,11 +204,17 @@ static float select_kth(float *v, long n, long k)
     return v[k];
 }
 
-/* The q-quantile (0..1) of n values (copied; v is not changed). */
+/* The rank of the q-quantile (0..1) of n values. */
+static long rank(long n, double q)
+{
+    return (long)(q * (n - 1));
+}
+
+/* The q-quantile of n values (copied; v is not changed). */
 static float quantile(const float *v, long n, double q, float *scratch)
 {
     memcpy(scratch, v, n * sizeof *v);
-    return select_kth(scratch, n, (long)(q * (n - 1)));
+    return select_kth(scratch, n, rank(n, q));
 }
 
 /* Step 2: the median of a band around the border is the paper's level. */
@@ -231,26 +237,51 @@ static float border_level(const struct fimg *f, float *scratch)
  * background is interpolated bilinearly between block centres.  With
  * median set, the neighbourhood's median instead of its lowest (which
  * keeps a shadow's edge in place whichever side is up), and the difference
- * kept signed: polarity() reads which side of the paper the ink is on. */
-static void flatten(struct fimg *f, float *scratch, int median)
+ * kept signed: polarity() reads which side of the paper the ink is on.
+ * med: the blocks' medians (block_medians(), for f's polarity). */
+enum { G = 8 };     /* flatten()'s grid: G x G blocks */
+
+/* The medians of the blocks of a working image f (0 for an empty block),
+ * for it (med) and for its inverse 1 - f (inv), which both polarities and
+ * tails() flatten: 1 - x never increases with x, so the median of a block
+ * of 1 - f is 1 - the value at the mirror rank in f's block, found by the
+ * same selection (select_kth leaves the lower ranks below its k). */
+struct medians {
+    float med[G][G], inv[G][G];
+};
+
+static void block_medians(const struct fimg *f, float *scratch,
+                          struct medians *m)
 {
-    enum { G = 8 };
-    float med[G][G], bg[G][G], *block = scratch;
-    double bw = (double)f->w / G, bh = (double)f->h / G, cax[WORK];
-    int cx0[WORK], cx1[WORK];
+    double bw = (double)f->w / G, bh = (double)f->h / G;
 
     for (int gy = 0; gy < G; gy++)
         for (int gx = 0; gx < G; gx++) {
+            float *block = scratch, mirror;
             long n = 0;
             for (int y = (int)(gy * bh); y < (int)((gy + 1) * bh); y++)
                 for (int x = (int)(gx * bw); x < (int)((gx + 1) * bw); x++)
                     block[n++] = f->p[(long)y * f->w + x];
             if (n == 0) {
-                med[gy][gx] = 0;
+                m->med[gy][gx] = m->inv[gy][gx] = 0;
                 continue;
             }
-            med[gy][gx] = select_kth(block, n, n / 2);
+            /* 1 - f's rank n / 2 is f's rank n - 1 - n / 2: the same for
+             * odd n, the highest of the ranks below for even n. */
+            m->med[gy][gx] = mirror = select_kth(block, n, n / 2);
+            if (n % 2 == 0)
+                for (long i = 0; i < n / 2; i++)
+                    mirror = i == 0 || block[i] > mirror ? block[i] : mirror;
+            m->inv[gy][gx] = 1.0f - mirror;
         }
+}
+
+static void flatten(struct fimg *f, const float med[G][G], int median)
+{
+    float bg[G][G];
+    double bw = (double)f->w / G, bh = (double)f->h / G, cax[WORK];
+    int cx0[WORK], cx1[WORK];
+
     for (int gy = 0; gy < G; gy++)
         for (int gx = 0; gx < G; gx++) {
             float lo = med[gy][gx], nb[9];
@@ -634,8 +665,8 @@ void nn_prep_opts_default(nn_prep_opts *o)
  * paper: the 0.005 and 0.995 quantiles of the image less its background
  * (edge-preserving, whichever polarity).  Ink lies on one side only; the
  * paper's grain and the edges of shadows reach both about equally. */
-static int tails(const struct fimg *gray, float *scratch, double *dark,
-                 double *light)
+static int tails(const struct fimg *gray, const struct medians *m,
+                 double *dark, double *light)
 {
     long n = (long)gray->w * gray->h;
     struct fimg r;
@@ -643,9 +674,10 @@ static int tails(const struct fimg *gray, float *scratch, double *dark,
     if (fimg_new(&r, gray->w, gray->h))
         return NN_ENOMEM;
     memcpy(r.p, gray->p, n * sizeof *r.p);
-    flatten(&r, scratch, 1);
-    *dark = -quantile(r.p, n, 0.005, scratch);
-    *light = quantile(r.p, n, 0.995, scratch);
+    flatten(&r, m->med, 1);
+    /* r is ours to reorder: no copy to select in */
+    *dark = -select_kth(r.p, n, rank(n, 0.005));
+    *light = select_kth(r.p, n, rank(n, 0.995));
     free(r.p);
     return NN_OK;
 }
@@ -773,9 +805,10 @@ static int segment(struct side *k, float *scratch)
 }
 
 /* Steps 3 to 5 on gray (values in [0,1]) as ink-high when invert is 0,
- * inverted first when it is 1.  NN_OK (whatever was found) or NN_ENOMEM. */
-static int find_ink(const struct fimg *gray, int invert, struct side *k,
-                    float *scratch)
+ * inverted first when it is 1; m: gray's block medians.  NN_OK (whatever
+ * was found) or NN_ENOMEM. */
+static int find_ink(const struct fimg *gray, const struct medians *m,
+                    int invert, struct side *k, float *scratch)
 {
     long npx = (long)gray->w * gray->h;
 
@@ -784,7 +817,7 @@ static int find_ink(const struct fimg *gray, int invert, struct side *k,
         return NN_ENOMEM;
     for (long i = 0; i < npx; i++)
         k->f.p[i] = invert ? 1.0f - gray->p[i] : gray->p[i];
-    flatten(&k->f, scratch, 0);
+    flatten(&k->f, invert ? m->inv : m->med, 0);
     return segment(k, scratch);
 }
 
@@ -835,6 +868,7 @@ int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
 {
     struct fimg src = { w, h, NULL, gray }, f = { 0, 0, NULL, NULL };
     struct side sides[2], *k;
+    struct medians m;
     nn_prep_info info = { 0, 0, 0, 0 };
     float *scratch = NULL, paper;
     int invert, err = NN_ENOMEM;
@@ -863,15 +897,16 @@ int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
      * close, the one with less ink; when neither does, the border's. */
     paper = border_level(&f, scratch);
     invert = o->invert >= 0 ? o->invert : paper > 0.5f;
-    if ((err = find_ink(&f, invert, &sides[0], scratch)))
+    block_medians(&f, scratch, &m);
+    if ((err = find_ink(&f, &m, invert, &sides[0], scratch)))
         goto fail;
     info.inverted = invert;
     info.strokes = stroke_like(&sides[0]);
     if (o->invert < 0) {
         double dark, light, ca, cb;
         int a, b;
-        if ((err = find_ink(&f, !invert, &sides[1], scratch)) ||
-            (err = tails(&f, scratch, &dark, &light)))
+        if ((err = find_ink(&f, &m, !invert, &sides[1], scratch)) ||
+            (err = tails(&f, &m, &dark, &light)))
             goto fail;
         a = info.strokes;
         b = stroke_like(&sides[1]);
@@ -979,7 +1014,7 @@ int nn_prep_place(const nn_ink *ink, const unsigned char *sel, float *out)
         err = NN_EINVAL;
         goto done;
     }
-    core = select_kth(core_v, k, (long)(0.9 * (k - 1)));
+    core = select_kth(core_v, k, rank(k, 0.9));
     /* Only pixels within one of the box can be near the digit; the rest
      * stay 0 (and 0 / core is 0: sel's pixels are ink, above 0). */
     nx0 = x0 > 0 ? x0 - 1 : 0;
