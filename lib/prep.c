@@ -110,18 +110,42 @@ static int axis_new(struct axis *a, double x0, double len, int n, int dn)
     return NN_OK;
 }
 
+/* Source row sy of src through ax into out (dw doubles); line: src->w
+ * floats for a row of src->gray. */
+static void resample_row(const struct fimg *src, const struct axis *ax,
+                         int sy, float *line, double *out, int dw)
+{
+    const float *in = line;
+
+    if (src->p)
+        in = src->p + (long)sy * src->w;
+    else
+        for (int x = 0; x < src->w; x++)
+            line[x] = src->gray[(long)sy * src->w + x] / 255.0f;
+    for (int x = 0; x < dw; x++) {
+        const double *c = ax->c + (long)x * ax->cap;
+        const float *p = in + ax->first[x];
+        double sum = 0;
+        for (int k = 0; k < ax->count[x]; k++)
+            sum += c[k] * p[k];
+        out[x] = sum;
+    }
+}
+
 /* Area-averaging resample of the box (x0, y0, sw x sh) of src into dst
  * (dw x dh): each destination pixel is the mean of the source area it
  * covers, with fractional coverage at its edges.  Separable: rows first,
- * then columns, each through precomputed coverages. */
+ * then columns, each through precomputed coverages.  The rows resampled
+ * along x are kept only while a destination row needs them: a ring of
+ * ay.cap (at most that many a row, the rows in order), not the picture. */
 static int resample(const struct fimg *src, double x0, double y0, double sw,
                     double sh, float *dst, int dw, int dh, int dstride)
 {
     struct axis ax, ay;
-    double *rows = NULL;
+    double *ring = NULL;    /* source row sy in slot sy % ay.cap */
     double *acc = NULL;     /* a row of dst before dividing by the area */
     float *line = NULL;     /* a row of src->gray as floats */
-    int lo = src->h, hi = 0, err;
+    int next = 0, err;      /* the first source row not in the ring yet */
 
     if ((err = axis_new(&ax, x0, sw, src->w, dw)))
         return err;
@@ -129,42 +153,26 @@ static int resample(const struct fimg *src, double x0, double y0, double sw,
         axis_free(&ax);
         return err;
     }
-    for (int y = 0; y < dh; y++)        /* the source rows needed */
-        if (ay.count[y]) {
-            lo = ay.first[y] < lo ? ay.first[y] : lo;
-            hi = ay.first[y] + ay.count[y] > hi ? ay.first[y] + ay.count[y] : hi;
-        }
-    if ((hi > lo && !(rows = malloc((size_t)(hi - lo) * dw * sizeof *rows))) ||
+    if (!(ring = malloc((size_t)ay.cap * dw * sizeof *ring)) ||
         !(acc = malloc((size_t)dw * sizeof *acc)) ||
         (!src->p && !(line = malloc((size_t)src->w * sizeof *line)))) {
         err = NN_ENOMEM;
         goto done;
     }
-    for (int sy = lo; sy < hi; sy++) {
-        const float *in = line;
-        double *out = rows + (long)(sy - lo) * dw;
-        if (src->p)
-            in = src->p + (long)sy * src->w;
-        else
-            for (int x = 0; x < src->w; x++)
-                line[x] = src->gray[(long)sy * src->w + x] / 255.0f;
-        for (int x = 0; x < dw; x++) {
-            const double *c = ax.c + (long)x * ax.cap;
-            const float *p = in + ax.first[x];
-            double sum = 0;
-            for (int k = 0; k < ax.count[x]; k++)
-                sum += c[k] * p[k];
-            out[x] = sum;
-        }
-    }
-    /* Columns: a whole row of sums at a time, each summed in the same
-     * order as alone, so that the loop over x vectorises. */
     for (int y = 0; y < dh; y++) {
         const double *c = ay.c + (long)y * ay.cap;
+        int end = ay.first[y] + ay.count[y];
+        if (next < ay.first[y])
+            next = ay.first[y];
+        for (; next < end; next++)
+            resample_row(src, &ax, next, line,
+                         ring + (long)(next % ay.cap) * dw, dw);
+        /* A whole row of sums at a time, each summed in the same order
+         * as alone, so that the loop over x vectorises. */
         for (int x = 0; x < dw; x++)
             acc[x] = 0;
         for (int k = 0; k < ay.count[y]; k++) {
-            const double *in = rows + (long)(ay.first[y] + k - lo) * dw;
+            const double *in = ring + (long)((ay.first[y] + k) % ay.cap) * dw;
             for (int x = 0; x < dw; x++)
                 acc[x] += c[k] * in[x];
         }
@@ -175,7 +183,7 @@ static int resample(const struct fimg *src, double x0, double y0, double sw,
         }
     }
 done:
-    free(rows);
+    free(ring);
     free(acc);
     free(line);
     axis_free(&ax);
