@@ -381,26 +381,22 @@ static void square(struct fimg *f, int r, int grow, float *buf)
 }
 
 /* The white top-hat of f: f less its opening (erosion, then dilation) by
- * a (2r + 1)-square, which keeps what is narrower than the square. */
-static int tophat(struct fimg *f, int r)
+ * a (2r + 1)-square, which keeps what is narrower than the square.  open:
+ * room for the opening (as many floats as f has pixels). */
+static int tophat(struct fimg *f, int r, float *open)
 {
     long n = (long)f->w * f->h;
     int side = f->w > f->h ? f->w : f->h;
-    float *open = malloc((size_t)n * sizeof *open),
-          *buf = malloc(2 * ((size_t)side + 2 * r) * sizeof *buf);
+    float *buf = malloc(2 * ((size_t)side + 2 * r) * sizeof *buf);
     struct fimg o = { f->w, f->h, open, NULL };
 
-    if (!open || !buf) {
-        free(open);
-        free(buf);
+    if (!buf)
         return NN_ENOMEM;
-    }
     memcpy(open, f->p, (size_t)n * sizeof *open);
     square(&o, r, 0, buf);
     square(&o, r, 1, buf);
     for (long i = 0; i < n; i++)
         f->p[i] -= open[i];
-    free(open);
     free(buf);
     return NN_OK;
 }
@@ -683,22 +679,19 @@ void nn_prep_opts_default(nn_prep_opts *o)
 /* How far ink stands out on the dark side and on the light side of the
  * paper: the 0.005 and 0.995 quantiles of the image less its background
  * (edge-preserving, whichever polarity).  Ink lies on one side only; the
- * paper's grain and the edges of shadows reach both about equally. */
-static int tails(const struct fimg *gray, const struct medians *m,
-                 double *dark, double *light)
+ * paper's grain and the edges of shadows reach both about equally.  The
+ * flattened copy goes in scratch. */
+static void tails(const struct fimg *gray, const struct medians *m,
+                  float *scratch, double *dark, double *light)
 {
     long n = (long)gray->w * gray->h;
-    struct fimg r;
+    struct fimg r = { gray->w, gray->h, scratch, NULL };
 
-    if (fimg_new(&r, gray->w, gray->h))
-        return NN_ENOMEM;
     memcpy(r.p, gray->p, n * sizeof *r.p);
     flatten(&r, m->med, 1);
     /* r is ours to reorder: no copy to select in */
     *dark = -select_kth(r.p, n, rank(n, 0.005));
     *light = select_kth(r.p, n, rank(n, 0.995));
-    free(r.p);
-    return NN_OK;
 }
 
 /* What the steps 3 to 5 find under one polarity: the flattened image (ink
@@ -866,7 +859,7 @@ static int unshadow(const struct fimg *gray, int invert, struct side *k,
         return NN_ENOMEM;
     for (long i = 0; i < npx; i++)
         g.p[i] = invert ? 1.0f - gray->p[i] : gray->p[i];
-    if (tophat(&g, r)) {
+    if (tophat(&g, r, scratch)) {
         free(g.p);
         return NN_ENOMEM;
     }
@@ -924,9 +917,9 @@ int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
     if (o->invert < 0) {
         double dark, light, ca, cb;
         int a, b;
-        if ((err = find_ink(&f, &m, !invert, &sides[1], scratch)) ||
-            (err = tails(&f, &m, &dark, &light)))
+        if ((err = find_ink(&f, &m, !invert, &sides[1], scratch)))
             goto fail;
+        tails(&f, &m, scratch, &dark, &light);
         a = info.strokes;
         b = stroke_like(&sides[1]);
         ca = invert ? dark : light;     /* how far each side's ink stands out */
