@@ -700,7 +700,7 @@ static void tails(const struct fimg *gray, const struct medians *m,
 struct side {
     struct fimg f;
     unsigned char *mask, *keep;
-    int *label;
+    unsigned char *digit;   /* 1: a pixel of a kept part */
     nn_part *comps;
     int n;                  /* parts in comps */
     int x0, y0, x1, y1;     /* the kept parts' box; x1 < 0: nothing kept */
@@ -716,7 +716,7 @@ static void side_free(struct side *k)
     free(k->f.p);
     free(k->mask);
     free(k->keep);
-    free(k->label);
+    free(k->digit);
     free(k->comps);
     memset(k, 0, sizeof *k);
 }
@@ -766,13 +766,13 @@ static int side_by_side(const struct side *k)
 static int segment(struct side *k, float *scratch)
 {
     long npx = (long)k->f.w * k->f.h, area = 0, edge = 0;
+    int *label;
 
     free(k->mask);
     free(k->keep);
-    free(k->label);
+    free(k->digit);
     free(k->comps);
-    k->mask = k->keep = NULL;
-    k->label = NULL;
+    k->mask = k->keep = k->digit = NULL;
     k->comps = NULL;
     k->n = 0;
     k->x0 = k->y0 = INT32_MAX;
@@ -783,13 +783,19 @@ static int segment(struct side *k, float *scratch)
     k->t = fmaxf(otsu(&k->f), 0.25f * k->top);
     for (long i = 0; i < npx; i++)
         k->mask[i] = k->f.p[i] > k->t;
-    if ((k->n = nn_prep_parts(k->mask, k->f.w, k->f.h, &k->label, &k->comps)) < 0) {
+    if ((k->n = nn_prep_parts(k->mask, k->f.w, k->f.h, &label, &k->comps)) < 0) {
         k->n = 0;
         return NN_ENOMEM;
     }
-    if (!(k->keep = malloc(k->n ? k->n : 1)))
+    if (!(k->keep = malloc(k->n ? k->n : 1)) || !(k->digit = malloc(npx))) {
+        free(label);
         return NN_ENOMEM;
+    }
     choose(k->comps, k->n, k->f.w, k->f.h, k->keep);
+    /* Which pixels are the digit's: a byte each, not the labels' int. */
+    for (long i = 0; i < npx; i++)
+        k->digit[i] = label[i] >= 0 && k->keep[label[i]];
+    free(label);
     for (int i = 0; i < k->n; i++)
         if (k->keep[i]) {
             const nn_part *c = &k->comps[i];
@@ -803,7 +809,7 @@ static int segment(struct side *k, float *scratch)
     for (int y = 0; y < k->f.h; y++)
         for (int x = 0; x < k->f.w; x++) {
             long i = (long)y * k->f.w + x;
-            if (k->label[i] < 0 || !k->keep[k->label[i]])
+            if (!k->digit[i])
                 continue;
             area++;
             edge += x == 0 || y == 0 || x == k->f.w - 1 || y == k->f.h - 1 ||
@@ -973,12 +979,10 @@ int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
     }
     ink->p = k->f.p;            /* the chosen polarity's, flattened */
     ink->mask = k->mask;
-    ink->label = k->label;
-    ink->keep = k->keep;
+    ink->digit = k->digit;
     k->f.p = NULL;
     k->mask = NULL;
-    k->label = NULL;
-    k->keep = NULL;
+    k->digit = NULL;
     err = NN_OK;
 fail:
     free(f.p);
@@ -992,8 +996,7 @@ void nn_ink_free(nn_ink *ink)
 {
     free(ink->p);
     free(ink->mask);
-    free(ink->label);
-    free(ink->keep);
+    free(ink->digit);
     memset(ink, 0, sizeof *ink);
 }
 
@@ -1067,9 +1070,9 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
     }
     /* Step 5, as nn_prep_ink chose the polarity by it. */
     err = NN_ENOMEM;
-    sel = ink.mask;     /* the mask is labelled: its place holds the digit's */
-    for (long i = 0; i < (long)ink.w * ink.h; i++)
-        any |= sel[i] = ink.label[i] >= 0 && ink.keep[ink.label[i]];
+    sel = ink.digit;
+    for (long i = 0; i < (long)ink.w * ink.h && !any; i++)
+        any = sel[i];
     if (!any) {
         err = nn_why(why, whylen, NN_EFORMAT, "no ink found: nothing that "
                      "looks like a digit");
