@@ -299,6 +299,7 @@ static void flatten(struct fimg *f, const float med[G][G], int median)
 {
     float bg[G][G];
     double bw = (double)f->w / G, bh = (double)f->h / G, cax[WORK];
+    double top[WORK], bot[WORK];
     int cx0[WORK], cx1[WORK];
 
     for (int gy = 0; gy < G; gy++)
@@ -323,16 +324,22 @@ static void flatten(struct fimg *f, const float med[G][G], int median)
         cx1[x] = cx0[x] + 1 < G ? cx0[x] + 1 : G - 1;
         cax[x] = tx < 0 ? 0 : fmin(tx - cx0[x], 1);
     }
-    for (int y = 0; y < f->h; y++) {
+    /* Each row's background between its two rows of block centres: those
+     * two interpolated along x change only when y0 does. */
+    for (int y = 0, last = -1; y < f->h; y++) {
         double ty = (y + 0.5) / bh - 0.5;
         int y0 = ty < 0 ? 0 : (int)ty, y1 = y0 + 1 < G ? y0 + 1 : G - 1;
         double ay = ty < 0 ? 0 : fmin(ty - y0, 1);
         float *row = f->p + (long)y * f->w;
+        if (y0 != last)
+            for (int x = 0; x < f->w; x++) {
+                double ax = cax[x];
+                top[x] = (1 - ax) * bg[y0][cx0[x]] + ax * bg[y0][cx1[x]];
+                bot[x] = (1 - ax) * bg[y1][cx0[x]] + ax * bg[y1][cx1[x]];
+            }
+        last = y0;
         for (int x = 0; x < f->w; x++) {
-            int x0 = cx0[x], x1 = cx1[x];
-            double ax = cax[x];
-            double b = (1 - ay) * ((1 - ax) * bg[y0][x0] + ax * bg[y0][x1]) +
-                       ay * ((1 - ax) * bg[y1][x0] + ax * bg[y1][x1]);
+            double b = (1 - ay) * top[x] + ay * bot[x];
             row[x] = median ? (float)(row[x] - b)
                    : row[x] > b ? (float)(row[x] - b) : 0.0f;
         }
