@@ -564,30 +564,49 @@ static double stroke_width(const struct fimg *f)
     return edge ? 2.0 * area / edge : 0.0;
 }
 
-/* Grey-level dilation (grow = 1) or erosion of f with a disk of radius r. */
+/* Grey-level dilation (grow = 1) or erosion of f with a disk of radius r;
+ * outside f counts as 0.  Row dy of the disk spans |dx| <= span[dy]. */
 static int morph(struct fimg *f, int r, int grow)
 {
     float *src = malloc((size_t)f->w * f->h * sizeof *src);
+    int *span = malloc((2 * (size_t)r + 1) * sizeof *span);
 
-    if (!src)
+    if (!src || !span) {
+        free(src);
+        free(span);
         return NN_ENOMEM;
+    }
     memcpy(src, f->p, (size_t)f->w * f->h * sizeof *src);
+    for (int dy = -r; dy <= r; dy++) {
+        int dx = 0;
+        while ((dx + 1) * (dx + 1) + dy * dy <= r * r)
+            dx++;
+        span[dy + r] = dx;
+    }
     for (int y = 0; y < f->h; y++)
         for (int x = 0; x < f->w; x++) {
             float v = src[(long)y * f->w + x];
-            for (int dy = -r; dy <= r; dy++)
-                for (int dx = -r; dx <= r; dx++) {
-                    int nx = x + dx, ny = y + dy;
-                    float u;
-                    if (dx * dx + dy * dy > r * r)
-                        continue;
-                    u = nx < 0 || ny < 0 || nx >= f->w || ny >= f->h
-                      ? 0.0f : src[(long)ny * f->w + nx];
-                    v = grow ? fmaxf(v, u) : fminf(v, u);
-                }
+            int outside = 0;
+            for (int dy = -r; dy <= r; dy++) {
+                int ny = y + dy, s = span[dy + r];
+                int lo = x - s < 0 ? 0 : x - s;
+                int hi = x + s >= f->w ? f->w - 1 : x + s;
+                const float *row;
+                if (ny < 0 || ny >= f->h || x - s < 0 || x + s >= f->w)
+                    outside = 1;
+                if (ny < 0 || ny >= f->h)
+                    continue;
+                row = src + (long)ny * f->w;
+                for (int nx = lo; nx <= hi; nx++)
+                    v = grow ? (row[nx] > v ? row[nx] : v)
+                             : (row[nx] < v ? row[nx] : v);
+            }
+            if (outside)
+                v = grow ? (v > 0 ? v : 0.0f) : (v < 0 ? v : 0.0f);
             f->p[(long)y * f->w + x] = v;
         }
     free(src);
+    free(span);
     return NN_OK;
 }
 
