@@ -599,6 +599,9 @@ typedef struct nn_ink {
     int w, h;               /* the working resolution */
     float *p;               /* ink, in [0,1], high where there is ink */
     unsigned char *mask;    /* 1 where p is above the ink threshold */
+    unsigned char *digit;   /* 1 where the mask's parts that step 5 kept
+                               are (segment.c edits the mask: finds its
+                               own parts) */
 } nn_ink;
 /* A connected part of the mask: pixel count, box, touching the border. */
 typedef struct nn_part { long area; int x0, y0, x1, y1; int border; } nn_part;

@@ -34,17 +34,23 @@
 
 enum { WORK = NN_PREP_MIN_SIDE / 2 };  /* longest side while preprocessing */
 
-/* A float image, row-major. */
+/* A float image, row-major.  As the source of resample() only, it may
+ * be the caller's gray bytes instead (p NULL), read as k / 255: a copy of
+ * the whole picture in floats would cost more than the rest of the work. */
 struct fimg {
     int w, h;
     float *p;
+    const uint8_t *gray;
 };
 
+/* Pixels not set: every caller writes them all (zeroing them first was
+ * a pass over each image for nothing). */
 static int fimg_new(struct fimg *f, int w, int h)
 {
     f->w = w;
     f->h = h;
-    f->p = calloc((size_t)w * h, sizeof *f->p);
+    f->gray = NULL;
+    f->p = malloc((size_t)w * h * sizeof *f->p);
     return f->p ? NN_OK : NN_ENOMEM;
 }
 
@@ -104,16 +110,42 @@ static int axis_new(struct axis *a, double x0, double len, int n, int dn)
     return NN_OK;
 }
 
+/* Source row sy of src through ax into out (dw doubles); line: src->w
+ * floats for a row of src->gray. */
+static void resample_row(const struct fimg *src, const struct axis *ax,
+                         int sy, float *line, double *out, int dw)
+{
+    const float *in = line;
+
+    if (src->p)
+        in = src->p + (long)sy * src->w;
+    else
+        for (int x = 0; x < src->w; x++)
+            line[x] = src->gray[(long)sy * src->w + x] / 255.0f;
+    for (int x = 0; x < dw; x++) {
+        const double *c = ax->c + (long)x * ax->cap;
+        const float *p = in + ax->first[x];
+        double sum = 0;
+        for (int k = 0; k < ax->count[x]; k++)
+            sum += c[k] * p[k];
+        out[x] = sum;
+    }
+}
+
 /* Area-averaging resample of the box (x0, y0, sw x sh) of src into dst
  * (dw x dh): each destination pixel is the mean of the source area it
  * covers, with fractional coverage at its edges.  Separable: rows first,
- * then columns, each through precomputed coverages. */
+ * then columns, each through precomputed coverages.  The rows resampled
+ * along x are kept only while a destination row needs them: a ring of
+ * ay.cap (at most that many a row, the rows in order), not the picture. */
 static int resample(const struct fimg *src, double x0, double y0, double sw,
                     double sh, float *dst, int dw, int dh, int dstride)
 {
     struct axis ax, ay;
-    double *rows = NULL;
-    int lo = src->h, hi = 0, err;
+    double *ring = NULL;    /* source row sy in slot sy % ay.cap */
+    double *acc = NULL;     /* a row of dst before dividing by the area */
+    float *line = NULL;     /* a row of src->gray as floats */
+    int next = 0, err;      /* the first source row not in the ring yet */
 
     if ((err = axis_new(&ax, x0, sw, src->w, dw)))
         return err;
@@ -121,38 +153,39 @@ static int resample(const struct fimg *src, double x0, double y0, double sw,
         axis_free(&ax);
         return err;
     }
-    for (int y = 0; y < dh; y++)        /* the source rows needed */
-        if (ay.count[y]) {
-            lo = ay.first[y] < lo ? ay.first[y] : lo;
-            hi = ay.first[y] + ay.count[y] > hi ? ay.first[y] + ay.count[y] : hi;
-        }
-    if (hi > lo && !(rows = malloc((size_t)(hi - lo) * dw * sizeof *rows))) {
+    if (!(ring = malloc((size_t)ay.cap * dw * sizeof *ring)) ||
+        !(acc = malloc((size_t)dw * sizeof *acc)) ||
+        (!src->p && !(line = malloc((size_t)src->w * sizeof *line)))) {
         err = NN_ENOMEM;
         goto done;
     }
-    for (int sy = lo; sy < hi; sy++) {
-        const float *in = src->p + (long)sy * src->w;
-        double *out = rows + (long)(sy - lo) * dw;
-        for (int x = 0; x < dw; x++) {
-            const double *c = ax.c + (long)x * ax.cap;
-            const float *p = in + ax.first[x];
-            double sum = 0;
-            for (int k = 0; k < ax.count[x]; k++)
-                sum += c[k] * p[k];
-            out[x] = sum;
-        }
-    }
     for (int y = 0; y < dh; y++) {
         const double *c = ay.c + (long)y * ay.cap;
+        int end = ay.first[y] + ay.count[y];
+        if (next < ay.first[y])
+            next = ay.first[y];
+        for (; next < end; next++)
+            resample_row(src, &ax, next, line,
+                         ring + (long)(next % ay.cap) * dw, dw);
+        /* A whole row of sums at a time, each summed in the same order
+         * as alone, so that the loop over x vectorises. */
+        for (int x = 0; x < dw; x++)
+            acc[x] = 0;
+        for (int k = 0; k < ay.count[y]; k++) {
+            const double *in = ring + (long)((ay.first[y] + k) % ay.cap) * dw;
+            for (int x = 0; x < dw; x++)
+                acc[x] += c[k] * in[x];
+        }
         for (int x = 0; x < dw; x++) {
-            double sum = 0, area = ax.area[x] * ay.area[y];
-            for (int k = 0; k < ay.count[y]; k++)
-                sum += c[k] * rows[(long)(ay.first[y] + k - lo) * dw + x];
-            dst[(long)y * dstride + x] = area > 0 ? (float)(sum / area) : 0.0f;
+            double area = ax.area[x] * ay.area[y];
+            dst[(long)y * dstride + x] = area > 0 ? (float)(acc[x] / area)
+                                                  : 0.0f;
         }
     }
 done:
-    free(rows);
+    free(ring);
+    free(acc);
+    free(line);
     axis_free(&ax);
     axis_free(&ay);
     return err;
@@ -190,11 +223,17 @@ static float select_kth(float *v, long n, long k)
     return v[k];
 }
 
-/* The q-quantile (0..1) of n values (copied; v is not changed). */
+/* The rank of the q-quantile (0..1) of n values. */
+static long rank(long n, double q)
+{
+    return (long)(q * (n - 1));
+}
+
+/* The q-quantile of n values (copied; v is not changed). */
 static float quantile(const float *v, long n, double q, float *scratch)
 {
     memcpy(scratch, v, n * sizeof *v);
-    return select_kth(scratch, n, (long)(q * (n - 1)));
+    return select_kth(scratch, n, rank(n, q));
 }
 
 /* Step 2: the median of a band around the border is the paper's level. */
@@ -217,25 +256,52 @@ static float border_level(const struct fimg *f, float *scratch)
  * background is interpolated bilinearly between block centres.  With
  * median set, the neighbourhood's median instead of its lowest (which
  * keeps a shadow's edge in place whichever side is up), and the difference
- * kept signed: polarity() reads which side of the paper the ink is on. */
-static void flatten(struct fimg *f, float *scratch, int median)
+ * kept signed: polarity() reads which side of the paper the ink is on.
+ * med: the blocks' medians (block_medians(), for f's polarity). */
+enum { G = 8 };     /* flatten()'s grid: G x G blocks */
+
+/* The medians of the blocks of a working image f (0 for an empty block),
+ * for it (med) and for its inverse 1 - f (inv), which both polarities and
+ * tails() flatten: 1 - x never increases with x, so the median of a block
+ * of 1 - f is 1 - the value at the mirror rank in f's block, found by the
+ * same selection (select_kth leaves the lower ranks below its k). */
+struct medians {
+    float med[G][G], inv[G][G];
+};
+
+static void block_medians(const struct fimg *f, float *scratch,
+                          struct medians *m)
 {
-    enum { G = 8 };
-    float med[G][G], bg[G][G], *block = scratch;
     double bw = (double)f->w / G, bh = (double)f->h / G;
 
     for (int gy = 0; gy < G; gy++)
         for (int gx = 0; gx < G; gx++) {
+            float *block = scratch, mirror;
             long n = 0;
             for (int y = (int)(gy * bh); y < (int)((gy + 1) * bh); y++)
                 for (int x = (int)(gx * bw); x < (int)((gx + 1) * bw); x++)
                     block[n++] = f->p[(long)y * f->w + x];
             if (n == 0) {
-                med[gy][gx] = 0;
+                m->med[gy][gx] = m->inv[gy][gx] = 0;
                 continue;
             }
-            med[gy][gx] = select_kth(block, n, n / 2);
+            /* 1 - f's rank n / 2 is f's rank n - 1 - n / 2: the same for
+             * odd n, the highest of the ranks below for even n. */
+            m->med[gy][gx] = mirror = select_kth(block, n, n / 2);
+            if (n % 2 == 0)
+                for (long i = 0; i < n / 2; i++)
+                    mirror = i == 0 || block[i] > mirror ? block[i] : mirror;
+            m->inv[gy][gx] = 1.0f - mirror;
         }
+}
+
+static void flatten(struct fimg *f, const float med[G][G], int median)
+{
+    float bg[G][G];
+    double bw = (double)f->w / G, bh = (double)f->h / G, cax[WORK];
+    double top[WORK], bot[WORK];
+    int cx0[WORK], cx1[WORK];
+
     for (int gy = 0; gy < G; gy++)
         for (int gx = 0; gx < G; gx++) {
             float lo = med[gy][gx], nb[9];
@@ -250,80 +316,95 @@ static void flatten(struct fimg *f, float *scratch, int median)
                 }
             bg[gy][gx] = median ? select_kth(nb, k, k / 2) : lo;
         }
-    for (int y = 0; y < f->h; y++) {
+    /* Where each column lies between block centres, the same on every
+     * row (f is at most WORK wide: a working image). */
+    for (int x = 0; x < f->w; x++) {
+        double tx = (x + 0.5) / bw - 0.5;
+        cx0[x] = tx < 0 ? 0 : (int)tx;
+        cx1[x] = cx0[x] + 1 < G ? cx0[x] + 1 : G - 1;
+        cax[x] = tx < 0 ? 0 : fmin(tx - cx0[x], 1);
+    }
+    /* Each row's background between its two rows of block centres: those
+     * two interpolated along x change only when y0 does. */
+    for (int y = 0, last = -1; y < f->h; y++) {
         double ty = (y + 0.5) / bh - 0.5;
         int y0 = ty < 0 ? 0 : (int)ty, y1 = y0 + 1 < G ? y0 + 1 : G - 1;
         double ay = ty < 0 ? 0 : fmin(ty - y0, 1);
+        float *row = f->p + (long)y * f->w;
+        if (y0 != last)
+            for (int x = 0; x < f->w; x++) {
+                double ax = cax[x];
+                top[x] = (1 - ax) * bg[y0][cx0[x]] + ax * bg[y0][cx1[x]];
+                bot[x] = (1 - ax) * bg[y1][cx0[x]] + ax * bg[y1][cx1[x]];
+            }
+        last = y0;
         for (int x = 0; x < f->w; x++) {
-            double tx = (x + 0.5) / bw - 0.5;
-            int x0 = tx < 0 ? 0 : (int)tx, x1 = x0 + 1 < G ? x0 + 1 : G - 1;
-            double ax = tx < 0 ? 0 : fmin(tx - x0, 1);
-            double b = (1 - ay) * ((1 - ax) * bg[y0][x0] + ax * bg[y0][x1]) +
-                       ay * ((1 - ax) * bg[y1][x0] + ax * bg[y1][x1]);
-            float *p = &f->p[(long)y * f->w + x];
-            *p = median ? (float)(*p - b) : *p > b ? (float)(*p - b) : 0.0f;
+            double b = (1 - ay) * top[x] + ay * bot[x];
+            row[x] = median ? (float)(row[x] - b)
+                   : row[x] > b ? (float)(row[x] - b) : 0.0f;
         }
     }
 }
 
 /* The lowest (grow = 0) or highest value of each window of 2r + 1 values
- * along a line of n values, stride apart: a monotonic queue of indices,
- * so O(n) whatever r.  Windows are cut at the ends. */
-static void slide(float *p, int n, long stride, int r, int grow, float *line,
-                  int *q)
+ * along a line of n values, stride apart; windows are cut at the ends.
+ * van Herk and Gil-Werman: the line, padded with r values that never win
+ * at each end, is cut into blocks of 2r + 1; each window spans the end of
+ * one block and the start of the next, so it is the better of a running
+ * best from its block's end (tail) and one from the next block's start
+ * (head, in place): three comparisons a value whatever r.  buf holds
+ * 2 (n + 2r) floats. */
+static void slide(float *p, int n, long stride, int r, int grow, float *buf)
 {
-    int head = 0, tail = 0;
+    int len = n + 2 * r, L = 2 * r + 1;
+    float *head = buf, *tail = buf + len, none = grow ? -INFINITY : INFINITY;
 
-    for (int i = 0; i < n; i++)
-        line[i] = p[i * stride];
-    for (int i = 0, next = 0; i < n; i++) {
-        for (; next < n && next <= i + r; next++) {
-            while (tail > head && (grow ? line[q[tail - 1]] <= line[next]
-                                        : line[q[tail - 1]] >= line[next]))
-                tail--;
-            q[tail++] = next;
-        }
-        while (q[head] < i - r)
-            head++;
-        p[i * stride] = line[q[head]];
+#define BEST(a, b) (grow ? ((a) > (b) ? (a) : (b)) : ((a) < (b) ? (a) : (b)))
+    for (int j = 0; j < r; j++)
+        head[j] = head[n + r + j] = none;
+    for (int j = 0; j < n; j++)
+        head[r + j] = p[(long)j * stride];
+    for (int b0 = 0; b0 < len; b0 += L) {
+        int b1 = b0 + L < len ? b0 + L : len;
+        tail[b1 - 1] = head[b1 - 1];
+        for (int j = b1 - 2; j >= b0; j--)
+            tail[j] = BEST(head[j], tail[j + 1]);
+        for (int j = b0 + 1; j < b1; j++)
+            head[j] = BEST(head[j], head[j - 1]);
     }
+    for (int i = 0; i < n; i++)
+        p[(long)i * stride] = BEST(tail[i], head[i + 2 * r]);
+#undef BEST
 }
 
 /* Grey-level erosion (grow = 0) or dilation of f with a (2r + 1)-square,
- * one axis after the other. */
-static void square(struct fimg *f, int r, int grow, float *line, int *q)
+ * one axis after the other; buf as slide() needs for the longer side. */
+static void square(struct fimg *f, int r, int grow, float *buf)
 {
     for (int y = 0; y < f->h; y++)
-        slide(f->p + (long)y * f->w, f->w, 1, r, grow, line, q);
+        slide(f->p + (long)y * f->w, f->w, 1, r, grow, buf);
     for (int x = 0; x < f->w; x++)
-        slide(f->p + x, f->h, f->w, r, grow, line, q);
+        slide(f->p + x, f->h, f->w, r, grow, buf);
 }
 
 /* The white top-hat of f: f less its opening (erosion, then dilation) by
- * a (2r + 1)-square, which keeps what is narrower than the square. */
-static int tophat(struct fimg *f, int r)
+ * a (2r + 1)-square, which keeps what is narrower than the square.  open:
+ * room for the opening (as many floats as f has pixels). */
+static int tophat(struct fimg *f, int r, float *open)
 {
     long n = (long)f->w * f->h;
     int side = f->w > f->h ? f->w : f->h;
-    float *open = malloc((size_t)n * sizeof *open),
-          *line = malloc((size_t)side * sizeof *line);
-    int *q = malloc((size_t)side * sizeof *q);
-    struct fimg o = { f->w, f->h, open };
+    float *buf = malloc(2 * ((size_t)side + 2 * r) * sizeof *buf);
+    struct fimg o = { f->w, f->h, open, NULL };
 
-    if (!open || !line || !q) {
-        free(open);
-        free(line);
-        free(q);
+    if (!buf)
         return NN_ENOMEM;
-    }
     memcpy(open, f->p, (size_t)n * sizeof *open);
-    square(&o, r, 0, line, q);
-    square(&o, r, 1, line, q);
+    square(&o, r, 0, buf);
+    square(&o, r, 1, buf);
     for (long i = 0; i < n; i++)
         f->p[i] -= open[i];
-    free(open);
-    free(line);
-    free(q);
+    free(buf);
     return NN_OK;
 }
 
@@ -483,30 +564,49 @@ static double stroke_width(const struct fimg *f)
     return edge ? 2.0 * area / edge : 0.0;
 }
 
-/* Grey-level dilation (grow = 1) or erosion of f with a disk of radius r. */
+/* Grey-level dilation (grow = 1) or erosion of f with a disk of radius r;
+ * outside f counts as 0.  Row dy of the disk spans |dx| <= span[dy]. */
 static int morph(struct fimg *f, int r, int grow)
 {
     float *src = malloc((size_t)f->w * f->h * sizeof *src);
+    int *span = malloc((2 * (size_t)r + 1) * sizeof *span);
 
-    if (!src)
+    if (!src || !span) {
+        free(src);
+        free(span);
         return NN_ENOMEM;
+    }
     memcpy(src, f->p, (size_t)f->w * f->h * sizeof *src);
+    for (int dy = -r; dy <= r; dy++) {
+        int dx = 0;
+        while ((dx + 1) * (dx + 1) + dy * dy <= r * r)
+            dx++;
+        span[dy + r] = dx;
+    }
     for (int y = 0; y < f->h; y++)
         for (int x = 0; x < f->w; x++) {
             float v = src[(long)y * f->w + x];
-            for (int dy = -r; dy <= r; dy++)
-                for (int dx = -r; dx <= r; dx++) {
-                    int nx = x + dx, ny = y + dy;
-                    float u;
-                    if (dx * dx + dy * dy > r * r)
-                        continue;
-                    u = nx < 0 || ny < 0 || nx >= f->w || ny >= f->h
-                      ? 0.0f : src[(long)ny * f->w + nx];
-                    v = grow ? fmaxf(v, u) : fminf(v, u);
-                }
+            int outside = 0;
+            for (int dy = -r; dy <= r; dy++) {
+                int ny = y + dy, s = span[dy + r];
+                int lo = x - s < 0 ? 0 : x - s;
+                int hi = x + s >= f->w ? f->w - 1 : x + s;
+                const float *row;
+                if (ny < 0 || ny >= f->h || x - s < 0 || x + s >= f->w)
+                    outside = 1;
+                if (ny < 0 || ny >= f->h)
+                    continue;
+                row = src + (long)ny * f->w;
+                for (int nx = lo; nx <= hi; nx++)
+                    v = grow ? (row[nx] > v ? row[nx] : v)
+                             : (row[nx] < v ? row[nx] : v);
+            }
+            if (outside)
+                v = grow ? (v > 0 ? v : 0.0f) : (v < 0 ? v : 0.0f);
             f->p[(long)y * f->w + x] = v;
         }
     free(src);
+    free(span);
     return NN_OK;
 }
 
@@ -605,21 +705,19 @@ void nn_prep_opts_default(nn_prep_opts *o)
 /* How far ink stands out on the dark side and on the light side of the
  * paper: the 0.005 and 0.995 quantiles of the image less its background
  * (edge-preserving, whichever polarity).  Ink lies on one side only; the
- * paper's grain and the edges of shadows reach both about equally. */
-static int tails(const struct fimg *gray, float *scratch, double *dark,
-                 double *light)
+ * paper's grain and the edges of shadows reach both about equally.  The
+ * flattened copy goes in scratch. */
+static void tails(const struct fimg *gray, const struct medians *m,
+                  float *scratch, double *dark, double *light)
 {
     long n = (long)gray->w * gray->h;
-    struct fimg r;
+    struct fimg r = { gray->w, gray->h, scratch, NULL };
 
-    if (fimg_new(&r, gray->w, gray->h))
-        return NN_ENOMEM;
     memcpy(r.p, gray->p, n * sizeof *r.p);
-    flatten(&r, scratch, 1);
-    *dark = -quantile(r.p, n, 0.005, scratch);
-    *light = quantile(r.p, n, 0.995, scratch);
-    free(r.p);
-    return NN_OK;
+    flatten(&r, m->med, 1);
+    /* r is ours to reorder: no copy to select in */
+    *dark = -select_kth(r.p, n, rank(n, 0.005));
+    *light = select_kth(r.p, n, rank(n, 0.995));
 }
 
 /* What the steps 3 to 5 find under one polarity: the flattened image (ink
@@ -628,7 +726,7 @@ static int tails(const struct fimg *gray, float *scratch, double *dark,
 struct side {
     struct fimg f;
     unsigned char *mask, *keep;
-    int *label;
+    unsigned char *digit;   /* 1: a pixel of a kept part */
     nn_part *comps;
     int n;                  /* parts in comps */
     int x0, y0, x1, y1;     /* the kept parts' box; x1 < 0: nothing kept */
@@ -644,7 +742,7 @@ static void side_free(struct side *k)
     free(k->f.p);
     free(k->mask);
     free(k->keep);
-    free(k->label);
+    free(k->digit);
     free(k->comps);
     memset(k, 0, sizeof *k);
 }
@@ -698,13 +796,13 @@ static int side_by_side(const struct side *k)
 static int segment(struct side *k, float *scratch)
 {
     long npx = (long)k->f.w * k->f.h, area = 0, edge = 0;
+    int *label;
 
     free(k->mask);
     free(k->keep);
-    free(k->label);
+    free(k->digit);
     free(k->comps);
-    k->mask = k->keep = NULL;
-    k->label = NULL;
+    k->mask = k->keep = k->digit = NULL;
     k->comps = NULL;
     k->n = 0;
     k->x0 = k->y0 = INT32_MAX;
@@ -715,13 +813,19 @@ static int segment(struct side *k, float *scratch)
     k->t = fmaxf(otsu(&k->f), 0.25f * k->top);
     for (long i = 0; i < npx; i++)
         k->mask[i] = k->f.p[i] > k->t;
-    if ((k->n = nn_prep_parts(k->mask, k->f.w, k->f.h, &k->label, &k->comps)) < 0) {
+    if ((k->n = nn_prep_parts(k->mask, k->f.w, k->f.h, &label, &k->comps)) < 0) {
         k->n = 0;
         return NN_ENOMEM;
     }
-    if (!(k->keep = malloc(k->n ? k->n : 1)))
+    if (!(k->keep = malloc(k->n ? k->n : 1)) || !(k->digit = malloc(npx))) {
+        free(label);
         return NN_ENOMEM;
+    }
     choose(k->comps, k->n, k->f.w, k->f.h, k->keep);
+    /* Which pixels are the digit's: a byte each, not the labels' int. */
+    for (long i = 0; i < npx; i++)
+        k->digit[i] = label[i] >= 0 && k->keep[label[i]];
+    free(label);
     for (int i = 0; i < k->n; i++)
         if (k->keep[i]) {
             const nn_part *c = &k->comps[i];
@@ -735,7 +839,7 @@ static int segment(struct side *k, float *scratch)
     for (int y = 0; y < k->f.h; y++)
         for (int x = 0; x < k->f.w; x++) {
             long i = (long)y * k->f.w + x;
-            if (k->label[i] < 0 || !k->keep[k->label[i]])
+            if (!k->digit[i])
                 continue;
             area++;
             edge += x == 0 || y == 0 || x == k->f.w - 1 || y == k->f.h - 1 ||
@@ -749,9 +853,10 @@ static int segment(struct side *k, float *scratch)
 }
 
 /* Steps 3 to 5 on gray (values in [0,1]) as ink-high when invert is 0,
- * inverted first when it is 1.  NN_OK (whatever was found) or NN_ENOMEM. */
-static int find_ink(const struct fimg *gray, int invert, struct side *k,
-                    float *scratch)
+ * inverted first when it is 1; m: gray's block medians.  NN_OK (whatever
+ * was found) or NN_ENOMEM. */
+static int find_ink(const struct fimg *gray, const struct medians *m,
+                    int invert, struct side *k, float *scratch)
 {
     long npx = (long)gray->w * gray->h;
 
@@ -760,7 +865,7 @@ static int find_ink(const struct fimg *gray, int invert, struct side *k,
         return NN_ENOMEM;
     for (long i = 0; i < npx; i++)
         k->f.p[i] = invert ? 1.0f - gray->p[i] : gray->p[i];
-    flatten(&k->f, scratch, 0);
+    flatten(&k->f, invert ? m->inv : m->med, 0);
     return segment(k, scratch);
 }
 
@@ -790,7 +895,7 @@ static int unshadow(const struct fimg *gray, int invert, struct side *k,
         return NN_ENOMEM;
     for (long i = 0; i < npx; i++)
         g.p[i] = invert ? 1.0f - gray->p[i] : gray->p[i];
-    if (tophat(&g, r)) {
+    if (tophat(&g, r, scratch)) {
         free(g.p);
         return NN_ENOMEM;
     }
@@ -809,8 +914,9 @@ static int unshadow(const struct fimg *gray, int invert, struct side *k,
 int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
                 nn_ink *ink, char *why, size_t whylen)
 {
-    struct fimg src = { w, h, NULL }, f = { 0, 0, NULL };
+    struct fimg src = { w, h, NULL, gray }, f = { 0, 0, NULL, NULL };
     struct side sides[2], *k;
+    struct medians m;
     nn_prep_info info = { 0, 0, 0, 0 };
     float *scratch = NULL, paper;
     int invert, err = NN_ENOMEM;
@@ -821,10 +927,6 @@ int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
         return nn_why(why, whylen, NN_EINVAL, "empty image");
     memset(sides, 0, sizeof sides);
     /* Step 1: floats in [0,1], at most WORK pixels on the longest side. */
-    if (!(src.p = malloc((size_t)w * h * sizeof *src.p)))
-        return NN_ENOMEM;
-    for (long i = 0; i < (long)w * h; i++)
-        src.p[i] = gray[i] / 255.0f;
     scale = fmin(1.0, (double)WORK / (w > h ? w : h));
     if (fimg_new(&f, (int)fmax(1, floor(w * scale + 0.5)),
                  (int)fmax(1, floor(h * scale + 0.5))))
@@ -843,16 +945,17 @@ int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
      * close, the one with less ink; when neither does, the border's. */
     paper = border_level(&f, scratch);
     invert = o->invert >= 0 ? o->invert : paper > 0.5f;
-    if ((err = find_ink(&f, invert, &sides[0], scratch)))
+    block_medians(&f, scratch, &m);
+    if ((err = find_ink(&f, &m, invert, &sides[0], scratch)))
         goto fail;
     info.inverted = invert;
     info.strokes = stroke_like(&sides[0]);
     if (o->invert < 0) {
         double dark, light, ca, cb;
         int a, b;
-        if ((err = find_ink(&f, !invert, &sides[1], scratch)) ||
-            (err = tails(&f, scratch, &dark, &light)))
+        if ((err = find_ink(&f, &m, !invert, &sides[1], scratch)))
             goto fail;
+        tails(&f, &m, scratch, &dark, &light);
         a = info.strokes;
         b = stroke_like(&sides[1]);
         ca = invert ? dark : light;     /* how far each side's ink stands out */
@@ -906,11 +1009,12 @@ int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
     }
     ink->p = k->f.p;            /* the chosen polarity's, flattened */
     ink->mask = k->mask;
+    ink->digit = k->digit;
     k->f.p = NULL;
     k->mask = NULL;
+    k->digit = NULL;
     err = NN_OK;
 fail:
-    free(src.p);
     free(f.p);
     free(scratch);
     side_free(&sides[0]);
@@ -922,8 +1026,8 @@ void nn_ink_free(nn_ink *ink)
 {
     free(ink->p);
     free(ink->mask);
-    ink->p = NULL;
-    ink->mask = NULL;
+    free(ink->digit);
+    memset(ink, 0, sizeof *ink);
 }
 
 /* Step 6 for the pixels of one digit (sel[i] set): its ink only, with a
@@ -931,25 +1035,18 @@ void nn_ink_free(nn_ink *ink)
  * then cropped, brought to MNIST's stroke width and placed into out. */
 int nn_prep_place(const nn_ink *ink, const unsigned char *sel, float *out)
 {
-    struct fimg f = { ink->w, ink->h, NULL };
+    struct fimg f = { ink->w, ink->h, NULL, NULL };
     float *core_v = NULL, core;
     int x0 = INT32_MAX, y0 = INT32_MAX, x1 = -1, y1 = -1, err = NN_ENOMEM;
+    int nx0, ny0, nx1, ny1;     /* the box and the pixel around it */
     long k = 0, n = (long)f.w * f.h;
 
-    if (!(f.p = malloc(2 * n * sizeof *f.p)))  /* and core_v after it */
+    if (!(f.p = calloc(2 * n, sizeof *f.p)))  /* and core_v after it */
         goto done;
     core_v = f.p + n;
     for (int y = 0; y < f.h; y++)
         for (int x = 0; x < f.w; x++) {
             long i = (long)y * f.w + x;
-            int near = 0;
-            for (int dy = -1; dy <= 1 && !near; dy++)
-                for (int dx = -1; dx <= 1 && !near; dx++) {
-                    int nx = x + dx, ny = y + dy;
-                    near = nx >= 0 && ny >= 0 && nx < f.w && ny < f.h &&
-                           sel[(long)ny * f.w + nx];
-                }
-            f.p[i] = near ? ink->p[i] : 0.0f;
             if (sel[i]) {
                 core_v[k++] = ink->p[i];
                 x0 = x < x0 ? x : x0;
@@ -962,9 +1059,25 @@ int nn_prep_place(const nn_ink *ink, const unsigned char *sel, float *out)
         err = NN_EINVAL;
         goto done;
     }
-    core = select_kth(core_v, k, (long)(0.9 * (k - 1)));
-    for (long i = 0; i < n; i++)
-        f.p[i] = fminf(1.0f, f.p[i] / core);
+    core = select_kth(core_v, k, rank(k, 0.9));
+    /* Only pixels within one of the box can be near the digit; the rest
+     * stay 0 (and 0 / core is 0: sel's pixels are ink, above 0). */
+    nx0 = x0 > 0 ? x0 - 1 : 0;
+    ny0 = y0 > 0 ? y0 - 1 : 0;
+    nx1 = x1 < f.w - 1 ? x1 + 1 : x1;
+    ny1 = y1 < f.h - 1 ? y1 + 1 : y1;
+    for (int y = ny0; y <= ny1; y++)
+        for (int x = nx0; x <= nx1; x++) {
+            long i = (long)y * f.w + x;
+            int near = 0;
+            for (int dy = -1; dy <= 1 && !near; dy++)
+                for (int dx = -1; dx <= 1 && !near; dx++) {
+                    int sx = x + dx, sy = y + dy;
+                    near = sx >= 0 && sy >= 0 && sx < f.w && sy < f.h &&
+                           sel[(long)sy * f.w + sx];
+                }
+            f.p[i] = near ? fminf(1.0f, ink->p[i] / core) : 0.0f;
+        }
     err = place(&f, x0, y0, x1, y1, out);
 done:
     free(f.p);
@@ -975,34 +1088,28 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
                   float *out, char *why, size_t whylen)
 {
     nn_ink ink;
-    unsigned char *keep = NULL, *sel;
-    nn_part *comps = NULL;
-    int *label = NULL, n, any = 0, err;
+    unsigned char *sel;
+    int any = 0, err;
 
     if ((err = nn_prep_ink(gray, w, h, o, &ink, why, whylen)))
         return err;
     if (o->plain) {
-        struct fimg f = { ink.w, ink.h, ink.p };
+        struct fimg f = { ink.w, ink.h, ink.p, NULL };
         err = plain(&f, out);
         goto done;
     }
-    /* Step 5. */
+    /* Step 5, as nn_prep_ink chose the polarity by it. */
     err = NN_ENOMEM;
-    if ((n = nn_prep_parts(ink.mask, ink.w, ink.h, &label, &comps)) < 0)
-        goto done;
-    if (!(keep = malloc(n ? n : 1)))
-        goto done;
-    sel = ink.mask;     /* the mask is labelled: its place holds the digit's */
-    choose(comps, n, ink.w, ink.h, keep);
-    for (long i = 0; i < (long)ink.w * ink.h; i++)
-        any |= sel[i] = label[i] >= 0 && keep[label[i]];
+    sel = ink.digit;
+    for (long i = 0; i < (long)ink.w * ink.h && !any; i++)
+        any = sel[i];
     if (!any) {
         err = nn_why(why, whylen, NN_EFORMAT, "no ink found: nothing that "
                      "looks like a digit");
         goto done;
     }
     if (o->stage) {
-        struct fimg f = { ink.w, ink.h, NULL };
+        struct fimg f = { ink.w, ink.h, NULL, NULL };
         if (!(f.p = malloc((size_t)f.w * f.h * sizeof *f.p)))
             goto done;
         for (long i = 0; i < (long)f.w * f.h; i++)
@@ -1013,8 +1120,5 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
     err = nn_prep_place(&ink, sel, out);
 done:
     nn_ink_free(&ink);
-    free(label);
-    free(comps);
-    free(keep);
     return err;
 }
