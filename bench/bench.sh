@@ -616,6 +616,10 @@ if [ -f "$PHOTO" ]; then
         "cmd/nn-predict $tmp/B2-1.json $tmp/photo.vec > /dev/null"
     photo_row "  nn-predict B3-model on its vector alone" \
         "cmd/nn-predict $tmp/B3-1.json $tmp/photo.vec > /dev/null"
+    # What any two-process pipeline costs here, before any work.
+    photo_row "  start-up: img2vec --version | nn-predict ..." \
+        "cmd/img2vec --version | cmd/nn-predict --version > /dev/null"
+    photo_row "  start-up: /bin/true | /bin/true" "/bin/true | /bin/true"
 else
     echo "img2vec | nn-predict: no photo $PHOTO (set PHOTO=FILE)"
     photo_ms=
