@@ -90,6 +90,39 @@ static void kernel_avx512(int kc, const float *a, const float *b, float *t)
         _mm512_storeu_ps(t + r * NR + 16, c[r][1]);
     }
 }
+
+/* ap[k*8 + r] = A[r*lda + k] for r < 8, k < kc: eight rows of A packed
+ * into an MR = 8 panel, eight columns at a time by an 8x8 transpose. */
+__attribute__((target("avx2")))
+static void pack_rows8(const float *A, int lda, int kc, float *ap)
+{
+    int k = 0;
+
+    for (; k + 8 <= kc; k += 8) {
+        __m256 r[8], t[8];
+        for (int i = 0; i < 8; i++)
+            r[i] = _mm256_loadu_ps(A + (long)i * lda + k);
+        for (int i = 0; i < 8; i += 2) {    /* pairs of rows interleaved */
+            t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+            t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+        }
+        for (int i = 0; i < 8; i += 4) {    /* then quads */
+            r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+            r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+            r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+            r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+        }
+        for (int i = 0; i < 4; i++) {       /* then the 128-bit halves */
+            _mm256_storeu_ps(ap + (k + i) * 8,
+                             _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+            _mm256_storeu_ps(ap + (k + i + 4) * 8,
+                             _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+        }
+    }
+    for (; k < kc; k++)
+        for (int i = 0; i < 8; i++)
+            ap[k * 8 + i] = A[(long)i * lda + k];
+}
 #endif
 
 static const struct kernel *pick_kernel(void)
@@ -148,6 +181,13 @@ static void pack_a(int transa, const float *A, int lda, int i0, int mc,
 {
     for (int p = 0; p < mc; p += mr) {
         int m = mc - p < mr ? mc - p : mr;
+#ifdef HAVE_X86_KERNELS
+        if (!transa && m == 8 && mr == 8 && nn_cpu_level() >= NN_CPU_AVX2) {
+            pack_rows8(A + (long)(i0 + p) * lda + k0, lda, kc, ap);
+            ap += (long)kc * mr;
+            continue;
+        }
+#endif
         for (int k = 0; k < kc; k++) {
             for (int r = 0; r < m; r++)
                 ap[k * mr + r] = OPA(i0 + p + r, k0 + k);
