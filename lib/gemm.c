@@ -222,6 +222,7 @@ static void pack_b(int transb, const float *B, int ldb, int k0, int kc,
 
 /* The product over the blocks of one thread, with its packing buffers ap
  * (MC*KC floats) and bp (KC*(NC+NR_MAX) floats). */
+NN_CLONES
 static void gemm_packed(const struct kernel *kern, int transa, int transb,
                         int M, int N, int K, float alpha, const float *A,
                         int lda, const float *B, int ldb, float beta, float *C,
