@@ -176,6 +176,7 @@ static void gemm_ref(int transa, int transb, int M, int N, int K, float alpha,
 
 /* Pack op(A)[i0 .. i0+mc) x [k0 .. k0+kc) into MR-row panels, zero-padded:
  * ap[(p*kc + k)*mr + r] = op(A)(i0 + p*mr + r, k0 + k). */
+NN_CLONES
 static void pack_a(int transa, const float *A, int lda, int i0, int mc,
                    int k0, int kc, int mr, float *ap)
 {
@@ -200,6 +201,7 @@ static void pack_a(int transa, const float *A, int lda, int i0, int mc,
 
 /* Pack op(B)[k0 .. k0+kc) x [j0 .. j0+nc) into NR-column panels:
  * bp[(q*kc + k)*nr + c] = op(B)(k0 + k, j0 + q*nr + c). */
+NN_CLONES
 static void pack_b(int transb, const float *B, int ldb, int k0, int kc,
                    int j0, int nc, int nr, float *bp)
 {
