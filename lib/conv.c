@@ -146,80 +146,62 @@ void nn_col2im(float *din, const float *dcol, const nn_conv *g, int B)
  * record's sums run in a fixed order, and records are independent, so the
  * results are the same for any split among threads. */
 
-/* The columns x of an output row that tap kx sees inside the image. */
-static void tap_cols(const nn_conv *g, int kx, int *x0, int *x1)
-{
-    int lo = g->pad - kx, hi = g->w + g->pad - kx;
-
-    *x0 = lo > 0 ? lo : 0;
-    *x1 = hi < g->wo ? hi : g->wo;
-}
-
-/* out[ho*wo x cout] of one record = bias + the taps over its image. */
+/* The taps of one record's image, pixel by pixel: each nonzero pixel v at
+ * (iy, ix) meets tap (ky, kx) at output (iy - ky + pad, ix - kx + pad).
+ * Forward (dW 0): out[pos] += v * Wt[tap] over acc = out, w = Wt.
+ * Weight gradient (dW 1): part[tap] += v * delta[pos] over acc = part,
+ * w = delta.  Either way each sum runs in the order of the reference's
+ * loops (outputs, then taps, in reading order), and consecutive steps add
+ * into different sums. */
 NN_CLONES
-static void direct_forward(float *restrict out, const float *restrict im,
-                           const float *restrict Wt, const float *restrict b,
-                           const nn_conv *g, int act)
+static void direct_taps(float *restrict acc, const float *restrict w,
+                        const float *restrict im, const nn_conv *g, int dW)
 {
     int k = g->k, cout = g->cout;
 
-    for (int y = 0; y < g->ho; y++) {
-        float *row = out + (long)y * g->wo * cout;
-        for (int x = 0; x < g->wo; x++)
-            memcpy(row + (long)x * cout, b, cout * sizeof *row);
-        for (int ky = 0; ky < k; ky++) {
-            int iy = y + ky - g->pad;
-            if (iy < 0 || iy >= g->h)
+    for (int iy = 0; iy < g->h; iy++)
+        for (int ix = 0; ix < g->w; ix++) {
+            float v = im[(long)iy * g->w + ix];
+            if (v == 0.0f)
                 continue;
-            for (int kx = 0; kx < k; kx++) {
-                const float *src = im + (long)iy * g->w + kx - g->pad;
-                const float *wt = Wt + (long)(ky * k + kx) * cout;
-                int x0, x1;
-                tap_cols(g, kx, &x0, &x1);
-                for (int x = x0; x < x1; x++) {
-                    float v = src[x], *o = row + (long)x * cout;
-                    if (v == 0.0f)
+            for (int ky = 0; ky < k; ky++) {
+                int y = iy - ky + g->pad;
+                if (y < 0 || y >= g->ho)
+                    continue;
+                for (int kx = 0; kx < k; kx++) {
+                    int x = ix - kx + g->pad;
+                    long pos = ((long)y * g->wo + x) * cout;
+                    long tap = (long)(ky * k + kx) * cout;
+                    if (x < 0 || x >= g->wo)
                         continue;
+                    float *a = acc + (dW ? tap : pos);
+                    const float *b = w + (dW ? pos : tap);
                     for (int c = 0; c < cout; c++)
-                        o[c] += v * wt[c];
+                        a[c] += v * b[c];
                 }
             }
         }
-        nn_activate(row, (long)g->wo * cout, cout, act);
-    }
+}
+
+/* out[ho*wo x cout] of one record = bias + the taps over its image. */
+static void direct_forward(float *out, const float *im, const float *Wt,
+                           const float *b, const nn_conv *g, int act)
+{
+    long n = (long)g->ho * g->wo;
+
+    for (long i = 0; i < n; i++)
+        memcpy(out + i * g->cout, b, g->cout * sizeof *out);
+    direct_taps(out, Wt, im, g, 0);
+    nn_activate(out, n * g->cout, g->cout, act);
 }
 
 /* part[k*k x cout] = the weight gradient of one record: for each tap, the
  * sum over outputs of delta times the pixel the tap saw. */
-NN_CLONES
-static void direct_dW(float *restrict part, const float *restrict delta,
-                      const float *restrict im, const nn_conv *g)
+static void direct_dW(float *part, const float *delta, const float *im,
+                      const nn_conv *g)
 {
-    int k = g->k, cout = g->cout;
-
-    memset(part, 0, (size_t)k * k * cout * sizeof *part);
-    for (int y = 0; y < g->ho; y++) {
-        const float *drow = delta + (long)y * g->wo * cout;
-        for (int ky = 0; ky < k; ky++) {
-            int iy = y + ky - g->pad;
-            if (iy < 0 || iy >= g->h)
-                continue;
-            for (int kx = 0; kx < k; kx++) {
-                const float *src = im + (long)iy * g->w + kx - g->pad;
-                float *p = part + (long)(ky * k + kx) * cout;
-                int x0, x1;
-                tap_cols(g, kx, &x0, &x1);
-                for (int x = x0; x < x1; x++) {
-                    float v = src[x];
-                    const float *d = drow + (long)x * cout;
-                    if (v == 0.0f)
-                        continue;
-                    for (int c = 0; c < cout; c++)
-                        p[c] += v * d[c];
-                }
-            }
-        }
-    }
+    memset(part, 0, (size_t)g->k * g->k * g->cout * sizeof *part);
+    direct_taps(part, delta, im, g, 1);
 }
 
 /* One job for the threads: records r0 .. r0+B-1, split by records. */
