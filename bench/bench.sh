@@ -512,6 +512,8 @@ echo "2b. The convolutions of C1 and C2 (bench/conv): each conv layer's products
 echo "through nn_sgemm at batch 64 (fwd: patches x filters; dW: the filters'"
 echo "gradient; dx: the patches' gradient, then col2im) and its patch copies,"
 echo "per batch, best of 5; %peak: of the GEMM peak at the column's threads."
+echo "The first layers (one input channel) run lib/conv.c's direct kernels"
+echo "instead, on inputs without zeros here, counted at the FLOP of the products."
 for t in $tlist; do
     peak=$peak1
     [ "$t" -eq 1 ] || peak=$peakT

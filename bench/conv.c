@@ -1,7 +1,9 @@
 /* conv.c - where a convolution layer's time goes: for each conv layer of
  * the bench CNNs C1 and C2 (bench/bench.sh) at batch 64, the GFLOP/s of its
  * three products through nn_sgemm and the time of the patch copies
- * (im2col, col2im) beside them, per batch.  Usage: bench/conv [-t THREADS]. */
+ * (im2col, col2im) beside them, per batch; the first layers (one input
+ * channel) through lib/conv.c's direct kernels, their GFLOP/s those of
+ * the products they replace.  Usage: bench/conv [-t THREADS]. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +29,9 @@ static const struct layer {
 
 /* The best of ROUNDS times of step s (0 im2col, 1 forward product, 2 dW
  * product, 3 dcol product, 4 col2im) over the whole batch, chunk by
- * chunk as lib/conv.c takes it. */
+ * chunk as lib/conv.c takes it; over one input channel, lib/conv.c's
+ * direct kernels instead (1 nn_conv_forward, 2 nn_conv_backward without
+ * the input gradient, its bias gradient included; no zero pixels here). */
 static double time_step(int s, const nn_conv *g, float *in, float *W,
                         float *out, float *delta, float *din, float *col,
                         float *dcol, float *dW)
@@ -39,7 +43,11 @@ static double time_step(int s, const nn_conv *g, float *in, float *W,
 
     for (int round = 0; round < ROUNDS; round++) {
         double t0 = now();
-        for (int r = 0; r < B; r += chunk) {
+        if (g->cin == 1 && s == 1)
+            nn_conv_forward(out, in, W, dW, B, g, NN_ACT_IDENTITY, col);
+        if (g->cin == 1 && s == 2)
+            nn_conv_backward(NULL, dW, dcol, delta, in, W, B, g, col, dcol);
+        for (int r = 0; r < B && g->cin > 1; r += chunk) {
             int n = B - r < chunk ? B - r : chunk, M = (int)(n * rows);
             switch (s) {
             case 0: nn_im2col(col, in + r * in_n, g, n); break;
@@ -95,8 +103,9 @@ int main(int argc, char **argv)
             long M = B * rows, N = g.cout, K = kkc;
             double t;
 
-            if (L->first && s >= 3)
-                continue;       /* no input gradient for the first layer */
+            if (L->first && s != 1 && s != 2)
+                continue;       /* direct kernels: no patches, and no
+                                 * input gradient for the first layer */
             t = time_step(s, &g, in, W, out, delta, din, col, dcol, dW);
             total += t;
             if (s == 2)

@@ -11,7 +11,12 @@
  *   col   B*ho*wo x k*k*cin    row (b, y, x): the patch under the kernel
  * With the patches as rows, a convolution is a dense layer over them:
  * out[B*ho*wo x cout] = col * W^T + b, the dense kernels' products, and
- * its output rows are already the output image, channel last. */
+ * its output rows are already the output image, channel last.
+ *
+ * A layer over one input channel (the network's first, on a grey image)
+ * has patches of k*k values only: a product of so small a depth is mostly
+ * copying, so its forward pass and weight gradient are direct loops over
+ * the image instead (direct_*), which also skip its zero pixels. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,9 +37,23 @@ int nn_conv_chunk(const nn_conv *g, int B)
     return n < 1 ? 1 : n > B ? B : (int)n;
 }
 
+/* Records whose weight-gradient parts the direct kernel holds at a time
+ * (one input channel): each part is k*k x cout floats. */
+static int direct_chunk(const nn_conv *g, int B)
+{
+    long per = (long)g->k * g->k * g->cout;
+    long n = COL_FLOATS / per - 1;
+
+    return n < 1 ? 1 : n > B ? B : (int)n;
+}
+
 long nn_conv_col_floats(const nn_conv *g, int B)
 {
-    return (long)nn_conv_chunk(g, B) * g->ho * g->wo * g->k * g->k * g->cin;
+    long n = (long)nn_conv_chunk(g, B) * g->ho * g->wo * g->k * g->k * g->cin;
+    /* direct: the weights k*k x cout, then the records' parts */
+    long d = (long)(direct_chunk(g, B) + 1) * g->k * g->k * g->cout;
+
+    return g->cin == 1 && d > n ? d : n;
 }
 
 /* The patches of B records, or (add) the patches' values added back into
@@ -118,6 +137,153 @@ void nn_col2im(float *din, const float *dcol, const nn_conv *g, int B)
     walk((float *)dcol, din, g, B, 1);
 }
 
+/* ------------------------------------------------------------------------ */
+/* The direct kernels for one input channel.  Shapes:
+ *   Wt    k*k x cout   Wt[t*cout + o] = W[o*k*k + t], tap t = ky*k + kx
+ *   part  k*k x cout   a record's share of dW, laid out as Wt
+ * For each tap the output columns x0 .. x1-1 see input inside the image
+ * (the rest see padding); zero pixels add nothing and are skipped.  A
+ * record's sums run in a fixed order, and records are independent, so the
+ * results are the same for any split among threads. */
+
+/* The taps of one record's image, pixel by pixel: each nonzero pixel v at
+ * (iy, ix) meets tap (ky, kx) at output (iy - ky + pad, ix - kx + pad).
+ * Forward (dW 0): out[pos] += v * Wt[tap] over acc = out, w = Wt.
+ * Weight gradient (dW 1): part[tap] += v * delta[pos] over acc = part,
+ * w = delta.  Either way each sum runs in the order of the reference's
+ * loops (outputs, then taps, in reading order), and consecutive steps add
+ * into different sums. */
+NN_CLONES
+static void direct_taps(float *restrict acc, const float *restrict w,
+                        const float *restrict im, const nn_conv *g, int dW)
+{
+    int k = g->k, cout = g->cout;
+
+    for (int iy = 0; iy < g->h; iy++)
+        for (int ix = 0; ix < g->w; ix++) {
+            float v = im[(long)iy * g->w + ix];
+            if (v == 0.0f)
+                continue;
+            for (int ky = 0; ky < k; ky++) {
+                int y = iy - ky + g->pad;
+                if (y < 0 || y >= g->ho)
+                    continue;
+                for (int kx = 0; kx < k; kx++) {
+                    int x = ix - kx + g->pad;
+                    long pos = ((long)y * g->wo + x) * cout;
+                    long tap = (long)(ky * k + kx) * cout;
+                    if (x < 0 || x >= g->wo)
+                        continue;
+                    float *a = acc + (dW ? tap : pos);
+                    const float *b = w + (dW ? pos : tap);
+                    for (int c = 0; c < cout; c++)
+                        a[c] += v * b[c];
+                }
+            }
+        }
+}
+
+/* out[ho*wo x cout] of one record = bias + the taps over its image. */
+static void direct_forward(float *out, const float *im, const float *Wt,
+                           const float *b, const nn_conv *g, int act)
+{
+    long n = (long)g->ho * g->wo;
+
+    for (long i = 0; i < n; i++)
+        memcpy(out + i * g->cout, b, g->cout * sizeof *out);
+    direct_taps(out, Wt, im, g, 0);
+    nn_activate(out, n * g->cout, g->cout, act);
+}
+
+/* part[k*k x cout] = the weight gradient of one record: for each tap, the
+ * sum over outputs of delta times the pixel the tap saw. */
+static void direct_dW(float *part, const float *delta, const float *im,
+                      const nn_conv *g)
+{
+    memset(part, 0, (size_t)g->k * g->k * g->cout * sizeof *part);
+    direct_taps(part, delta, im, g, 1);
+}
+
+/* One job for the threads: records r0 .. r0+B-1, split by records. */
+struct direct {
+    const nn_conv *g;
+    const float *in, *Wt, *b, *delta;
+    float *out, *part;          /* forward: out; backward: part */
+    int B, act, per;
+};
+
+static void direct_chunk_run(void *arg, int c, int worker)
+{
+    const struct direct *d = arg;
+    const nn_conv *g = d->g;
+    long in_n = (long)g->h * g->w, out_n = (long)g->ho * g->wo * g->cout;
+    long kkc = (long)g->k * g->k * g->cout;
+    int end = (c + 1) * d->per < d->B ? (c + 1) * d->per : d->B;
+
+    (void)worker;
+    for (int r = c * d->per; r < end; r++)
+        if (d->delta)
+            direct_dW(d->part + r * kkc, d->delta + r * out_n,
+                      d->in + r * in_n, g);
+        else
+            direct_forward(d->out + r * out_n, d->in + r * in_n, d->Wt, d->b,
+                           g, d->act);
+}
+
+static void direct_run(struct direct *d)
+{
+    int t = nn_pool_threads();
+
+    d->per = (d->B + 2 * t - 1) / (2 * t);
+    nn_parallel((d->B + d->per - 1) / d->per, direct_chunk_run, d);
+}
+
+/* Wt, the taps' weights unit by unit within each tap, from W. */
+static void transpose_taps(float *Wt, const float *W, const nn_conv *g)
+{
+    int kk = g->k * g->k;
+
+    for (int o = 0; o < g->cout; o++)
+        for (int t = 0; t < kk; t++)
+            Wt[(long)t * g->cout + o] = W[(long)o * kk + t];
+}
+
+static void direct_conv_forward(float *out, const float *in, const float *W,
+                                const float *b, int B, const nn_conv *g,
+                                int act, float *col)
+{
+    struct direct d = { g, in, col, b, NULL, out, NULL, B, act, 0 };
+
+    transpose_taps(col, W, g);
+    direct_run(&d);
+}
+
+/* dW from the records' parts, added in record order, chunk by chunk. */
+static void direct_conv_dW(float *dW, const float *delta, const float *in,
+                           int B, const nn_conv *g, float *col)
+{
+    int chunk = direct_chunk(g, B), kk = g->k * g->k;
+    long kkc = (long)kk * g->cout, in_n = (long)g->h * g->w;
+    long out_n = (long)g->ho * g->wo * g->cout;
+    float *sum = col, *part = col + kkc;
+
+    memset(sum, 0, kkc * sizeof *sum);
+    for (int r = 0; r < B; r += chunk) {
+        int n = B - r < chunk ? B - r : chunk;
+        struct direct d = { g, in + r * in_n, NULL, NULL, delta + r * out_n,
+                            NULL, part, n, 0, 0 };
+        direct_run(&d);
+        for (int i = 0; i < n; i++)
+            for (long j = 0; j < kkc; j++)
+                sum[j] += part[i * kkc + j];
+    }
+    for (int o = 0; o < g->cout; o++)
+        for (int t = 0; t < kk; t++)
+            dW[(long)o * kk + t] = sum[(long)t * g->cout + o];
+}
+
+/* ------------------------------------------------------------------------ */
+
 void nn_conv_forward(float *out, const float *in, const float *W,
                      const float *b, int B, const nn_conv *g, int act,
                      float *col)
@@ -126,6 +292,10 @@ void nn_conv_forward(float *out, const float *in, const float *W,
     long rows = (long)g->ho * g->wo, kkc = (long)g->k * g->k * g->cin;
     long in_n = (long)g->h * g->w * g->cin, out_n = rows * g->cout;
 
+    if (g->cin == 1) {
+        direct_conv_forward(out, in, W, b, B, g, act, col);
+        return;
+    }
     for (int r = 0; r < B; r += chunk) {
         int n = B - r < chunk ? B - r : chunk;
         nn_im2col(col, in + r * in_n, g, n);
@@ -143,13 +313,17 @@ void nn_conv_backward(float *din, float *dW, float *db, const float *delta,
     long in_n = (long)g->h * g->w * g->cin, out_n = rows * g->cout;
 
     nn_column_sums(db, delta, (int)(B * rows), g->cout);
+    if (g->cin == 1)
+        direct_conv_dW(dW, delta, in, B, g, col);
     for (int r = 0; r < B; r += chunk) {
         int n = B - r < chunk ? B - r : chunk;
         const float *d = delta + r * out_n;
-        nn_im2col(col, in + r * in_n, g, n);
-        /* dW[cout x kkc] (+)= d^T[cout x n*rows] * col[n*rows x kkc] */
-        nn_sgemm(1, 0, g->cout, (int)kkc, (int)(n * rows), 1.0f, d, g->cout,
-                 col, (int)kkc, r ? 1.0f : 0.0f, dW, (int)kkc);
+        if (g->cin > 1) {
+            nn_im2col(col, in + r * in_n, g, n);
+            /* dW[cout x kkc] (+)= d^T[cout x n*rows] * col[n*rows x kkc] */
+            nn_sgemm(1, 0, g->cout, (int)kkc, (int)(n * rows), 1.0f, d,
+                     g->cout, col, (int)kkc, r ? 1.0f : 0.0f, dW, (int)kkc);
+        }
         if (!din)
             continue;
         /* dcol[n*rows x kkc] = d[n*rows x cout] * W[cout x kkc] */

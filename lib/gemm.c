@@ -90,6 +90,39 @@ static void kernel_avx512(int kc, const float *a, const float *b, float *t)
         _mm512_storeu_ps(t + r * NR + 16, c[r][1]);
     }
 }
+
+/* ap[k*8 + r] = A[r*lda + k] for r < 8, k < kc: eight rows of A packed
+ * into an MR = 8 panel, eight columns at a time by an 8x8 transpose. */
+__attribute__((target("avx2")))
+static void pack_rows8(const float *A, int lda, int kc, float *ap)
+{
+    int k = 0;
+
+    for (; k + 8 <= kc; k += 8) {
+        __m256 r[8], t[8];
+        for (int i = 0; i < 8; i++)
+            r[i] = _mm256_loadu_ps(A + (long)i * lda + k);
+        for (int i = 0; i < 8; i += 2) {    /* pairs of rows interleaved */
+            t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+            t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+        }
+        for (int i = 0; i < 8; i += 4) {    /* then quads */
+            r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+            r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+            r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+            r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+        }
+        for (int i = 0; i < 4; i++) {       /* then the 128-bit halves */
+            _mm256_storeu_ps(ap + (k + i) * 8,
+                             _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
+            _mm256_storeu_ps(ap + (k + i + 4) * 8,
+                             _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
+        }
+    }
+    for (; k < kc; k++)
+        for (int i = 0; i < 8; i++)
+            ap[k * 8 + i] = A[(long)i * lda + k];
+}
 #endif
 
 static const struct kernel *pick_kernel(void)
@@ -143,11 +176,19 @@ static void gemm_ref(int transa, int transb, int M, int N, int K, float alpha,
 
 /* Pack op(A)[i0 .. i0+mc) x [k0 .. k0+kc) into MR-row panels, zero-padded:
  * ap[(p*kc + k)*mr + r] = op(A)(i0 + p*mr + r, k0 + k). */
+NN_CLONES
 static void pack_a(int transa, const float *A, int lda, int i0, int mc,
                    int k0, int kc, int mr, float *ap)
 {
     for (int p = 0; p < mc; p += mr) {
         int m = mc - p < mr ? mc - p : mr;
+#ifdef HAVE_X86_KERNELS
+        if (!transa && m == 8 && mr == 8 && nn_cpu_level() >= NN_CPU_AVX2) {
+            pack_rows8(A + (long)(i0 + p) * lda + k0, lda, kc, ap);
+            ap += (long)kc * mr;
+            continue;
+        }
+#endif
         for (int k = 0; k < kc; k++) {
             for (int r = 0; r < m; r++)
                 ap[k * mr + r] = OPA(i0 + p + r, k0 + k);
@@ -160,6 +201,7 @@ static void pack_a(int transa, const float *A, int lda, int i0, int mc,
 
 /* Pack op(B)[k0 .. k0+kc) x [j0 .. j0+nc) into NR-column panels:
  * bp[(q*kc + k)*nr + c] = op(B)(k0 + k, j0 + q*nr + c). */
+NN_CLONES
 static void pack_b(int transb, const float *B, int ldb, int k0, int kc,
                    int j0, int nc, int nr, float *bp)
 {
@@ -182,6 +224,7 @@ static void pack_b(int transb, const float *B, int ldb, int k0, int kc,
 
 /* The product over the blocks of one thread, with its packing buffers ap
  * (MC*KC floats) and bp (KC*(NC+NR_MAX) floats). */
+NN_CLONES
 static void gemm_packed(const struct kernel *kern, int transa, int transb,
                         int M, int N, int K, float alpha, const float *A,
                         int lda, const float *B, int ldb, float beta, float *C,
