@@ -518,6 +518,11 @@ int nn_json_parse(nn_json_doc **out, const char *s, size_t len, char *why,
         return nn_why(why, whylen, NN_ENOMEM, "%s", nn_strerror(NN_ENOMEM));
     }
     memset(d->root, 0, sizeof *d->root);
+    /* Room for every number the text can hold (each takes two bytes with
+     * its comma), so that the pool never moves; untouched pages cost
+     * nothing.  Without it the pool grows as it fills. */
+    if ((d->pool = nn_alloc_big((len / 2 + 1) * sizeof *d->pool)))
+        d->cap = (long)(len / 2 + 1);
     p.doc = d;
     if (len > 4 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
         p.off = 3;              /* cJSON skips one byte order mark too */

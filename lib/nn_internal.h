@@ -439,9 +439,12 @@ void nn_jw_str(nn_jw *w, const char *key, const char *s);
  * nothing is written). */
 long nn_jw_floats(nn_jw *w, const char *key, const float *v, long n);
 
-/* Read all of fp into *out (NUL-terminated, caller frees) and *outlen.
- * NN_ELIMIT, why "WHAT larger than N MiB (the limit)", beyond limit bytes;
- * NN_EIO, NN_ENOMEM. */
+/* malloc(n), a large block advised to the kernel's 2 MiB pages (fewer
+ * page faults); freed with free(). */
+void *nn_alloc_big(size_t n);
+/* Read all of fp into *out (NUL-terminated, caller frees) and *outlen,
+ * a regular file in one read.  NN_ELIMIT, why "WHAT larger than N MiB (the
+ * limit)", beyond limit bytes; NN_EIO, NN_ENOMEM. */
 int nn_read_all(FILE *fp, size_t limit, const char *what, char **out,
                 size_t *outlen, char *why, size_t whylen);
 /* p[0..n) to fp, flushed: NN_OK, or NN_EIO with why "write error:
