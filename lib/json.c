@@ -263,46 +263,47 @@ static int parse_string(struct parser *p, const char **out)
 static int parse_value(struct parser *p, nn_json *v);
 
 /* An array whose elements are all numbers within the float range, into
- * the float pool; 1 if it is one, else 0 with nothing kept. */
+ * the float pool; 1 if it is one, else 0 with nothing kept.  Where it
+ * stops does not matter (the array is parsed again), so white space is
+ * skipped plainly here. */
 static int float_array(struct parser *p, nn_json *v)
 {
     nn_json_doc *d = p->doc;
-    size_t start = p->off;
+    const char *c = p->s + p->off + 1, *end = p->s + p->len;
     long mark = d->npool;
     double x;
     size_t n;
 
-    p->off++;
-    skip_ws(p);
     for (;;) {
-        if (p->off >= p->len ||
-            !(p->s[p->off] == '-' || (p->s[p->off] >= '0' &&
-                                      p->s[p->off] <= '9')))
+        while (c < end && (unsigned char)*c <= 32)
+            c++;
+        if (c == end || !(*c == '-' || (*c >= '0' && *c <= '9')))
             break;
-        n = number(p->s + p->off, p->s + p->len, &x);
+        n = number(c, end, &x);
         if (!n || !(fabs(x) < NN_FLOAT_LIMIT))
             break;
-        if (pool_push(d, (float)x) != NN_OK) {
+        if (d->npool < d->cap)
+            d->pool[d->npool++] = (float)x;
+        else if (pool_push(d, (float)x) != NN_OK) {
             p->nomem = 1;
             break;
         }
-        p->off += n;
-        skip_ws(p);
-        if (at(p, ',')) {
-            p->off++;
-            skip_ws(p);
+        c += n;
+        while (c < end && (unsigned char)*c <= 32)
+            c++;
+        if (c < end && *c == ',') {
+            c++;
             continue;
         }
-        if (!at(p, ']'))
+        if (c == end || *c != ']')
             break;
-        p->off++;
+        p->off = (size_t)(c + 1 - p->s);
         v->type = NN_JSON_FLOATS;
         v->n = d->npool - mark;
         v->off = mark;
         return 1;
     }
     d->npool = mark;
-    p->off = start;
     return 0;
 }
 
