@@ -19,18 +19,19 @@ enum { HUGE_PAGE = 1 << 21 };
 void *nn_alloc_big(size_t n)
 {
     void *p = NULL;
+    size_t whole = (n + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
 
-    if (n < HUGE_PAGE)
+    if (n < HUGE_PAGE / 4 || whole < n)
         return malloc(n);
 #if defined(MADV_HUGEPAGE)
     /* A first touch of each 4 KiB page costs a fault (microseconds in a
-     * virtual machine); each 2 MiB page costs one.  Aligned so that all
-     * of the block can be in them; the advice changes nothing where the
-     * kernel does not take it. */
-    if (posix_memalign(&p, HUGE_PAGE, n) != 0)
+     * virtual machine); each 2 MiB page costs one, and zeroing it less
+     * than the 128 faults of a 512 KiB block.  Whole pages, aligned, so
+     * that all of the block can be in them; the advice changes nothing
+     * where the kernel does not take it. */
+    if (posix_memalign(&p, HUGE_PAGE, whole) != 0)
         return NULL;
-    madvise(p, (n + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1),
-            MADV_HUGEPAGE);
+    madvise(p, whole, MADV_HUGEPAGE);
     return p;
 #else
     return malloc(n);

@@ -319,19 +319,17 @@ static inline int scan_json_short(const char *s, const char *end,
 }
 #endif
 
-int nn_scan_json(const char *s, const char *end, double *out,
-                 const char **next)
+/* nn_scan_json by scan(): any number, the fast path or strtod. */
+#if defined(__GNUC__)
+__attribute__((noinline))   /* the short form's caller saves no registers */
+#endif
+static int scan_json_any(const char *s, const char *end, double *out,
+                         const char **next)
 {
     struct decimal d;
-    const char *p;
+    const char *p = scan(s, end, 1, &d);
     int range;
 
-#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0 && \
-    defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (s < end && scan_json_short(s, end, out, next))
-        return 0;
-#endif
-    p = scan(s, end, 1, &d);
     if (!p)
         return -1;
     *next = p;
@@ -344,6 +342,17 @@ int nn_scan_json(const char *s, const char *end, double *out,
     }
 #endif
     return convert(s, (size_t)(p - s), 0, out, &range) ? -1 : 0;
+}
+
+int nn_scan_json(const char *s, const char *end, double *out,
+                 const char **next)
+{
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0 && \
+    defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (s < end && scan_json_short(s, end, out, next))
+        return 0;
+#endif
+    return scan_json_any(s, end, out, next);
 }
 
 int nn_scan_prefix(const char *s, size_t n, double *out, size_t *took)
