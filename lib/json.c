@@ -275,6 +275,9 @@ static int float_array(struct parser *p, nn_json *v)
     size_t n;
 
     for (;;) {
+        /* Most of a model file: "number," again and again. */
+        d->npool += nn_scan_json_floats(c, end, d->pool + d->npool,
+                                        d->cap - d->npool, &c);
         while (c < end && (unsigned char)*c <= 32)
             c++;
         if (c == end || !(*c == '-' || (*c >= '0' && *c <= '9')))

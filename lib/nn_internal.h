@@ -304,6 +304,13 @@ int nn_scan_float(const char *s, const char *e, float *out);
  * *next: 0, or -1 if s does not start with one in JSON's grammar. */
 int nn_scan_json(const char *s, const char *end, double *out,
                  const char **next);
+/* The run of numbers at s (before end) each followed by ',', as far as
+ * they are in the short form a model file writes, as floats (each the
+ * float of what nn_scan_json reads) into out[0..n): how many, and in
+ * *stop the byte after the last comma taken (s when none).  Whatever
+ * stops it is left for nn_scan_json. */
+long nn_scan_json_floats(const char *s, const char *end, float *out, long n,
+                         const char **stop);
 /* strtod on the start of s[0..n), with '.' for the locale's decimal
  * point, as cJSON reads a number: NN_NUM_OK, *out and the bytes it took,
  * or NN_NUM_BAD if it took none. */

@@ -355,6 +355,28 @@ int nn_scan_json(const char *s, const char *end, double *out,
     return scan_json_any(s, end, out, next);
 }
 
+long nn_scan_json_floats(const char *s, const char *end, float *out, long n,
+                         const char **stop)
+{
+    long i = 0;
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0 && \
+    defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const char *next;
+    double x;
+
+    /* The short form has at most 15 digits: a float, never infinite. */
+    while (i < n && s < end && scan_json_short(s, end, &x, &next) &&
+           *next == ',') {      /* next < end: the short form left room */
+        out[i++] = (float)x;
+        s = next + 1;
+    }
+#else
+    (void)end, (void)out, (void)n;
+#endif
+    *stop = s;
+    return i;
+}
+
 int nn_scan_prefix(const char *s, size_t n, double *out, size_t *took)
 {
     char point = localeconv()->decimal_point[0], small[64], *buf = small;
