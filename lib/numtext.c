@@ -312,7 +312,7 @@ static inline int scan_json_short(const char *s, const char *end,
     scale = (int)(q - p);           /* minus the digits after the point */
     if (-scale > 22)
         return 0;
-    v = (double)m / p10[-scale];
+    v = (double)(int64_t)m / p10[-scale];   /* m < 10^15 */
     *out = *s == '-' ? -v : v;
     *next = p;
     return 1;
