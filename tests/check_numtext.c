@@ -235,6 +235,69 @@ START_TEST(test_scan_json_room)
 }
 END_TEST
 
+/* Runs of "number," as nn_scan_json_floats takes them: each float the
+ * float of strtod's double, the run stopped (and the number left) where
+ * the short form ends: an exponent, 16 digits, no comma after it, or too
+ * near the end; never more than n. */
+START_TEST(test_scan_json_floats)
+{
+    static const char *const stop_at[] = {
+        "1e5", "0.1234567890123456", "12345678.5", "0.5 ", "0.5]", "0.5e",
+        "1.", "-", "+1", "01", "0.00000000000000000000001",
+    };
+    char *buf = malloc(1 << 20), *p;
+    float *out = malloc(100000 * sizeof *out);
+    const char *stop;
+    long n = 0, got;
+
+    ck_assert(buf && out);
+    for (size_t k = 0; k < sizeof stop_at / sizeof stop_at[0]; k++) {
+        p = buf;
+        n = 0;
+        for (; n < 50000; n++) {    /* shortest texts of floats, no 'e' */
+            char t[NN_NUM_CHARS];
+            int len;
+            float f;
+
+            do {        /* and fewer than 8 digits before the point */
+                uint32_t b = (uint32_t)rnd();
+
+                memcpy(&f, &b, sizeof f);
+                if (b % 2)
+                    f = (float)(int32_t)b * 1e-9f;
+                len = isfinite(f) ? nn_format_float(t, f, 1) : 0;
+            } while (len == 0 || strchr(t, 'e') || fabsf(f) >= 1e7f);
+            memcpy(p, t, (size_t)len);
+            p += len;
+            *p++ = ',';
+        }
+        p += sprintf(p, "%s,%64s", stop_at[k], "");
+        got = nn_scan_json_floats(buf, p, out, 100000, &stop);
+        ck_assert_msg(got == n, "'%s': %ld of %ld taken", stop_at[k], got, n);
+        ck_assert_msg(strncmp(stop, stop_at[k], strlen(stop_at[k])) == 0,
+                      "'%s': stopped at '%.20s'", stop_at[k], stop);
+        for (p = buf, got = 0; got < n; got++) {
+            char *e;
+            double want = strtod(p, &e);
+
+            ck_assert_msg(fbits(out[got]) == fbits((float)want),
+                          "'%.*s': %a, want %a", (int)(e - p), p,
+                          (double)out[got], (double)(float)want);
+            p = e + 1;
+        }
+    }
+    /* n bounds it; none taken near the end. */
+    ck_assert_int_eq(nn_scan_json_floats(buf, buf + strlen(buf), out, 7,
+                                         &stop), 7);
+    strcpy(buf, "0.5,0.25,");
+    ck_assert_int_eq(nn_scan_json_floats(buf, buf + strlen(buf), out, 9,
+                                         &stop), 0);
+    ck_assert_ptr_eq(stop, buf);
+    free(buf);
+    free(out);
+}
+END_TEST
+
 /* The formatter's rule, restated: the shortest of %.6g..%.9g that strtof
  * reads back, and with via_double strtod-then-float too; every result
  * reads back. */
@@ -320,6 +383,7 @@ Suite *numtext_suite(void)
     tcase_add_test(tc, test_scan_float);
     tcase_add_test(tc, test_scan_json);
     tcase_add_test(tc, test_scan_json_room);
+    tcase_add_test(tc, test_scan_json_floats);
     tcase_add_test(tc, test_format_float);
     tcase_add_test(tc, test_format_double);
     suite_add_tcase(s, tc);
