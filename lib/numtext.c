@@ -20,7 +20,14 @@
  *     is correct.
  * Both need arithmetic in the declared types (FLT_EVAL_METHOD 0, as on
  * x86-64 and AArch64); anything else goes to strtof or strtod.  Each
- * returned value is checked against them in tests/check_numtext.c. */
+ * returned value is checked against them in tests/check_numtext.c.
+ *
+ * A model file's numbers (JSON, -0.012345678) take a shorter road,
+ * scan_json_short: the same m and s, eight digit bytes a step, and the
+ * same double fast path (nd <= 15, -22 <= s <= 0); whatever else it meets
+ * (an exponent, more digits, the end of the text near) goes to scan().
+ * A model's float is the float of that double, as the reader has always
+ * taken it (nn_scan_json_floats reads runs of them). */
 #include <ctype.h>
 #include <errno.h>
 #include <float.h>
