@@ -450,7 +450,7 @@ long nn_jw_floats(nn_jw *w, const char *key, const float *v, long n);
  * page faults); freed with free(). */
 void *nn_alloc_big(size_t n);
 /* Read all of fp into *out (NUL-terminated, caller frees) and *outlen,
- * a regular file in one read.  NN_ELIMIT, why "WHAT larger than N MiB (the
+ * a regular file at its size in one go.  NN_ELIMIT, why "WHAT larger than N MiB (the
  * limit)", beyond limit bytes; NN_EIO, NN_ENOMEM. */
 int nn_read_all(FILE *fp, size_t limit, const char *what, char **out,
                 size_t *outlen, char *why, size_t whylen);
