@@ -263,46 +263,50 @@ static int parse_string(struct parser *p, const char **out)
 static int parse_value(struct parser *p, nn_json *v);
 
 /* An array whose elements are all numbers within the float range, into
- * the float pool; 1 if it is one, else 0 with nothing kept. */
+ * the float pool; 1 if it is one, else 0 with nothing kept.  Where it
+ * stops does not matter (the array is parsed again), so white space is
+ * skipped plainly here. */
 static int float_array(struct parser *p, nn_json *v)
 {
     nn_json_doc *d = p->doc;
-    size_t start = p->off;
+    const char *c = p->s + p->off + 1, *end = p->s + p->len;
     long mark = d->npool;
     double x;
     size_t n;
 
-    p->off++;
-    skip_ws(p);
     for (;;) {
-        if (p->off >= p->len ||
-            !(p->s[p->off] == '-' || (p->s[p->off] >= '0' &&
-                                      p->s[p->off] <= '9')))
+        /* Most of a model file: "number," again and again. */
+        d->npool += nn_scan_json_floats(c, end, d->pool + d->npool,
+                                        d->cap - d->npool, &c);
+        while (c < end && (unsigned char)*c <= 32)
+            c++;
+        if (c == end || !(*c == '-' || (*c >= '0' && *c <= '9')))
             break;
-        n = number(p->s + p->off, p->s + p->len, &x);
+        n = number(c, end, &x);
         if (!n || !(fabs(x) < NN_FLOAT_LIMIT))
             break;
-        if (pool_push(d, (float)x) != NN_OK) {
+        if (d->npool < d->cap)
+            d->pool[d->npool++] = (float)x;
+        else if (pool_push(d, (float)x) != NN_OK) {
             p->nomem = 1;
             break;
         }
-        p->off += n;
-        skip_ws(p);
-        if (at(p, ',')) {
-            p->off++;
-            skip_ws(p);
+        c += n;
+        while (c < end && (unsigned char)*c <= 32)
+            c++;
+        if (c < end && *c == ',') {
+            c++;
             continue;
         }
-        if (!at(p, ']'))
+        if (c == end || *c != ']')
             break;
-        p->off++;
+        p->off = (size_t)(c + 1 - p->s);
         v->type = NN_JSON_FLOATS;
         v->n = d->npool - mark;
         v->off = mark;
         return 1;
     }
     d->npool = mark;
-    p->off = start;
     return 0;
 }
 
@@ -431,6 +435,14 @@ size_t nn_utf8_bad(const char *buf, size_t len)
     uint64_t w;
 
     while (i < len) {
+        while (len - i >= 32) {         /* ASCII, 32 bytes at a time */
+            uint64_t x[4];
+
+            memcpy(x, s + i, sizeof x);
+            if ((x[0] | x[1] | x[2] | x[3]) & 0x8080808080808080ULL)
+                break;
+            i += 32;
+        }
         if (len - i >= 8) {             /* ASCII, eight bytes at a time */
             memcpy(&w, s + i, sizeof w);
             if (!(w & 0x8080808080808080ULL)) {
@@ -518,6 +530,11 @@ int nn_json_parse(nn_json_doc **out, const char *s, size_t len, char *why,
         return nn_why(why, whylen, NN_ENOMEM, "%s", nn_strerror(NN_ENOMEM));
     }
     memset(d->root, 0, sizeof *d->root);
+    /* Room for every number the text can hold (each takes two bytes with
+     * its comma), so that the pool never moves; untouched pages cost
+     * nothing.  Without it the pool grows as it fills. */
+    if ((d->pool = nn_alloc_big((len / 2 + 1) * sizeof *d->pool)))
+        d->cap = (long)(len / 2 + 1);
     p.doc = d;
     if (len > 4 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
         p.off = 3;              /* cJSON skips one byte order mark too */

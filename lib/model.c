@@ -37,8 +37,12 @@ int nn_model_alloc_params(nn_model *m)
         n += nb;
     }
     m->n_params = n;
-    m->params = calloc(n ? n : 1, sizeof *m->params);
-    return m->params ? NN_OK : NN_ENOMEM;
+    /* In large pages: a model's weights are filled in at once (read,
+     * initialised), and each small page first touched costs a fault. */
+    if (!(m->params = nn_alloc_big((size_t)(n ? n : 1) * sizeof *m->params)))
+        return NN_ENOMEM;
+    memset(m->params, 0, (size_t)(n ? n : 1) * sizeof *m->params);
+    return NN_OK;
 }
 
 void nn_model_conv(const nn_model *m, int l, nn_conv *g)

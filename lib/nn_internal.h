@@ -304,6 +304,13 @@ int nn_scan_float(const char *s, const char *e, float *out);
  * *next: 0, or -1 if s does not start with one in JSON's grammar. */
 int nn_scan_json(const char *s, const char *end, double *out,
                  const char **next);
+/* The run of numbers at s (before end) each followed by ',', as far as
+ * they are in the short form a model file writes, as floats (each the
+ * float of what nn_scan_json reads) into out[0..n): how many, and in
+ * *stop the byte after the last comma taken (s when none).  Whatever
+ * stops it is left for nn_scan_json. */
+long nn_scan_json_floats(const char *s, const char *end, float *out, long n,
+                         const char **stop);
 /* strtod on the start of s[0..n), with '.' for the locale's decimal
  * point, as cJSON reads a number: NN_NUM_OK, *out and the bytes it took,
  * or NN_NUM_BAD if it took none. */
@@ -439,9 +446,12 @@ void nn_jw_str(nn_jw *w, const char *key, const char *s);
  * nothing is written). */
 long nn_jw_floats(nn_jw *w, const char *key, const float *v, long n);
 
-/* Read all of fp into *out (NUL-terminated, caller frees) and *outlen.
- * NN_ELIMIT, why "WHAT larger than N MiB (the limit)", beyond limit bytes;
- * NN_EIO, NN_ENOMEM. */
+/* malloc(n), a large block advised to the kernel's 2 MiB pages (fewer
+ * page faults); freed with free(). */
+void *nn_alloc_big(size_t n);
+/* Read all of fp into *out (NUL-terminated, caller frees) and *outlen,
+ * a regular file at its size in one go.  NN_ELIMIT, why "WHAT larger than N MiB (the
+ * limit)", beyond limit bytes; NN_EIO, NN_ENOMEM. */
 int nn_read_all(FILE *fp, size_t limit, const char *what, char **out,
                 size_t *outlen, char *why, size_t whylen);
 /* p[0..n) to fp, flushed: NN_OK, or NN_EIO with why "write error:

@@ -165,6 +165,139 @@ START_TEST(test_scan_json)
 }
 END_TEST
 
+/* JSON numbers with room after them (as in a model file, where the
+ * scanner takes the short form eight bytes at a time): each read as
+ * strtod reads it, and as a float as (float)strtod gives it, ending where
+ * the number ends.  The edges: subnormals, overflow, 9- and 17-digit
+ * mantissas, 15 and 16 significant digits, 22 and 23 digits after the
+ * point, 7 and 8 digits before it, runs of zeros, exponents, ties of
+ * double and of float; then random decimals and the shortest texts of
+ * random floats. */
+START_TEST(test_scan_json_room)
+{
+    static const char *const special[] = {
+        "0", "-0", "0.0", "-0.0", "1", "-1", "0.5", "9", "10",
+        "1e-310", "-4.9406564584124654e-324", "2.2250738585072011e-308",
+        "2.2250738585072014e-308", "1.7976931348623157e308", "1.8e308",
+        "-1e309", "1e-400", "0.000000000000000000001",
+        "0.00000000000000000000000000000000000000000000001",
+        "0.123456789", "-0.00123456789", "123456789.5", "0.987654321",
+        "0.12345678901234567", "-1.2345678901234567", "98765432109876543",
+        "0.123456789012345", "0.1234567890123456", "123456789012345",
+        "1234567890123456", "0.0000000000000000000001",
+        "0.00000000000000000000001", "0.0000000000000000000000001",
+        "1234567.5", "12345678.5", "1234567", "12345678", "99999999",
+        "0.00000000", "0.000000001", "0.0000000012345678",
+        "0.00000000123456789", "1.0000000000000001", "1e22", "1e23",
+        "1.5e-7", "-2.5E+3", "3e0", "9007199254740993", "9007199254740992",
+        "9007199254740995", "0.1", "0.2", "0.3", "1.00000005960464477539",
+        "1.000000059604644775390625", "1.0000000596046448",
+        "1.00000017881393432617187500", "16777217", "16777219",
+        "3.4028235677973366e38", "3.4028235e38", "1.17549435e-38",
+        "1.4e-45", "7e-46", "0.7006492321624085e-45",
+    };
+    char t[96], buf[160];
+
+    for (size_t i = 0; i < sizeof special / sizeof special[0] + 200000;
+         i++) {
+        const char *s = t, *next = NULL;
+        double got = -1, want;
+        size_t len;
+
+        if (i < sizeof special / sizeof special[0]) {
+            s = special[i];
+        } else if (i % 2) {
+            random_decimal(t, 20, 1);
+        } else {
+            uint32_t b = (uint32_t)rnd();
+            float f;
+
+            memcpy(&f, &b, sizeof f);
+            if (!isfinite(f))
+                f = (float)(i % 1000) / 7.0f;
+            if (i % 4 == 0)
+                f = ldexpf(f, -(int)(rnd() % 40)) * 1e-30f;  /* small */
+            nn_format_float(t, f, 1);
+        }
+        len = strlen(s);
+        snprintf(buf, sizeof buf, "%s,%*s]", s, 40, "");
+        ck_assert_int_eq(nn_scan_json(buf, buf + strlen(buf), &got, &next),
+                         0);
+        ck_assert_msg(next == buf + len, "'%s': %d characters, expected %d",
+                      s, (int)(next - buf), (int)len);
+        want = strtod(s, NULL);
+        ck_assert_msg(dbits(got) == dbits(want), "'%s': %a, strtod %a", s,
+                      got, want);
+        ck_assert_msg(fbits((float)got) == fbits((float)want),
+                      "'%s': float %a, want %a", s, (double)(float)got,
+                      (double)(float)want);
+    }
+}
+END_TEST
+
+/* Runs of "number," as nn_scan_json_floats takes them: each float the
+ * float of strtod's double, the run stopped (and the number left) where
+ * the short form ends: an exponent, 16 digits, no comma after it, or too
+ * near the end; never more than n. */
+START_TEST(test_scan_json_floats)
+{
+    static const char *const stop_at[] = {
+        "1e5", "0.1234567890123456", "12345678.5", "0.5 ", "0.5]", "0.5e",
+        "1.", "-", "+1", "01", "0.00000000000000000000001",
+    };
+    char *buf = malloc(1 << 20), *p;
+    float *out = malloc(100000 * sizeof *out);
+    const char *stop;
+    long n = 0, got;
+
+    ck_assert(buf && out);
+    for (size_t k = 0; k < sizeof stop_at / sizeof stop_at[0]; k++) {
+        p = buf;
+        n = 0;
+        for (; n < 50000; n++) {    /* shortest texts of floats, no 'e' */
+            char t[NN_NUM_CHARS];
+            int len;
+            float f;
+
+            do {        /* and fewer than 8 digits before the point */
+                uint32_t b = (uint32_t)rnd();
+
+                memcpy(&f, &b, sizeof f);
+                if (b % 2)
+                    f = (float)(int32_t)b * 1e-9f;
+                len = isfinite(f) ? nn_format_float(t, f, 1) : 0;
+            } while (len == 0 || strchr(t, 'e') || fabsf(f) >= 1e7f);
+            memcpy(p, t, (size_t)len);
+            p += len;
+            *p++ = ',';
+        }
+        p += sprintf(p, "%s,%64s", stop_at[k], "");
+        got = nn_scan_json_floats(buf, p, out, 100000, &stop);
+        ck_assert_msg(got == n, "'%s': %ld of %ld taken", stop_at[k], got, n);
+        ck_assert_msg(strncmp(stop, stop_at[k], strlen(stop_at[k])) == 0,
+                      "'%s': stopped at '%.20s'", stop_at[k], stop);
+        for (p = buf, got = 0; got < n; got++) {
+            char *e;
+            double want = strtod(p, &e);
+
+            ck_assert_msg(fbits(out[got]) == fbits((float)want),
+                          "'%.*s': %a, want %a", (int)(e - p), p,
+                          (double)out[got], (double)(float)want);
+            p = e + 1;
+        }
+    }
+    /* n bounds it; none taken near the end. */
+    ck_assert_int_eq(nn_scan_json_floats(buf, buf + strlen(buf), out, 7,
+                                         &stop), 7);
+    strcpy(buf, "0.5,0.25,");
+    ck_assert_int_eq(nn_scan_json_floats(buf, buf + strlen(buf), out, 9,
+                                         &stop), 0);
+    ck_assert_ptr_eq(stop, buf);
+    free(buf);
+    free(out);
+}
+END_TEST
+
 /* The formatter's rule, restated: the shortest of %.6g..%.9g that strtof
  * reads back, and with via_double strtod-then-float too; every result
  * reads back. */
@@ -249,6 +382,8 @@ Suite *numtext_suite(void)
     tcase_set_timeout(tc, 60);          /* loops of checks on a busy machine */
     tcase_add_test(tc, test_scan_float);
     tcase_add_test(tc, test_scan_json);
+    tcase_add_test(tc, test_scan_json_room);
+    tcase_add_test(tc, test_scan_json_floats);
     tcase_add_test(tc, test_format_float);
     tcase_add_test(tc, test_format_double);
     suite_add_tcase(s, tc);
