@@ -84,6 +84,26 @@ static uint32_t eight_value(uint64_t v)
          ((v >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32))) >> 32;
     return (uint32_t)v;
 }
+
+static const uint32_t pow10[9] = {
+    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000
+};
+
+/* Up to eight digits at p (eight bytes readable there): their count k into
+ * *k and their value. */
+static inline uint32_t run8(const char *p, int *k)
+{
+    uint64_t v;
+
+    memcpy(&v, p, sizeof v);
+    *k = digit_run(v);
+    if (*k == 0)
+        return 0;
+    v -= 0x3030303030303030ULL;     /* no borrow reaches the k digits */
+    if (*k < 8)
+        v <<= 8 * (8 - *k);         /* the digits last, zeros before */
+    return eight_value(v);
+}
 #endif
 
 /* The digits at p into d (m and nd); the end of them.  The numbers of a
@@ -95,22 +115,13 @@ static inline const char *digits(const char *p, const char *end,
 {
     const char *first = p;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    static const uint32_t pow10[9] = {
-        1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000
-    };
-    uint64_t v;
     int k;
 
     while (end - p >= 8) {
-        memcpy(&v, p, sizeof v);
-        k = digit_run(v);
+        uint32_t lo = run8(p, &k);
         if (k == 0)
             break;
-        /* No borrow reaches the k digit bytes (each at least '0'). */
-        v -= 0x3030303030303030ULL;
-        if (k < 8)
-            v <<= 8 * (8 - k);
-        d->m = d->m * pow10[k] + eight_value(v);
+        d->m = d->m * pow10[k] + lo;
         p += k;
         if (k < 8)
             break;
@@ -249,22 +260,6 @@ int nn_scan_float(const char *s, const char *e, float *out)
 
 #if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0 && \
     defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-/* Up to eight digits at p (eight bytes readable there): their count k into
- * *k and their value. */
-static inline uint32_t run8(const char *p, int *k)
-{
-    uint64_t v;
-
-    memcpy(&v, p, sizeof v);
-    *k = digit_run(v);
-    if (*k == 0)
-        return 0;
-    v -= 0x3030303030303030ULL;     /* no borrow reaches the k digits */
-    if (*k < 8)
-        v <<= 8 * (8 - *k);         /* the digits last, zeros before */
-    return eight_value(v);
-}
-
 /* nn_scan_json's common case, the numbers of a model file: -?int.frac or
  * -?int, at most 16 digits before and after the point with at most 15
  * significant, no exponent, 32 bytes or more before end (the most it
@@ -274,9 +269,6 @@ static inline uint32_t run8(const char *p, int *k)
 static inline int scan_json_short(const char *s, const char *end,
                                   double *out, const char **next)
 {
-    static const uint32_t pow10[9] = {
-        1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000
-    };
     const char *p = s + (*s == '-'), *q;
     uint64_t m = 0;
     int k, k2, nd = 0, scale;
