@@ -10,11 +10,17 @@
  *      writing, refused); parts touching the border are dropped when the
  *      inside has substantial ink, as specks (both sides under SPECK * H)
  *      and marks wholly above or below the line's band;
- *   3. parts of one digit (a 5's detached flag, a broken 4, a 7's dash)
- *      overlap in x: merged when they share most of the narrower's width;
- *   4. touching digits: a group wider than SPLIT * H holds about
- *      width / (DIGIT_W * H) digits, cut at the column with the least ink
- *      near each expected boundary;
+ *   3. parts of one digit (a 5's detached flag, a broken 4, a 7's dash):
+ *      parts that overlap in x are merged when they share most of the
+ *      narrower's width; then a group shorter than PIECE * H joins the
+ *      group nearest to it in x, if one is within NEAR * H;
+ *   4. touching digits: a group is cut in two where a path down it crosses
+ *      one stroke and leaves a digit's height of ink on both sides (see
+ *      cut()); failing that, a group wider than SPLIT * H holds about
+ *      width / (DIGIT_W * H) digits and is cut at the column with the
+ *      least ink near the first expected boundary; each side is cut again
+ *      while it can be; the digits are read in the order of their ink's
+ *      mean column;
  *   5. each digit's pixels go through prep.c's step 6.
  */
 #include <math.h>
@@ -26,12 +32,30 @@
 #define LINE_ROW 0.75   /* of the width: a ruled line, not a stroke */
 #define SPECK 0.2       /* of H: both sides shorter is a speck */
 #define SHORT 0.6       /* of H: a part shorter is a piece of a digit */
-#define SPLIT 1.1       /* of H: a group wider holds several digits */
+#define PIECE 0.3       /* of H: a group shorter is a piece of a digit */
+#define NEAR 0.3        /* of H: the farthest a piece is from its digit */
+#define CUT 2.0         /* stroke widths: the most ink where two digits meet */
+#define TALL 0.7        /* of H: both sides of a cut hold a digit this high */
+#define SHARE 0.1       /* of a piece's ink: the least on either side of a cut */
+#define PATH_INK 16     /* a cut's cost for an ink pixel (1 for a step aside) */
+#define SPLIT 1.1       /* of H: a piece wider holds several digits */
 #define DIGIT_W 0.7     /* of H: a digit's typical width (MNIST's: 0.5-0.9) */
 
-struct group {
-    int x0, x1;         /* columns of the digit's pixels (after a split) */
-    int root;           /* the merged group its parts belong to */
+/* A digit being cut out: the pixels whose piece[] is its index. */
+struct piece {
+    int id;
+    int x0, y0, x1, y1;     /* its box */
+    long area;              /* its pixels */
+    double cx;              /* their mean column: the reading order */
+    int core_w;             /* the width of its tall parts: short pieces
+                               joined to a digit do not widen it */
+};
+
+/* Scratch for cut(), for pieces up to the image's size. */
+struct cuts {
+    int *cost;              /* (w + 2) x h: the least cost down to a pixel */
+    signed char *from;      /* the same: the column step it came by */
+    int *at, *best;         /* h: a path's column in each row */
 };
 
 static int find(int *up, int i)
@@ -43,8 +67,154 @@ static int find(int *up, int i)
 
 static int by_x(const void *a, const void *b)
 {
-    const struct group *p = a, *q = b;
-    return (p->x0 > q->x0) - (p->x0 < q->x0);
+    const struct piece *p = a, *q = b;
+    return (p->cx > q->cx) - (p->cx < q->cx);
+}
+
+static int too_many(char *why, size_t whylen, int max_digits)
+{
+    return nn_why(why, whylen, NN_ELIMIT, "more than %d digits: not a "
+                  "number on one line (the limit: --max-digits)", max_digits);
+}
+
+/* Piece id's box, pixels and mean column, from its pixels inside box b. */
+static void measure(const int *piece, int w, int id, nn_box b, struct piece *p)
+{
+    double xs = 0;
+
+    *p = (struct piece){ id, b.x1, b.y1, b.x0, b.y0, 0, 0, 0 };
+    for (int y = b.y0; y <= b.y1; y++)
+        for (int x = b.x0; x <= b.x1; x++)
+            if (piece[(long)y * w + x] == id) {
+                p->x0 = x < p->x0 ? x : p->x0;
+                p->x1 = x > p->x1 ? x : p->x1;
+                p->y0 = y < p->y0 ? y : p->y0;
+                p->y1 = y > p->y1 ? y : p->y1;
+                p->area++;
+                xs += x;
+            }
+    p->cx = p->area ? xs / p->area : 0;
+    p->core_w = p->x1 - p->x0 + 1;
+}
+
+/* Whether a cut down piece p (at[row]: the last column of its left side in
+ * row p->y0 + row) leaves a digit on each side: both sides TALL * H high
+ * or more, each with SHARE of the ink or more. */
+static int two_digits(const int *piece, int w, const struct piece *p,
+                      const int *at, double high)
+{
+    int l0 = p->y1 + 1, l1 = -1, r0 = p->y1 + 1, r1 = -1;
+    long left = 0;
+
+    for (int y = p->y0; y <= p->y1; y++)
+        for (int x = p->x0; x <= p->x1; x++) {
+            if (piece[(long)y * w + x] != p->id)
+                continue;
+            if (x <= at[y - p->y0]) {
+                left++;
+                l0 = y < l0 ? y : l0;
+                l1 = y;
+            } else {
+                r0 = y < r0 ? y : r0;
+                r1 = y;
+            }
+        }
+    return l1 - l0 + 1 >= high && r1 - r0 + 1 >= high &&
+           left >= SHARE * p->area && p->area - left >= SHARE * p->area;
+}
+
+/* Whether piece p is two digits or more; if so, c->best holds where the
+ * first ends (the last column of its left side in each row).  Two digits
+ * written touching meet in a stroke: a path down the box that crosses one
+ * stroke (one run of ink, CUT stroke widths long at most) and leaves a
+ * digit's height (TALL * H) on both sides is where they meet.  A path that
+ * halves a 0 or an 8 crosses two strokes, and one through a stroke inside
+ * a digit leaves only a piece of it on one side (a 7's bar, a 9's loop, a
+ * 4's corner).  Failing such a path, a piece wider than SPLIT * H is cut
+ * by its column profile, at the least ink near the first expected boundary
+ * (digits DIGIT_W * H wide). */
+static int cut(const int *piece, int w, const struct piece *p, int tall,
+               struct cuts *c)
+{
+    int bw = p->x1 - p->x0 + 3, bh = p->y1 - p->y0 + 1, gw = bw - 2;
+    int found = 0;
+    long edge = 0;
+    double t, least = 0;
+#define INK(x, y) (piece[(long)(y) * w + (x)] == p->id)
+
+    /* The stroke width: 2 * area / perimeter, the perimeter counted as the
+     * ink pixels with paper beside them. */
+    for (int y = p->y0; y <= p->y1; y++)
+        for (int x = p->x0; x <= p->x1; x++)
+            if (INK(x, y) && (x == p->x0 || x == p->x1 || y == p->y0 ||
+                              y == p->y1 || !INK(x - 1, y) ||
+                              !INK(x + 1, y) || !INK(x, y - 1) ||
+                              !INK(x, y + 1)))
+                edge++;
+    t = edge ? 2.0 * p->area / edge : 1;
+
+    /* The cheapest path down to each pixel of the box and a column of paper
+     * either side: each ink pixel PATH_INK, each step aside 1. */
+    for (int y = 0; y < bh; y++)
+        for (int i = 0; i < bw; i++) {
+            int x = p->x0 - 1 + i, k = y * bw + i, m = 0, from = 0;
+            if (y > 0) {
+                const int *up = c->cost + k - bw;
+                m = up[0];
+                if (i > 0 && up[-1] + 1 < m)
+                    m = up[-1] + 1, from = -1;
+                if (i + 1 < bw && up[1] + 1 < m)
+                    m = up[1] + 1, from = 1;
+            }
+            c->cost[k] = m + (i > 0 && i + 1 < bw && INK(x, p->y0 + y)) * PATH_INK;
+            c->from[k] = (signed char)from;
+        }
+    /* The path to each bottom pixel of the box, back up: the one crossing
+     * the least ink that leaves two digits. */
+    for (int e = 1; e + 1 < bw; e++) {
+        int i = e, crossed = 0, runs = 0, was = 0;
+        for (int y = bh - 1; y >= 0; y--) {
+            int x = p->x0 - 1 + i, ink_here = i > 0 && i + 1 < bw && INK(x, p->y0 + y);
+            c->at[y] = x;
+            crossed += ink_here;
+            runs += ink_here && !was;
+            was = ink_here;
+            i += c->from[y * bw + i];
+        }
+        if (runs > 1 || crossed > CUT * t || (found && crossed >= least) ||
+            !two_digits(piece, w, p, c->at, TALL * tall))
+            continue;
+        memcpy(c->best, c->at, bh * sizeof *c->at);
+        least = crossed;
+        found = 1;
+    }
+    if (found || p->core_w <= SPLIT * tall)
+        return found;
+
+    /* Wide and no such path: the column profile, where it leaves a digit
+     * on both sides. */
+    int parts = (int)(gw / (DIGIT_W * tall) + 0.5), *cols = c->cost;
+    double e = p->x0 + (double)gw / parts;
+    int lo = (int)(e - 0.3 * gw / parts), hi = (int)(e + 0.3 * gw / parts);
+    memset(cols, 0, gw * sizeof *cols);
+    for (int y = p->y0; y <= p->y1; y++)
+        for (int x = p->x0; x <= p->x1; x++)
+            cols[x - p->x0] += INK(x, y);
+    for (int x = lo > p->x0 ? lo : p->x0 + 1, best = -1; x <= hi && x < p->x1; x++) {
+        if (best >= 0 && (cols[x - p->x0] > cols[best - p->x0] ||
+                          (cols[x - p->x0] == cols[best - p->x0] &&
+                           fabs(x - e) >= fabs(best - e))))
+            continue;
+        for (int y = 0; y < bh; y++)
+            c->at[y] = x - 1;
+        if (two_digits(piece, w, p, c->at, PIECE * tall)) {
+            memcpy(c->best, c->at, bh * sizeof *c->at);
+            best = x;
+            found = 1;
+        }
+    }
+    return found;
+#undef INK
 }
 
 /* 3x5 digits for the numbers on the boxes (bit 2 is the left column). */
@@ -101,12 +271,14 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
 {
     nn_ink ink;
     nn_part *c = NULL;
-    int *label = NULL, *up = NULL, *cols = NULL, n, nd = 0, err;
+    int *label = NULL, *up = NULL, *piece = NULL, *root = NULL, n, nd = 0, err;
     unsigned char *keep = NULL, *sel = NULL, *kept = NULL;
-    struct group *g = NULL;
+    struct piece *d = NULL;
+    struct cuts cu = { NULL, NULL, NULL, NULL };
     nn_box *wb = NULL;      /* boxes at working resolution */
+    nn_box *gb = NULL;      /* the groups' boxes, at their roots */
     long area_max = 0;
-    int tall = 0, inner = 0, band0, band1, ng = 0;
+    int tall = 0, inner = 0, band0, band1;
 
     *n_out = 0;
     if (o->plain)
@@ -194,97 +366,98 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
             if (ov > 0 && ov >= (short_part ? 0.5 : 0.8) * narrow)
                 up[find(up, i)] = find(up, j);
         }
-
-    /* 4. Groups, split where they are several digits wide. */
-    if (!(g = malloc((n ? n : 1) * sizeof *g)) ||
-        !(cols = calloc(ink.w, sizeof *cols)))
+    /* A group shorter than PIECE * H is a piece of the digit nearest to it
+     * (a 5's flag drawn apart, a broken stroke), if one is within NEAR * H. */
+    if (!(gb = malloc((n ? n : 1) * sizeof *gb)))
         goto done;
+    for (int i = 0; i < n; i++)
+        gb[i] = (nn_box){ ink.w, ink.h, -1, -1 };
     for (int i = 0; i < n; i++) {
-        int r = find(up, i), k;
+        nn_box *b = &gb[find(up, i)];
         if (!keep[i])
             continue;
-        for (k = 0; k < ng && g[k].root != r; k++)
-            ;
-        if (k == ng)
-            g[ng++] = (struct group){ c[i].x0, c[i].x1, r };
-        g[k].x0 = c[i].x0 < g[k].x0 ? c[i].x0 : g[k].x0;
-        g[k].x1 = c[i].x1 > g[k].x1 ? c[i].x1 : g[k].x1;
+        b->x0 = c[i].x0 < b->x0 ? c[i].x0 : b->x0;
+        b->y0 = c[i].y0 < b->y0 ? c[i].y0 : b->y0;
+        b->x1 = c[i].x1 > b->x1 ? c[i].x1 : b->x1;
+        b->y1 = c[i].y1 > b->y1 ? c[i].y1 : b->y1;
     }
-    if (ng == 0) {      /* only specks: the band was theirs */
+    for (int r = 0; r < n; r++) {
+        int near = -1, gap = 0;
+        if (gb[r].x1 < 0 || gb[r].y1 - gb[r].y0 + 1 >= PIECE * tall)
+            continue;
+        for (int q = 0; q < n; q++) {
+            int g = (gb[r].x0 > gb[q].x0 ? gb[r].x0 : gb[q].x0) -
+                    (gb[r].x1 < gb[q].x1 ? gb[r].x1 : gb[q].x1);
+            g = g < 0 ? 0 : g;
+            if (gb[q].x1 >= 0 && gb[q].y1 - gb[q].y0 + 1 >= PIECE * tall &&
+                (near < 0 || g < gap))
+                near = q, gap = g;
+        }
+        if (near >= 0 && gap <= NEAR * tall)
+            up[r] = near;
+    }
+
+    /* 4. Digits: a piece for each group, cut while it holds two. */
+    if (!(piece = malloc(npx * sizeof *piece)) ||
+        !(root = malloc(max_digits * sizeof *root)) ||
+        !(d = malloc(max_digits * sizeof *d)) ||
+        !(cu.cost = malloc((npx + 2L * ink.h) * sizeof *cu.cost)) ||
+        !(cu.from = malloc(npx + 2L * ink.h)) ||
+        !(cu.at = malloc(ink.h * sizeof *cu.at)) ||
+        !(cu.best = malloc(ink.h * sizeof *cu.best)))
+        goto done;
+    for (long i = 0; i < npx; i++) {
+        int r = label[i] >= 0 && keep[label[i]] ? find(up, label[i]) : -1, k;
+        piece[i] = -1;
+        if (r < 0)
+            continue;
+        for (k = 0; k < nd && root[k] != r; k++)
+            ;
+        if (k == nd) {
+            if (nd == max_digits) {
+                err = too_many(why, whylen, max_digits);
+                goto done;
+            }
+            root[nd++] = r;
+        }
+        piece[i] = k;
+    }
+    if (nd == 0) {      /* only specks: the band was theirs */
         err = nn_why(why, whylen, NN_EFORMAT, "no ink found: nothing that "
                      "looks like a digit");
         goto done;
     }
-    qsort(g, ng, sizeof *g, by_x);
-    {
-        struct group *d = NULL;
-        int cap = ng;
-        for (int k = 0; k < ng; k++) {
-            int gw = g[k].x1 - g[k].x0 + 1;
-            int parts = gw > SPLIT * tall ? (int)(gw / (DIGIT_W * tall) + 0.5) : 1;
-            parts = parts < 1 ? 1 : parts;
-            if (nd + parts > max_digits) {
-                free(d);
-                err = nn_why(why, whylen, NN_ELIMIT, "more than %d digits: "
-                             "not a number on one line (the limit: "
-                             "--max-digits)", max_digits);
-                goto done;
-            }
-            if (nd + parts > cap) {
-                struct group *t;
-                cap = 2 * (nd + parts);
-                if (!(t = realloc(d, cap * sizeof *t))) {
-                    free(d);
-                    goto done;
-                }
-                d = t;
-            } else if (!d && !(d = malloc(cap * sizeof *d))) {
-                goto done;
-            }
-            /* The column profile of the group's ink. */
-            memset(cols, 0, ink.w * sizeof *cols);
-            for (long i = 0; i < npx; i++)
-                if (label[i] >= 0 && keep[label[i]] &&
-                    find(up, label[i]) == g[k].root)
-                    cols[i % ink.w]++;
-            int from = g[k].x0;
-            for (int p = 1; p < parts; p++) {
-                double e = g[k].x0 + (double)p * gw / parts;
-                int lo = (int)(e - 0.3 * gw / parts), hi = (int)(e + 0.3 * gw / parts);
-                int best = (int)e;
-                for (int x = lo; x <= hi; x++)
-                    if (x > from && x < g[k].x1 &&
-                        (cols[x] < cols[best] ||
-                         (cols[x] == cols[best] && fabs(x - e) < fabs(best - e))))
-                        best = x;
-                d[nd++] = (struct group){ from, best - 1, g[k].root };
-                from = best;
-            }
-            d[nd++] = (struct group){ from, g[k].x1, g[k].root };
-        }
-        free(g);
-        g = d;
+    for (int k = 0; k < nd; k++) {
+        measure(piece, ink.w, k, (nn_box){ 0, 0, ink.w - 1, ink.h - 1 }, &d[k]);
+        d[k].core_w = gb[root[k]].x1 - gb[root[k]].x0 + 1;
     }
+    for (int k = 0; k < nd; k++)
+        while (cut(piece, ink.w, &d[k], tall, &cu)) {
+            nn_box box = { d[k].x0, d[k].y0, d[k].x1, d[k].y1 };
+            if (nd == max_digits) {
+                err = too_many(why, whylen, max_digits);
+                goto done;
+            }
+            for (int y = box.y0; y <= box.y1; y++)
+                for (int x = cu.best[y - box.y0] + 1; x <= box.x1; x++)
+                    if (piece[(long)y * ink.w + x] == k)
+                        piece[(long)y * ink.w + x] = nd;
+            measure(piece, ink.w, k, box, &d[k]);
+            measure(piece, ink.w, nd, box, &d[nd]);
+            nd++;
+        }
+    qsort(d, nd, sizeof *d, by_x);
 
-    /* 5. Each digit's pixels to its vector. */
-    if (nd == 0 || !(sel = malloc(npx)) || !(kept = calloc(npx, 1)) ||
+    /* 5. Each digit's pixels to its vector, left to right. */
+    if (!(sel = malloc(npx)) || !(kept = calloc(npx, 1)) ||
         !(wb = malloc(nd * sizeof *wb)))
         goto done;
     for (int k = 0; k < nd; k++) {
-        wb[k] = (nn_box){ ink.w, ink.h, -1, -1 };
         for (long i = 0; i < npx; i++) {
-            int x = (int)(i % ink.w), y = (int)(i / ink.w);
-            sel[i] = label[i] >= 0 && keep[label[i]] &&
-                     find(up, label[i]) == g[k].root && x >= g[k].x0 &&
-                     x <= g[k].x1;
-            if (sel[i]) {
-                kept[i] = 1;
-                wb[k].x0 = x < wb[k].x0 ? x : wb[k].x0;
-                wb[k].x1 = x > wb[k].x1 ? x : wb[k].x1;
-                wb[k].y0 = y < wb[k].y0 ? y : wb[k].y0;
-                wb[k].y1 = y > wb[k].y1 ? y : wb[k].y1;
-            }
+            sel[i] = piece[i] == d[k].id;
+            kept[i] |= sel[i];
         }
+        wb[k] = (nn_box){ d[k].x0, d[k].y0, d[k].x1, d[k].y1 };
         if ((err = nn_prep_place(&ink, sel, out + (long)k * 28 * 28)))
             goto done;
         if (boxes) {
@@ -303,10 +476,16 @@ done:
     free(c);
     free(keep);
     free(up);
-    free(g);
-    free(cols);
+    free(piece);
+    free(root);
+    free(d);
+    free(cu.cost);
+    free(cu.from);
+    free(cu.at);
+    free(cu.best);
     free(sel);
     free(kept);
     free(wb);
+    free(gb);
     return err;
 }

@@ -60,7 +60,8 @@ static void assert_left_to_right(const nn_box *b, int n)
         ck_assert_int_lt(b[i - 1].x0, b[i].x0);
 }
 
-/* The first ten MNIST test images are 7 2 1 0 4 1 4 9 5 9. */
+/* tests/data's ten MNIST images (the training set's first) are
+ * 5 0 4 1 9 2 1 3 1 4. */
 START_TEST(apart)
 {
     nn_idx *idx = mnist10_images();
@@ -78,7 +79,7 @@ END_TEST
 START_TEST(touching)
 {
     nn_idx *idx = mnist10_images();
-    int ks[] = { 3, 3, 3 };     /* 0 0 0 */
+    int ks[] = { 3, 3, 3 };     /* 1 1 1 */
     nn_box b[MAXD];
     uint8_t *g = line(idx, ks, 3, 8);
 
@@ -93,7 +94,61 @@ START_TEST(touching)
 }
 END_TEST
 
-/* A 4 and a 9 cut in two by a band of paper across them are still one
+/* Two digits joined by a stroke (written without lifting the pen),
+ * together narrower than two digits usually are (two 1s): cut where
+ * they meet, not by their width. */
+START_TEST(touching_narrow)
+{
+    nn_idx *idx = mnist10_images();
+    int pairs[][2] = { { 3, 6 }, { 8, 3 } };    /* 1 1, 1 1 */
+    nn_box b[MAXD];
+
+    for (int k = 0; k < 2; k++) {
+        uint8_t *g = line(idx, pairs[k], 2, 2);
+        const uint8_t *row = g + (40 + 16 * S) * W;
+        int from = -1, to = -1, n;
+        for (int x = 1; x < W; x++) {   /* the paper between their strokes */
+            if (row[x - 1] < 150 && row[x] >= 150 && from < 0)
+                from = x;
+            if (row[x - 1] >= 150 && row[x] < 150 && from >= 0 && to < 0)
+                to = x;
+        }
+        ck_assert(from > 0 && to > from);
+        for (int r = 0; r < 6; r++)
+            memset(g + (40 + 16 * S + r) * W + from - S, 40, to - from + 2 * S);
+        n = segment(g, b);
+        ck_assert_msg(n == 2, "pair %d: %d digits", k, n);
+        assert_left_to_right(b, 2);
+        free(g);
+    }
+    nn_idx_free(idx);
+}
+END_TEST
+
+/* A short stroke beside a digit, not over it (a 5's flag drawn apart), is
+ * a piece of that digit, not a digit of its own. */
+START_TEST(detached_piece)
+{
+    nn_idx *idx = mnist10_images();
+    int ks[] = { 1, 7 };        /* 0 3 */
+    nn_box b[MAXD];
+    uint8_t *g = line(idx, ks, 2, 40);
+    int right = 0;
+
+    for (int x = 0; x < W; x++)         /* the 3's rightmost ink */
+        for (int y = 0; y < H; y++)
+            if (g[y * W + x] < 150)
+                right = x;
+    for (int y = 40 + 6 * S; y < 40 + 6 * S + 8; y++)
+        memset(g + y * W + right + 6, 40, 6 * S);
+    ck_assert_int_eq(segment(g, b), 2);
+    ck_assert_int_ge(b[1].x1, right + 6 + 6 * S - 2);
+    free(g);
+    nn_idx_free(idx);
+}
+END_TEST
+
+/* A 9 and a 3 cut in two by a band of paper across them are still one
  * digit each. */
 START_TEST(broken)
 {
@@ -183,6 +238,8 @@ Suite *segment_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, apart);
     tcase_add_test(tc, touching);
+    tcase_add_test(tc, touching_narrow);
+    tcase_add_test(tc, detached_piece);
     tcase_add_test(tc, broken);
     tcase_add_test(tc, specks);
     tcase_add_test(tc, ruled);
