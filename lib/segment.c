@@ -154,19 +154,27 @@ static int cut(const int *piece, int w, const struct piece *p, int tall,
     t = edge ? 2.0 * p->area / edge : 1;
 
     /* The cheapest path down to each pixel of the box and a column of paper
-     * either side: each ink pixel PATH_INK, each step aside 1. */
+     * either side: each ink pixel PATH_INK, each step aside 1, and a step
+     * aside between two ink pixels that touch at their corners (through a
+     * thin slanted stroke) PATH_INK more. */
+#define IN(i, y) ((i) > 0 && (i) + 1 < bw && INK(p->x0 - 1 + (i), p->y0 + (y)))
+#define SLIP(j, i, y) (IN(j, y) && IN(i, (y) - 1))  /* from (j, y-1) to (i, y) */
     for (int y = 0; y < bh; y++)
         for (int i = 0; i < bw; i++) {
-            int x = p->x0 - 1 + i, k = y * bw + i, m = 0, from = 0;
+            int k = y * bw + i, m = 0, from = 0;
             if (y > 0) {
                 const int *up = c->cost + k - bw;
                 m = up[0];
-                if (i > 0 && up[-1] + 1 < m)
-                    m = up[-1] + 1, from = -1;
-                if (i + 1 < bw && up[1] + 1 < m)
-                    m = up[1] + 1, from = 1;
+                for (int d = -1; d <= 1; d += 2) {
+                    int j = i + d, step;
+                    if (j < 0 || j >= bw)
+                        continue;
+                    step = up[d] + 1 + SLIP(j, i, y) * PATH_INK;
+                    if (step < m)
+                        m = step, from = d;
+                }
             }
-            c->cost[k] = m + (i > 0 && i + 1 < bw && INK(x, p->y0 + y)) * PATH_INK;
+            c->cost[k] = m + IN(i, y) * PATH_INK;
             c->from[k] = (signed char)from;
         }
     /* The path to each bottom pixel of the box, back up: the one crossing
@@ -174,12 +182,13 @@ static int cut(const int *piece, int w, const struct piece *p, int tall,
     for (int e = 1; e + 1 < bw; e++) {
         int i = e, crossed = 0, runs = 0, was = 0;
         for (int y = bh - 1; y >= 0; y--) {
-            int x = p->x0 - 1 + i, ink_here = i > 0 && i + 1 < bw && INK(x, p->y0 + y);
-            c->at[y] = x;
-            crossed += ink_here;
-            runs += ink_here && !was;
-            was = ink_here;
-            i += c->from[y * bw + i];
+            int j = i + c->from[y * bw + i];
+            int here = IN(i, y) || (y > 0 && j != i && SLIP(j, i, y));
+            c->at[y] = p->x0 - 1 + i;
+            crossed += here;
+            runs += here && !was;
+            was = here;
+            i = j;
         }
         if (runs > 1 || crossed > CUT * t || (found && crossed >= least) ||
             !two_digits(piece, w, p, c->at, TALL * tall))
@@ -214,6 +223,8 @@ static int cut(const int *piece, int w, const struct piece *p, int tall,
         }
     }
     return found;
+#undef SLIP
+#undef IN
 #undef INK
 }
 

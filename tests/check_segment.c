@@ -2,6 +2,7 @@
  * in a row as a person would write them (apart, touching, broken, among
  * specks, across ruled lines), blank pages and pages of many marks. */
 #include <check.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,6 +149,38 @@ START_TEST(detached_piece)
 }
 END_TEST
 
+/* Digits drawn with a thin pen (one pixel wide where prep.c works): a
+ * path down through the corners of a slanted stroke's pixels crosses the
+ * stroke, so a 0 or a 2 is not cut in two. */
+START_TEST(thin)
+{
+    nn_box b[MAXD];
+    uint8_t *g = malloc((size_t)W * H);
+
+    ck_assert_ptr_nonnull(g);
+    memset(g, 230, (size_t)W * H);
+    for (int a = 0; a < 3600; a++) {            /* a 0: an ellipse */
+        double t = a * 3.14159265 / 1800;
+        int x = (int)(200 + 45 * cos(t)), y = (int)(100 + 70 * sin(t));
+        for (int d = 0; d < 2; d++)
+            g[(y + d) * W + x] = g[y * W + x + d] = 40;
+    }
+    for (int a = 0; a < 1000; a++) {            /* a 2: arc, slant, base */
+        double t = 3.14159265 * (1.1 + 1.25 * a / 1000.0), u = a / 1000.0;
+        int x = (int)(400 + 45 * cos(t)), y = (int)(70 + 40 * sin(t));
+        int sx = (int)(445 - 95 * u), sy = (int)(70 + 100 * u);
+        int bx = (int)(350 + 100 * u);
+        for (int d = 0; d < 2; d++) {
+            g[(y + d) * W + x] = g[y * W + x + d] = 40;
+            g[(sy + d) * W + sx] = g[sy * W + sx + d] = 40;
+            g[(170 + d) * W + bx] = 40;
+        }
+    }
+    ck_assert_int_eq(segment(g, b), 2);
+    free(g);
+}
+END_TEST
+
 /* A 9 and a 3 cut in two by a band of paper across them are still one
  * digit each. */
 START_TEST(broken)
@@ -240,6 +273,7 @@ Suite *segment_suite(void)
     tcase_add_test(tc, touching);
     tcase_add_test(tc, touching_narrow);
     tcase_add_test(tc, detached_piece);
+    tcase_add_test(tc, thin);
     tcase_add_test(tc, broken);
     tcase_add_test(tc, specks);
     tcase_add_test(tc, ruled);
