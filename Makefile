@@ -98,7 +98,7 @@ tests/check_nn: $(TEST_OBJ) cmd/progress.o cmd/util.o lib/libnn.a
 -include $(DEPS)
 
 .PHONY: all deps check unit cli clean distclean install uninstall demo photos photoset \
-	photoset-dev numbers example-digits pictures fuzz fuzz-build valgrind loadtest screenshots
+	photoset-dev numbers numbers-dev example-digits pictures fuzz fuzz-build valgrind loadtest screenshots
 
 # Install the Debian packages the build needs, if any is missing.
 deps:
@@ -228,6 +228,22 @@ data/numbers/labels.tsv: examples/photoset
 	    "$$(sh data/mnist.sh t10k-labels-idx1-ubyte)" data/numbers.tmp \
 	    $(NUMBERS_N) && rm -rf data/numbers && mv data/numbers.tmp data/numbers || \
 	    { rm -rf data/numbers.tmp; exit 1; }
+
+# The numbers tuning set: the same from the last 10000 MNIST *training*
+# digits with another seed (480 numbers), where segmentation rules are
+# tried; never on data/numbers.
+NUMBERS_DEV_N = 40
+numbers-dev: deps
+	$(MAKE) all $(DEMO_MODEL) data/numbers-dev/labels.tsv
+	NUMBERS_DIR=data/numbers-dev sh data/numbers.sh $(DEMO_MODEL)
+data/numbers-dev/labels.tsv: examples/photoset
+	rm -rf data/numbers-dev.tmp && mkdir -p data/numbers-dev.tmp && \
+	examples/photoset --numbers -s 1018 -r 50000:10000 \
+	    "$$(sh data/mnist.sh train-images-idx3-ubyte)" \
+	    "$$(sh data/mnist.sh train-labels-idx1-ubyte)" data/numbers-dev.tmp \
+	    $(NUMBERS_DEV_N) && rm -rf data/numbers-dev && \
+	    mv data/numbers-dev.tmp data/numbers-dev || \
+	    { rm -rf data/numbers-dev.tmp; exit 1; }
 
 
 # PNG pictures of the MLP (the earlier demo model, whose first-layer
@@ -369,5 +385,5 @@ distclean: clean
 	rm -f data/*.nnv data/*.vec data/*.tmp data/model.json data/train-log.tsv \
 	    data/model-mlp.json data/train-mlp-log.tsv \
 	    data/runs.jsonl data/examples.out
-	rm -rf data/photoset data/photoset-dev data/numbers
+	rm -rf data/photoset data/photoset-dev data/numbers data/numbers-dev
 	rm -rf data/mnist
