@@ -15,8 +15,8 @@
  *      narrower's width; then a group shorter than PIECE * H joins the
  *      group nearest to it in x, if one is within NEAR * H;
  *   4. touching digits: a group is cut in two where a path down it crosses
- *      one stroke and leaves a digit's height of ink on both sides (see
- *      cut()); failing that, a group wider than SPLIT * H holds about
+ *      one stroke, leaves a digit's height of ink on both sides and does
+ *      not run inside a loop (see cut()); failing that, a group wider than SPLIT * H holds about
  *      width / (DIGIT_W * H) digits and is cut at the column with the
  *      least ink near the first expected boundary; each side is cut again
  *      while it can be; the digits are read in the order of their ink's
@@ -36,6 +36,8 @@
 #define NEAR 0.3        /* of H: the farthest a piece is from its digit */
 #define CUT 2.0         /* stroke widths: the most ink where two digits meet */
 #define TALL 0.7        /* of H: both sides of a cut hold a digit this high */
+#define INSIDE 0.4      /* of H: the most path a cut runs inside a loop */
+#define WIDE_IN 0.5     /* of a group's height: a loop's inside this wide */
 #define SHARE 0.1       /* of a piece's ink: the least on either side of a cut */
 #define PATH_INK 16     /* a cut's cost for an ink pixel (1 for a step aside) */
 #define SPLIT 1.1       /* of H: a piece wider holds several digits */
@@ -123,16 +125,50 @@ static int two_digits(const int *piece, int w, const struct piece *p,
            left >= SHARE * p->area && p->area - left >= SHARE * p->area;
 }
 
+/* How many pixels of paper on the path at[] lie inside a loop of the
+ * piece's ink: ink is met looking from them in seven of the eight
+ * directions or more, and it is WIDE_IN of the piece's height apart or
+ * more across.  A path into a 0 or a 6 whose loop is left open (the pen
+ * lifted before it closed) passes inside it, seeing out only through the
+ * opening; one between two digits has open paper above or below, or only
+ * a narrow gap across. */
+static int enclosed(const int *piece, int w, const struct piece *p,
+                    const int *at)
+{
+    static const int dir[8][2] = { { 1, 0 }, { -1, 0 }, { 0, 1 }, { 0, -1 },
+                                   { 1, 1 }, { 1, -1 }, { -1, 1 }, { -1, -1 } };
+    int n = 0;
+
+    for (int y = p->y0; y <= p->y1; y++) {
+        int x = at[y - p->y0], hits = 0;
+        if (x < p->x0 || x > p->x1 || piece[(long)y * w + x] == p->id)
+            continue;
+        int span = 0;
+        for (int d = 0; d < 8; d++) {
+            int sx = x + dir[d][0], sy = y + dir[d][1];
+            while (sx >= p->x0 && sx <= p->x1 && sy >= p->y0 && sy <= p->y1 &&
+                   piece[(long)sy * w + sx] != p->id)
+                sx += dir[d][0], sy += dir[d][1];
+            hits += sx >= p->x0 && sx <= p->x1 && sy >= p->y0 && sy <= p->y1;
+            if (d < 2)
+                span += sx > x ? sx - x : x - sx;
+        }
+        n += hits >= 7 && span >= WIDE_IN * (p->y1 - p->y0 + 1);
+    }
+    return n;
+}
+
 /* Whether piece p is two digits or more; if so, c->best holds where the
  * first ends (the last column of its left side in each row).  Two digits
  * written touching meet in a stroke: a path down the box that crosses one
  * stroke (one run of ink, CUT stroke widths long at most) and leaves a
  * digit's height (TALL * H) on both sides is where they meet.  A path that
- * halves a 0 or an 8 crosses two strokes, and one through a stroke inside
- * a digit leaves only a piece of it on one side (a 7's bar, a 9's loop, a
- * 4's corner).  Failing such a path, a piece wider than SPLIT * H is cut
- * by its column profile, at the least ink near the first expected boundary
- * (digits DIGIT_W * H wide). */
+ * halves a 0 or an 8 crosses two strokes; one through a stroke inside a
+ * digit leaves only a piece of it on one side (a 7's bar, a 9's loop, a
+ * 4's corner); one into a loop left open runs inside it (enclosed()).
+ * Failing such a path, a piece wider than SPLIT * H is cut by its column
+ * profile, at the least ink near the first expected boundary (digits
+ * DIGIT_W * H wide). */
 static int cut(const int *piece, int w, const struct piece *p, int tall,
                struct cuts *c)
 {
@@ -191,7 +227,8 @@ static int cut(const int *piece, int w, const struct piece *p, int tall,
             i = j;
         }
         if (runs > 1 || crossed > CUT * t || (found && crossed >= least) ||
-            !two_digits(piece, w, p, c->at, TALL * tall))
+            !two_digits(piece, w, p, c->at, TALL * tall) ||
+            enclosed(piece, w, p, c->at) > INSIDE * tall)
             continue;
         memcpy(c->best, c->at, bh * sizeof *c->at);
         least = crossed;

@@ -181,6 +181,28 @@ START_TEST(thin)
 }
 END_TEST
 
+/* A round 0 whose loop is left open at the top (the pen lifted before it
+ * closed): a path through the opening crosses the 0 only once, at its
+ * bottom, but runs inside the loop; the 0 stays one digit. */
+START_TEST(open_loop)
+{
+    nn_box b[MAXD];
+    uint8_t *g = malloc((size_t)W * H);
+
+    ck_assert_ptr_nonnull(g);
+    memset(g, 230, (size_t)W * H);
+    for (int a = 150; a < 3450; a++) {          /* 330 of 360 degrees */
+        double t = (a + 900) * 3.14159265 / 1800;
+        for (int r = 0; r < 8; r++) {
+            int x = (int)(300 + (52 - r) * cos(t)), y = (int)(100 - (70 - r) * sin(t));
+            g[y * W + x] = 40;
+        }
+    }
+    ck_assert_int_eq(segment(g, b), 1);
+    free(g);
+}
+END_TEST
+
 /* A 9 and a 3 cut in two by a band of paper across them are still one
  * digit each. */
 START_TEST(broken)
@@ -274,6 +296,7 @@ Suite *segment_suite(void)
     tcase_add_test(tc, touching_narrow);
     tcase_add_test(tc, detached_piece);
     tcase_add_test(tc, thin);
+    tcase_add_test(tc, open_loop);
     tcase_add_test(tc, broken);
     tcase_add_test(tc, specks);
     tcase_add_test(tc, ruled);
