@@ -160,7 +160,7 @@ demo: deps
 	@echo; echo "In a browser: cmd/nn-serve --data $$(dirname "$$(sh data/mnist.sh t10k-images-idx3-ubyte)") --runs data/runs.jsonl --save-dir data $(DEMO_MODEL), then open http://127.0.0.1:8080/"
 
 # nn-serve under load on 127.0.0.1 with the demo model (tests/serve/load.sh,
-# ab): p50 and p99 latency, errors, memory over two passes.
+# ab): p50 and p99 latency, errors, memory over three passes.
 LOAD_N = 20000
 LOAD_C = 16
 loadtest: deps
