@@ -100,8 +100,8 @@ static void measure(const int *piece, int w, int id, nn_box b, struct piece *p)
 }
 
 /* Whether a cut down piece p (at[row]: the last column of its left side in
- * row p->y0 + row) leaves a digit on each side: both sides TALL * H high
- * or more, each with SHARE of the ink or more. */
+ * row p->y0 + row) leaves a digit on each side: ink `high` pixels high or
+ * more on both sides, each with SHARE of the ink or more. */
 static int two_digits(const int *piece, int w, const struct piece *p,
                       const int *at, double high)
 {
@@ -140,10 +140,9 @@ static int enclosed(const int *piece, int w, const struct piece *p,
     int n = 0;
 
     for (int y = p->y0; y <= p->y1; y++) {
-        int x = at[y - p->y0], hits = 0;
+        int x = at[y - p->y0], hits = 0, span = 0;
         if (x < p->x0 || x > p->x1 || piece[(long)y * w + x] == p->id)
             continue;
-        int span = 0;
         for (int d = 0; d < 8; d++) {
             int sx = x + dir[d][0], sy = y + dir[d][1];
             while (sx >= p->x0 && sx <= p->x1 && sy >= p->y0 && sy <= p->y1 &&
@@ -237,8 +236,8 @@ static int cut(const int *piece, int w, const struct piece *p, int tall,
     if (found || p->core_w <= SPLIT * tall)
         return found;
 
-    /* Wide and no such path: the column profile, where it leaves a digit
-     * on both sides. */
+    /* Wide and no such path: the column profile, where both sides keep ink
+     * PIECE * H high (a 5's flag alone is no digit). */
     int parts = (int)(gw / (DIGIT_W * tall) + 0.5), *cols = c->cost;
     double e = p->x0 + (double)gw / parts;
     int lo = (int)(e - 0.3 * gw / parts), hi = (int)(e + 0.3 * gw / parts);
