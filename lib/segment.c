@@ -16,11 +16,11 @@
  *      group nearest to it in x, if one is within NEAR * H;
  *   4. touching digits: a group is cut in two where a path down it crosses
  *      one stroke, leaves a digit's height of ink on both sides and does
- *      not run inside a loop (see cut()); failing that, a group wider than SPLIT * H holds about
- *      width / (DIGIT_W * H) digits and is cut at the column with the
- *      least ink near the first expected boundary; each side is cut again
- *      while it can be; the digits are read in the order of their ink's
- *      mean column;
+ *      not run inside a loop (see cut()); failing that, a group wider than
+ *      SPLIT * H holds about width / (DIGIT_W * H) digits and is cut at the
+ *      column with the least ink near the first expected boundary; each
+ *      side is cut again while it can be; the digits are read in the order
+ *      of their ink's mean column;
  *   5. each digit's pixels go through prep.c's step 6.
  */
 #include <math.h>

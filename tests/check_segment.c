@@ -11,16 +11,24 @@
 
 enum { S = 4, W = 900, H = 200, MAXD = NN_SEG_MAX_DIGITS };
 
+/* A page W x H of one grey, to draw on. */
+static uint8_t *page(uint8_t grey)
+{
+    uint8_t *g = malloc((size_t)W * H);
+
+    ck_assert_ptr_nonnull(g);
+    memset(g, grey, (size_t)W * H);
+    return g;
+}
+
 /* A white page W x H with MNIST images ks[0..n-1] drawn S times larger in
  * dark ink, left to right, gap pixels between one's ink and the next's
  * (negative: they overlap). */
 static uint8_t *line(const nn_idx *idx, const int *ks, int n, int gap)
 {
-    uint8_t *g = malloc((size_t)W * H);
+    uint8_t *g = page(230);
     int cursor = 40;
 
-    ck_assert_ptr_nonnull(g);
-    memset(g, 230, (size_t)W * H);
     for (int d = 0; d < n; d++) {
         const uint8_t *p = idx->data + (long)ks[d] * 784;
         int x0 = 28, x1 = -1, ox;
@@ -155,10 +163,8 @@ END_TEST
 START_TEST(thin)
 {
     nn_box b[MAXD];
-    uint8_t *g = malloc((size_t)W * H);
+    uint8_t *g = page(230);
 
-    ck_assert_ptr_nonnull(g);
-    memset(g, 230, (size_t)W * H);
     for (int a = 0; a < 3600; a++) {            /* a 0: an ellipse */
         double t = a * 3.14159265 / 1800;
         int x = (int)(200 + 45 * cos(t)), y = (int)(100 + 70 * sin(t));
@@ -187,10 +193,8 @@ END_TEST
 START_TEST(open_loop)
 {
     nn_box b[MAXD];
-    uint8_t *g = malloc((size_t)W * H);
+    uint8_t *g = page(230);
 
-    ck_assert_ptr_nonnull(g);
-    memset(g, 230, (size_t)W * H);
     for (int a = 150; a < 3450; a++) {          /* 330 of 360 degrees */
         double t = (a + 900) * 3.14159265 / 1800;
         for (int r = 0; r < 8; r++) {
@@ -259,10 +263,9 @@ END_TEST
 
 START_TEST(blank)
 {
-    uint8_t *g = malloc((size_t)W * H);
+    uint8_t *g = page(200);
     nn_box b[MAXD];
 
-    memset(g, 200, (size_t)W * H);
     ck_assert_int_eq(segment(g, b), NN_EFORMAT);
     free(g);
 }
@@ -271,10 +274,9 @@ END_TEST
 /* 500 dots of one size: no line of digits, refused by the parts limit. */
 START_TEST(many_parts)
 {
-    uint8_t *g = malloc((size_t)W * H);
+    uint8_t *g = page(230);
     nn_box b[MAXD];
 
-    memset(g, 230, (size_t)W * H);
     for (int k = 0; k < 500; k++) {
         int x = 10 + (k % 50) * 17, y = 10 + (k / 50) * 18;
         for (int dy = 0; dy < 8; dy++)
