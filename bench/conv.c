@@ -1,9 +1,13 @@
 /* conv.c - where a convolution layer's time goes: for each conv layer of
  * the bench CNNs C1 and C2 (bench/bench.sh) at batch 64, the GFLOP/s of its
- * three products through nn_sgemm and the time of the patch copies
- * (im2col, col2im) beside them, per batch; the first layers (one input
- * channel) through lib/conv.c's direct kernels, their GFLOP/s those of
- * the products they replace.  Usage: bench/conv [-t THREADS]. */
+ * three products through nn_sgemm (the patches read from the images as
+ * they are packed) and the time of col2im beside them, per batch; the first
+ * layers (one input channel) through lib/conv.c's direct kernels, their
+ * GFLOP/s those of the products they replace.  Then the whole backward
+ * pass of each layer with a delta of one value in DELTA_ONE nonzero, as
+ * training meets behind max-pooling and ReLU (C1's second layer: 1 in 17;
+ * lib/conv.c), which sums the nonzero terms alone; GFLOP/s there is that
+ * of the dense products it stands for.  Usage: bench/conv [-t THREADS]. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +17,7 @@
 #include "../cmd/util.h"
 #include "bench.h"
 
-enum { ROUNDS = 5, B = 64 };
+enum { ROUNDS = 5, B = 64, DELTA_ONE = 17 };
 
 /* The conv layers of C1 (conv5x5:32,maxpool2,conv5x5:64) and C2
  * (conv3x3:16,maxpool2,conv3x3:32), same padding, MNIST's 28x28. */
@@ -27,14 +31,17 @@ static const struct layer {
     { "C2.conv2", 14, 16, 3, 32, 0 },
 };
 
-/* The best of ROUNDS times of step s (0 im2col, 1 forward product, 2 dW
- * product, 3 dcol product, 4 col2im) over the whole batch, chunk by
- * chunk as lib/conv.c takes it; over one input channel, lib/conv.c's
- * direct kernels instead (1 nn_conv_forward, 2 nn_conv_backward without
- * the input gradient, its bias gradient included; no zero pixels here). */
+/* The best of ROUNDS times of step s over the whole batch, as lib/conv.c
+ * takes it: 0 the forward product (nn_conv_forward, bias included), 1 the
+ * weight gradient (nn_conv_backward without the input gradient, the bias
+ * gradient included), 2 the input gradient's product (dcol), chunk by
+ * chunk, and 3 col2im after it; 4 the whole backward pass with sp (so over
+ * the nonzero values of delta).  Over one input channel, steps 0, 1 and 4
+ * run lib/conv.c's direct kernels (no zero pixels here), and 4 has no
+ * input gradient. */
 static double time_step(int s, const nn_conv *g, float *in, float *W,
                         float *out, float *delta, float *din, float *col,
-                        float *dcol, float *dW)
+                        float *dcol, float *dW, nn_sparse *sp)
 {
     int chunk = nn_conv_chunk(g, B);
     long rows = (long)g->ho * g->wo, kkc = (long)g->k * g->k * g->cin;
@@ -43,27 +50,21 @@ static double time_step(int s, const nn_conv *g, float *in, float *W,
 
     for (int round = 0; round < ROUNDS; round++) {
         double t0 = now();
-        if (g->cin == 1 && s == 1)
+        if (s == 0)
             nn_conv_forward(out, in, W, dW, B, g, NN_ACT_IDENTITY, col);
-        if (g->cin == 1 && s == 2)
-            nn_conv_backward(NULL, dW, dcol, delta, in, W, B, g, col, dcol);
-        for (int r = 0; r < B && g->cin > 1; r += chunk) {
+        if (s == 1)
+            nn_conv_backward(NULL, dW, dcol, delta, in, W, B, g, col, dcol,
+                             NULL);
+        if (s == 4)
+            nn_conv_backward(g->cin > 1 ? din : NULL, dW, dcol, delta, in, W,
+                             B, g, col, dcol, sp);
+        for (int r = 0; r < B && (s == 2 || s == 3); r += chunk) {
             int n = B - r < chunk ? B - r : chunk, M = (int)(n * rows);
-            switch (s) {
-            case 0: nn_im2col(col, in + r * in_n, g, n); break;
-            case 1: nn_sgemm(0, 1, M, g->cout, (int)kkc, 1.0f, col, (int)kkc,
-                             W, (int)kkc, 1.0f, out + r * out_n, g->cout);
-                break;
-            case 2: nn_sgemm(1, 0, g->cout, (int)kkc, M, 1.0f,
-                             delta + r * out_n, g->cout, col, (int)kkc,
-                             r ? 1.0f : 0.0f, dW, (int)kkc);
-                break;
-            case 3: nn_sgemm(0, 0, M, (int)kkc, g->cout, 1.0f,
-                             delta + r * out_n, g->cout, W, (int)kkc, 0.0f,
-                             dcol, (int)kkc);
-                break;
-            case 4: nn_col2im(din + r * in_n, dcol, g, n); break;
-            }
+            if (s == 2)
+                nn_sgemm(0, 0, M, (int)kkc, g->cout, 1.0f, delta + r * out_n,
+                         g->cout, W, (int)kkc, 0.0f, dcol, (int)kkc);
+            else
+                nn_col2im(din + r * in_n, dcol, g, n);
         }
         double t = now() - t0;
         if (t < best)
@@ -74,7 +75,8 @@ static double time_step(int s, const nn_conv *g, float *in, float *W,
 
 int main(int argc, char **argv)
 {
-    static const char *const steps[] = { "im2col", "fwd", "dW", "dx", "col2im" };
+    static const char *const steps[] = { "fwd", "dW", "dx", "col2im",
+                                         "bwd 1/17" };
     int threads = 1, c;
 
     setprog(argv[0]);
@@ -91,36 +93,46 @@ int main(int argc, char **argv)
         nn_conv g = { L->h, L->h, L->cin, L->k, (L->k - 1) / 2, L->h, L->h,
                       L->cout };
         long rows = (long)g.ho * g.wo, kkc = (long)g.k * g.k * g.cin;
-        long cols = nn_conv_col_floats(&g, B);
+        long cols = nn_conv_col_floats(&g, B), dcols = nn_conv_dcol_floats(&g, B);
         float *in = filled(B * (long)g.h * g.w * g.cin);
         float *W = filled(g.cout * kkc), *dW = filled(g.cout * kkc);
         float *out = filled(B * rows * g.cout), *delta = filled(B * rows * g.cout);
         float *din = filled(B * (long)g.h * g.w * g.cin);
-        float *col = filled(cols), *dcol = filled(cols);
+        float *col = filled(cols), *dcol = filled(dcols);
         double total = 0;
+        nn_sparse sp;
 
+        if (nn_sparse_alloc(&sp, nn_conv_chunk(&g, B) * g.ho * g.wo,
+                            g.cout) != NN_OK)
+            die("out of memory");
         for (int s = 0; s < 5; s++) {
             long M = B * rows, N = g.cout, K = kkc;
-            double t;
+            double t, flop;
 
-            if (L->first && s != 1 && s != 2)
-                continue;       /* direct kernels: no patches, and no
-                                 * input gradient for the first layer */
-            t = time_step(s, &g, in, W, out, delta, din, col, dcol, dW);
+            if (L->first && (s == 2 || s == 3))
+                continue;       /* no input gradient for the first layer */
+            if (s == 4) {
+                printf("%-9s %-7s %6s %5s %5s %9.3f %8s\n", L->name, "total",
+                       "-", "-", "-", 1e3 * total, "-");
+                for (long j = 0; j < B * rows * g.cout; j++)
+                    if (j % DELTA_ONE)
+                        delta[j] = 0;
+            }
+            t = time_step(s, &g, in, W, out, delta, din, col, dcol, dW, &sp);
             total += t;
-            if (s == 2)
+            if (s == 1)
                 M = g.cout, N = kkc, K = B * rows;
-            if (s == 3)
+            if (s == 2)
                 N = kkc, K = g.cout;
-            if (s == 0 || s == 4)
+            flop = 2.0 * M * N * K * (s == 4 ? (L->first ? 1 : 2) : 1);
+            if (s == 3)
                 printf("%-9s %-7s %6s %5s %5s %9.3f %8s\n", L->name, steps[s],
                        "-", "-", "-", 1e3 * t, "-");
             else
                 printf("%-9s %-7s %6ld %5ld %5ld %9.3f %8.1f\n", L->name,
-                       steps[s], M, N, K, 1e3 * t, 2.0 * M * N * K / t / 1e9);
+                       steps[s], M, N, K, 1e3 * t, flop / t / 1e9);
         }
-        printf("%-9s %-7s %6s %5s %5s %9.3f %8s\n", L->name, "total", "-",
-               "-", "-", 1e3 * total, "-");
+        nn_sparse_free(&sp);
         free(in), free(W), free(dW), free(out), free(delta), free(din);
         free(col), free(dcol);
     }

@@ -10,8 +10,11 @@
  *   out   B x ho x wo x cout   ho = h, wo = w (same) or h-k+1, w-k+1 (valid)
  *   col   B*ho*wo x k*k*cin    row (b, y, x): the patch under the kernel
  * With the patches as rows, a convolution is a dense layer over them:
- * out[B*ho*wo x cout] = col * W^T + b, the dense kernels' products, and
- * its output rows are already the output image, channel last.
+ * out[B*ho*wo x cout] = col * W^T + b, and its output rows are already the
+ * output image, channel last.  The products read col's rows from the
+ * images as they pack them (patch_row), so col is never held; only the
+ * input gradient's patches (dcol) are, a few records at a time, before
+ * col2im adds them into the images.
  *
  * A layer over one input channel (the network's first, on a grey image)
  * has patches of k*k values only: a product of so small a depth is mostly
@@ -22,8 +25,8 @@
 
 #include "nn_internal.h"
 
-/* Floats of patches taken at a time: 4 MB, so that a batch's patches
- * (40 MB for 5x5x32 over 14x14 at batch 64) need not all be held. */
+/* Floats of patch gradients held at a time: 4 MB, so that a batch's (40
+ * MB for 5x5x32 over 14x14 at batch 64) need not all be held. */
 #ifndef NN_CONV_COL_FLOATS
 #define NN_CONV_COL_FLOATS (1L << 20)
 #endif
@@ -47,94 +50,124 @@ static int direct_chunk(const nn_conv *g, int B)
     return n < 1 ? 1 : n > B ? B : (int)n;
 }
 
+static long sparse_blocks(long R);
+
 long nn_conv_col_floats(const nn_conv *g, int B)
 {
-    long n = (long)nn_conv_chunk(g, B) * g->ho * g->wo * g->k * g->k * g->cin;
-    /* direct: the weights k*k x cout, then the records' parts */
-    long d = (long)(direct_chunk(g, B) + 1) * g->k * g->k * g->cout;
+    long kkc = (long)g->k * g->k * g->cin;
+    long R = (long)nn_conv_chunk(g, B) * g->ho * g->wo;
 
-    return g->cin == 1 && d > n ? d : n;
+    /* direct: the weights k*k x cout, then the records' parts; else the
+     * sparse weight gradient's blocks */
+    return g->cin == 1 ? (long)(direct_chunk(g, B) + 1) * g->k * g->k * g->cout
+                       : sparse_blocks(R) * (g->cout + 1) * kkc;
 }
 
-/* The patches of B records, or (add) the patches' values added back into
- * the images: one walk for im2col and col2im. */
-static void patches(float *col, float *img, const nn_conv *g, int B, int add)
+long nn_conv_dcol_floats(const nn_conv *g, int B)
+{
+    return (long)nn_conv_chunk(g, B) * g->ho * g->wo * g->k * g->k * g->cin;
+}
+
+/* Row i of the patch matrix of the images img (b, y, x from i), columns j
+ * .. j+n-1 (tap, then channel) to dst: each tap's channels are a run of
+ * the image, or zeros outside it.  An nn_row_fn for nn_sgemm_m. */
+struct patch_src {
+    const nn_conv *g;
+    const float *img;
+};
+
+NN_CLONES
+static void patch_row(const void *ctx, long i, int j, int n, float *dst)
+{
+    const struct patch_src *s = ctx;
+    const nn_conv *g = s->g;
+    long per = (long)g->ho * g->wo;
+    int cin = g->cin, pos = (int)(i % per), tap = j / cin, ci = j % cin;
+    int iy = pos / g->wo + tap / g->k - g->pad;     /* the tap's pixel */
+    int x = pos % g->wo - g->pad, kx = tap % g->k;
+    const float *im = s->img + i / per * g->h * g->w * cin;
+
+    while (n > 0) {
+        int m = cin - ci < n ? cin - ci : n, ix = x + kx;
+        if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) {
+            for (int c = 0; c < m; c++)
+                dst[c] = 0.0f;
+        } else {
+            const float *src = im + ((long)iy * g->w + ix) * cin + ci;
+            for (int c = 0; c < m; c++)
+                dst[c] = src[c];
+        }
+        dst += m;
+        n -= m;
+        ci = 0;
+        if (++kx == g->k) {
+            kx = 0;
+            iy++;
+        }
+    }
+}
+
+/* col2im over B records: each patch gradient row of dcol added into the
+ * input gradient din at the pixels its patch came from. */
+static void add_patches(float *din, const float *dcol, const nn_conv *g,
+                        int B)
 {
     int k = g->k, cin = g->cin;
     long kkc = (long)k * k * cin, in_n = (long)g->h * g->w * cin;
 
     for (int b = 0; b < B; b++) {
-        float *im = img + b * in_n;
+        float *im = din + b * in_n;
         for (int y = 0; y < g->ho; y++)
             for (int x = 0; x < g->wo; x++) {
-                float *row = col + (((long)b * g->ho + y) * g->wo + x) * kkc;
+                const float *row = dcol + (((long)b * g->ho + y) * g->wo + x) * kkc;
                 /* The kernel's columns inside the image: kx0 .. kx1-1. */
                 int ix0 = x - g->pad;
                 int kx0 = ix0 < 0 ? -ix0 : 0;
                 int kx1 = ix0 + k > g->w ? g->w - ix0 : k;
                 for (int ky = 0; ky < k; ky++) {
                     int iy = y + ky - g->pad;
-                    float *r = row + (long)ky * k * cin;
-                    if (iy < 0 || iy >= g->h) {
-                        if (!add)
-                            memset(r, 0, (size_t)k * cin * sizeof *r);
+                    if (iy < 0 || iy >= g->h)
                         continue;
-                    }
+                    const float *r = row + ((long)ky * k + kx0) * cin;
                     float *p = im + ((long)iy * g->w + ix0 + kx0) * cin;
-                    long n = (long)(kx1 - kx0) * cin;
-                    if (add) {
-                        for (long i = 0; i < n; i++)
-                            p[i] += r[kx0 * cin + i];
-                        continue;
-                    }
-                    memset(r, 0, (size_t)kx0 * cin * sizeof *r);
-                    memcpy(r + kx0 * cin, p, (size_t)n * sizeof *r);
-                    memset(r + kx1 * cin, 0, (size_t)(k - kx1) * cin * sizeof *r);
+                    for (long i = 0; i < (long)(kx1 - kx0) * cin; i++)
+                        p[i] += r[i];
                 }
             }
     }
 }
 
-/* The walk split among the threads by records, which share no patch and
- * no image: each value is the same whoever copies it. */
-struct walk {
-    float *col, *img;
+/* col2im split among the threads by records, which share no image: each
+ * value is the same whoever adds it. */
+struct col2im {
+    float *din;
+    const float *dcol;
     const nn_conv *g;
-    int B, add, per;
+    int B, per;
 };
 
-static void walk_chunk(void *arg, int c, int worker)
+static void col2im_chunk(void *arg, int c, int worker)
 {
-    const struct walk *w = arg;
+    const struct col2im *w = arg;
     const nn_conv *g = w->g;
     int r = c * w->per, n = w->B - r < w->per ? w->B - r : w->per;
 
     (void)worker;
-    patches(w->col + (long)r * g->ho * g->wo * g->k * g->k * g->cin,
-            w->img + (long)r * g->h * g->w * g->cin, g, n, w->add);
-}
-
-static void walk(float *col, float *img, const nn_conv *g, int B, int add)
-{
-    int t = nn_pool_threads(), per = (B + 2 * t - 1) / (2 * t);
-    struct walk w = { col, img, g, B, add, per };
-
-    if (t == 1) {
-        patches(col, img, g, B, add);
-        return;
-    }
-    nn_parallel((B + per - 1) / per, walk_chunk, &w);
-}
-
-void nn_im2col(float *col, const float *in, const nn_conv *g, int B)
-{
-    walk(col, (float *)in, g, B, 0);
+    add_patches(w->din + (long)r * g->h * g->w * g->cin,
+                w->dcol + (long)r * g->ho * g->wo * g->k * g->k * g->cin, g,
+                n);
 }
 
 void nn_col2im(float *din, const float *dcol, const nn_conv *g, int B)
 {
+    int t = nn_pool_threads(), per = (B + 2 * t - 1) / (2 * t);
+    struct col2im w = { din, dcol, g, B, per };
+
     memset(din, 0, (size_t)B * g->h * g->w * g->cin * sizeof *din);
-    walk((float *)dcol, din, g, B, 1);
+    if (t == 1)
+        add_patches(din, dcol, g, B);
+    else
+        nn_parallel((B + per - 1) / per, col2im_chunk, &w);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -284,29 +317,114 @@ static void direct_conv_dW(float *dW, const float *delta, const float *in,
 
 /* ------------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------------ */
+/* The backward products over a sparse delta.  Behind max-pooling and ReLU
+ * most of a layer's delta is zero: three values in four are not their
+ * pooling window's largest, and many windows are all below zero (the bench
+ * networks' second layers: one value in 17 nonzero in C1, one in 10 in
+ * C2).  The weight and input gradients then sum the nonzero terms alone
+ * (nn_sparse_rows lists them, row by row), each step as nn_sgemm's kernel
+ * takes it and in its order (for dW also in its blocks of NN_GEMM_KC
+ * positions): the dense products' bits, the terms left out being exact
+ * zeros (unless an input is infinite). */
+
+/* Whether a chunk's delta d (R positions) goes this way: sp then lists it. */
+static int sparse_take(nn_sparse *sp, const nn_conv *g, const float *d,
+                       long R)
+{
+    /* dx's sums in one block (nn_spmm has no blocks); nn_spmm's vectors */
+    if (!sp || g->cout > NN_GEMM_KC || g->k * g->k * g->cin < 16)
+        return 0;
+    nn_sparse_rows(sp, d, (int)R);
+    return sp->row_ptr[R] <= NN_CONV_SPARSE * R * g->cout;
+}
+
+/* Blocks of NN_GEMM_KC positions, each summed on its own (by the threads)
+ * into cout x kkc sums and a patch row of work space, then added to dW in
+ * order. */
+static long sparse_blocks(long R)
+{
+    return (R + NN_GEMM_KC - 1) / NN_GEMM_KC;
+}
+
+struct sparse_dW {
+    const nn_conv *g;
+    const nn_sparse *sp;
+    const float *img;           /* the chunk's images */
+    float *acc;                 /* each block's sums and patch row */
+    long R;
+};
+
+/* Block b's sums: the nonzero deltas times their patches. */
+static void sparse_dW_block(void *arg, int b, int worker)
+{
+    const struct sparse_dW *s = arg;
+    const nn_conv *g = s->g;
+    const int *ptr = s->sp->row_ptr;
+    int kkc = g->k * g->k * g->cin;
+    long k0 = (long)b * NN_GEMM_KC;
+    long k1 = s->R - k0 < NN_GEMM_KC ? s->R : k0 + NN_GEMM_KC;
+    float *acc = s->acc + (long)b * (g->cout + 1) * kkc;
+    float *prow = acc + (long)g->cout * kkc;
+    struct patch_src src = { g, s->img };
+
+    (void)worker;
+    memset(acc, 0, (size_t)g->cout * kkc * sizeof *acc);
+    for (long pos = k0; pos < k1; pos++) {
+        if (ptr[pos] == ptr[pos + 1])
+            continue;
+        patch_row(&src, pos, 0, kkc, prow);
+        nn_axpy_rows(acc, kkc, s->sp->row_idx + ptr[pos],
+                     s->sp->row_val + ptr[pos], ptr[pos + 1] - ptr[pos], prow,
+                     kkc);
+    }
+}
+
+/* dW (+)= d^T * col over the listed nonzero deltas of R positions; first:
+ * dW is written, not added to. */
+static void sparse_dW(float *dW, const nn_sparse *sp, const float *img,
+                      const nn_conv *g, long R, int first, float *acc)
+{
+    long nb = sparse_blocks(R), n = (long)g->cout * g->k * g->k * g->cin;
+    struct sparse_dW s = { g, sp, img, acc, R };
+
+    nn_parallel((int)nb, sparse_dW_block, &s);
+    for (long b = 0; b < nb; b++) {
+        const float *a = acc + b * (n + n / g->cout);
+        for (long i = 0; i < n; i++)
+            dW[i] = first && b == 0 ? a[i] : dW[i] + a[i];
+    }
+}
+
+/* op(A) for nn_sgemm_m: the patch matrix of the images s->img. */
+static nn_matrix patch_matrix(const struct patch_src *s)
+{
+    return (nn_matrix){ .row = patch_row, .ctx = s };
+}
+
 void nn_conv_forward(float *out, const float *in, const float *W,
                      const float *b, int B, const nn_conv *g, int act,
                      float *col)
 {
-    int chunk = nn_conv_chunk(g, B);
-    long rows = (long)g->ho * g->wo, kkc = (long)g->k * g->k * g->cin;
-    long in_n = (long)g->h * g->w * g->cin, out_n = rows * g->cout;
+    long rows = (long)B * g->ho * g->wo;
+    int kkc = g->k * g->k * g->cin;
 
     if (g->cin == 1) {
         direct_conv_forward(out, in, W, b, B, g, act, col);
         return;
     }
-    for (int r = 0; r < B; r += chunk) {
-        int n = B - r < chunk ? B - r : chunk;
-        nn_im2col(col, in + r * in_n, g, n);
-        nn_dense_forward(out + r * out_n, col, W, b, (int)(n * rows),
-                         (int)kkc, g->cout, act);
-    }
+    struct patch_src src = { g, in };
+    nn_matrix A = patch_matrix(&src), Wt = { .p = W, .ld = kkc, .trans = 1 };
+    /* out[rows x cout] = col * W^T + b */
+    nn_bias_rows(out, b, (int)rows, g->cout);
+    nn_sgemm_m((int)rows, g->cout, kkc, 1.0f, &A, &Wt, 1.0f, out, g->cout);
+    nn_activate(out, rows * g->cout, g->cout, act);
 }
 
 void nn_conv_backward(float *din, float *dW, float *db, const float *delta,
                       const float *in, const float *W, int B,
-                      const nn_conv *g, float *col, float *dcol)
+                      const nn_conv *g, float *col, float *dcol,
+                      nn_sparse *sp)
 {
     int chunk = nn_conv_chunk(g, B);
     long rows = (long)g->ho * g->wo, kkc = (long)g->k * g->k * g->cin;
@@ -315,20 +433,31 @@ void nn_conv_backward(float *din, float *dW, float *db, const float *delta,
     nn_column_sums(db, delta, (int)(B * rows), g->cout);
     if (g->cin == 1)
         direct_conv_dW(dW, delta, in, B, g, col);
+    /* Chunk by chunk, the records whose patch gradients dcol holds; dW's
+     * sums too, so that they add in the same order whatever the path. */
     for (int r = 0; r < B; r += chunk) {
         int n = B - r < chunk ? B - r : chunk;
         const float *d = delta + r * out_n;
-        if (g->cin > 1) {
-            nn_im2col(col, in + r * in_n, g, n);
+        int sparse = sparse_take(sp, g, d, n * rows);
+        if (g->cin > 1 && sparse) {
+            sparse_dW(dW, sp, in + r * in_n, g, n * rows, r == 0, col);
+        } else if (g->cin > 1) {
+            struct patch_src src = { g, in + r * in_n };
+            nn_matrix dT = { .p = d, .ld = g->cout, .trans = 1 };
+            nn_matrix P = patch_matrix(&src);
             /* dW[cout x kkc] (+)= d^T[cout x n*rows] * col[n*rows x kkc] */
-            nn_sgemm(1, 0, g->cout, (int)kkc, (int)(n * rows), 1.0f, d,
-                     g->cout, col, (int)kkc, r ? 1.0f : 0.0f, dW, (int)kkc);
+            nn_sgemm_m(g->cout, (int)kkc, (int)(n * rows), 1.0f, &dT, &P,
+                       r ? 1.0f : 0.0f, dW, (int)kkc);
         }
         if (!din)
             continue;
         /* dcol[n*rows x kkc] = d[n*rows x cout] * W[cout x kkc] */
-        nn_sgemm(0, 0, (int)(n * rows), (int)kkc, g->cout, 1.0f, d, g->cout,
-                 W, (int)kkc, 0.0f, dcol, (int)kkc);
+        if (sparse)
+            nn_spmm(dcol, (int)(n * rows), (int)kkc, sp->row_ptr,
+                    sp->row_idx, sp->row_val, W, NULL);
+        else
+            nn_sgemm(0, 0, (int)(n * rows), (int)kkc, g->cout, 1.0f, d,
+                     g->cout, W, (int)kkc, 0.0f, dcol, (int)kkc);
         nn_col2im(din + r * in_n, dcol, g, n);
     }
 }
@@ -403,19 +532,24 @@ static void conv_backward(nn_tlayer *t, float *din, float *dW, float *db,
                           const float *delta, const float *in, int B)
 {
     nn_conv_backward(din, dW, db, delta, in, t->W, B, &t->conv, t->col,
-                     t->dcol);
+                     t->dcol, t->sparse);
 }
 
 static void conv_free(nn_tlayer *t)
 {
     free(t->col);
     free(t->dcol);
+    if (t->sparse)
+        nn_sparse_free(t->sparse);
+    free(t->sparse);
     t->col = t->dcol = NULL;
+    t->sparse = NULL;
 }
 
 int nn_conv_layer(nn_tlayer *t, int B)
 {
     size_t n = (size_t)nn_conv_col_floats(&t->conv, B) * sizeof(float);
+    size_t dn = (size_t)nn_conv_dcol_floats(&t->conv, B) * sizeof(float);
 
     t->forward = conv_forward;
     t->backward = conv_backward;
@@ -424,7 +558,20 @@ int nn_conv_layer(nn_tlayer *t, int B)
     t->fan_in = t->conv.k * t->conv.k * t->conv.cin;
     t->unit_step = t->fan_in;
     t->in_step = 1;
-    t->col = malloc(n);
-    t->dcol = malloc(n);
-    return t->col && t->dcol ? NN_OK : NN_ENOMEM;
+    t->col = n ? malloc(n) : NULL;
+    t->dcol = malloc(dn);
+    t->sparse = NULL;
+    if ((n && !t->col) || !t->dcol)
+        return NN_ENOMEM;
+    if (!nn_first_sparse())     /* nn_set_sparse(0): the dense products */
+        return NN_OK;
+    /* the nonzero values of a chunk's delta */
+    if (!(t->sparse = malloc(sizeof *t->sparse)) ||
+        nn_sparse_alloc(t->sparse, nn_conv_chunk(&t->conv, B) * t->conv.ho *
+                        t->conv.wo, t->conv.cout) != NN_OK) {
+        free(t->sparse);
+        t->sparse = NULL;
+        return NN_ENOMEM;
+    }
+    return NN_OK;
 }

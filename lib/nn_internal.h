@@ -117,6 +117,34 @@ int nn_spmm_by_cols(float *C, int rows, int n, int k, const int *ptr,
                     const int *idx, const float *val, const float *Bm,
                     const float *init);
 
+/* An operand of nn_sgemm_m (lib/gemm.c): a row-major matrix p with row
+ * stride ld (trans: its transpose), or, when row is set, a matrix whose
+ * rows are computed: row(ctx, i0 + i, j0 + j, n, dst) writes columns j ..
+ * j+n-1 of its row i to dst (the patches of a convolution's images, never
+ * held whole).  A matrix given by rows is not transposed. */
+typedef void nn_row_fn(const void *ctx, long i, int j, int n, float *dst);
+typedef struct nn_matrix {
+    const float *p;
+    int ld, trans;
+    nn_row_fn *row;
+    const void *ctx;
+    long i0, j0;
+} nn_matrix;
+/* C[M x N] = alpha * A[M x K] * B[K x N] + beta * C, as nn_sgemm, whose
+ * bits it gives for stored operands.  Each element of C is summed over k
+ * in blocks of NN_GEMM_KC: within a block a chain of steps from 0 in
+ * ascending k, each step as nn_axpy_rows takes it; then C = beta * C + alpha *
+ * the block's sum for the first block, C = C + alpha * the sum after. */
+enum { NN_GEMM_KC = 256 };
+void nn_sgemm_m(int M, int N, int K, float alpha, const nn_matrix *A,
+                const nn_matrix *B, float beta, float *C, int ldc);
+/* Y[idx[e]][0..n) += val[e] * x[0..n) for e < ne (Y's rows ldy apart),
+ * each element one step of nn_sgemm's sums with the kernel it uses (one
+ * FMA with the AVX2 and AVX-512 kernels): so a sum of the nonzero terms
+ * alone, in the same order, has the product's bits. */
+void nn_axpy_rows(float *Y, long ldy, const int *idx, const float *val,
+                  int ne, const float *x, int n);
+
 /* Layer kernels (lib/layers.c).  B is the batch size; matrices row-major.
  * Forward: out[B x n_out] = act(in[B x n_in] * W^T + b). */
 void nn_dense_forward(float *out, const float *in, const float *W,
@@ -153,27 +181,36 @@ typedef struct nn_conv {
 } nn_conv;
 /* Layer l of m as a convolution. */
 void nn_model_conv(const nn_model *m, int l, nn_conv *g);
-/* How many records' patches the products take at a time (at most B):
- * col buffers hold nn_conv_chunk(g, B) * ho * wo * k * k * cin floats. */
+/* How many records' patch gradients the input gradient's product takes
+ * at a time (at most B): dcol buffers hold nn_conv_dcol_floats(g, B)
+ * floats.  col buffers, nn_conv_col_floats(g, B) (0 but for one input
+ * channel), are the direct kernels' work space. */
 int nn_conv_chunk(const nn_conv *g, int B);
 long nn_conv_col_floats(const nn_conv *g, int B);
-/* col[B*ho*wo x k*k*cin]: row (b, y, x) holds the input patch under the
- * kernel at output (y, x) of record b, (ky, kx, ci) in order, zeros
- * outside the image.  col2im adds each patch value back to its input:
- * din[B x h*w*cin] = the sum (din zeroed first). */
-void nn_im2col(float *col, const float *in, const nn_conv *g, int B);
+long nn_conv_dcol_floats(const nn_conv *g, int B);
+/* The patch matrix col[B*ho*wo x k*k*cin]: row (b, y, x) holds the input
+ * patch under the kernel at output (y, x) of record b, (ky, kx, ci) in
+ * order, zeros outside the image.  col2im adds each patch gradient back
+ * to its input: din[B x h*w*cin] = the sum (din zeroed first). */
 void nn_col2im(float *din, const float *dcol, const nn_conv *g, int B);
-/* out[B x ho*wo*cout] = act(conv(in[B x h*w*cin], W[cout x k*k*cin]) + b)
- * through im2col and nn_sgemm, col a buffer of nn_conv_col_floats. */
+/* out[B x ho*wo*cout] = act(conv(in[B x h*w*cin], W[cout x k*k*cin]) + b):
+ * a product through nn_sgemm_m that reads the patches from in, or for
+ * one input channel direct loops; col a buffer of nn_conv_col_floats. */
 void nn_conv_forward(float *out, const float *in, const float *W,
                      const float *b, int B, const nn_conv *g, int act,
                      float *col);
 /* From delta[B x ho*wo*cout] = dC/dz: dW[cout x k*k*cin], db[cout], and
- * din[B x h*w*cin] unless din is NULL; col and dcol buffers of
- * nn_conv_col_floats. */
+ * din[B x h*w*cin] unless din is NULL; a col buffer of
+ * nn_conv_col_floats, a dcol one of nn_conv_dcol_floats, and sp room for
+ * nn_conv_chunk(g, B) * ho * wo x cout values (or NULL: the dense
+ * products only; the same bits either way). */
 void nn_conv_backward(float *din, float *dW, float *db, const float *delta,
                       const float *in, const float *W, int B,
-                      const nn_conv *g, float *col, float *dcol);
+                      const nn_conv *g, float *col, float *dcol,
+                      nn_sparse *sp);
+/* The largest share of nonzero values in a chunk's delta for which
+ * nn_conv_backward sums those alone. */
+#define NN_CONV_SPARSE 0.25
 /* The same as plain loops, the reference the tests hold them to (forward
  * without activation). */
 void nn_conv_forward_ref(float *out, const float *in, const float *W,

@@ -72,7 +72,7 @@ static void case_new(struct conv_case *c, const nn_conv *g, int B,
     c->r = random_floats(&rng, c->n_out);
     c->out = malloc(c->n_out * sizeof *c->out);
     c->col = malloc(nn_conv_col_floats(g, B) * sizeof *c->col);
-    c->dcol = malloc(nn_conv_col_floats(g, B) * sizeof *c->dcol);
+    c->dcol = malloc(nn_conv_dcol_floats(g, B) * sizeof *c->dcol);
 }
 
 static void case_free(struct conv_case *c)
@@ -127,7 +127,7 @@ static void grads_of(struct grads *d, struct conv_case *c)
     d->rb = malloc(c->g.cout * sizeof *d->rb);
     d->rin = malloc(c->n_in * sizeof *d->rin);
     nn_conv_backward(d->din, d->dW, d->db, c->r, c->in, c->W, c->B, &c->g,
-                     c->col, c->dcol);
+                     c->col, c->dcol, NULL);
     nn_conv_backward_ref(d->rin, d->rW, d->rb, c->r, c->in, c->W, c->B,
                          &c->g);
 }
@@ -218,6 +218,72 @@ START_TEST(test_conv_fast_vs_plain)
         ck_assert_msg(fabsf(d.din[i] - d.rin[i]) <= 1e-4f * (1 + fabsf(d.rin[i])),
                       "din[%ld]: %.8g, plain loops %.8g", i, d.din[i], d.rin[i]);
     free(ref);
+    grads_free(&d);
+    case_free(&c);
+}
+END_TEST
+
+/* A delta mostly zero, as behind max-pooling and ReLU: the backward pass
+ * over its nonzero values alone (sp given) has the dense products' bits,
+ * for each matrix kernel and 1 and 3 threads, and the plain loops' values.
+ * The cases: several chunks and blocks of NN_GEMM_KC positions; rows of
+ * patches not a whole number of vectors (72); a delta of one value in
+ * five. */
+START_TEST(test_conv_sparse_delta)
+{
+    static const struct geom big[] = {
+        { 14, 14, 32, 5, NN_PAD_SAME, 64, 13 },
+        { 9, 7, 8, 3, NN_PAD_VALID, 20, 9 },
+        { 14, 14, 16, 3, NN_PAD_SAME, 32, 40 },
+    };
+    static const double density[] = { 0.06, 0.1, 0.2 };
+    static const char *const kernels[] = { "avx512", "avx2", "generic" };
+    int gi = _i / 3;
+    struct conv_case c;
+    struct grads d;
+    nn_sparse sp;
+    nn_conv g;
+    nn_rng rng;
+
+    ck_assert(density[gi] < NN_CONV_SPARSE * 0.9);    /* taken sparse */
+    geom_of(&big[gi], &g);
+    case_new(&c, &g, big[gi].B, 11);
+    nn_rng_seed(&rng, 12);
+    for (long j = 0; j < c.n_out; j++)
+        if (nn_rng_uniform(&rng) >= density[gi])
+            c.r[j] = 0;
+    ck_assert_int_eq(nn_sparse_alloc(&sp, nn_conv_chunk(&g, c.B) * g.ho * g.wo,
+                                     g.cout), NN_OK);
+    ck_assert_int_eq(nn_set_kernel(kernels[_i % 3]), NN_OK);
+    grads_of(&d, &c);           /* dense, and the plain loops */
+    for (int t = 1; t <= 3; t += 2) {
+        float *dW = malloc(c.n_w * sizeof *dW), *db = malloc(g.cout * sizeof *db);
+        float *din = malloc(c.n_in * sizeof *din);
+        nn_set_threads(t);
+        sp.row_ptr[0] = -1;
+        nn_conv_backward(din, dW, db, c.r, c.in, c.W, c.B, &g, c.col, c.dcol,
+                         &sp);
+        ck_assert_msg(sp.row_ptr[0] == 0, "the nonzero values were not taken");
+        ck_assert_msg(memcmp(dW, d.dW, c.n_w * sizeof *dW) == 0,
+                      "%s, %d threads: dW not the dense product's bits",
+                      kernels[_i % 3], t);
+        ck_assert_msg(memcmp(din, d.din, c.n_in * sizeof *din) == 0,
+                      "%s, %d threads: din not the dense product's bits",
+                      kernels[_i % 3], t);
+        ck_assert(memcmp(db, d.db, g.cout * sizeof *db) == 0);
+        free(dW);
+        free(db);
+        free(din);
+    }
+    for (long i = 0; i < c.n_w; i++)
+        ck_assert_msg(fabsf(d.dW[i] - d.rW[i]) <= 1e-3f * (1 + fabsf(d.rW[i])),
+                      "dW[%ld]: %.8g, plain loops %.8g", i, d.dW[i], d.rW[i]);
+    for (long i = 0; i < c.n_in; i++)
+        ck_assert_msg(fabsf(d.din[i] - d.rin[i]) <= 1e-4f * (1 + fabsf(d.rin[i])),
+                      "din[%ld]: %.8g, plain loops %.8g", i, d.din[i], d.rin[i]);
+    nn_set_threads(1);
+    nn_set_kernel("avx512");
+    nn_sparse_free(&sp);
     grads_free(&d);
     case_free(&c);
 }
@@ -583,6 +649,7 @@ Suite *conv_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_loop_test(tc, test_conv_gradient, 0, N_GEOMS);
     tcase_add_loop_test(tc, test_conv_fast_vs_plain, 0, 4);
+    tcase_add_loop_test(tc, test_conv_sparse_delta, 0, 9);
     tcase_add_loop_test(tc, test_maxpool_gradient, 0, 3);
     tcase_add_test(tc, test_maxpool_ties);
     suite_add_tcase(s, tc);
