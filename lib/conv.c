@@ -68,41 +68,52 @@ long nn_conv_dcol_floats(const nn_conv *g, int B)
     return (long)nn_conv_chunk(g, B) * g->ho * g->wo * g->k * g->k * g->cin;
 }
 
-/* Row i of the patch matrix of the images img (b, y, x from i), columns j
- * .. j+n-1 (tap, then channel) to dst: each tap's channels are a run of
- * the image, or zeros outside it.  An nn_row_fn for nn_sgemm_m. */
+/* Rows i .. i+m-1 of the patch matrix of the images img ((b, y, x) from
+ * i), columns j .. j+n-1 (tap, then channel), to dst, row after row: each
+ * tap's channels are a run of the image, or zeros outside it.  An
+ * nn_row_fn for nn_sgemm_m. */
 struct patch_src {
     const nn_conv *g;
     const float *img;
 };
 
 NN_CLONES
-static void patch_row(const void *ctx, long i, int j, int n, float *dst)
+static void patch_row(const void *ctx, long i, int m, int j, int n,
+                      float *dst)
 {
     const struct patch_src *s = ctx;
     const nn_conv *g = s->g;
-    long per = (long)g->ho * g->wo;
-    int cin = g->cin, pos = (int)(i % per), tap = j / cin, ci = j % cin;
-    int iy = pos / g->wo + tap / g->k - g->pad;     /* the tap's pixel */
-    int x = pos % g->wo - g->pad, kx = tap % g->k;
-    const float *im = s->img + i / per * g->h * g->w * cin;
+    long per = (long)g->ho * g->wo, b = i / per;
+    int cin = g->cin, pos = (int)(i % per), y = pos / g->wo, x = pos % g->wo;
+    int ky0 = j / cin / g->k, kx0 = j / cin % g->k, ci0 = j % cin;
 
-    while (n > 0) {
-        int m = cin - ci < n ? cin - ci : n, ix = x + kx;
-        if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) {
-            for (int c = 0; c < m; c++)
-                dst[c] = 0.0f;
-        } else {
-            const float *src = im + ((long)iy * g->w + ix) * cin + ci;
-            for (int c = 0; c < m; c++)
-                dst[c] = src[c];
+    for (int r = 0; r < m; r++) {
+        const float *im = s->img + b * g->h * g->w * cin;
+        int iy = y + ky0 - g->pad, kx = kx0, ci = ci0;
+        for (int left = n; left > 0; ) {
+            int len = cin - ci < left ? cin - ci : left, ix = x + kx - g->pad;
+            if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) {
+                for (int c = 0; c < len; c++)
+                    dst[c] = 0.0f;
+            } else {
+                const float *src = im + ((long)iy * g->w + ix) * cin + ci;
+                for (int c = 0; c < len; c++)
+                    dst[c] = src[c];
+            }
+            dst += len;
+            left -= len;
+            ci = 0;
+            if (++kx == g->k) {
+                kx = 0;
+                iy++;
+            }
         }
-        dst += m;
-        n -= m;
-        ci = 0;
-        if (++kx == g->k) {
-            kx = 0;
-            iy++;
+        if (++x == g->wo) {         /* the next position */
+            x = 0;
+            if (++y == g->ho) {
+                y = 0;
+                b++;
+            }
         }
     }
 }
@@ -373,7 +384,7 @@ static void sparse_dW_block(void *arg, int b, int worker)
     for (long pos = k0; pos < k1; pos++) {
         if (ptr[pos] == ptr[pos + 1])
             continue;
-        patch_row(&src, pos, 0, kkc, prow);
+        patch_row(&src, pos, 1, 0, kkc, prow);
         nn_axpy_rows(acc, kkc, s->sp->row_idx + ptr[pos],
                      s->sp->row_val + ptr[pos], ptr[pos + 1] - ptr[pos], prow,
                      kkc);

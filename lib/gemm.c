@@ -253,7 +253,7 @@ static float elem(const nn_matrix *x, long i, long j)
     float v;
 
     if (x->row) {
-        x->row(x->ctx, x->i0 + i, (int)(x->j0 + j), 1, &v);
+        x->row(x->ctx, x->i0 + i, 1, (int)(x->j0 + j), 1, &v);
         return v;
     }
     return x->trans ? x->p[j * x->ld + i] : x->p[i * x->ld + j];
@@ -302,9 +302,7 @@ static void pack_a(const nn_matrix *A, int i0, int mc, int k0, int kc,
         int m = mc - p < mr ? mc - p : mr, ld = kc;
         const float *src = rows;
         if (A->row) {
-            for (int r = 0; r < m; r++)
-                A->row(A->ctx, A->i0 + i0 + p + r, (int)A->j0 + k0, kc,
-                       rows + r * kc);
+            A->row(A->ctx, A->i0 + i0 + p, m, (int)A->j0 + k0, kc, rows);
         } else if (!A->trans) {
             src = A->p + (long)(i0 + p) * A->ld + k0;
             ld = A->ld;
@@ -336,7 +334,7 @@ static void pack_b(const nn_matrix *B, int k0, int kc, int j0, int nc,
     if (B->row) {       /* a row at a time, then into the panels */
         float row[NC];
         for (int k = 0; k < kc; k++) {
-            B->row(B->ctx, B->i0 + k0 + k, (int)B->j0 + j0, nc, row);
+            B->row(B->ctx, B->i0 + k0 + k, 1, (int)B->j0 + j0, nc, row);
             for (int q = 0; q < nc; q += nr) {
                 float *dst = bp + ((long)q / nr * kc + k) * nr;
                 int c = 0, n = nc - q < nr ? nc - q : nr;
@@ -352,17 +350,21 @@ static void pack_b(const nn_matrix *B, int k0, int kc, int j0, int nc,
         int n = nc - q < nr ? nc - q : nr;
         for (int k = 0; k < kc; k++) {
             float *dst = bp + (long)k * nr;
-            int c = 0;
+            int c = B->trans ? n : 0;
             if (!B->trans) {
                 const float *src = &B->p[(long)(k0 + k) * B->ld + j0 + q];
                 for (; c < n; c++)      /* vectorised: no call */
                     dst[c] = src[c];
-            } else {
-                for (; c < n; c++)
-                    dst[c] = B->p[(long)(j0 + q + c) * B->ld + k0 + k];
             }
             for (; c < nr; c++)
                 dst[c] = 0.0f;
+        }
+        /* Transposed: each column of the panel is a stored row, read
+         * along its length. */
+        for (int c = 0; c < n && B->trans; c++) {
+            const float *src = &B->p[(long)(j0 + q + c) * B->ld + k0];
+            for (int k = 0; k < kc; k++)
+                bp[(long)k * nr + c] = src[k];
         }
         bp += (long)kc * nr;
     }

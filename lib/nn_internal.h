@@ -119,10 +119,12 @@ int nn_spmm_by_cols(float *C, int rows, int n, int k, const int *ptr,
 
 /* An operand of nn_sgemm_m (lib/gemm.c): a row-major matrix p with row
  * stride ld (trans: its transpose), or, when row is set, a matrix whose
- * rows are computed: row(ctx, i0 + i, j0 + j, n, dst) writes columns j ..
- * j+n-1 of its row i to dst (the patches of a convolution's images, never
- * held whole).  A matrix given by rows is not transposed. */
-typedef void nn_row_fn(const void *ctx, long i, int j, int n, float *dst);
+ * rows are computed: row(ctx, i0 + i, m, j0 + j, n, dst) writes columns j
+ * .. j+n-1 of its rows i .. i+m-1 to dst, n floats a row (the patches of
+ * a convolution's images, never held whole).  A matrix given by rows is
+ * not transposed. */
+typedef void nn_row_fn(const void *ctx, long i, int m, int j, int n,
+                       float *dst);
 typedef struct nn_matrix {
     const float *p;
     int ld, trans;
