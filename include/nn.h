@@ -731,9 +731,12 @@ const char *nn_sgemm_kernel(void);
  * any other thread uses libnn.  The tools take it from NN_KERNEL. */
 int nn_set_kernel(const char *name);
 /* Training takes the first layer's products through the nonzero inputs
- * when at most a third or so of them are nonzero (MNIST: a fifth); on = 0
- * turns that off, for benchmarks.  The results then differ in the last
- * bits (another order of summation).  The tools take NN_SPARSE=off. */
+ * when at most a third or so of them are nonzero (MNIST: a fifth), and a
+ * conv layer's backward products through the nonzero values of its error
+ * signal when at most a quarter are (behind max-pooling and ReLU); on = 0
+ * turns both off, for benchmarks.  The results then differ in the last
+ * bits for the first (another order of summation), not for the second.
+ * The tools take NN_SPARSE=off.  Call it before building a training pass. */
 void nn_set_sparse(int on);
 
 #ifdef __cplusplus
