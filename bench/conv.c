@@ -93,7 +93,8 @@ int main(int argc, char **argv)
         nn_conv g = { L->h, L->h, L->cin, L->k, (L->k - 1) / 2, L->h, L->h,
                       L->cout };
         long rows = (long)g.ho * g.wo, kkc = (long)g.k * g.k * g.cin;
-        long cols = nn_conv_col_floats(&g, B), dcols = nn_conv_dcol_floats(&g, B);
+        long cols = nn_conv_col_floats(&g, B);
+        long dcols = nn_conv_dcol_floats(&g, B);
         float *in = filled(B * (long)g.h * g.w * g.cin);
         float *W = filled(g.cout * kkc), *dW = filled(g.cout * kkc);
         float *out = filled(B * rows * g.cout), *delta = filled(B * rows * g.cout);

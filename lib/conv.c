@@ -130,7 +130,8 @@ static void add_patches(float *din, const float *dcol, const nn_conv *g,
         float *im = din + b * in_n;
         for (int y = 0; y < g->ho; y++)
             for (int x = 0; x < g->wo; x++) {
-                const float *row = dcol + (((long)b * g->ho + y) * g->wo + x) * kkc;
+                const float *row =
+                    dcol + (((long)b * g->ho + y) * g->wo + x) * kkc;
                 /* The kernel's columns inside the image: kx0 .. kx1-1. */
                 int ix0 = x - g->pad;
                 int kx0 = ix0 < 0 ? -ix0 : 0;
@@ -343,7 +344,9 @@ static void direct_conv_dW(float *dW, const float *delta, const float *in,
 static int sparse_take(nn_sparse *sp, const nn_conv *g, const float *d,
                        long R)
 {
-    /* dx's sums in one block (nn_spmm has no blocks); nn_spmm's vectors */
+    /* dx's dense sums must be one block (nn_spmm has no blocks), and its
+     * rows whole vectors (nn_spmm sums rows under 8 floats in plain
+     * loops, not with the kernel's FMAs) */
     if (!sp || g->cout > NN_GEMM_KC || g->k * g->k * g->cin < 16)
         return 0;
     nn_sparse_rows(sp, d, (int)R);
@@ -396,12 +399,13 @@ static void sparse_dW_block(void *arg, int b, int worker)
 static void sparse_dW(float *dW, const nn_sparse *sp, const float *img,
                       const nn_conv *g, long R, int first, float *acc)
 {
-    long nb = sparse_blocks(R), n = (long)g->cout * g->k * g->k * g->cin;
+    long nb = sparse_blocks(R), kkc = (long)g->k * g->k * g->cin;
+    long n = g->cout * kkc;
     struct sparse_dW s = { g, sp, img, acc, R };
 
     nn_parallel((int)nb, sparse_dW_block, &s);
     for (long b = 0; b < nb; b++) {
-        const float *a = acc + b * (n + n / g->cout);
+        const float *a = acc + b * (n + kkc);   /* past block b-1's patch row */
         for (long i = 0; i < n; i++)
             dW[i] = first && b == 0 ? a[i] : dW[i] + a[i];
     }

@@ -316,8 +316,9 @@ static void pack_a(const nn_matrix *A, int i0, int mc, int k0, int kc,
 #endif
         for (int k = 0; k < kc; k++) {
             for (int r = 0; r < m; r++)
-                ap[k * mr + r] = A->trans ? A->p[(long)(k0 + k) * A->ld + i0 + p + r]
-                                          : src[(long)r * ld + k];
+                ap[k * mr + r] = A->trans
+                                     ? A->p[(long)(k0 + k) * A->ld + i0 + p + r]
+                                     : src[(long)r * ld + k];
             for (int r = m; r < mr; r++)
                 ap[k * mr + r] = 0.0f;
         }
@@ -399,7 +400,8 @@ static void gemm_packed(const struct kernel *kern, int M, int N, int K,
                     const float *bq = bp + (long)(q / kern->nr) * kc * kern->nr;
                     for (int p = 0; p < mc; p += kern->mr) {
                         int m = mc - p < kern->mr ? mc - p : kern->mr;
-                        const float *a = ap + (long)(p / kern->mr) * kc * kern->mr;
+                        const float *a = ap + (long)(p / kern->mr) * kc *
+                                                  kern->mr;
                         float *c = &C[(long)(i0 + p) * ldc + j0 + q];
                         float t[MR_MAX * NR_MAX];
                         if (m == kern->mr && n == kern->nr) {

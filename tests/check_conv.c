@@ -257,7 +257,8 @@ START_TEST(test_conv_sparse_delta)
     ck_assert_int_eq(nn_set_kernel(kernels[_i % 3]), NN_OK);
     grads_of(&d, &c);           /* dense, and the plain loops */
     for (int t = 1; t <= 3; t += 2) {
-        float *dW = malloc(c.n_w * sizeof *dW), *db = malloc(g.cout * sizeof *db);
+        float *dW = malloc(c.n_w * sizeof *dW);
+        float *db = malloc(g.cout * sizeof *db);
         float *din = malloc(c.n_in * sizeof *din);
         nn_set_threads(t);
         sp.row_ptr[0] = -1;
