@@ -50,7 +50,13 @@ static int direct_chunk(const nn_conv *g, int B)
     return n < 1 ? 1 : n > B ? B : (int)n;
 }
 
-static long sparse_blocks(long R);
+/* Blocks of NN_GEMM_KC positions, each summed on its own (by the threads)
+ * into cout x kkc sums and a patch row of work space, then added to dW in
+ * order. */
+static long sparse_blocks(long R)
+{
+    return (R + NN_GEMM_KC - 1) / NN_GEMM_KC;
+}
 
 long nn_conv_col_floats(const nn_conv *g, int B)
 {
@@ -351,14 +357,6 @@ static int sparse_take(nn_sparse *sp, const nn_conv *g, const float *d,
         return 0;
     nn_sparse_rows(sp, d, (int)R);
     return sp->row_ptr[R] <= NN_CONV_SPARSE * R * g->cout;
-}
-
-/* Blocks of NN_GEMM_KC positions, each summed on its own (by the threads)
- * into cout x kkc sums and a patch row of work space, then added to dW in
- * order. */
-static long sparse_blocks(long R)
-{
-    return (R + NN_GEMM_KC - 1) / NN_GEMM_KC;
 }
 
 struct sparse_dW {
