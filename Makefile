@@ -38,7 +38,7 @@ DEP_PKGS += openblas
 endif
 
 # lib/gen/onnx.pb-c.c is made by protoc-c from Debian's onnx.proto.
-LIB_SRC = $(wildcard lib/*.c) lib/gen/onnx.pb-c.c
+LIB_SRC = $(wildcard lib/*.c) lib/gen/onnx.pb-c.c lib/gen/pair_model.c
 LIB_OBJ = $(LIB_SRC:.c=.o)
 TOOLS = cmd/idx2vec cmd/img2vec cmd/vec2img cmd/vecinfo cmd/nn-train cmd/nn-predict cmd/nn-eval \
 	cmd/nn-runs cmd/nn-weights cmd/nn-draw cmd/nn-serve cmd/nn-convert
@@ -73,6 +73,15 @@ $(ONNX_OBJ) $(ONNX_OBJ:lib/%=fuzz/build/lib/%): lib/gen/onnx.pb-c.h
 $(ONNX_OBJ) $(ONNX_OBJ:lib/%=fuzz/build/lib/%): NN_CFLAGS += -std=c11
 lib/gen/onnx.pb-c.o fuzz/build/lib/gen/onnx.pb-c.o: NN_CFLAGS = -std=c11 -w -MMD -MP
 
+# The one-or-two judge of lib/pair.c: its model's text as a C string.
+lib/gen/pair_model.c: lib/pair-model.json
+	@mkdir -p lib/gen
+	{ echo '/* lib/pair-model.json, made by make pair-model; see lib/pair.c. */'; \
+	  echo 'extern const char nn_pair_json[];'; echo 'const char nn_pair_json[] ='; \
+	  sed 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$$/\\n"/' $<; echo ';'; } > $@.tmp && \
+	mv $@.tmp $@ || { rm -f $@.tmp; exit 1; }
+lib/gen/pair_model.o fuzz/build/lib/gen/pair_model.o: NN_CFLAGS += -Wno-overlength-strings
+
 # nn-serve: the API (cmd/serve.c), the page built into the binary
 # (web/assets.c, made by our own web/embed from WEB_FILES) and civetweb,
 # which has no pkg-config file in Debian 12.
@@ -98,7 +107,7 @@ tests/check_nn: $(TEST_OBJ) cmd/progress.o cmd/util.o lib/libnn.a
 -include $(DEPS)
 
 .PHONY: all deps check unit cli clean distclean install uninstall demo photos photoset \
-	photoset-dev numbers numbers-dev example-digits pictures fuzz fuzz-build valgrind loadtest screenshots
+	photoset-dev numbers numbers-dev pair-model example-digits pictures fuzz fuzz-build valgrind loadtest screenshots
 
 # Install the Debian packages the build needs, if any is missing.
 deps:
@@ -245,6 +254,28 @@ data/numbers-dev/labels.tsv: examples/photoset
 	    mv data/numbers-dev.tmp data/numbers-dev || \
 	    { rm -rf data/numbers-dev.tmp; exit 1; }
 
+
+# The judge of lib/pair.c (is a piece of ink one digit or two written
+# touching?), made again into lib/pair-model.json, which the library
+# builds in: PAIR_N pictures a half of one MNIST training digit or of two
+# touching, drawn and photographed by examples/photoset --pieces from the
+# first 50000 (never the last 10000, which the tuning sets draw on), in
+# two halves side by side; a small network trained on all but
+# PAIR_HOLDOUT of them, which measure it (nn-train's validation accuracy).
+PAIR_N = 12000
+PAIR_HOLDOUT = 2000
+PAIR_TRAIN = --net conv3x3:16,maxpool2,conv3x3:32,maxpool2,dense:64 --classes 2 \
+	--class-names one,two --epochs 10 -b 32 --schedule cosine \
+	--holdout $(PAIR_HOLDOUT) --seed 1 --threads 1
+pair-model: deps
+	$(MAKE) all examples/photoset
+	$(MAKE) -j2 data/pieces-1.nnv data/pieces-2.nnv
+	cat data/pieces-1.nnv data/pieces-2.nnv | \
+	    cmd/nn-train $(PAIR_TRAIN) -o lib/pair-model.json
+data/pieces-%.nnv: examples/photoset
+	examples/photoset --pieces -s $* -r 0:50000 \
+	    "$$(sh data/mnist.sh train-images-idx3-ubyte)" \
+	    "$$(sh data/mnist.sh train-labels-idx1-ubyte)" $@ $(PAIR_N)
 
 # PNG pictures of the MLP (the earlier demo model, whose first-layer
 # weights are 28x28 pictures) into docs/img (examples/pictures.sh):

@@ -26,6 +26,14 @@
  *     photoset --numbers T10K-IMAGES T10K-LABELS DIR [PER-KIND]
  *
  * (seeded with 18, over all of IMAGES: -s and -r are for single digits).
+ * With --pieces, COUNT pictures instead, half of one MNIST digit and half
+ * of two written touching, each photographed as one of the kinds and read
+ * as img2vec reads a digit, go as labelled vectors (0 one digit, 1 two) to
+ * FILE, in the binary form: what lib/pair.c's judge learns from (make
+ * pair-model):
+ *
+ *     photoset --pieces [-s SEED] [-r FIRST:COUNT] IMAGES LABELS FILE COUNT
+ *
  * Deterministic: everything comes from one nn_rng seeded with SEED [17], so
  * the same inputs give the same files.  make photoset draws MNIST *test*
  * digits with seed 17 (the stress set, never trained or tuned on); make
@@ -331,25 +339,40 @@ static void shrink(const float *src, int sw, int sh, float *dst, int dw, int dh)
         }
 }
 
-static int write_jpeg(const char *path, const float *rgb, int w, int h,
-                      int quality)
+/* The picture (rgb: w x h x 3, in [0, 1]) as a JPEG of the given quality
+ * into *jpeg (*size bytes; tjFree it).  0, or -1 with a message. */
+static int encode(const float *rgb, int w, int h, int quality,
+                  unsigned char **jpeg, unsigned long *size)
 {
-    unsigned char *px = malloc((size_t)w * h * 3), *jpeg = NULL;
-    unsigned long size = 0;
-    char tmp[4200];
+    unsigned char *px = malloc((size_t)w * h * 3);
     tjhandle tj = tjInitCompress();
     int ok = px && tj;
-    FILE *fp;
 
     for (long i = 0; ok && i < (long)w * h * 3; i++) {
         float v = rgb[i] * 255 + .5f;
         px[i] = v < 0 ? 0 : v > 255 ? 255 : (unsigned char)v;
     }
-    if (ok && tjCompress2(tj, px, w, 0, h, TJPF_RGB, &jpeg, &size,
-                          TJSAMP_420, quality, 0) != 0) {
-        fprintf(stderr, "photoset: %s: %s\n", path, tjGetErrorStr2(tj));
+    if (ok && tjCompress2(tj, px, w, 0, h, TJPF_RGB, jpeg, size, TJSAMP_420,
+                          quality, 0) != 0) {
+        fprintf(stderr, "photoset: %s\n", tjGetErrorStr2(tj));
         ok = 0;
     }
+    free(px);
+    if (tj)
+        tjDestroy(tj);
+    return ok ? 0 : -1;
+}
+
+/* The picture as a JPEG file at path (through path.tmp). */
+static int write_jpeg(const char *path, const float *rgb, int w, int h,
+                      int quality)
+{
+    unsigned char *jpeg = NULL;
+    unsigned long size = 0;
+    char tmp[4200];
+    int ok = encode(rgb, w, h, quality, &jpeg, &size) == 0;
+    FILE *fp;
+
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     if (ok) {
         ok = (fp = fopen(tmp, "wb")) && fwrite(jpeg, 1, size, fp) == size;
@@ -361,17 +384,38 @@ static int write_jpeg(const char *path, const float *rgb, int w, int h,
             ok = 0;
         }
     }
-    free(px);
+    tjFree(jpeg);
+    return ok ? 0 : -1;
+}
+
+/* The picture as the grey levels of its JPEG (what img2vec would read from
+ * the file) into gray (w x h bytes). */
+static int jpeg_gray(const float *rgb, int w, int h, int quality,
+                     unsigned char *gray)
+{
+    unsigned char *jpeg = NULL;
+    unsigned long size = 0;
+    tjhandle tj = NULL;
+    int ok = encode(rgb, w, h, quality, &jpeg, &size) == 0 &&
+             (tj = tjInitDecompress()) &&
+             tjDecompress2(tj, jpeg, size, gray, w, 0, h, TJPF_GRAY, 0) == 0;
+
+    if (!ok)
+        fprintf(stderr, "photoset: %s\n", tj ? tjGetErrorStr2(tj) : "out of memory");
     tjFree(jpeg);
     if (tj)
         tjDestroy(tj);
     return ok ? 0 : -1;
 }
 
-/* One picture of kind k of the ink field (fw x FIELD pixels) into path; a
+/* A picture's grey levels, w x h bytes. */
+struct gray { unsigned char *px; int w, h; };
+
+/* One picture of kind k of the ink field (fw x FIELD pixels) into path, or
+ * (path NULL) its grey levels into *g (g->px for the caller to free); a
  * field a times as wide as high makes a picture a times as wide. */
 static int photograph(const float *field, int fw, int k, nn_rng *r,
-                      const char *path)
+                      const char *path, struct gray *g)
 {
     float asp = (float)fw / FIELD;
     int w0 = (int)uni(r, 240, 520), h = (int)(w0 * uni(r, 0.8f, 1.3f));
@@ -461,7 +505,13 @@ static int photograph(const float *field, int fw, int k, nn_rng *r,
         for (int c = 0; c < 3; c++)
             rgb[i * 3 + c] = lum[i] * tint[c] + noise;
     }
-    err = write_jpeg(path, rgb, ow, oh, quality);
+    if (path)
+        err = write_jpeg(path, rgb, ow, oh, quality);
+    else if ((g->px = malloc((size_t)ow * oh))) {
+        g->w = ow;
+        g->h = oh;
+        err = jpeg_gray(rgb, ow, oh, quality, g->px);
+    }
 done:
     free(lum);
     free(tex);
@@ -492,6 +542,26 @@ static int draw_digit(float *field, int k, int mnist, nn_rng *r,
     draw_style(field, st, uni(r, -.1f, .35f), pen * FIELD);
     snprintf(notes, len, "style %s", st->name);
     return st->digit;
+}
+
+/* Tiles of digits (nd of FIELD x FIELD) into a new line lw wide, FIELD
+ * high, tile d at (ox[d], oy[d]), the darker ink where they overlap; NULL
+ * when out of memory. */
+static float *lay_out(const float *tiles, int nd, const int *ox,
+                      const int *oy, int lw)
+{
+    float *f = calloc((size_t)lw * FIELD, sizeof *f);
+
+    for (int d = 0; f && d < nd; d++)
+        for (int y = 0; y < FIELD; y++)
+            for (int x = 0; x < FIELD; x++) {
+                int fx = x + ox[d], fy = y + oy[d];
+                float v = tiles[((long)d * FIELD + y) * FIELD + x];
+                if (fx >= 0 && fy >= 0 && fx < lw && fy < FIELD &&
+                    v > f[fy * lw + fx])
+                    f[fy * lw + fx] = v;
+            }
+    return f;
 }
 
 /* A number of 2 to 6 digits of kind k on one line, into *line (its width
@@ -537,21 +607,122 @@ static int draw_number(int k, nn_rng *r, const nn_idx *img,
     }
     number[nd] = '\0';
     *lw = cursor + MARGIN;
-    if (!(f = calloc((size_t)*lw * FIELD, sizeof *f))) {
-        free(tiles);
+    f = lay_out(tiles, nd, ox, oy, *lw);
+    free(tiles);
+    return (*line = f) ? 0 : -1;
+}
+
+/* Two MNIST digits of kind k (COUNT of IMAGES from FIRST) written touching,
+ * for --pieces: the second's ink reaches to the first's or over it by up
+ * to 8% of the height in the row where they come closest, its line shifted
+ * as draw_number's are.  Into *line (*lw wide, FIELD high; the caller
+ * frees it).  0, or -1 when out of memory. */
+static int draw_pair(int k, nn_rng *r, const nn_idx *img, const nn_idx *lab,
+                     long first, long count, float **line, int *lw)
+{
+    enum { MARGIN = 40 };
+    float *tiles = malloc(sizeof *tiles * FIELD * FIELD * 2);
+    int right[FIELD], left[FIELD], x0 = FIELD, x1 = -1, ox[2], oy[2];
+    int closest = FIELD;
+    char src[64];
+
+    if (!tiles)
+        return -1;
+    for (int d = 0; d < 2; d++)
+        if (draw_digit(tiles + d * FIELD * FIELD, k, 1, r, img, lab, first,
+                       count, src, sizeof src) < 0) {
+            free(tiles);
+            return -1;
+        }
+    /* Each row's last ink of the first digit, first ink of the second. */
+    for (int y = 0; y < FIELD; y++) {
+        right[y] = -FIELD;
+        left[y] = 2 * FIELD;
+        for (int x = 0; x < FIELD; x++) {
+            if (tiles[y * FIELD + x] > .1f) {
+                right[y] = x;
+                x0 = x < x0 ? x : x0;
+            }
+            if (tiles[(FIELD + y) * FIELD + FIELD - 1 - x] > .1f) {
+                left[y] = FIELD - 1 - x;
+                x1 = FIELD - 1 - x > x1 ? FIELD - 1 - x : x1;
+            }
+        }
+    }
+    oy[0] = 0;
+    oy[1] = (int)(uni(r, -.04f, .04f) * FIELD);
+    for (int y = 0; y < FIELD; y++) {
+        int yb = y - oy[1];
+        if (yb >= 0 && yb < FIELD && left[yb] - right[y] < closest)
+            closest = left[yb] - right[y];
+    }
+    ox[0] = MARGIN - x0;
+    ox[1] = ox[0] + 1 - closest - (int)uni(r, 0, .08f * FIELD);
+    *lw = ox[1] + (x1 < 0 ? FIELD : x1 + 1) + MARGIN;
+    *line = lay_out(tiles, 2, ox, oy, *lw);
+    free(tiles);
+    return *line ? 0 : -1;
+}
+
+/* --pieces: n pictures of kind k chosen at random, half of one MNIST digit
+ * (label 0), half of two touching (label 1), each photographed and read as
+ * img2vec reads a single digit, as 28x28 vectors into path (binary, through
+ * path.tmp).  0, or -1 with a message. */
+static int pieces(nn_rng *r, const nn_idx *img, const nn_idx *lab,
+                  long first, long count, long n, const char *path)
+{
+    char tmp[4200], why[256] = "";
+    float vec[28 * 28], *line = NULL;
+    nn_vec_writer *vw = NULL;
+    nn_prep_opts o;
+    FILE *fp;
+    int ok;
+
+    nn_prep_opts_default(&o);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (!(fp = fopen(tmp, "wb")) ||
+        nn_vec_writer_new(&vw, fp, NN_VEC_F32, 28 * 28) != NN_OK) {
+        fprintf(stderr, "photoset: %s: %s\n", tmp, strerror(errno));
+        if (fp)
+            fclose(fp);
+        remove(tmp);
         return -1;
     }
-    for (int d = 0; d < nd; d++)
-        for (int y = 0; y < FIELD; y++)
-            for (int x = 0; x < FIELD; x++) {
-                int fx = x + ox[d], fy = y + oy[d];
-                float v = tiles[((long)d * FIELD + y) * FIELD + x];
-                if (fx >= 0 && fy >= 0 && fx < *lw && fy < FIELD &&
-                    v > f[fy * *lw + fx])
-                    f[fy * *lw + fx] = v;
-            }
-    free(tiles);
-    *line = f;
+    ok = 1;
+    for (long i = 0; ok && i < n; i++) {
+        int k = (int)nn_rng_below(r, NKIND), two = (int)nn_rng_below(r, 2);
+        int lw = FIELD, err;
+        struct gray g = { NULL, 0, 0 };
+        char src[64];
+        if (two)
+            ok = draw_pair(k, r, img, lab, first, count, &line, &lw) == 0;
+        else
+            ok = (line = malloc(sizeof *line * FIELD * FIELD)) &&
+                 draw_digit(line, k, 1, r, img, lab, first, count, src,
+                            sizeof src) >= 0;
+        ok = ok && photograph(line, lw, k, r, NULL, &g) == 0;
+        free(line);
+        line = NULL;
+        if (ok) {
+            err = nn_prep_digit(g.px, g.w, g.h, &o, vec, why, sizeof why);
+            if (err == NN_OK)
+                ok = nn_vec_write(vw, vec, two) == NN_OK;
+            else if (err != NN_EFORMAT)    /* no ink left: not a piece */
+                ok = 0;
+        }
+        free(g.px);
+    }
+    nn_vec_writer_free(vw);
+    if (fclose(fp) != 0 || !ok) {
+        fprintf(stderr, "photoset: %s: %s\n", tmp, why[0] ? why : strerror(errno));
+        remove(tmp);
+        return -1;
+    }
+    if (rename(tmp, path) != 0) {
+        fprintf(stderr, "photoset: %s: %s\n", path, strerror(errno));
+        remove(tmp);
+        return -1;
+    }
     return 0;
 }
 
@@ -574,14 +745,17 @@ static int read_idx(const char *path, nn_idx **out)
 static void usage(void)
 {
     fprintf(stderr, "usage: photoset [--numbers] [-s SEED] [-r FIRST:COUNT] IMAGES "
-            "LABELS DIR [PER-KIND]\n");
+            "LABELS DIR [PER-KIND]\n"
+            "       photoset --pieces [-s SEED] [-r FIRST:COUNT] IMAGES LABELS "
+            "FILE COUNT\n");
 }
 
 int main(int argc, char **argv)
 {
     int numbers = argc > 1 && strcmp(argv[1], "--numbers") == 0;
-    argc -= numbers;
-    argv += numbers;
+    int split = argc > 1 && strcmp(argv[1], "--pieces") == 0;
+    argc -= numbers + split;
+    argv += numbers + split;
     nn_idx *img = NULL, *lab = NULL;
     float *field = malloc(sizeof *field * FIELD * FIELD);
     char path[4096], tmp[4200], *end;
@@ -619,7 +793,7 @@ int main(int argc, char **argv)
     argv += optind - 1;
     if (argc == 5)
         per = atoi(argv[4]);
-    if (argc < 4 || argc > 5 || per < 2 || per > 10000) {
+    if (argc < 4 || argc > 5 || per < 2 || per > (split ? 1000000 : 10000)) {
         usage();
         rc = 2;
         goto done;
@@ -635,6 +809,11 @@ int main(int argc, char **argv)
     if (first + count > (long)img->count) {
         fprintf(stderr, "photoset: %s: -r %ld:%ld: only %ld images\n", argv[1], first,
                 count, (long)img->count);
+        goto done;
+    }
+    if (split) {
+        nn_rng_seed(&r, seed);
+        rc = pieces(&r, img, lab, first, count, per, argv[3]) ? 1 : 0;
         goto done;
     }
     snprintf(path, sizeof path, "%s/labels.tsv", argv[3]);
@@ -656,7 +835,7 @@ int main(int argc, char **argv)
                     goto done;
                 snprintf(name, sizeof name, "%04d_n%s.jpg", ++no, number);
                 snprintf(path, sizeof path, "%s/%s", argv[3], name);
-                int err = photograph(line, lw, k, &r, path);
+                int err = photograph(line, lw, k, &r, path, NULL);
                 free(line);
                 if (err)
                     goto done;
@@ -675,7 +854,7 @@ int main(int argc, char **argv)
                 goto done;
             snprintf(name, sizeof name, "%04d_d%d.jpg", ++no, digit);
             snprintf(path, sizeof path, "%s/%s", argv[3], name);
-            if (photograph(field, FIELD, k, &r, path))
+            if (photograph(field, FIELD, k, &r, path, NULL))
                 goto done;
             fprintf(tsv, "%s\t%d\t-\t-\t-\t%s\t%s\n", name, digit, kinds[k], notes);
         }

@@ -664,4 +664,9 @@ int nn_prep_parts(const unsigned char *mask, int w, int h, int **label,
  * NN_EINVAL if sel is empty, NN_ENOMEM. */
 int nn_prep_place(const nn_ink *ink, const unsigned char *sel, float *out);
 
+/* The probability that vec (28x28, as nn_prep_place makes it) holds two
+ * digits written touching rather than one (lib/pair.c); -1 when the judge
+ * cannot be loaded (out of memory). */
+double nn_pair_prob(const float *vec);
+
 #endif

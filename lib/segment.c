@@ -17,10 +17,14 @@
  *   4. touching digits: a group is cut in two where a path down it crosses
  *      one stroke, leaves a digit's height of ink on both sides and does
  *      not run inside a loop (see cut()); failing that, a group wider than
- *      SPLIT * H holds about width / (DIGIT_W * H) digits and is cut at the
- *      column with the least ink near the first expected boundary; each
- *      side is cut again while it can be; the digits are read in the order
- *      of their ink's mean column;
+ *      SPLIT * H, or one that the judge (lib/pair.c, a small network that
+ *      learnt one digit from two written touching) is sure holds two,
+ *      holds about width / (DIGIT_W * H) digits, two at least, and is cut
+ *      at the column with the least ink near the first expected boundary;
+ *      each side is cut again while it can be (the judge is asked only of
+ *      step 3's groups, not of the sides it cut: a piece of a digit looks
+ *      to it like nothing it learnt); the digits are read in the order of
+ *      their ink's mean column;
  *   5. each digit's pixels go through prep.c's step 6.
  */
 #include <math.h>
@@ -42,6 +46,7 @@
 #define PATH_INK 16     /* a cut's cost for an ink pixel (1 for a step aside) */
 #define SPLIT 1.1       /* of H: a piece wider holds several digits */
 #define DIGIT_W 0.7     /* of H: a digit's typical width (MNIST's: 0.5-0.9) */
+#define JUDGE 0.9       /* the judge's probability of two digits: cut above */
 
 /* A digit being cut out: the pixels whose piece[] is its index. */
 struct piece {
@@ -49,6 +54,7 @@ struct piece {
     int x0, y0, x1, y1;     /* its box */
     long area;              /* its pixels */
     double cx;              /* their mean column: the reading order */
+    int whole;              /* not cut from another */
     int core_w;             /* the width of its tall parts: short pieces
                                joined to a digit do not widen it */
 };
@@ -58,6 +64,7 @@ struct cuts {
     int *cost;              /* (w + 2) x h: the least cost down to a pixel */
     signed char *from;      /* the same: the column step it came by */
     int *at, *best;         /* h: a path's column in each row */
+    unsigned char *sel;     /* w x h, all 0: the judge's pixels, cleared after */
 };
 
 static int find(int *up, int i)
@@ -84,7 +91,7 @@ static void measure(const int *piece, int w, int id, nn_box b, struct piece *p)
 {
     double xs = 0;
 
-    *p = (struct piece){ id, b.x1, b.y1, b.x0, b.y0, 0, 0, 0 };
+    *p = (struct piece){ id, b.x1, b.y1, b.x0, b.y0, 0, 0, 0, 0 };
     for (int y = b.y0; y <= b.y1; y++)
         for (int x = b.x0; x <= b.x1; x++)
             if (piece[(long)y * w + x] == id) {
@@ -97,6 +104,7 @@ static void measure(const int *piece, int w, int id, nn_box b, struct piece *p)
             }
     p->cx = p->area ? xs / p->area : 0;
     p->core_w = p->x1 - p->x0 + 1;
+    p->whole = 0;
 }
 
 /* Whether a cut down piece p (at[row]: the last column of its left side in
@@ -157,6 +165,23 @@ static int enclosed(const int *piece, int w, const struct piece *p,
     return n;
 }
 
+/* Whether the judge (lib/pair.c) is sure that piece p holds two digits:
+ * its pixels as a digit's vector, as step 5 would make it. */
+static int judged_two(const nn_ink *ink, const int *piece,
+                      const struct piece *p, unsigned char *sel)
+{
+    float vec[28 * 28];
+    int two;
+
+    for (int y = p->y0; y <= p->y1; y++)
+        for (int x = p->x0; x <= p->x1; x++)
+            sel[(long)y * ink->w + x] = piece[(long)y * ink->w + x] == p->id;
+    two = nn_prep_place(ink, sel, vec) == NN_OK && nn_pair_prob(vec) >= JUDGE;
+    for (int y = p->y0; y <= p->y1; y++)
+        memset(sel + (long)y * ink->w + p->x0, 0, p->x1 - p->x0 + 1);
+    return two;
+}
+
 /* Whether piece p is two digits or more; if so, c->best holds where the
  * first ends (the last column of its left side in each row).  Two digits
  * written touching meet in a stroke: a path down the box that crosses one
@@ -165,12 +190,14 @@ static int enclosed(const int *piece, int w, const struct piece *p,
  * halves a 0 or an 8 crosses two strokes; one through a stroke inside a
  * digit leaves only a piece of it on one side (a 7's bar, a 9's loop, a
  * 4's corner); one into a loop left open runs inside it (enclosed()).
- * Failing such a path, a piece wider than SPLIT * H is cut by its column
+ * Failing such a path, a piece wider than SPLIT * H, or one of the groups
+ * of step 3 that the judge is sure holds two, is cut by its column
  * profile, at the least ink near the first expected boundary (digits
  * DIGIT_W * H wide). */
-static int cut(const int *piece, int w, const struct piece *p, int tall,
-               struct cuts *c)
+static int cut(const nn_ink *ink, const int *piece, const struct piece *p,
+               int tall, struct cuts *c)
 {
+    int w = ink->w;
     int bw = p->x1 - p->x0 + 3, bh = p->y1 - p->y0 + 1, gw = bw - 2;
     int found = 0;
     long edge = 0;
@@ -233,12 +260,14 @@ static int cut(const int *piece, int w, const struct piece *p, int tall,
         least = crossed;
         found = 1;
     }
-    if (found || p->core_w <= SPLIT * tall)
+    if (found || (p->core_w <= SPLIT * tall &&
+                  !(p->whole && judged_two(ink, piece, p, c->sel))))
         return found;
 
     /* Wide and no such path: the column profile, where both sides keep ink
      * PIECE * H high (a 5's flag alone is no digit). */
     int parts = (int)(gw / (DIGIT_W * tall) + 0.5), *cols = c->cost;
+    parts = parts < 2 ? 2 : parts;
     double e = p->x0 + (double)gw / parts;
     int lo = (int)(e - 0.3 * gw / parts), hi = (int)(e + 0.3 * gw / parts);
     memset(cols, 0, gw * sizeof *cols);
@@ -321,7 +350,7 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
     int *label = NULL, *up = NULL, *piece = NULL, *root = NULL, n, nd = 0, err;
     unsigned char *keep = NULL, *sel = NULL, *kept = NULL;
     struct piece *d = NULL;
-    struct cuts cu = { NULL, NULL, NULL, NULL };
+    struct cuts cu = { NULL, NULL, NULL, NULL, NULL };
     nn_box *wb = NULL;      /* boxes at working resolution */
     nn_box *gb = NULL;      /* the groups' boxes, at their roots */
     long area_max = 0;
@@ -451,8 +480,10 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
         !(cu.cost = malloc((npx + 2L * ink.h) * sizeof *cu.cost)) ||
         !(cu.from = malloc(npx + 2L * ink.h)) ||
         !(cu.at = malloc(ink.h * sizeof *cu.at)) ||
-        !(cu.best = malloc(ink.h * sizeof *cu.best)))
+        !(cu.best = malloc(ink.h * sizeof *cu.best)) ||
+        !(sel = calloc(npx, 1)))
         goto done;
+    cu.sel = sel;
     for (long i = 0; i < npx; i++) {
         int r = label[i] >= 0 && keep[label[i]] ? find(up, label[i]) : -1, k;
         piece[i] = -1;
@@ -477,9 +508,10 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
     for (int k = 0; k < nd; k++) {
         measure(piece, ink.w, k, (nn_box){ 0, 0, ink.w - 1, ink.h - 1 }, &d[k]);
         d[k].core_w = gb[root[k]].x1 - gb[root[k]].x0 + 1;
+        d[k].whole = 1;
     }
     for (int k = 0; k < nd; k++)
-        while (cut(piece, ink.w, &d[k], tall, &cu)) {
+        while (cut(&ink, piece, &d[k], tall, &cu)) {
             nn_box box = { d[k].x0, d[k].y0, d[k].x1, d[k].y1 };
             if (nd == max_digits) {
                 err = too_many(why, whylen, max_digits);
@@ -496,7 +528,7 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
     qsort(d, nd, sizeof *d, by_x);
 
     /* 5. Each digit's pixels to its vector, left to right. */
-    if (!(sel = malloc(npx)) || !(kept = calloc(npx, 1)) ||
+    if (!(kept = calloc(npx, 1)) ||
         !(wb = malloc(nd * sizeof *wb)))
         goto done;
     for (int k = 0; k < nd; k++) {

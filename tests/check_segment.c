@@ -134,6 +134,33 @@ START_TEST(touching_narrow)
 }
 END_TEST
 
+/* Two digits written over each other's edge (by two MNIST pixels), no
+ * wider than one wide digit, where no path down crosses a single stroke:
+ * the judge (lib/pair.c) says two and they are cut; a lone digit, wide or
+ * narrow, stays one. */
+START_TEST(touching_judged)
+{
+    nn_idx *idx = mnist10_images();
+    int pairs[][2] = { { 8, 1 }, { 1, 6 }, { 4, 8 }, { 7, 8 }, { 8, 8 } };
+    nn_box b[MAXD];                     /* 1 0, 0 1, 9 1, 3 1, 1 1 */
+
+    for (int k = 0; k < 5; k++) {
+        uint8_t *g = line(idx, pairs[k], 2, -2 * S);
+        int n = segment(g, b);
+        ck_assert_msg(n == 2, "pair %d: %d digits", k, n);
+        assert_left_to_right(b, 2);
+        free(g);
+    }
+    for (int k = 0; k < 10; k++) {
+        uint8_t *g = line(idx, &k, 1, 0);
+        int n = segment(g, b);
+        ck_assert_msg(n == 1, "digit %d alone: %d digits", k, n);
+        free(g);
+    }
+    nn_idx_free(idx);
+}
+END_TEST
+
 /* A short stroke beside a digit, not over it (a 5's flag drawn apart), is
  * a piece of that digit, not a digit of its own. */
 START_TEST(detached_piece)
@@ -296,6 +323,7 @@ Suite *segment_suite(void)
     tcase_add_test(tc, apart);
     tcase_add_test(tc, touching);
     tcase_add_test(tc, touching_narrow);
+    tcase_add_test(tc, touching_judged);
     tcase_add_test(tc, detached_piece);
     tcase_add_test(tc, thin);
     tcase_add_test(tc, open_loop);
