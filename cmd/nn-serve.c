@@ -6,6 +6,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <civetweb.h>
@@ -104,21 +106,48 @@ static void parse_args(int argc, char **argv, struct opts *o)
 /* ------------------------------------------------------------------------ */
 /* HTTP. */
 
+/* A reply, its status line and headers written here rather than through
+ * civetweb's response API, which refuses them once anything has been
+ * written, as a 100 Continue has (expects_continue()).  Keep-alive as
+ * civetweb keeps the connection: HTTP/1.1 unless the client says close,
+ * HTTP/1.0 when it asks for it; close, when we close it. */
 static void send_reply(struct mg_connection *c, const struct reply *rp,
                        int close)
 {
-    char len[32];
+    const struct mg_request_info *ri = mg_get_request_info(c);
+    const char *conn = mg_get_header(c, "Connection");
+    int v11 = ri->http_version && strcmp(ri->http_version, "1.1") == 0;
+    char date[64];
+    time_t now = time(NULL);
+    struct tm tm;
 
-    snprintf(len, sizeof len, "%zu", rp->len);
-    mg_response_header_start(c, rp->status);
-    mg_response_header_add(c, "Content-Type", rp->type, -1);
-    mg_response_header_add(c, "Content-Length", len, -1);
-    mg_response_header_add(c, "Cache-Control", "no-store", -1);
-    mg_response_header_add(c, "X-Content-Type-Options", "nosniff", -1);
-    if (close)
-        mg_response_header_add(c, "Connection", "close", -1);
-    mg_response_header_send(c);
+    if (!close)
+        close = conn ? strcasecmp(conn, "close") == 0 ||
+                       (!v11 && strcasecmp(conn, "keep-alive") != 0) : !v11;
+    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT",
+             gmtime_r(&now, &tm));
+    mg_printf(c, "HTTP/%s %d %s\r\nContent-Type: %s\r\nContent-Length: %zu"
+              "\r\nCache-Control: no-store\r\nX-Content-Type-Options: "
+              "nosniff\r\nDate: %s\r\nConnection: %s\r\n\r\n",
+              v11 ? "1.1" : "1.0", rp->status,
+              mg_get_response_code_text(c, rp->status), rp->type, rp->len,
+              date, close ? "close" : "keep-alive");
     mg_write(c, rp->body, rp->len);
+}
+
+/* A client that asks "Expect: 100-continue" (curl does for a body of
+ * unknown length or over 1 MB) waits for this before it sends the body,
+ * or for a second.  civetweb sends it only for the files it serves itself,
+ * so a handler that reads the body must: else every such upload waits a
+ * second, and with --timeout 1 the body arrives as the connection closes. */
+static const char CONTINUE[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+static int expects_continue(struct mg_connection *c)
+{
+    const char *e = mg_get_header(c, "Expect");
+
+    return e && strcasecmp(e, "100-continue") == 0 &&
+           strcmp(mg_get_request_info(c)->http_version, "1.1") == 0;
 }
 
 /* Seconds a client may take to send a request body (--timeout).
@@ -184,14 +213,18 @@ static int on_request(struct mg_connection *c, void *arg)
     else if (ri->content_length > SERVE_MAX_BODY)
         reply_error(&rp, 413, "request body of %lld bytes, more than the "
                     "limit of %ld", ri->content_length, SERVE_MAX_BODY);
-    else if ((status = read_body(c, ri->content_length, &body, &rq.len)))
-        reply_error(&rp, status, status == 413 ? "request body larger than "
-                    "%ld bytes" : status == 408 ? "request body not received "
-                    "whole in time (--timeout)" : "out of memory",
-                    SERVE_MAX_BODY);
     else {
-        rq.body = body;
-        serve_handle(arg, &rq, &rp);
+        if (expects_continue(c))    /* a client gone fails the read */
+            mg_write(c, CONTINUE, sizeof CONTINUE - 1);
+        if ((status = read_body(c, ri->content_length, &body, &rq.len)))
+            reply_error(&rp, status, status == 413 ? "request body larger "
+                        "than %ld bytes" : status == 408 ? "request body not "
+                        "received whole in time (--timeout)" : "out of "
+                        "memory", SERVE_MAX_BODY);
+        else {
+            rq.body = body;
+            serve_handle(arg, &rq, &rp);
+        }
     }
     /* A body not read whole leaves the connection unusable: close it
      * rather than have civetweb read the rest. */
@@ -263,10 +296,7 @@ static int on_http_error(struct mg_connection *c, int status,
 
     reply_error(&rp, status, "%s", msg && *msg ? msg
                 : mg_get_response_code_text(c, status));
-    mg_printf(c, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu"
-              "\r\nConnection: close\r\n\r\n", status,
-              mg_get_response_code_text(c, status), rp.type, rp.len);
-    mg_write(c, rp.body, rp.len);
+    send_reply(c, &rp, 1);
     reply_free(&rp);
     return 0;
 }
