@@ -241,7 +241,7 @@ data/numbers/labels.tsv: examples/photoset
 # The numbers tuning set: the same from the last 10000 MNIST *training*
 # digits with another seed (480 numbers), where segmentation rules are
 # tried; never on data/numbers.
-NUMBERS_DEV_N = 40
+NUMBERS_DEV_N = 100
 numbers-dev: deps
 	$(MAKE) all $(DEMO_MODEL) data/numbers-dev/labels.tsv
 	NUMBERS_DIR=data/numbers-dev sh data/numbers.sh $(DEMO_MODEL)

@@ -21,11 +21,10 @@
  * With --numbers, each picture is instead a number of 2 to 6 digits written
  * on one line (the same digits, hands and kinds; some digits touch), named
  * NNNN_nNUMBER.jpg, and labels.tsv has the columns file, number, kind,
- * notes (make numbers):
+ * notes (make numbers; SEED is 18 unless given):
  *
- *     photoset --numbers T10K-IMAGES T10K-LABELS DIR [PER-KIND]
+ *     photoset --numbers [-s SEED] [-r FIRST:COUNT] IMAGES LABELS DIR [PER-KIND]
  *
- * (seeded with 18, over all of IMAGES: -s and -r are for single digits).
  * With --pieces, COUNT pictures instead, half of one MNIST digit and half
  * of two written touching, each photographed as one of the kinds and read
  * as img2vec reads a digit, go as labelled vectors (0 one digit, 1 two) to
@@ -570,7 +569,8 @@ static float *lay_out(const float *tiles, int nd, const int *ox,
  * of the digit height: about one pair in six touches or overlaps.  0, or
  * -1 when out of memory. */
 static int draw_number(int k, nn_rng *r, const nn_idx *img,
-                       const nn_idx *lab, float **line, int *lw,
+                       const nn_idx *lab, long first, long count,
+                       float **line, int *lw,
                        char *number, char *notes, size_t len)
 {
     enum { MARGIN = 40, MAXD = 6 };
@@ -584,8 +584,8 @@ static int draw_number(int k, nn_rng *r, const nn_idx *img,
         float *t = tiles + (long)d * FIELD * FIELD;
         char src[128];
         int x0 = FIELD, x1 = -1;
-        int digit = draw_digit(t, k, nn_rng_below(r, 2) == 0, r, img, lab, 0,
-                               (long)img->count, src, sizeof src);
+        int digit = draw_digit(t, k, nn_rng_below(r, 2) == 0, r, img, lab,
+                               first, count, src, sizeof src);
         if (digit < 0) {
             free(tiles);
             return -1;
@@ -761,7 +761,7 @@ int main(int argc, char **argv)
     char path[4096], tmp[4200], *end;
     FILE *tsv = NULL;
     nn_rng r;
-    unsigned long seed = 17;
+    unsigned long seed = numbers ? 18 : 17;
     long first = 0, count = -1;
     int per = 40, no = 0, rc = 1, c;
 
@@ -824,14 +824,14 @@ int main(int argc, char **argv)
     }
     if (numbers) {
         fprintf(tsv, "file\tnumber\tkind\tnotes\n");
-        nn_rng_seed(&r, 18);
+        nn_rng_seed(&r, seed);
         for (int k = 0; k < NKIND; k++)
             for (int i = 0; i < per; i++) {
                 char name[64], number[8], notes[1024];
                 float *line;
                 int lw;
-                if (draw_number(k, &r, img, lab, &line, &lw, number, notes,
-                                sizeof notes))
+                if (draw_number(k, &r, img, lab, first, count, &line, &lw,
+                                number, notes, sizeof notes))
                     goto done;
                 snprintf(name, sizeof name, "%04d_n%s.jpg", ++no, number);
                 snprintf(path, sizeof path, "%s/%s", argv[3], name);
