@@ -13,18 +13,22 @@
  *   3. parts of one digit (a 5's detached flag, a broken 4, a 7's dash):
  *      parts that overlap in x are merged when they share most of the
  *      narrower's width; then a group shorter than PIECE * H joins the
- *      group nearest to it in x, if one is within NEAR * H;
+ *      group nearest to it in x, if one is within NEAR * H; last, two
+ *      neighbouring groups join when they are within NEAR * H, together
+ *      no wider than SPLIT * H, and the judge (lib/pair.c, a small network
+ *      that learnt one digit from two written touching) is sure they are
+ *      one digit (a thin 0 or 4 in two halves, a 9 and its tail);
  *   4. touching digits: a group is cut in two where a path down it crosses
  *      one stroke, leaves a digit's height of ink on both sides and does
- *      not run inside a loop (see cut()); failing that, a group wider than
- *      SPLIT * H, or one that the judge (lib/pair.c, a small network that
- *      learnt one digit from two written touching) is sure holds two,
- *      holds about width / (DIGIT_W * H) digits, two at least, and is cut
- *      at the column with the least ink near the first expected boundary;
- *      each side is cut again while it can be (the judge is asked only of
- *      step 3's groups, not of the sides it cut: a piece of a digit looks
- *      to it like nothing it learnt); the digits are read in the order of
- *      their ink's mean column;
+ *      not run inside a loop (see cut()), unless the judge is sure it is
+ *      one digit (a narrow 0 whose loop is open at the top); failing such
+ *      a path, a group wider than SPLIT * H, or one that the judge is sure
+ *      holds two, holds about width / (DIGIT_W * H) digits, two at least,
+ *      and is cut at the column with the least ink near the first expected
+ *      boundary; each side is cut again while it can be (the judge is
+ *      asked only of step 3's groups, not of the sides it cut: a piece of
+ *      a digit looks to it like nothing it learnt); the digits are read in
+ *      the order of their ink's mean column;
  *   5. each digit's pixels go through prep.c's step 6.
  */
 #include <math.h>
@@ -47,6 +51,7 @@
 #define SPLIT 1.1       /* of H: a piece wider holds several digits */
 #define DIGIT_W 0.7     /* of H: a digit's typical width (MNIST's: 0.5-0.9) */
 #define JUDGE 0.9       /* the judge's probability of two digits: cut above */
+#define ONE 0.2         /* and below it, one digit: do not cut, or join */
 
 /* A digit being cut out: the pixels whose piece[] is its index. */
 struct piece {
@@ -165,21 +170,27 @@ static int enclosed(const int *piece, int w, const struct piece *p,
     return n;
 }
 
-/* Whether the judge (lib/pair.c) is sure that piece p holds two digits:
- * its pixels as a digit's vector, as step 5 would make it. */
-static int judged_two(const nn_ink *ink, const int *piece,
-                      const struct piece *p, unsigned char *sel)
+/* The judge's (lib/pair.c) probability that the pixels of sel inside box
+ * b hold two digits (-1 if it cannot tell), read as step 5 would read them
+ * as a digit; sel is cleared. */
+static double judge(const nn_ink *ink, unsigned char *sel, nn_box b)
 {
     float vec[28 * 28];
-    int two;
+    double two = nn_prep_place(ink, sel, vec) == NN_OK ? nn_pair_prob(vec) : -1;
 
+    for (int y = b.y0; y <= b.y1; y++)
+        memset(sel + (long)y * ink->w + b.x0, 0, b.x1 - b.x0 + 1);
+    return two;
+}
+
+/* The judge's probability that piece p holds two digits. */
+static double judge_piece(const nn_ink *ink, const int *piece,
+                          const struct piece *p, unsigned char *sel)
+{
     for (int y = p->y0; y <= p->y1; y++)
         for (int x = p->x0; x <= p->x1; x++)
             sel[(long)y * ink->w + x] = piece[(long)y * ink->w + x] == p->id;
-    two = nn_prep_place(ink, sel, vec) == NN_OK && nn_pair_prob(vec) >= JUDGE;
-    for (int y = p->y0; y <= p->y1; y++)
-        memset(sel + (long)y * ink->w + p->x0, 0, p->x1 - p->x0 + 1);
-    return two;
+    return judge(ink, sel, (nn_box){ p->x0, p->y0, p->x1, p->y1 });
 }
 
 /* Whether piece p is two digits or more; if so, c->best holds where the
@@ -190,10 +201,12 @@ static int judged_two(const nn_ink *ink, const int *piece,
  * halves a 0 or an 8 crosses two strokes; one through a stroke inside a
  * digit leaves only a piece of it on one side (a 7's bar, a 9's loop, a
  * 4's corner); one into a loop left open runs inside it (enclosed()).
- * Failing such a path, a piece wider than SPLIT * H, or one of the groups
- * of step 3 that the judge is sure holds two, is cut by its column
- * profile, at the least ink near the first expected boundary (digits
- * DIGIT_W * H wide). */
+ * A group of step 3 no wider than SPLIT * H that the judge is sure is one
+ * digit is not cut by such a path (an open 0 or 6 that enclosed() does not
+ * see: a narrow loop).  Failing such a path, a piece wider than SPLIT * H,
+ * or one of the groups of step 3 that the judge is sure holds two, is cut
+ * by its column profile, at the least ink near the first expected boundary
+ * (digits DIGIT_W * H wide). */
 static int cut(const nn_ink *ink, const int *piece, const struct piece *p,
                int tall, struct cuts *c)
 {
@@ -260,8 +273,13 @@ static int cut(const nn_ink *ink, const int *piece, const struct piece *p,
         least = crossed;
         found = 1;
     }
-    if (found || (p->core_w <= SPLIT * tall &&
-                  !(p->whole && judged_two(ink, piece, p, c->sel))))
+    if (p->whole && p->core_w <= SPLIT * tall) {
+        double two = judge_piece(ink, piece, p, c->sel);
+        if (found)
+            return !(two >= 0 && two < ONE);
+        if (two < JUDGE)
+            return 0;
+    } else if (found || p->core_w <= SPLIT * tall)
         return found;
 
     /* Wide and no such path: the column profile, where both sides keep ink
@@ -291,6 +309,59 @@ static int cut(const nn_ink *ink, const int *piece, const struct piece *p,
 #undef SLIP
 #undef IN
 #undef INK
+}
+
+/* A group of step 3: its root in up[] and twice its box's middle column. */
+struct group { int root, mid2; };
+
+static int by_mid(const void *a, const void *b)
+{
+    const struct group *p = a, *q = b;
+    return (p->mid2 > q->mid2) - (p->mid2 < q->mid2);
+}
+
+/* Step 3's last rule: neighbouring groups (the roots r of up, their boxes
+ * gb[r]) within NEAR * H of each other, together no wider than SPLIT * H,
+ * that the judge is sure make one digit are joined, left to right (a group
+ * joined may join its next neighbour too).  label and keep are step 2's
+ * parts (n of them).  0, or -1 when out of memory. */
+static int join_halves(const nn_ink *ink, const int *label,
+                       const unsigned char *keep, int n, int *up, nn_box *gb,
+                       int tall, unsigned char *sel)
+{
+    struct group *g = malloc((n ? n : 1) * sizeof *g);
+    int ng = 0;
+
+    if (!g)
+        return -1;
+    for (int r = 0; r < n; r++)
+        if (gb[r].x1 >= 0 && find(up, r) == r)
+            g[ng++] = (struct group){ r, gb[r].x0 + gb[r].x1 };
+    qsort(g, ng, sizeof *g, by_mid);
+    for (int i = 1, left = ng ? g[0].root : 0; i < ng; i++) {
+        int right = g[i].root;
+        nn_box a = gb[left], b = gb[right];
+        nn_box u = { a.x0 < b.x0 ? a.x0 : b.x0, a.y0 < b.y0 ? a.y0 : b.y0,
+                     a.x1 > b.x1 ? a.x1 : b.x1, a.y1 > b.y1 ? a.y1 : b.y1 };
+        double two = -1;
+        if (b.x0 - a.x1 <= NEAR * tall && u.x1 - u.x0 + 1 <= SPLIT * tall) {
+            for (int y = u.y0; y <= u.y1; y++)
+                for (int x = u.x0; x <= u.x1; x++) {
+                    long k = (long)y * ink->w + x;
+                    int r = label[k] >= 0 && keep[label[k]]
+                          ? find(up, label[k]) : -1;
+                    sel[k] = r == left || r == right;
+                }
+            two = judge(ink, sel, u);
+        }
+        if (two >= 0 && two < ONE) {
+            up[right] = left;
+            gb[left] = u;
+        } else
+            left = right;
+    }
+    free(g);
+    return 0;
 }
 
 /* 3x5 digits for the numbers on the boxes (bit 2 is the left column). */
@@ -472,6 +543,9 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
         if (near >= 0 && gap <= NEAR * tall)
             up[r] = near;
     }
+    if (!(sel = calloc(npx, 1)) ||
+        join_halves(&ink, label, keep, n, up, gb, tall, sel))
+        goto done;
 
     /* 4. Digits: a piece for each group, cut while it holds two. */
     if (!(piece = malloc(npx * sizeof *piece)) ||
@@ -480,8 +554,7 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
         !(cu.cost = malloc((npx + 2L * ink.h) * sizeof *cu.cost)) ||
         !(cu.from = malloc(npx + 2L * ink.h)) ||
         !(cu.at = malloc(ink.h * sizeof *cu.at)) ||
-        !(cu.best = malloc(ink.h * sizeof *cu.best)) ||
-        !(sel = calloc(npx, 1)))
+        !(cu.best = malloc(ink.h * sizeof *cu.best)))
         goto done;
     cu.sel = sel;
     for (long i = 0; i < npx; i++) {

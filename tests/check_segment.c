@@ -251,6 +251,55 @@ START_TEST(broken)
 }
 END_TEST
 
+/* A 0 in two halves, a band of paper down its middle (a thin pen that
+ * skipped at its top and bottom), beside a 1: the halves are too wide
+ * apart to overlap, but together they are one digit to the judge. */
+START_TEST(broken_halves)
+{
+    nn_idx *idx = mnist10_images();
+    int ks[] = { 1, 3 };                /* 0 1 */
+    nn_box b[MAXD];
+    uint8_t *g = line(idx, ks, 1, 0);
+    int x0 = W, x1 = 0;
+
+    for (int y = 0; y < H; y++)         /* the 0's ink */
+        for (int x = 0; x < W; x++)
+            if (g[y * W + x] < 150) {
+                x0 = x < x0 ? x : x0;
+                x1 = x > x1 ? x : x1;
+            }
+    free(g);
+    g = line(idx, ks, 2, 30);
+    for (int y = 0; y < H; y++)
+        memset(g + y * W + (x0 + x1) / 2 - 3, 230, 6);
+    ck_assert_int_eq(segment(g, b), 2);
+    ck_assert_int_le(b[0].x0, x0 + 2);
+    ck_assert_int_ge(b[0].x1, x1 - 2);
+    free(g);
+    nn_idx_free(idx);
+}
+END_TEST
+
+/* A narrow 0 left open at the top: its inside is too narrow for a loop to
+ * enclosed(), so a path through the opening crosses one stroke and leaves
+ * a half on each side; the judge keeps it one digit. */
+START_TEST(narrow_open_loop)
+{
+    nn_box b[MAXD];
+    uint8_t *g = page(230);
+
+    for (int a = 150; a < 3450; a++) {          /* 330 of 360 degrees */
+        double t = (a + 900) * 3.14159265 / 1800;
+        for (int r = 0; r < 5; r++) {
+            int x = (int)(300 + (28 - r) * cos(t)), y = (int)(100 - (70 - r) * sin(t));
+            g[y * W + x] = 40;
+        }
+    }
+    ck_assert_int_eq(segment(g, b), 1);
+    free(g);
+}
+END_TEST
+
 START_TEST(specks)
 {
     nn_idx *idx = mnist10_images();
@@ -328,6 +377,8 @@ Suite *segment_suite(void)
     tcase_add_test(tc, thin);
     tcase_add_test(tc, open_loop);
     tcase_add_test(tc, broken);
+    tcase_add_test(tc, broken_halves);
+    tcase_add_test(tc, narrow_open_loop);
     tcase_add_test(tc, specks);
     tcase_add_test(tc, ruled);
     tcase_add_test(tc, blank);
