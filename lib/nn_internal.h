@@ -668,5 +668,8 @@ int nn_prep_place(const nn_ink *ink, const unsigned char *sel, float *out);
  * digits written touching rather than one (lib/pair.c); -1 when the judge
  * cannot be loaded (out of memory). */
 double nn_pair_prob(const float *vec);
+/* The reader's (lib/pair.c) highest probability of one of the ten digits
+ * for vec: how surely it is some digit; -1 as above. */
+double nn_read_prob(const float *vec);
 
 #endif

@@ -24,11 +24,13 @@
  *      one digit (a narrow 0 whose loop is open at the top); failing such
  *      a path, a group wider than SPLIT * H, or one that the judge is sure
  *      holds two, holds about width / (DIGIT_W * H) digits, two at least,
- *      and is cut at the column with the least ink near the first expected
- *      boundary; each side is cut again while it can be (the judge is
- *      asked only of step 3's groups, not of the sides it cut: a piece of
- *      a digit looks to it like nothing it learnt); the digits are read in
- *      the order of their ink's mean column;
+ *      and is cut down a column near the first expected boundary; of the
+ *      paths, and of the columns, the cut is the one whose two sides the
+ *      reader (lib/pair.c, a small network that learnt MNIST's digits)
+ *      reads most surely as digits; each side is cut again while it can
+ *      be (the judge is asked only of step 3's groups, not of the sides it
+ *      cut: a piece of a digit looks to it like nothing it learnt); the
+ *      digits are read in the order of their ink's mean column;
  *   5. each digit's pixels go through prep.c's step 6.
  */
 #include <math.h>
@@ -193,6 +195,31 @@ static double judge_piece(const nn_ink *ink, const int *piece,
     return judge(ink, sel, (nn_box){ p->x0, p->y0, p->x1, p->y1 });
 }
 
+/* How surely the reader (lib/pair.c) reads both sides of piece p cut at
+ * at[] (the last column of the left side in each row) as digits: the sum
+ * of the logs of its highest probability for each side. */
+static double read_sides(const nn_ink *ink, const int *piece,
+                         const struct piece *p, const int *at,
+                         unsigned char *sel)
+{
+    nn_box b = { p->x0, p->y0, p->x1, p->y1 };
+    float vec[28 * 28];
+    double sure = 0;
+
+    for (int side = 0; side < 2; side++) {
+        double prob;
+        for (int y = b.y0; y <= b.y1; y++)
+            for (int x = b.x0; x <= b.x1; x++)
+                sel[(long)y * ink->w + x] = piece[(long)y * ink->w + x] == p->id &&
+                                            (x <= at[y - b.y0]) == (side == 0);
+        prob = nn_prep_place(ink, sel, vec) == NN_OK ? nn_read_prob(vec) : 0;
+        for (int y = b.y0; y <= b.y1; y++)
+            memset(sel + (long)y * ink->w + b.x0, 0, b.x1 - b.x0 + 1);
+        sure += log(prob > 1e-6 ? prob : 1e-6);
+    }
+    return sure;
+}
+
 /* Whether piece p is two digits or more; if so, c->best holds where the
  * first ends (the last column of its left side in each row).  Two digits
  * written touching meet in a stroke: a path down the box that crosses one
@@ -201,12 +228,15 @@ static double judge_piece(const nn_ink *ink, const int *piece,
  * halves a 0 or an 8 crosses two strokes; one through a stroke inside a
  * digit leaves only a piece of it on one side (a 7's bar, a 9's loop, a
  * 4's corner); one into a loop left open runs inside it (enclosed()).
- * A group of step 3 no wider than SPLIT * H that the judge is sure is one
- * digit is not cut by such a path (an open 0 or 6 that enclosed() does not
- * see: a narrow loop).  Failing such a path, a piece wider than SPLIT * H,
- * or one of the groups of step 3 that the judge is sure holds two, is cut
- * by its column profile, at the least ink near the first expected boundary
- * (digits DIGIT_W * H wide). */
+ * Of such paths, the one whose two sides the reader reads most surely
+ * (read_sides()).  A group of step 3 no wider than SPLIT * H that the
+ * judge is sure is one digit is not cut by such a path (an open 0 or 6
+ * that enclosed() does not see: a narrow loop).  Failing such a path, a
+ * piece wider than SPLIT * H, or one of the groups of step 3 that the
+ * judge is sure holds two, is cut down a column near the first expected
+ * boundary (digits DIGIT_W * H wide): the one whose sides the reader reads
+ * most surely.  Where digits overlap, a cut at the least ink leaves a piece
+ * of one digit on the other's side, and both read wrongly. */
 static int cut(const nn_ink *ink, const int *piece, const struct piece *p,
                int tall, struct cuts *c)
 {
@@ -214,7 +244,7 @@ static int cut(const nn_ink *ink, const int *piece, const struct piece *p,
     int bw = p->x1 - p->x0 + 3, bh = p->y1 - p->y0 + 1, gw = bw - 2;
     int found = 0;
     long edge = 0;
-    double t, least = 0;
+    double t, sure = 0;
 #define INK(x, y) (piece[(long)(y) * w + (x)] == p->id)
 
     /* The stroke width: 2 * area / perimeter, the perimeter counted as the
@@ -265,12 +295,15 @@ static int cut(const nn_ink *ink, const int *piece, const struct piece *p,
             was = here;
             i = j;
         }
-        if (runs > 1 || crossed > CUT * t || (found && crossed >= least) ||
+        if (runs > 1 || crossed > CUT * t ||
             !two_digits(piece, w, p, c->at, TALL * tall) ||
             enclosed(piece, w, p, c->at) > INSIDE * tall)
             continue;
+        double s = read_sides(ink, piece, p, c->at, c->sel);
+        if (found && s <= sure)
+            continue;
         memcpy(c->best, c->at, bh * sizeof *c->at);
-        least = crossed;
+        sure = s;
         found = 1;
     }
     if (p->whole && p->core_w <= SPLIT * tall) {
@@ -282,28 +315,23 @@ static int cut(const nn_ink *ink, const int *piece, const struct piece *p,
     } else if (found || p->core_w <= SPLIT * tall)
         return found;
 
-    /* Wide and no such path: the column profile, where both sides keep ink
-     * PIECE * H high (a 5's flag alone is no digit). */
-    int parts = (int)(gw / (DIGIT_W * tall) + 0.5), *cols = c->cost;
+    /* Wide and no such path: a straight cut near the first expected
+     * boundary, where both sides keep ink PIECE * H high (a 5's flag alone
+     * is no digit). */
+    int parts = (int)(gw / (DIGIT_W * tall) + 0.5);
     parts = parts < 2 ? 2 : parts;
     double e = p->x0 + (double)gw / parts;
     int lo = (int)(e - 0.3 * gw / parts), hi = (int)(e + 0.3 * gw / parts);
-    memset(cols, 0, gw * sizeof *cols);
-    for (int y = p->y0; y <= p->y1; y++)
-        for (int x = p->x0; x <= p->x1; x++)
-            cols[x - p->x0] += INK(x, y);
-    for (int x = lo > p->x0 ? lo : p->x0 + 1, best = -1; x <= hi && x < p->x1; x++) {
-        if (best >= 0 && (cols[x - p->x0] > cols[best - p->x0] ||
-                          (cols[x - p->x0] == cols[best - p->x0] &&
-                           fabs(x - e) >= fabs(best - e))))
-            continue;
+    for (int x = lo > p->x0 ? lo : p->x0 + 1; x <= hi && x < p->x1; x++) {
+        double s;
         for (int y = 0; y < bh; y++)
             c->at[y] = x - 1;
-        if (two_digits(piece, w, p, c->at, PIECE * tall)) {
-            memcpy(c->best, c->at, bh * sizeof *c->at);
-            best = x;
-            found = 1;
-        }
+        if (!two_digits(piece, w, p, c->at, PIECE * tall) ||
+            ((s = read_sides(ink, piece, p, c->at, c->sel)) <= sure && found))
+            continue;
+        memcpy(c->best, c->at, bh * sizeof *c->at);
+        sure = s;
+        found = 1;
     }
     return found;
 #undef SLIP
