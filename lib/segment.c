@@ -18,19 +18,22 @@
  *      no wider than SPLIT * H, and the judge (lib/pair.c, a small network
  *      that learnt one digit from two written touching) is sure they are
  *      one digit (a thin 0 or 4 in two halves, a 9 and its tail);
- *   4. touching digits: a group is cut in two where a path down it crosses
- *      one stroke, leaves a digit's height of ink on both sides and does
- *      not run inside a loop (see cut()), unless the judge is sure it is
- *      one digit (a narrow 0 whose loop is open at the top); failing such
- *      a path, a group wider than SPLIT * H, or one that the judge is sure
- *      holds two, holds about width / (DIGIT_W * H) digits, two at least,
- *      and is cut down a column near the first expected boundary; of the
- *      paths, and of the columns, the cut is the one whose two sides the
- *      reader (lib/pair.c, a small network that learnt MNIST's digits)
- *      reads most surely as digits; each side is cut again while it can
- *      be (the judge is asked only of step 3's groups, not of the sides it
- *      cut: a piece of a digit looks to it like nothing it learnt); the
- *      digits are read in the order of their ink's mean column;
+ *   4. touching digits: a group that the judge is sure is one digit is
+ *      not cut (a narrow 0 open at the top, a 4 seen at an angle, wider
+ *      than SPLIT * H); any other is cut in two where a path down it
+ *      crosses one stroke, leaves a digit's height of ink on both sides
+ *      and does not run inside a loop (see cut()); failing such a path, a
+ *      group wider than SPLIT * H, or one that the judge is sure holds
+ *      two, holds about width / (DIGIT_W * H) digits, two at least, and is
+ *      cut down a column near the first expected boundary; of the paths,
+ *      and of the columns, the cut is the one whose two sides the reader
+ *      (lib/pair.c, a small network that learnt MNIST's digits) reads most
+ *      surely as digits; each side is cut again while it can be (the judge
+ *      is asked only of step 3's groups, not of the sides it cut: a piece
+ *      of a digit looks to it like nothing it learnt; a side still wider
+ *      than SPLIT * H is cut only if the reader reads its two sides more
+ *      surely than it whole); the digits are read in the order of their
+ *      ink's mean column;
  *   5. each digit's pixels go through prep.c's step 6.
  */
 #include <math.h>
@@ -71,7 +74,7 @@ struct cuts {
     int *cost;              /* (w + 2) x h: the least cost down to a pixel */
     signed char *from;      /* the same: the column step it came by */
     int *at, *best;         /* h: a path's column in each row */
-    unsigned char *sel;     /* w x h, all 0: the judge's pixels, cleared after */
+    unsigned char *sel;     /* w x h, all 0: the networks' pixels, cleared after */
 };
 
 static int find(int *up, int i)
@@ -195,29 +198,36 @@ static double judge_piece(const nn_ink *ink, const int *piece,
     return judge(ink, sel, (nn_box){ p->x0, p->y0, p->x1, p->y1 });
 }
 
-/* How surely the reader (lib/pair.c) reads both sides of piece p cut at
- * at[] (the last column of the left side in each row) as digits: the sum
- * of the logs of its highest probability for each side. */
+/* How surely the reader (lib/pair.c) reads a part of piece p as a digit:
+ * the log of its highest probability.  The part is the whole piece (side
+ * -1) or a side of it cut at at[] (the last column of the left side in
+ * each row): the left (side 0) or the right (1). */
+static double read_part(const nn_ink *ink, const int *piece,
+                        const struct piece *p, const int *at, int side,
+                        unsigned char *sel)
+{
+    nn_box b = { p->x0, p->y0, p->x1, p->y1 };
+    float vec[28 * 28];
+    double prob;
+
+    for (int y = b.y0; y <= b.y1; y++)
+        for (int x = b.x0; x <= b.x1; x++)
+            sel[(long)y * ink->w + x] =
+                piece[(long)y * ink->w + x] == p->id &&
+                (side < 0 || (x > at[y - b.y0]) == side);
+    prob = nn_prep_place(ink, sel, vec) == NN_OK ? nn_read_prob(vec) : 0;
+    for (int y = b.y0; y <= b.y1; y++)
+        memset(sel + (long)y * ink->w + b.x0, 0, b.x1 - b.x0 + 1);
+    return log(prob > 1e-6 ? prob : 1e-6);
+}
+
+/* How surely the reader reads both sides of piece p cut at at[]. */
 static double read_sides(const nn_ink *ink, const int *piece,
                          const struct piece *p, const int *at,
                          unsigned char *sel)
 {
-    nn_box b = { p->x0, p->y0, p->x1, p->y1 };
-    float vec[28 * 28];
-    double sure = 0;
-
-    for (int side = 0; side < 2; side++) {
-        double prob;
-        for (int y = b.y0; y <= b.y1; y++)
-            for (int x = b.x0; x <= b.x1; x++)
-                sel[(long)y * ink->w + x] = piece[(long)y * ink->w + x] == p->id &&
-                                            (x <= at[y - b.y0]) == (side == 0);
-        prob = nn_prep_place(ink, sel, vec) == NN_OK ? nn_read_prob(vec) : 0;
-        for (int y = b.y0; y <= b.y1; y++)
-            memset(sel + (long)y * ink->w + b.x0, 0, b.x1 - b.x0 + 1);
-        sure += log(prob > 1e-6 ? prob : 1e-6);
-    }
-    return sure;
+    return read_part(ink, piece, p, at, 0, sel) +
+           read_part(ink, piece, p, at, 1, sel);
 }
 
 /* Whether piece p is two digits or more; if so, c->best holds where the
@@ -229,14 +239,16 @@ static double read_sides(const nn_ink *ink, const int *piece,
  * digit leaves only a piece of it on one side (a 7's bar, a 9's loop, a
  * 4's corner); one into a loop left open runs inside it (enclosed()).
  * Of such paths, the one whose two sides the reader reads most surely
- * (read_sides()).  A group of step 3 no wider than SPLIT * H that the
- * judge is sure is one digit is not cut by such a path (an open 0 or 6
- * that enclosed() does not see: a narrow loop).  Failing such a path, a
- * piece wider than SPLIT * H, or one of the groups of step 3 that the
- * judge is sure holds two, is cut down a column near the first expected
- * boundary (digits DIGIT_W * H wide): the one whose sides the reader reads
- * most surely.  Where digits overlap, a cut at the least ink leaves a piece
- * of one digit on the other's side, and both read wrongly. */
+ * (read_sides()).  A group of step 3 that the judge is sure is one digit
+ * is not cut at all (an open 0 or 6 that enclosed() does not see: a
+ * narrow loop; a digit seen at an angle, wider than SPLIT * H).  Failing
+ * such a path, a piece wider than SPLIT * H, or one of the groups of step
+ * 3 that the judge is sure holds two, is cut down a column near the first
+ * expected boundary (digits DIGIT_W * H wide): the one whose sides the
+ * reader reads most surely.  Where digits overlap, a cut at the least ink
+ * leaves a piece of one digit on the other's side, and both read wrongly.
+ * A piece cut from another is cut so only if its sides read more surely
+ * than it does whole. */
 static int cut(const nn_ink *ink, const int *piece, const struct piece *p,
                int tall, struct cuts *c)
 {
@@ -306,12 +318,12 @@ static int cut(const nn_ink *ink, const int *piece, const struct piece *p,
         sure = s;
         found = 1;
     }
-    if (p->whole && p->core_w <= SPLIT * tall) {
+    if (p->whole) {
         double two = judge_piece(ink, piece, p, c->sel);
-        if (found)
-            return !(two >= 0 && two < ONE);
-        if (two < JUDGE)
+        if (two >= 0 && two < ONE)
             return 0;
+        if (found || (p->core_w <= SPLIT * tall && two < JUDGE))
+            return found;
     } else if (found || p->core_w <= SPLIT * tall)
         return found;
 
@@ -333,7 +345,10 @@ static int cut(const nn_ink *ink, const int *piece, const struct piece *p,
         sure = s;
         found = 1;
     }
-    return found;
+    /* A side of a cut that is still wide: a digit written wide (slanted,
+     * seen at an angle) reads more surely whole than in two. */
+    return found &&
+           (p->whole || sure > read_part(ink, piece, p, NULL, -1, c->sel));
 #undef SLIP
 #undef IN
 #undef INK

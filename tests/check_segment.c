@@ -216,6 +216,32 @@ START_TEST(overlapping)
 }
 END_TEST
 
+/* A digit written half as wide again (or seen at an angle), wider than
+ * segment.c's SPLIT * H, that the judge is sure is one digit: not cut
+ * in two.  These five were cut by the width rule alone; of the ten, the
+ * 2 still is (the judge is not sure of it). */
+START_TEST(wide_digit)
+{
+    nn_idx *idx = mnist10_images();
+    int ks[] = { 0, 1, 2, 7, 9 };       /* 5 0 4 3 4 */
+    nn_box b[MAXD];
+
+    for (int k = 0; k < 5; k++) {
+        const uint8_t *p = idx->data + (long)ks[k] * 784;
+        uint8_t *g = page(230);
+        for (int y = 0; y < 28 * S; y++)
+            for (int x = 0; x < 28 * S * 3 / 2; x++) {
+                int v = p[(y / S) * 28 + x * 2 / (3 * S)];
+                g[(40 + y) * W + 100 + x] = (uint8_t)(230 - v * 200 / 255);
+            }
+        ck_assert_msg(segment(g, b) == 1, "digit %d: %d digits", k,
+                      segment(g, b));
+        free(g);
+    }
+    nn_idx_free(idx);
+}
+END_TEST
+
 /* A short stroke beside a digit, not over it (a 5's flag drawn apart), is
  * a piece of that digit, not a digit of its own. */
 START_TEST(detached_piece)
@@ -429,6 +455,7 @@ Suite *segment_suite(void)
     tcase_add_test(tc, touching_narrow);
     tcase_add_test(tc, touching_judged);
     tcase_add_test(tc, overlapping);
+    tcase_add_test(tc, wide_digit);
     tcase_add_test(tc, detached_piece);
     tcase_add_test(tc, thin);
     tcase_add_test(tc, open_loop);
