@@ -74,7 +74,7 @@ struct cuts {
     int *cost;              /* (w + 2) x h: the least cost down to a pixel */
     signed char *from;      /* the same: the column step it came by */
     int *at, *best;         /* h: a path's column in each row */
-    unsigned char *sel;     /* w x h, all 0: the networks' pixels, cleared after */
+    unsigned char *sel;     /* w x h, all 0: the networks' pixels, cleared */
 };
 
 static int find(int *up, int i)
@@ -175,49 +175,53 @@ static int enclosed(const int *piece, int w, const struct piece *p,
     return n;
 }
 
-/* The judge's (lib/pair.c) probability that the pixels of sel inside box
- * b hold two digits (-1 if it cannot tell), read as step 5 would read them
- * as a digit; sel is cleared. */
-static double judge(const nn_ink *ink, unsigned char *sel, nn_box b)
+/* Selects in sel (within p's box) the pixels of piece p (side -1), or of a
+ * side of it cut at at[] (the last column of the left side in each row):
+ * the left (side 0) or the right (1). */
+static void select_part(const nn_ink *ink, const int *piece,
+                        const struct piece *p, const int *at, int side,
+                        unsigned char *sel)
+{
+    for (int y = p->y0; y <= p->y1; y++)
+        for (int x = p->x0; x <= p->x1; x++)
+            sel[(long)y * ink->w + x] =
+                piece[(long)y * ink->w + x] == p->id &&
+                (side < 0 || (x > at[y - p->y0]) == side);
+}
+
+/* What net (nn_pair_prob, the judge's probability of two digits, or
+ * nn_read_prob, the reader's of the likeliest digit; lib/pair.c) says of
+ * the pixels of sel inside box b, read as step 5 would read them as a
+ * digit; -1 if it cannot tell.  sel is cleared. */
+static double ask(const nn_ink *ink, unsigned char *sel, nn_box b,
+                  double (*net)(const float *))
 {
     float vec[28 * 28];
-    double two = nn_prep_place(ink, sel, vec) == NN_OK ? nn_pair_prob(vec) : -1;
+    double prob = nn_prep_place(ink, sel, vec) == NN_OK ? net(vec) : -1;
 
     for (int y = b.y0; y <= b.y1; y++)
         memset(sel + (long)y * ink->w + b.x0, 0, b.x1 - b.x0 + 1);
-    return two;
+    return prob;
 }
 
 /* The judge's probability that piece p holds two digits. */
 static double judge_piece(const nn_ink *ink, const int *piece,
                           const struct piece *p, unsigned char *sel)
 {
-    for (int y = p->y0; y <= p->y1; y++)
-        for (int x = p->x0; x <= p->x1; x++)
-            sel[(long)y * ink->w + x] = piece[(long)y * ink->w + x] == p->id;
-    return judge(ink, sel, (nn_box){ p->x0, p->y0, p->x1, p->y1 });
+    select_part(ink, piece, p, NULL, -1, sel);
+    return ask(ink, sel, (nn_box){ p->x0, p->y0, p->x1, p->y1 }, nn_pair_prob);
 }
 
-/* How surely the reader (lib/pair.c) reads a part of piece p as a digit:
- * the log of its highest probability.  The part is the whole piece (side
- * -1) or a side of it cut at at[] (the last column of the left side in
- * each row): the left (side 0) or the right (1). */
+/* How surely the reader reads a part of piece p (as select_part()) as a
+ * digit: the log of its highest probability. */
 static double read_part(const nn_ink *ink, const int *piece,
                         const struct piece *p, const int *at, int side,
                         unsigned char *sel)
 {
-    nn_box b = { p->x0, p->y0, p->x1, p->y1 };
-    float vec[28 * 28];
     double prob;
 
-    for (int y = b.y0; y <= b.y1; y++)
-        for (int x = b.x0; x <= b.x1; x++)
-            sel[(long)y * ink->w + x] =
-                piece[(long)y * ink->w + x] == p->id &&
-                (side < 0 || (x > at[y - b.y0]) == side);
-    prob = nn_prep_place(ink, sel, vec) == NN_OK ? nn_read_prob(vec) : 0;
-    for (int y = b.y0; y <= b.y1; y++)
-        memset(sel + (long)y * ink->w + b.x0, 0, b.x1 - b.x0 + 1);
+    select_part(ink, piece, p, at, side, sel);
+    prob = ask(ink, sel, (nn_box){ p->x0, p->y0, p->x1, p->y1 }, nn_read_prob);
     return log(prob > 1e-6 ? prob : 1e-6);
 }
 
@@ -256,8 +260,12 @@ static int cut(const nn_ink *ink, const int *piece, const struct piece *p,
     int bw = p->x1 - p->x0 + 3, bh = p->y1 - p->y0 + 1, gw = bw - 2;
     int found = 0;
     long edge = 0;
-    double t, sure = 0;
+    double t, sure = 0, two = -1;
 #define INK(x, y) (piece[(long)(y) * w + (x)] == p->id)
+
+    if (p->whole && (two = judge_piece(ink, piece, p, c->sel)) >= 0 &&
+        two < ONE)
+        return 0;
 
     /* The stroke width: 2 * area / perimeter, the perimeter counted as the
      * ink pixels with paper beside them. */
@@ -318,13 +326,7 @@ static int cut(const nn_ink *ink, const int *piece, const struct piece *p,
         sure = s;
         found = 1;
     }
-    if (p->whole) {
-        double two = judge_piece(ink, piece, p, c->sel);
-        if (two >= 0 && two < ONE)
-            return 0;
-        if (found || (p->core_w <= SPLIT * tall && two < JUDGE))
-            return found;
-    } else if (found || p->core_w <= SPLIT * tall)
+    if (found || (p->core_w <= SPLIT * tall && !(p->whole && two >= JUDGE)))
         return found;
 
     /* Wide and no such path: a straight cut near the first expected
@@ -335,11 +337,12 @@ static int cut(const nn_ink *ink, const int *piece, const struct piece *p,
     double e = p->x0 + (double)gw / parts;
     int lo = (int)(e - 0.3 * gw / parts), hi = (int)(e + 0.3 * gw / parts);
     for (int x = lo > p->x0 ? lo : p->x0 + 1; x <= hi && x < p->x1; x++) {
-        double s;
         for (int y = 0; y < bh; y++)
             c->at[y] = x - 1;
-        if (!two_digits(piece, w, p, c->at, PIECE * tall) ||
-            ((s = read_sides(ink, piece, p, c->at, c->sel)) <= sure && found))
+        if (!two_digits(piece, w, p, c->at, PIECE * tall))
+            continue;
+        double s = read_sides(ink, piece, p, c->at, c->sel);
+        if (found && s <= sure)
             continue;
         memcpy(c->best, c->at, bh * sizeof *c->at);
         sure = s;
@@ -395,7 +398,7 @@ static int join_halves(const nn_ink *ink, const int *label,
                           ? find(up, label[k]) : -1;
                     sel[k] = r == left || r == right;
                 }
-            two = judge(ink, sel, u);
+            two = ask(ink, sel, u, nn_pair_prob);
         }
         if (two >= 0 && two < ONE) {
             up[right] = left;
