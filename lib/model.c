@@ -493,6 +493,8 @@ static void predict_part(void *arg, int c, int worker)
     struct predict_slot *s = &j->slot[worker < 0 ? NN_MAX_THREADS : worker];
     int i = c * PREDICT_PART, b = j->n - i < PREDICT_PART ? j->n - i
                                                           : PREDICT_PART;
+    /* the most rows a part has: one when predicting one */
+    int rows = j->n < PREDICT_PART ? j->n : PREDICT_PART;
     const float *in = j->x + (long)i * m->sizes[0];
     float *acts[NN_MAX_LAYERS], *p;
     long per_row = 0;
@@ -500,10 +502,9 @@ static void predict_part(void *arg, int c, int worker)
     for (int l = 0; l < m->nlayers - 1; l++)
         per_row += m->sizes[l + 1];
     if (!s->buf) {
-        if (!(s->buf = malloc((per_row * PREDICT_PART + 1 +
-                               nn_forward_work(m, PREDICT_PART))
+        if (!(s->buf = malloc((per_row * rows + 1 + nn_forward_work(m, rows))
                               * sizeof *s->buf)) ||
-            (j->WT && nn_sparse_alloc(&s->sp, PREDICT_PART, m->sizes[0]))) {
+            (j->WT && nn_sparse_alloc(&s->sp, rows, m->sizes[0]))) {
             j->err = NN_ENOMEM;
             return;
         }
@@ -518,9 +519,9 @@ static void predict_part(void *arg, int c, int worker)
         nn_first_predict(acts[0], in, b, j->WT, m->params + m->b_off[0],
                          m->sizes[1], m->nlayers > 1 ? m->hidden_act
                                                      : m->output_act, &s->sp);
-        nn_forward(m, 1, acts[0], b, acts, s->buf + per_row * PREDICT_PART);
+        nn_forward(m, 1, acts[0], b, acts, s->buf + per_row * rows);
     } else {
-        nn_forward(m, 0, in, b, acts, s->buf + per_row * PREDICT_PART);
+        nn_forward(m, 0, in, b, acts, s->buf + per_row * rows);
     }
     if (m->temperature != 1.0f && m->output_act == NN_ACT_SOFTMAX)
         nn_temper(acts[m->nlayers - 1], (long)b * nn_model_n_out(m),
