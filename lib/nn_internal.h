@@ -660,9 +660,10 @@ int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
 void nn_ink_free(nn_ink *ink);
 int nn_prep_parts(const unsigned char *mask, int w, int h, int **label,
                   nn_part **parts);
-/* The pixels of one digit (sel: w x h, 1 = the digit's) to out[28*28];
- * NN_EINVAL if sel is empty, NN_ENOMEM. */
-int nn_prep_place(const nn_ink *ink, const unsigned char *sel, float *out);
+/* The pixels of one digit (sel: w x h, 1 = the digit's, all inside the
+ * box in) to out[28*28]; NN_EINVAL if sel is empty, NN_ENOMEM. */
+int nn_prep_place(const nn_ink *ink, const unsigned char *sel, nn_box in,
+                  float *out);
 
 /* The probability that vec (28x28, as nn_prep_place makes it) holds two
  * digits written touching rather than one (lib/pair.c); -1 when the judge

@@ -1032,54 +1032,63 @@ void nn_ink_free(nn_ink *ink)
 
 /* Step 6 for the pixels of one digit (sel[i] set): its ink only, with a
  * pixel of anti-aliased edge, scaled so that the strokes' cores reach 1,
- * then cropped, brought to MNIST's stroke width and placed into out. */
-int nn_prep_place(const nn_ink *ink, const unsigned char *sel, float *out)
+ * then cropped, brought to MNIST's stroke width and placed into out.
+ * The work is on a window of the image: the digit's box and what place()
+ * reads around it (a margin of an eighth of its side), not the whole
+ * image (segment.c places many candidate digits of one picture). */
+int nn_prep_place(const nn_ink *ink, const unsigned char *sel, nn_box in,
+                  float *out)
 {
-    struct fimg f = { ink->w, ink->h, NULL, NULL };
-    float *core_v = NULL, core;
-    int x0 = INT32_MAX, y0 = INT32_MAX, x1 = -1, y1 = -1, err = NN_ENOMEM;
-    int nx0, ny0, nx1, ny1;     /* the box and the pixel around it */
-    long k = 0, n = (long)f.w * f.h;
+    struct fimg f = { 0, 0, NULL, NULL };
+    float *core_v, core;
+    int x0 = INT32_MAX, y0 = INT32_MAX, x1 = -1, y1 = -1, err;
+    int wx0, wy0, wx1, wy1, pad;    /* the window */
+    long k = 0, n;
 
-    if (!(f.p = calloc(2 * n, sizeof *f.p)))  /* and core_v after it */
-        goto done;
-    core_v = f.p + n;
-    for (int y = 0; y < f.h; y++)
-        for (int x = 0; x < f.w; x++) {
-            long i = (long)y * f.w + x;
-            if (sel[i]) {
-                core_v[k++] = ink->p[i];
+    for (int y = in.y0; y <= in.y1; y++)
+        for (int x = in.x0; x <= in.x1; x++)
+            if (sel[(long)y * ink->w + x]) {
+                k++;
                 x0 = x < x0 ? x : x0;
                 y0 = y < y0 ? y : y0;
                 x1 = x > x1 ? x : x1;
                 y1 = y > y1 ? y : y1;
             }
-        }
-    if (k == 0) {
-        err = NN_EINVAL;
-        goto done;
-    }
+    if (k == 0)
+        return NN_EINVAL;
+    pad = ((x1 - x0 > y1 - y0 ? x1 - x0 : y1 - y0) + 1) / 8 + 2;
+    wx0 = x0 > pad ? x0 - pad : 0;
+    wy0 = y0 > pad ? y0 - pad : 0;
+    wx1 = x1 + pad < ink->w ? x1 + pad : ink->w - 1;
+    wy1 = y1 + pad < ink->h ? y1 + pad : ink->h - 1;
+    f.w = wx1 - wx0 + 1;
+    f.h = wy1 - wy0 + 1;
+    n = (long)f.w * f.h;
+    if (!(f.p = calloc(n + k, sizeof *f.p)))  /* and core_v after it */
+        return NN_ENOMEM;
+    core_v = f.p + n;
+    k = 0;
+    for (int y = y0; y <= y1; y++)
+        for (int x = x0; x <= x1; x++)
+            if (sel[(long)y * ink->w + x])
+                core_v[k++] = ink->p[(long)y * ink->w + x];
     core = select_kth(core_v, k, rank(k, 0.9));
     /* Only pixels within one of the box can be near the digit; the rest
      * stay 0 (and 0 / core is 0: sel's pixels are ink, above 0). */
-    nx0 = x0 > 0 ? x0 - 1 : 0;
-    ny0 = y0 > 0 ? y0 - 1 : 0;
-    nx1 = x1 < f.w - 1 ? x1 + 1 : x1;
-    ny1 = y1 < f.h - 1 ? y1 + 1 : y1;
-    for (int y = ny0; y <= ny1; y++)
-        for (int x = nx0; x <= nx1; x++) {
-            long i = (long)y * f.w + x;
+    for (int y = y0 > 0 ? y0 - 1 : 0; y <= y1 + 1 && y < ink->h; y++)
+        for (int x = x0 > 0 ? x0 - 1 : 0; x <= x1 + 1 && x < ink->w; x++) {
+            long i = (long)y * ink->w + x;
             int near = 0;
             for (int dy = -1; dy <= 1 && !near; dy++)
                 for (int dx = -1; dx <= 1 && !near; dx++) {
                     int sx = x + dx, sy = y + dy;
-                    near = sx >= 0 && sy >= 0 && sx < f.w && sy < f.h &&
-                           sel[(long)sy * f.w + sx];
+                    near = sx >= 0 && sy >= 0 && sx < ink->w &&
+                           sy < ink->h && sel[(long)sy * ink->w + sx];
                 }
-            f.p[i] = near ? fminf(1.0f, ink->p[i] / core) : 0.0f;
+            f.p[(long)(y - wy0) * f.w + x - wx0] =
+                near ? fminf(1.0f, ink->p[i] / core) : 0.0f;
         }
-    err = place(&f, x0, y0, x1, y1, out);
-done:
+    err = place(&f, x0 - wx0, y0 - wy0, x1 - wx0, y1 - wy0, out);
     free(f.p);
     return err;
 }
@@ -1117,7 +1126,8 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
         stage(o, "4-digit", &f);
         free(f.p);
     }
-    err = nn_prep_place(&ink, sel, out);
+    err = nn_prep_place(&ink, sel, (nn_box){ 0, 0, ink.w - 1, ink.h - 1 },
+                        out);
 done:
     nn_ink_free(&ink);
     return err;

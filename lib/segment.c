@@ -33,7 +33,11 @@
  *      of a digit looks to it like nothing it learnt; a side still wider
  *      than SPLIT * H is cut only if the reader reads its two sides more
  *      surely than it whole); the digits are read in the order of their
- *      ink's mean column;
+ *      ink's mean column; a picture is given READS readings of the
+ *      reader (a number written on a line takes a hundred at most; a
+ *      scribble across the page would take one for each column, for each
+ *      cut): once they are spent, a cut is the first valid one, and a wide
+ *      side is not cut again;
  *   5. each digit's pixels go through prep.c's step 6.
  */
 #include <math.h>
@@ -57,6 +61,7 @@
 #define DIGIT_W 0.7     /* of H: a digit's typical width (MNIST's: 0.5-0.9) */
 #define JUDGE 0.9       /* the judge's probability of two digits: cut above */
 #define ONE 0.2         /* and below it, one digit: do not cut, or join */
+#define READS 400       /* the reader's readings for one picture, at most */
 
 /* A digit being cut out: the pixels whose piece[] is its index. */
 struct piece {
@@ -74,6 +79,10 @@ struct cuts {
     int *cost;              /* (w + 2) x h: the least cost down to a pixel */
     signed char *from;      /* the same: the column step it came by */
     int *at, *best;         /* h: a path's column in each row */
+    int *last;              /* h: the cut read last, */
+    double last_sure;       /* how surely its sides read */
+    int read;               /* and whether there is one */
+    int reads;              /* the readings left for the picture */
     unsigned char *sel;     /* w x h, all 0: the networks' pixels, cleared */
 };
 
@@ -197,7 +206,7 @@ static double ask(const nn_ink *ink, unsigned char *sel, nn_box b,
                   double (*net)(const float *))
 {
     float vec[28 * 28];
-    double prob = nn_prep_place(ink, sel, vec) == NN_OK ? net(vec) : -1;
+    double prob = nn_prep_place(ink, sel, b, vec) == NN_OK ? net(vec) : -1;
 
     for (int y = b.y0; y <= b.y1; y++)
         memset(sel + (long)y * ink->w + b.x0, 0, b.x1 - b.x0 + 1);
@@ -213,25 +222,44 @@ static double judge_piece(const nn_ink *ink, const int *piece,
 }
 
 /* How surely the reader reads a part of piece p (as select_part()) as a
- * digit: the log of its highest probability. */
+ * digit: the log of its highest probability; -INFINITY once the picture's
+ * readings are spent. */
 static double read_part(const nn_ink *ink, const int *piece,
                         const struct piece *p, const int *at, int side,
-                        unsigned char *sel)
+                        struct cuts *c)
 {
     double prob;
 
-    select_part(ink, piece, p, at, side, sel);
-    prob = ask(ink, sel, (nn_box){ p->x0, p->y0, p->x1, p->y1 }, nn_read_prob);
+    if (c->reads <= 0)
+        return -INFINITY;
+    c->reads--;
+    select_part(ink, piece, p, at, side, c->sel);
+    prob = ask(ink, c->sel, (nn_box){ p->x0, p->y0, p->x1, p->y1 },
+               nn_read_prob);
     return log(prob > 1e-6 ? prob : 1e-6);
 }
 
-/* How surely the reader reads both sides of piece p cut at at[]. */
+/* How surely the reader reads both sides of piece p cut at c->at.  A cut
+ * that parts p's ink as the one read last did (no ink of p between them in
+ * any row) is not read again: neighbouring paths that meet above the
+ * box's bottom, neighbouring columns with paper between them. */
 static double read_sides(const nn_ink *ink, const int *piece,
-                         const struct piece *p, const int *at,
-                         unsigned char *sel)
+                         const struct piece *p, struct cuts *c)
 {
-    return read_part(ink, piece, p, at, 0, sel) +
-           read_part(ink, piece, p, at, 1, sel);
+    int same = c->read;
+
+    for (int y = p->y0; y <= p->y1 && same; y++) {
+        int a = c->at[y - p->y0], b = c->last[y - p->y0];
+        for (int x = (a < b ? a : b) + 1; x <= (a < b ? b : a) && same; x++)
+            same = piece[(long)y * ink->w + x] != p->id;
+    }
+    if (!same) {
+        c->last_sure = read_part(ink, piece, p, c->at, 0, c) +
+                       read_part(ink, piece, p, c->at, 1, c);
+        memcpy(c->last, c->at, (p->y1 - p->y0 + 1) * sizeof *c->at);
+        c->read = 1;
+    }
+    return c->last_sure;
 }
 
 /* Whether piece p is two digits or more; if so, c->best holds where the
@@ -266,6 +294,7 @@ static int cut(const nn_ink *ink, const int *piece, const struct piece *p,
     if (p->whole && (two = judge_piece(ink, piece, p, c->sel)) >= 0 &&
         two < ONE)
         return 0;
+    c->read = 0;
 
     /* The stroke width: 2 * area / perimeter, the perimeter counted as the
      * ink pixels with paper beside them. */
@@ -319,7 +348,7 @@ static int cut(const nn_ink *ink, const int *piece, const struct piece *p,
             !two_digits(piece, w, p, c->at, TALL * tall) ||
             enclosed(piece, w, p, c->at) > INSIDE * tall)
             continue;
-        double s = read_sides(ink, piece, p, c->at, c->sel);
+        double s = read_sides(ink, piece, p, c);
         if (found && s <= sure)
             continue;
         memcpy(c->best, c->at, bh * sizeof *c->at);
@@ -341,7 +370,7 @@ static int cut(const nn_ink *ink, const int *piece, const struct piece *p,
             c->at[y] = x - 1;
         if (!two_digits(piece, w, p, c->at, PIECE * tall))
             continue;
-        double s = read_sides(ink, piece, p, c->at, c->sel);
+        double s = read_sides(ink, piece, p, c);
         if (found && s <= sure)
             continue;
         memcpy(c->best, c->at, bh * sizeof *c->at);
@@ -351,7 +380,7 @@ static int cut(const nn_ink *ink, const int *piece, const struct piece *p,
     /* A side of a cut that is still wide: a digit written wide (slanted,
      * seen at an angle) reads more surely whole than in two. */
     return found &&
-           (p->whole || sure > read_part(ink, piece, p, NULL, -1, c->sel));
+           (p->whole || sure > read_part(ink, piece, p, NULL, -1, c));
 #undef SLIP
 #undef IN
 #undef INK
@@ -467,7 +496,7 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
     int *label = NULL, *up = NULL, *piece = NULL, *root = NULL, n, nd = 0, err;
     unsigned char *keep = NULL, *sel = NULL, *kept = NULL;
     struct piece *d = NULL;
-    struct cuts cu = { NULL, NULL, NULL, NULL, NULL };
+    struct cuts cu = { 0 };
     nn_box *wb = NULL;      /* boxes at working resolution */
     nn_box *gb = NULL;      /* the groups' boxes, at their roots */
     long area_max = 0;
@@ -600,9 +629,11 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
         !(cu.cost = malloc((npx + 2L * ink.h) * sizeof *cu.cost)) ||
         !(cu.from = malloc(npx + 2L * ink.h)) ||
         !(cu.at = malloc(ink.h * sizeof *cu.at)) ||
-        !(cu.best = malloc(ink.h * sizeof *cu.best)))
+        !(cu.best = malloc(ink.h * sizeof *cu.best)) ||
+        !(cu.last = malloc(ink.h * sizeof *cu.last)))
         goto done;
     cu.sel = sel;
+    cu.reads = READS;
     for (long i = 0; i < npx; i++) {
         int r = label[i] >= 0 && keep[label[i]] ? find(up, label[i]) : -1, k;
         piece[i] = -1;
@@ -656,7 +687,7 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
             kept[i] |= sel[i];
         }
         wb[k] = (nn_box){ d[k].x0, d[k].y0, d[k].x1, d[k].y1 };
-        if ((err = nn_prep_place(&ink, sel, out + (long)k * 28 * 28)))
+        if ((err = nn_prep_place(&ink, sel, wb[k], out + (long)k * 28 * 28)))
             goto done;
         if (boxes) {
             double sx = (double)w / ink.w, sy = (double)h / ink.h;
@@ -681,6 +712,7 @@ done:
     free(cu.from);
     free(cu.at);
     free(cu.best);
+    free(cu.last);
     free(sel);
     free(kept);
     free(wb);
