@@ -43,6 +43,21 @@ tail -c +17 $D/mnist10-images-idx3-ubyte | head -c 784 > "$S/prep.px"
 { printf '\47\0\35\3'; tail -c 1200 $D/img/p5.pgm; } > "$S/prep/pgm40x30"
 { printf '\33\0\33\4'; cat "$S/prep.px"; } > "$S/prep/plain"
 rm -f "$S/prep.px"
+# A squiggle across a 400x150 picture: one stroke that every column cuts,
+# the most work segment.c can be given (before its readings were bounded,
+# 147 s under the fuzzer's sanitizers).
+{ printf '\217\1\225\0'; LC_ALL=C awk 'BEGIN {
+    W = 400; H = 150
+    for (t = 0; t < W; t += 0.25) {
+        cy = 75 + 50 * sin(t / 6)
+        for (y = int(cy) - 3; y <= int(cy) + 4; y++)
+            for (x = int(t) - 3; x <= int(t) + 4; x++)
+                if (x >= 0 && x < W && (x - t) ^ 2 + (y - cy) ^ 2 < 10)
+                    ink[y * W + x] = 1
+    }
+    for (i = 0; i < W * H; i++)
+        printf "%c", i in ink ? 1 : 255
+}'; } > "$S/prep/squiggle"
 
 # nn-serve's requests (fuzz_serve.c): a route byte, the query up to a
 # newline, the body.  Routes: 0 a PNG, 2 a vector record, 6 training

@@ -27,7 +27,7 @@ for d in "fuzz/seeds/$t" $fixtures; do
     [ -d "$d" ] && seeds="$seeds $d"
 done
 set +e
-nice -n 19 "$bin" -max_total_time="$time" -timeout=10 -rss_limit_mb=2048 \
+nice -n 19 "$bin" -max_total_time="$time" -timeout=25 -rss_limit_mb=2048 \
     -max_len=65536 -print_final_stats=1 -artifact_prefix="fuzz/build/$t-" \
     $dict "fuzz/corpus/$t" $seeds >"$log" 2>&1
 status=$?
