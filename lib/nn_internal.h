@@ -654,9 +654,10 @@ typedef struct nn_ink {
 } nn_ink;
 /* A connected part of the mask: pixel count, box, touching the border. */
 typedef struct nn_part { long area; int x0, y0, x1, y1; int border; } nn_part;
-/* Steps 1-4 (see prep.c): *ink for nn_ink_free, even on failure. */
+/* Steps 1-4 (see prep.c): *ink for nn_ink_free, even on failure.  grow:
+ * a picture smaller than the working resolution is enlarged to it. */
 int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
-                nn_ink *ink, char *why, size_t whylen);
+                int grow, nn_ink *ink, char *why, size_t whylen);
 void nn_ink_free(nn_ink *ink);
 int nn_prep_parts(const unsigned char *mask, int w, int h, int **label,
                   nn_part **parts);

@@ -7,7 +7,9 @@
  * is (14.01, 14.00) in 0-based pixel coordinates).  Photos add what MNIST
  * never had: either polarity, uneven light, paper texture, ruled lines and
  * specks.  The steps, each one a function below:
- *   1. work at a bounded resolution (area-averaged down to WORK pixels);
+ *   1. work at a bounded resolution (area-averaged down to WORK pixels;
+ *      segment.c has a smaller picture enlarged to WORK: its rules need
+ *      the pixels of a digit that is a fraction of the picture);
  *   2. polarity: ink is the minority, in strokes thin against the digit
  *      and standing out from the paper: steps 3 to 5 are tried both ways
  *      and the way that finds such strokes wins (the image border, mostly
@@ -912,7 +914,7 @@ static int unshadow(const struct fimg *gray, int invert, struct side *k,
  * ink high, light flattened) and ink->mask its pixels above the threshold;
  * with o->plain, ink->p after step 2 (the polarity chosen) and no mask. */
 int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
-                nn_ink *ink, char *why, size_t whylen)
+                int grow, nn_ink *ink, char *why, size_t whylen)
 {
     struct fimg src = { w, h, NULL, gray }, f = { 0, 0, NULL, NULL };
     struct side sides[2], *k;
@@ -926,8 +928,10 @@ int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
     if (w < 1 || h < 1)
         return nn_why(why, whylen, NN_EINVAL, "empty image");
     memset(sides, 0, sizeof sides);
-    /* Step 1: floats in [0,1], at most WORK pixels on the longest side. */
-    scale = fmin(1.0, (double)WORK / (w > h ? w : h));
+    /* Step 1: floats in [0,1], at most WORK pixels on the longest side
+     * (exactly WORK if told to grow a smaller picture). */
+    scale = (double)WORK / (w > h ? w : h);
+    scale = grow ? scale : fmin(1.0, scale);
     if (fimg_new(&f, (int)fmax(1, floor(w * scale + 0.5)),
                  (int)fmax(1, floor(h * scale + 0.5))))
         goto fail;
@@ -1100,7 +1104,7 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
     unsigned char *sel;
     int any = 0, err;
 
-    if ((err = nn_prep_ink(gray, w, h, o, &ink, why, whylen)))
+    if ((err = nn_prep_ink(gray, w, h, o, 0, &ink, why, whylen)))
         return err;
     if (o->plain) {
         struct fimg f = { ink.w, ink.h, ink.p, NULL };

@@ -2,7 +2,8 @@
  * to right, each as prep.c makes a single digit's 28x28 vector.
  *
  * On the ink that prep.c cleans up (steps 1-4 there), at its working
- * resolution.  Every length below is relative to H, the line's ink height
+ * resolution, to which a smaller picture is enlarged (a number photographed
+ * small, its digits 20 pixels high: the rules below count pixels).  Every length below is relative to H, the line's ink height
  * (the tallest substantial part), so that the rules hold at any size:
  *   1. ruled lines: a row more than LINE_ROW of the width in ink is a line
  *      across the page, not a stroke; its ink is cleared;
@@ -508,7 +509,7 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
                       "digit, not a number");
     if (max_parts < 1 || max_digits < 1)
         return NN_EINVAL;
-    if ((err = nn_prep_ink(gray, w, h, o, &ink, why, whylen)))
+    if ((err = nn_prep_ink(gray, w, h, o, 1, &ink, why, whylen)))
         return err;
     err = NN_ENOMEM;
     long npx = (long)ink.w * ink.h;

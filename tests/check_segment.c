@@ -54,15 +54,20 @@ static uint8_t *line(const nn_idx *idx, const int *ks, int n, int gap)
  * the digits' vectors in vecs. */
 static float vecs[MAXD * 784];     /* segment()'s digits */
 
-static int segment(const uint8_t *g, nn_box *b)
+static int segment_wh(const uint8_t *g, int w, int h, nn_box *b)
 {
     nn_prep_opts o;
     int n = -1, err;
 
     nn_prep_opts_default(&o);
-    err = nn_segment_digits(g, W, H, &o, NN_SEG_MAX_PARTS, MAXD, vecs, b, &n,
+    err = nn_segment_digits(g, w, h, &o, NN_SEG_MAX_PARTS, MAXD, vecs, b, &n,
                             NULL, 0);
     return err ? err : n;
+}
+
+static int segment(const uint8_t *g, nn_box *b)
+{
+    return segment_wh(g, W, H, b);
 }
 
 static void assert_left_to_right(const nn_box *b, int n)
@@ -207,6 +212,49 @@ START_TEST(overlapping)
                           correlation(pair + d * 784, vecs));
             free(g);
         }
+    }
+    nn_idx_free(idx);
+}
+END_TEST
+
+/* A page g shrunk f times (W / f x H / f), each pixel the mean of f x f. */
+static uint8_t *shrink(const uint8_t *g, int f)
+{
+    uint8_t *s = malloc((size_t)(W / f) * (H / f));
+
+    ck_assert_ptr_nonnull(s);
+    for (int y = 0; y < H / f; y++)
+        for (int x = 0; x < W / f; x++) {
+            int sum = 0;
+            for (int v = 0; v < f; v++)
+                for (int u = 0; u < f; u++)
+                    sum += g[(y * f + v) * W + x * f + u];
+            s[y * (W / f) + x] = (uint8_t)(sum / (f * f));
+        }
+    return s;
+}
+
+/* A number photographed small: five digits apart, in a picture of 150x33
+ * pixels (19 high), and five overlapping by two MNIST pixels, in one of
+ * 225x50 (28 high).  Worked on at those sizes, as segment.c did before
+ * small pictures were enlarged to the working resolution, the first gave
+ * 6 digits and the second 4. */
+START_TEST(small_picture)
+{
+    nn_idx *idx = mnist10_images();
+    struct { int ks[5], gap, f; } t[] = {
+        { { 0, 1, 2, 3, 4 }, 0, 6 },            /* 5 0 4 1 9 */
+        { { 5, 6, 7, 8, 9 }, -2 * S, 4 },       /* 2 1 3 1 4 */
+    };
+    nn_box b[MAXD];
+
+    for (int k = 0; k < 2; k++) {
+        uint8_t *g = line(idx, t[k].ks, 5, t[k].gap), *s = shrink(g, t[k].f);
+        int n = segment_wh(s, W / t[k].f, H / t[k].f, b);
+        ck_assert_msg(n == 5, "picture %d: %d digits", k, n);
+        assert_left_to_right(b, 5);
+        free(s);
+        free(g);
     }
     nn_idx_free(idx);
 }
@@ -456,6 +504,7 @@ Suite *segment_suite(void)
     tcase_add_test(tc, touching_judged);
     tcase_add_test(tc, overlapping);
     tcase_add_test(tc, wide_digit);
+    tcase_add_test(tc, small_picture);
     tcase_add_test(tc, detached_piece);
     tcase_add_test(tc, thin);
     tcase_add_test(tc, open_loop);
