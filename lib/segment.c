@@ -3,8 +3,9 @@
  *
  * On the ink that prep.c cleans up (steps 1-4 there), at its working
  * resolution, to which a smaller picture is enlarged (a number photographed
- * small, its digits 20 pixels high: the rules below count pixels).  Every length below is relative to H, the line's ink height
- * (the tallest substantial part), so that the rules hold at any size:
+ * small, its digits 20 pixels high: the rules below count pixels).  Every
+ * length below is relative to H, the line's ink height (the tallest
+ * substantial part), so that the rules hold at any size:
  *   1. ruled lines: a row more than LINE_ROW of the width in ink is a line
  *      across the page, not a stroke; its ink is cleared;
  *   2. parts: connected components (more than max_parts: not a line of
@@ -80,6 +81,8 @@ struct cuts {
     int *cost;              /* (w + 2) x h: the least cost down to a pixel */
     signed char *from;      /* the same: the column step it came by */
     int *at, *best;         /* h: a path's column in each row */
+    double sure;            /* how surely best's sides read, */
+    int found;              /* and whether there is a best */
     int *last;              /* h: the cut read last, */
     double last_sure;       /* how surely its sides read */
     int read;               /* and whether there is one */
@@ -263,6 +266,20 @@ static double read_sides(const nn_ink *ink, const int *piece,
     return c->last_sure;
 }
 
+/* The cut at c->at becomes c->best if its sides read more surely than
+ * those of the best so far. */
+static void consider(const nn_ink *ink, const int *piece,
+                     const struct piece *p, struct cuts *c)
+{
+    double s = read_sides(ink, piece, p, c);
+
+    if (c->found && s <= c->sure)
+        return;
+    memcpy(c->best, c->at, (p->y1 - p->y0 + 1) * sizeof *c->at);
+    c->sure = s;
+    c->found = 1;
+}
+
 /* Whether piece p is two digits or more; if so, c->best holds where the
  * first ends (the last column of its left side in each row).  Two digits
  * written touching meet in a stroke: a path down the box that crosses one
@@ -287,15 +304,14 @@ static int cut(const nn_ink *ink, const int *piece, const struct piece *p,
 {
     int w = ink->w;
     int bw = p->x1 - p->x0 + 3, bh = p->y1 - p->y0 + 1, gw = bw - 2;
-    int found = 0;
     long edge = 0;
-    double t, sure = 0, two = -1;
+    double t, two = -1;
 #define INK(x, y) (piece[(long)(y) * w + (x)] == p->id)
 
     if (p->whole && (two = judge_piece(ink, piece, p, c->sel)) >= 0 &&
         two < ONE)
         return 0;
-    c->read = 0;
+    c->read = c->found = 0;
 
     /* The stroke width: 2 * area / perimeter, the perimeter counted as the
      * ink pixels with paper beside them. */
@@ -349,15 +365,11 @@ static int cut(const nn_ink *ink, const int *piece, const struct piece *p,
             !two_digits(piece, w, p, c->at, TALL * tall) ||
             enclosed(piece, w, p, c->at) > INSIDE * tall)
             continue;
-        double s = read_sides(ink, piece, p, c);
-        if (found && s <= sure)
-            continue;
-        memcpy(c->best, c->at, bh * sizeof *c->at);
-        sure = s;
-        found = 1;
+        consider(ink, piece, p, c);
     }
-    if (found || (p->core_w <= SPLIT * tall && !(p->whole && two >= JUDGE)))
-        return found;
+    if (c->found ||
+        (p->core_w <= SPLIT * tall && !(p->whole && two >= JUDGE)))
+        return c->found;
 
     /* Wide and no such path: a straight cut near the first expected
      * boundary, where both sides keep ink PIECE * H high (a 5's flag alone
@@ -369,19 +381,13 @@ static int cut(const nn_ink *ink, const int *piece, const struct piece *p,
     for (int x = lo > p->x0 ? lo : p->x0 + 1; x <= hi && x < p->x1; x++) {
         for (int y = 0; y < bh; y++)
             c->at[y] = x - 1;
-        if (!two_digits(piece, w, p, c->at, PIECE * tall))
-            continue;
-        double s = read_sides(ink, piece, p, c);
-        if (found && s <= sure)
-            continue;
-        memcpy(c->best, c->at, bh * sizeof *c->at);
-        sure = s;
-        found = 1;
+        if (two_digits(piece, w, p, c->at, PIECE * tall))
+            consider(ink, piece, p, c);
     }
     /* A side of a cut that is still wide: a digit written wide (slanted,
      * seen at an angle) reads more surely whole than in two. */
-    return found &&
-           (p->whole || sure > read_part(ink, piece, p, NULL, -1, c));
+    return c->found &&
+           (p->whole || c->sure > read_part(ink, piece, p, NULL, -1, c));
 #undef SLIP
 #undef IN
 #undef INK
