@@ -52,6 +52,24 @@ expect 0 nn-predict --min-prob 1 m.json ten.vec
 expect 2 nn-predict --min-prob 2 m.json ten.vec
 expect 2 nn-predict --top 0 m.json ten.vec
 
+# --number: one line per image; with --views 1 its digits are the records'
+# classes and P the least of their probabilities; more views are read by
+# default, and --views is for --number only.
+{ printf '# a\t3\n'; head -n 3 ten.vec; printf '# b\t2\n'; sed -n 4,5p ten.vec; } > nums.vec
+expect 0 nn-predict --number --views 1 m.json nums.vec
+head -n 5 predictions | awk -F'\t' 'NR <= 3 { a = a $1; if (!pa || $2 < pa) pa = $2 }
+    NR > 3 { b = b $1; if (!pb || $2 < pb) pb = $2 }
+    END { printf "a\t%s\t%s\nb\t%s\t%s\n", a, pa, b, pb }' > want.num
+awk -F'\t' 'NR == FNR { w[FNR] = $0; next }
+    { split(w[FNR], f, "\t"); if ($1 != f[1] || $2 != f[2] || $3 - f[3] > 1e-5 || f[3] - $3 > 1e-5) exit 1 }' \
+    want.num "$TMP/out" || fail "--number --views 1: not the records' classes: $(cat "$TMP/out")"
+expect 0 nn-predict --number m.json nums.vec
+awk -F'\t' 'NF != 3 || $2 !~ /^[0-9]+$/ { exit 1 } { n += length($2) } END { exit n != 5 }' "$TMP/out" ||
+    fail "--number: not 3 and 2 digits: $(cat "$TMP/out")"
+expect 2 nn-predict --number --views 6 m.json nums.vec
+expect 2 nn-predict --views 3 m.json ten.vec
+expect_err "nn-predict: --views is for --number"
+
 # nn-eval agrees with nn-predict record for record.
 expect 0 nn-eval m.json ten.vec
 expect_out "records    10"
