@@ -17,7 +17,7 @@ struct opts {
 static void usage(void)
 {
     printf("Usage: %s [OPTIONS] MODEL [FILE]\n"
-"       %s --number MODEL [FILE]\n"
+"       %s --number [--views N] MODEL [FILE]\n"
 "Classify each vector of FILE (or standard input) with MODEL and print one\n"
 "line per record: the class and its probability, tab-separated, then the\n"
 "record's own label when it has one.\n"

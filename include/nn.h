@@ -382,18 +382,6 @@ void nn_augmenter_apply(nn_augmenter *g, float *dst, const float *src,
 void nn_warp(float *dst, const float *src, int w, int h, const float A[6],
              const float *dx, const float *dy, float background);
 
-/* Prediction over views (test-time augmentation): y as nn_predict's, each
- * record's outputs the mean of those for the image and small distortions
- * of it, the first `views` (1 to NN_MAX_VIEWS) of: the image, turned 8
- * degrees anticlockwise and clockwise, scaled by 0.9 and by 1.1 (about the
- * centre, the input's background outside).  A digit cut from a written
- * number reads more surely so (nn-predict --number).  A model whose input
- * is not an image (nn_model_input) is asked once.  NN_EINVAL for views out
- * of range, NN_ENOMEM, or nn_predict's error. */
-#define NN_MAX_VIEWS 5
-int nn_predict_views(const nn_model *m, const float *x, int n, int views,
-                     float *y);
-
 /* ------------------------------------------------------------------------ */
 /* Training (lib/train.c). */
 
@@ -537,6 +525,18 @@ typedef int (*nn_record_fn)(const nn_record *rec, void *arg);
  * reader's error (why names the line or record). */
 int nn_predict_stream(const nn_model *m, nn_vec_reader *r, int batch,
                       nn_record_fn fn, void *arg, char *why, size_t whylen);
+
+/* Prediction over views (test-time augmentation): y as nn_predict's, each
+ * record's outputs the mean of those for the image and small distortions
+ * of it, the first `views` (1 to NN_MAX_VIEWS) of: the image, turned 8
+ * degrees anticlockwise and clockwise, scaled by 0.9 and by 1.1 (about the
+ * centre, the input's background outside).  A digit cut from a written
+ * number reads more surely so (nn-predict --number).  A model whose input
+ * is not an image (nn_model_input) is asked once.  NN_EINVAL for views out
+ * of range, NN_ENOMEM, or nn_predict's error (lib/eval.c). */
+#define NN_MAX_VIEWS 5
+int nn_predict_views(const nn_model *m, const float *x, int n, int views,
+                     float *y);
 
 /* ------------------------------------------------------------------------ */
 /* Model files (lib/json.c): JSON, schema in docs/model-format.md. */

@@ -425,14 +425,14 @@ void nn_augmenter_apply(nn_augmenter *g, float *dst, const float *src,
             elastic ? g->fy : NULL, g->background);
 }
 
-/* The views of nn_predict_views, in order: the image, turned VIEW_TURN
- * degrees either way, scaled by 1 -+ VIEW_SCALE.  Small next to the
- * training's distortions (nn_augment_default), so that every view is a
- * digit the network has learnt to read. */
+/* The views of nn_predict_views (lib/eval.c), in order: the image, turned
+ * VIEW_TURN degrees anticlockwise and clockwise, scaled by 1 -+ VIEW_SCALE.
+ * Small next to the training's distortions (nn_augment_default), so that
+ * every view is a digit the network has learnt to read. */
 #define VIEW_TURN 8.0
 #define VIEW_SCALE 0.1
 
-static void view_map(int v, float A[6])
+void nn_view_map(int v, float A[6])
 {
     double t = (v == 1 ? -VIEW_TURN : v == 2 ? VIEW_TURN : 0) * DEGREE;
     double s = v == 3 ? 1 - VIEW_SCALE : v == 4 ? 1 + VIEW_SCALE : 1;
@@ -445,43 +445,4 @@ static void view_map(int v, float A[6])
     A[3] = (float)(-sin(t) / s);
     A[4] = (float)(cos(t) / s);
     A[5] = 0;
-}
-
-int nn_predict_views(const nn_model *m, const float *x, int n, int views,
-                     float *y)
-{
-    nn_input_desc d;
-    int n_in = nn_model_n_in(m), n_out = nn_model_n_out(m), err;
-    float *vx, *vy;
-
-    if (views < 1 || views > NN_MAX_VIEWS)
-        return NN_EINVAL;
-    nn_model_input(m, &d);
-    if (views == 1 || n <= 0 || (long)d.width * d.height != n_in)
-        return nn_predict(m, x, n, y);
-    vx = malloc((size_t)views * n * n_in * sizeof *vx);
-    vy = malloc((size_t)views * n * n_out * sizeof *vy);
-    if (!vx || !vy) {
-        free(vx);
-        free(vy);
-        return NN_ENOMEM;
-    }
-    for (int v = 0; v < views; v++) {
-        float A[6];
-        view_map(v, A);
-        for (int i = 0; i < n; i++)
-            nn_warp(vx + ((size_t)v * n + i) * n_in, x + (size_t)i * n_in,
-                    d.width, d.height, A, NULL, NULL,
-                    d.ink_high ? d.lo : d.hi);
-    }
-    if ((err = nn_predict(m, vx, views * n, vy)) == NN_OK)
-        for (long k = 0; k < (long)n * n_out; k++) {
-            double sum = 0;
-            for (int v = 0; v < views; v++)
-                sum += vy[(size_t)v * n * n_out + k];
-            y[k] = (float)(sum / views);
-        }
-    free(vx);
-    free(vy);
-    return err;
 }

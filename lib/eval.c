@@ -1,5 +1,7 @@
 /* eval.c - accuracy, loss and confusion counts: what nn-eval reports,
- * counted from the same outputs nn-predict prints. */
+ * counted from the same outputs nn-predict prints; the records of a stream
+ * predicted as they come (nn_predict_stream), and a digit read in views
+ * (nn_predict_views, over augment.c's maps). */
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,5 +204,44 @@ fail:
     free(labels);
     free(tags.at);
     free(tags.text);
+    return err;
+}
+
+int nn_predict_views(const nn_model *m, const float *x, int n, int views,
+                     float *y)
+{
+    nn_input_desc d;
+    int n_in = nn_model_n_in(m), n_out = nn_model_n_out(m), err;
+    float *vx, *vy;
+
+    if (views < 1 || views > NN_MAX_VIEWS)
+        return NN_EINVAL;
+    nn_model_input(m, &d);
+    if (views == 1 || n <= 0 || (long)d.width * d.height != n_in)
+        return nn_predict(m, x, n, y);
+    vx = malloc((size_t)views * n * n_in * sizeof *vx);
+    vy = malloc((size_t)views * n * n_out * sizeof *vy);
+    if (!vx || !vy) {
+        free(vx);
+        free(vy);
+        return NN_ENOMEM;
+    }
+    for (int v = 0; v < views; v++) {
+        float A[6];
+        nn_view_map(v, A);
+        for (int i = 0; i < n; i++)
+            nn_warp(vx + ((size_t)v * n + i) * n_in, x + (size_t)i * n_in,
+                    d.width, d.height, A, NULL, NULL,
+                    d.ink_high ? d.lo : d.hi);
+    }
+    if ((err = nn_predict(m, vx, views * n, vy)) == NN_OK)
+        for (long k = 0; k < (long)n * n_out; k++) {
+            double sum = 0;
+            for (int v = 0; v < views; v++)
+                sum += vy[(size_t)v * n * n_out + k];
+            y[k] = (float)(sum / views);
+        }
+    free(vx);
+    free(vy);
     return err;
 }

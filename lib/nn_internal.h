@@ -643,6 +643,10 @@ int nn_why(char *why, size_t whylen, int err, const char *fmt, ...)
 #endif
     ;
 
+/* The map for nn_warp of view v (0 to NN_MAX_VIEWS - 1) of
+ * nn_predict_views (lib/augment.c). */
+void nn_view_map(int v, float A[6]);
+
 /* Preprocessing's steps that segment.c shares (lib/prep.c). */
 typedef struct nn_ink {
     int w, h;               /* the working resolution */

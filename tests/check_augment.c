@@ -883,67 +883,6 @@ START_TEST(test_stroke)
 }
 END_TEST
 
-/* ---- nn_predict_views --------------------------------------------------- */
-
-START_TEST(test_predict_views)
-{
-    static const int sizes[] = { 784, 16, 10 };
-    nn_arch a = { 3, sizes, NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE,
-                  NN_INIT_DEFAULT, NULL, 0, 0 };
-    nn_input_desc d = { 28, 28, 0, 1, 1 };
-    nn_idx *idx = mnist10_images();
-    nn_model *m = NULL, *t = tiny_model(NN_ACT_RELU, NN_ACT_SOFTMAX,
-                                        NN_COST_CE, 1);
-    static float x[2 * 784], v[784], one[10], want[2 * 10], y[2 * 10];
-    const double turn = 8 * 3.14159265358979323846 / 180;
-    /* The documented views, as the maps nn_warp takes (each output pixel
-     * read from the source): turned either way, scaled by 0.9 and 1.1. */
-    const float c = (float)cos(turn), s = (float)sin(turn);
-    const float A[5][6] = { { 1, 0, 0, 0, 1, 0 }, { c, -s, 0, s, c, 0 },
-                            { c, s, 0, -s, c, 0 },
-                            { 1 / .9f, 0, 0, 0, 1 / .9f, 0 },
-                            { 1 / 1.1f, 0, 0, 0, 1 / 1.1f, 0 } };
-    int differs = 0;
-
-    ck_assert_int_eq(nn_model_new(&m, &a, 1, NULL, 0), NN_OK);
-    nn_model_set_input(m, &d);
-    for (int i = 0; i < 2 * 784; i++)
-        x[i] = nn_pixel(idx->data[i]);
-    /* One view: nn_predict's answer, bit for bit. */
-    ck_assert_int_eq(nn_predict(m, x, 2, want), NN_OK);
-    ck_assert_int_eq(nn_predict_views(m, x, 2, 1, y), NN_OK);
-    ck_assert_mem_eq(y, want, sizeof y);
-    /* Three and five: the mean of the answers for the views. */
-    for (int n = 3; n <= 5; n += 2) {
-        memset(want, 0, sizeof want);
-        for (int i = 0; i < 2; i++)
-            for (int k = 0; k < n; k++) {
-                nn_warp(v, x + i * 784, 28, 28, A[k], NULL, NULL, 0);
-                ck_assert_int_eq(nn_predict(m, v, 1, one), NN_OK);
-                for (int j = 0; j < 10; j++)
-                    want[i * 10 + j] += one[j] / n;
-            }
-        ck_assert_int_eq(nn_predict_views(m, x, 2, n, y), NN_OK);
-        for (int j = 0; j < 20; j++)
-            ck_assert_float_eq_tol(y[j], want[j], 1e-5);
-        ck_assert_int_eq(nn_predict(m, x, 1, one), NN_OK);
-        for (int j = 0; j < 10; j++)
-            differs += fabsf(y[j] - one[j]) > 1e-4f;
-    }
-    ck_assert_int_gt(differs, 0);
-    ck_assert_int_eq(nn_predict_views(m, x, 2, 0, y), NN_EINVAL);
-    ck_assert_int_eq(nn_predict_views(m, x, 2, NN_MAX_VIEWS + 1, y),
-                     NN_EINVAL);
-    /* A model whose input is no image is asked once. */
-    ck_assert_int_eq(nn_predict(t, x, 2, want), NN_OK);
-    ck_assert_int_eq(nn_predict_views(t, x, 2, 5, y), NN_OK);
-    ck_assert_mem_eq(y, want, 2 * 3 * sizeof *y);
-    nn_model_free(m);
-    nn_model_free(t);
-    nn_idx_free(idx);
-}
-END_TEST
-
 Suite *augment_suite(void)
 {
     Suite *s = suite_create("augment");
@@ -972,7 +911,6 @@ Suite *augment_suite(void)
     tcase_add_test(tc, test_new_rejects);
     tcase_add_test(tc, test_new_accepts);
     tcase_add_test(tc, test_parse_name);
-    tcase_add_test(tc, test_predict_views);
     suite_add_tcase(s, tc);
     return s;
 }
