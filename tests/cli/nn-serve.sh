@@ -114,6 +114,14 @@ api_expect 422 POST /api/predict -H 'Content-Type: image/gif' --data-binary @x.g
 error_like "GIF"
 head -c $((17 << 20)) /dev/zero > big.bin
 api_expect 413 POST /api/predict -H 'Content-Type: image/png' --data-binary @big.bin
+# The same sent at once, as a browser sends it (no Expect): answered before
+# it is read, and the answer reaches the client still sending, not a reset
+# (before the server read and dropped the rest, two uploads in ten got no
+# answer: curl "Send failure", status 000).
+for i in 1 2 3 4 5 6 7 8 9 10; do
+    api_expect 413 POST /api/predict -H 'Content-Type: image/png' -H 'Expect:' \
+        --data-binary @big.bin
+done
 api_expect 404 POST '/api/predict?model=5' -H 'Content-Type: image/jpeg' \
     --data-binary "@$TOP/examples/digit-3.jpg"
 api_expect 400 POST '/api/predict?model=x' -H 'Content-Type: image/jpeg' \
