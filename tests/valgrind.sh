@@ -52,6 +52,7 @@ vg 0 vec2img four.vec
 vg 0 vec2img --pgm ten.nnv
 cat "$D/img/progressive.jpg" > in.jpg
 vg 0 sh -c 'img2vec < in.jpg | nn-predict m.json'
+vg 0 sh -c "img2vec --digits '$top/docs/img/number.jpg' | nn-predict --number m.json"
 
 # Error paths free what they took, too.
 printf '0\t0 0.5 nan 1\n' > nan.vec
