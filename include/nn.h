@@ -296,7 +296,7 @@ int nn_model_layer_kernel(const nn_model *m, int l);
 
 /* Class names: class i's name, or NULL when the model has none (then the
  * class is printed as its number).  set: names is n_out strings, copied,
- * each 1 to 255 bytes without control characters (NN_EINVAL otherwise;
+ * each 1 to 255 bytes of UTF-8 without control characters (NN_EINVAL otherwise;
  * NN_ESHAPE if n is not n_out). */
 const char *nn_model_class_name(const nn_model *m, int i);
 int nn_model_set_class_names(nn_model *m, int n, const char *const *names);

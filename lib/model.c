@@ -355,11 +355,16 @@ const char *nn_class_name_problem(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
 
-    if (!*p || strlen(s) > 255)
+    size_t n = strlen(s);
+
+    if (!*p || n > 255)
         return "a name has 1 to 255 bytes";
     for (; *p; p++)
         if (*p < 0x20 || *p == 0x7f)
             return "control character in a name";
+    /* Through the NUL, which ends a sequence cut off by the name's end. */
+    if (nn_utf8_bad(s, n + 1) < n)
+        return "a name that is not UTF-8";
     return NULL;
 }
 

@@ -343,6 +343,33 @@ START_TEST(test_names)
 }
 END_TEST
 
+/* A class name is 1 to 255 bytes of UTF-8 without control characters: a
+ * model file is JSON, which holds nothing else (an ONNX model's names that
+ * were not UTF-8 were written and could not be read back). */
+START_TEST(test_class_names)
+{
+    nn_model *m = tiny_model(NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE, 1);
+    const char *good[] = { "a", "\xc3\xa9t\xc3\xa9", "\xe2\x82\xac" };
+    const char *cut[] = { "a", "\xe2", "c" }, *bad[] = { "a", "b\xff" "c", "c" };
+    char longest[257];
+
+    ck_assert_int_eq(nn_model_set_class_names(m, 3, good), NN_OK);
+    ck_assert_str_eq(nn_model_class_name(m, 1), "\xc3\xa9t\xc3\xa9");
+    ck_assert_int_eq(nn_model_set_class_names(m, 3, cut), NN_EINVAL);
+    ck_assert_int_eq(nn_model_set_class_names(m, 3, bad), NN_EINVAL);
+    ck_assert_str_eq(nn_class_name_problem("\xe2\x82"), "a name that is not UTF-8");
+    ck_assert_str_eq(nn_class_name_problem("x\x01"), "control character in a name");
+    ck_assert_str_eq(nn_class_name_problem(""), "a name has 1 to 255 bytes");
+    memset(longest, 'x', 255);
+    longest[255] = '\0';
+    ck_assert_ptr_null(nn_class_name_problem(longest));
+    longest[255] = 'x';
+    longest[256] = '\0';
+    ck_assert_ptr_nonnull(nn_class_name_problem(longest));
+    nn_model_free(m);
+}
+END_TEST
+
 /* Layer 0's weights are the ones its forward pass uses, unit by unit:
  * with tanh, an input that is 1 at i alone moves unit o's pre-activation
  * from b[o] to W[o][i] + b[o]. */
@@ -389,6 +416,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, test_bad_arch);
     tcase_add_test(tc, test_predict_batch_independent);
     tcase_add_test(tc, test_names);
+    tcase_add_test(tc, test_class_names);
     tcase_add_test(tc, test_weights);
     suite_add_tcase(s, tc);
     return s;
