@@ -296,8 +296,8 @@ int nn_model_layer_kernel(const nn_model *m, int l);
 
 /* Class names: class i's name, or NULL when the model has none (then the
  * class is printed as its number).  set: names is n_out strings, copied,
- * each 1 to 255 bytes of UTF-8 without control characters (NN_EINVAL otherwise;
- * NN_ESHAPE if n is not n_out). */
+ * each 1 to 255 bytes of UTF-8 without control characters (NN_EINVAL
+ * otherwise; NN_ESHAPE if n is not n_out). */
 const char *nn_model_class_name(const nn_model *m, int i);
 int nn_model_set_class_names(nn_model *m, int n, const char *const *names);
 /* What is wrong with class name s ("control character in a name"), or
@@ -533,7 +533,8 @@ int nn_predict_stream(const nn_model *m, nn_vec_reader *r, int batch,
  * centre, the input's background outside).  A digit cut from a written
  * number reads more surely so (nn-predict --number).  A model whose input
  * is not an image (nn_model_input) is asked once.  NN_EINVAL for views out
- * of range, NN_ENOMEM, or nn_predict's error (lib/eval.c). */
+ * of range, NN_ELIMIT for more than INT_MAX / NN_MAX_VIEWS records,
+ * NN_ENOMEM, or nn_predict's error (lib/eval.c). */
 #define NN_MAX_VIEWS 5
 int nn_predict_views(const nn_model *m, const float *x, int n, int views,
                      float *y);

@@ -2,6 +2,7 @@
  * counted from the same outputs nn-predict prints; the records of a stream
  * predicted as they come (nn_predict_stream), and a digit read in views
  * (nn_predict_views, over augment.c's maps). */
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,6 +217,8 @@ int nn_predict_views(const nn_model *m, const float *x, int n, int views,
 
     if (views < 1 || views > NN_MAX_VIEWS)
         return NN_EINVAL;
+    if (n > INT_MAX / NN_MAX_VIEWS)     /* views * n records for nn_predict */
+        return NN_ELIMIT;
     nn_model_input(m, &d);
     if (views == 1 || n <= 0 || (long)d.width * d.height != n_in)
         return nn_predict(m, x, n, y);

@@ -1,5 +1,6 @@
 /* check_eval.c - counting a data set in memory (nn_eval_data) agrees with
  * counting record by record, and refuses records it cannot count. */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +224,8 @@ START_TEST(test_predict_views)
     ck_assert_int_eq(nn_predict_views(m, x, 2, 0, y), NN_EINVAL);
     ck_assert_int_eq(nn_predict_views(m, x, 2, NN_MAX_VIEWS + 1, y),
                      NN_EINVAL);
+    ck_assert_int_eq(nn_predict_views(m, x, INT_MAX / NN_MAX_VIEWS + 1, 5, y),
+                     NN_ELIMIT);
     /* A model whose input is no image is asked once. */
     ck_assert_int_eq(nn_predict(t, x, 2, want), NN_OK);
     ck_assert_int_eq(nn_predict_views(t, x, 2, 5, y), NN_OK);
