@@ -251,7 +251,9 @@ static int on_request(struct mg_connection *c, void *arg)
     if (rp.status == 413 || rp.status == 408 || !rq.path)
         mg_disable_keep_alive(c);
     send_reply(c, &rp, rp.status == 413 || rp.status == 408 || !rq.path);
-    if (rp.status == 413)
+    /* A client that asked to continue and was refused sends no body. */
+    if (rp.status == 413 &&
+        !(ri->content_length > SERVE_MAX_BODY && expects_continue(c)))
         drain(c);
     reply_free(&rp);
     free(body);

@@ -122,6 +122,17 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
     api_expect 413 POST /api/predict -H 'Content-Type: image/png' -H 'Expect:' \
         --data-binary @big.bin
 done
+# A client that asks to continue and is refused sends nothing: the
+# connection closes after the answer, not after --timeout (10 s) of waiting
+# for a body that will not come.
+port=${URL##*:}
+port=${port%/}
+t0=$(date +%s)
+bash -c 'exec 3<>/dev/tcp/127.0.0.1/$1
+    printf "POST /api/predict HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 17825792\r\nExpect: 100-continue\r\n\r\n" >&3
+    cat <&3' sh "$port" > refused.out
+grep -q '^HTTP/1.1 413' refused.out || fail "Expect over the limit: no 413: $(head -n 1 refused.out)"
+[ $(($(date +%s) - t0)) -lt 5 ] || fail "Expect over the limit: the connection stayed open"
 api_expect 404 POST '/api/predict?model=5' -H 'Content-Type: image/jpeg' \
     --data-binary "@$TOP/examples/digit-3.jpg"
 api_expect 400 POST '/api/predict?model=x' -H 'Content-Type: image/jpeg' \
