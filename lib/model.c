@@ -354,10 +354,9 @@ const char *nn_model_class_name(const nn_model *m, int i)
 const char *nn_class_name_problem(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
-
     size_t n = strlen(s);
 
-    if (!*p || n > 255)
+    if (n == 0 || n > 255)
         return "a name has 1 to 255 bytes";
     for (; *p; p++)
         if (*p < 0x20 || *p == 0x7f)
