@@ -4,8 +4,8 @@
 # --number, and print per kind and overall: whole numbers read right, digits
 # read right (a digit counts when the number has the right count of digits
 # and that digit is right at its place), and numbers with the right count
-# of digits.  -v lists the numbers read wrongly.  Run from the top of the
-# source tree.
+# of digits, and the whole numbers' 95% interval.  -v lists the numbers
+# read wrongly.  Run from the top of the source tree.
 set -eu
 verbose=
 [ "${1:-}" = -v ] && { verbose=1; shift; }
@@ -45,4 +45,11 @@ awk -F '\t' -v verbose="$verbose" -v dir="$dir/" '
                    100 * r[k] / d[k], 100 * c[k] / n[k]
         printf "%-8s %7d %6.1f%% %6.1f%% %6.1f%%\n", "all", N, 100 * W / N,
                100 * R / D, 100 * C / N
+        # Wilson score interval, 95%: where the rate of whole numbers read
+        # right lies, given this many numbers.
+        z = 1.96; p = W / N; k = 1 + z * z / N
+        mid = (p + z * z / (2 * N)) / k
+        half = z * sqrt(p * (1 - p) / N + z * z / (4 * N * N)) / k
+        printf "whole numbers read right: %d of %d, %.1f%% (95%% interval %.1f-%.1f%%)\n",
+               W, N, 100 * p, 100 * (mid - half), 100 * (mid + half)
     }' "$out" "$dir/labels.tsv"
