@@ -228,10 +228,10 @@ data/photoset-dev/labels.tsv: examples/photoset
 # The numbers set: 2 to 6 digits on one line, MNIST test digits and our
 # own styles photographed as the stress set is (examples/photoset.c
 # --numbers), NUMBERS_N per kind (2,400 numbers: a figure within about a
-# point; the first 20 of each kind are the 240 of the set before); read
-# with the demo model by data/numbers.sh (whole numbers, digits).  Never
-# trained or tuned on.  data/numbers.n remembers NUMBERS_N, so that the
-# set is made again when it changes.
+# point; 240 until 2026-12-06); read with the demo model by
+# data/numbers.sh (whole numbers, digits).  Never trained or tuned on.
+# data/numbers.n remembers NUMBERS_N, so that the set is made again when
+# it changes.
 NUMBERS_N = 200
 numbers: deps
 	$(MAKE) all $(DEMO_MODEL) data/numbers/labels.tsv
