@@ -225,15 +225,18 @@ static int on_request(struct mg_connection *c, void *arg)
                           NULL, 0 };
     unsigned char *body = NULL;
     struct reply rp = { 0 };
-    int status = 0;
+    int status = 0, waiting = 0, unusable;
 
     if (!rq.path)
         reply_error(&rp, 400, "%s: not a path on this server",
                     ri->request_uri);
-    else if (ri->content_length > SERVE_MAX_BODY)
+    else if (ri->content_length > SERVE_MAX_BODY) {
+        /* Refused before it is asked for: a client that waits to be asked
+         * (Expect: 100-continue) sends no body. */
+        waiting = expects_continue(c);
         reply_error(&rp, 413, "request body of %lld bytes, more than the "
                     "limit of %ld", ri->content_length, SERVE_MAX_BODY);
-    else {
+    } else {
         if (expects_continue(c))    /* a client gone fails the read */
             mg_write(c, CONTINUE, sizeof CONTINUE - 1);
         if ((status = read_body(c, ri->content_length, &body, &rq.len)))
@@ -248,12 +251,11 @@ static int on_request(struct mg_connection *c, void *arg)
     }
     /* A body not read whole leaves the connection unusable: close it
      * rather than have civetweb read the rest. */
-    if (rp.status == 413 || rp.status == 408 || !rq.path)
+    unusable = rp.status == 413 || rp.status == 408 || !rq.path;
+    if (unusable)
         mg_disable_keep_alive(c);
-    send_reply(c, &rp, rp.status == 413 || rp.status == 408 || !rq.path);
-    /* A client that asked to continue and was refused sends no body. */
-    if (rp.status == 413 &&
-        !(ri->content_length > SERVE_MAX_BODY && expects_continue(c)))
+    send_reply(c, &rp, unusable);
+    if (rp.status == 413 && !waiting)
         drain(c);
     reply_free(&rp);
     free(body);
