@@ -435,13 +435,14 @@ size_t nn_utf8_bad(const char *buf, size_t len)
     uint64_t w;
 
     while (i < len) {
-        while (len - i >= 32) {         /* ASCII, 32 bytes at a time */
+        if (len - i >= 32) {            /* ASCII, 32 bytes at a time */
             uint64_t x[4];
 
             memcpy(x, s + i, sizeof x);
-            if ((x[0] | x[1] | x[2] | x[3]) & 0x8080808080808080ULL)
-                break;
-            i += 32;
+            if (!((x[0] | x[1] | x[2] | x[3]) & 0x8080808080808080ULL)) {
+                i += 32;
+                continue;
+            }
         }
         if (len - i >= 8) {             /* ASCII, eight bytes at a time */
             memcpy(&w, s + i, sizeof w);

@@ -929,6 +929,29 @@ START_TEST(test_cjson_leniency)
 }
 END_TEST
 
+/* nn_utf8_bad reads len bytes and no more, whatever len is: each buffer is
+ * allocated to its exact size, so that ASan (make SAN=1) sees a read past
+ * it.  The fast ASCII paths take 32 and 8 bytes at a time; an ASCII text
+ * of a multiple of 32 bytes was read one byte past its end. */
+START_TEST(test_utf8_bounds)
+{
+    for (size_t len = 1; len <= 100; len++)
+        for (int tail = 0; tail < 2; tail++) {
+            char *s = malloc(len);
+
+            ck_assert_ptr_nonnull(s);
+            memset(s, 'a', len);
+            if (tail && len >= 2)
+                memcpy(s + len - 2, "\xc3\xa9", 2);   /* e acute */
+            ck_assert_uint_eq(nn_utf8_bad(s, len), len);
+            s[len - 1] = (char)0xff;
+            ck_assert_uint_eq(nn_utf8_bad(s, len),
+                              tail && len >= 2 ? len - 2 : len - 1);
+            free(s);
+        }
+}
+END_TEST
+
 START_TEST(test_bad_document)
 {
     FILE *fp = tmpfile();
@@ -968,6 +991,7 @@ Suite *json_suite(void)
     tcase_add_test(tc, test_fast_numbers);
     tcase_add_test(tc, test_forged_marker);
     tcase_add_test(tc, test_cjson_leniency);
+    tcase_add_test(tc, test_utf8_bounds);
     tcase_add_test(tc, test_short_floats);
     tcase_add_test(tc, test_read_defaults);
     tcase_add_test(tc, test_read_pipe);
