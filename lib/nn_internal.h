@@ -656,8 +656,9 @@ typedef struct nn_ink {
                                are (segment.c edits the mask: finds its
                                own parts) */
 } nn_ink;
-/* A connected part of the mask: pixel count, box, touching the border. */
-typedef struct nn_part { long area; int x0, y0, x1, y1; int border; } nn_part;
+/* A connected part of the mask: pixel count, box, and how many of its
+ * pixels lie on the picture's edge (0: it does not touch it). */
+typedef struct nn_part { long area; int x0, y0, x1, y1; long border; } nn_part;
 /* Steps 1-4 (see prep.c): *ink for nn_ink_free, even on failure.  grow:
  * a picture smaller than the working resolution is enlarged to it. */
 int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,

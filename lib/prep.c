@@ -482,7 +482,7 @@ int nn_prep_parts(const unsigned char *mask, int w, int h, int **label_out,
             if (y < c->y0) c->y0 = y;
             if (y > c->y1) c->y1 = y;
             if (x == 0 || y == 0 || x == w - 1 || y == h - 1)
-                c->border = 1;
+                c->border++;
             for (int dy = -1; dy <= 1; dy++)
                 for (int dx = -1; dx <= 1; dx++) {
                     int nx = x + dx, ny = y + dy;

@@ -10,8 +10,11 @@
  *      across the page, not a stroke; its ink is cleared;
  *   2. parts: connected components (more than max_parts: not a line of
  *      writing, refused); parts touching the border are dropped when the
- *      inside has substantial ink, as specks (both sides under SPECK * H)
- *      and marks wholly above or below the line's band;
+ *      inside has substantial ink, unless the picture's frame cut a digit
+ *      (a part of a digit's size with at most FRAME * H of its pixels on
+ *      the edge: strokes crossing it, not a shadow along it), as specks
+ *      (both sides under SPECK * H) and marks wholly above or below the
+ *      line's band;
  *   3. parts of one digit (a 5's detached flag, a broken 4, a 7's dash):
  *      parts that overlap in x are merged when they share most of the
  *      narrower's width; then a group shorter than PIECE * H joins the
@@ -57,6 +60,7 @@
 #define TALL 0.7        /* of H: both sides of a cut hold a digit this high */
 #define INSIDE 0.4      /* of H: the most path a cut runs inside a loop */
 #define WIDE_IN 0.5     /* of a group's height: a loop's inside this wide */
+#define FRAME 0.25      /* of H: the most of a digit on the picture's edge */
 #define SHARE 0.1       /* of a piece's ink: the least on either side of a cut */
 #define PATH_INK 16     /* a cut's cost for an ink pixel (1 for a step aside) */
 #define SPLIT 1.1       /* of H: a piece wider holds several digits */
@@ -493,6 +497,17 @@ static void show_boxes(const nn_prep_opts *o, const nn_ink *ink,
     free(img);
 }
 
+/* A digit that the photo's frame cut through: it crosses the edge (its
+ * pixels there are a stroke's width or two, not ink along the edge: a
+ * shadow, the table beyond the page) and has a digit's size. */
+static int cut_by_frame(const nn_part *p, int tall)
+{
+    int cw = p->x1 - p->x0 + 1, ch = p->y1 - p->y0 + 1;
+
+    return p->border <= FRAME * tall && ch >= 0.5 * tall &&
+           ch <= 1.5 * tall && cw <= 1.5 * tall;
+}
+
 int nn_segment_digits(const uint8_t *gray, int w, int h,
                       const nn_prep_opts *o, int max_parts, int max_digits,
                       float *out, nn_box *boxes, int *n_out, char *why,
@@ -570,7 +585,7 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
     tall = band1 - band0 + 1;
     for (int i = 0; i < n; i++) {
         int cw = c[i].x1 - c[i].x0 + 1, ch = c[i].y1 - c[i].y0 + 1;
-        if (c[i].border && inner)
+        if (c[i].border && inner && !cut_by_frame(&c[i], tall))
             keep[i] = 0;
         else if (cw < SPECK * tall && ch < SPECK * tall)
             keep[i] = 0;

@@ -466,6 +466,32 @@ START_TEST(ruled)
 }
 END_TEST
 
+/* A photo framed tightly: the first digit cut by the picture's left edge
+ * is a digit (the frame crosses its strokes); a shadow as tall as the
+ * digits lying along the right edge is not (its ink runs along the edge). */
+START_TEST(framed)
+{
+    nn_idx *idx = mnist10_images();
+    int ks[] = { 0, 1, 4 };     /* 5 0 9 */
+    nn_box b[MAXD];
+    uint8_t *g = line(idx, ks, 3, 30), *c = malloc((size_t)W * H);
+    int cw = 400, left = 52;    /* the 5's ink begins at about 40 */
+
+    ck_assert_ptr_nonnull(c);
+    for (int y = 0; y < H; y++) {
+        memcpy(c + (long)y * cw, g + (long)y * W + left, cw);
+        if (y >= 40 && y < 150)
+            memset(c + (long)y * cw + cw - 12, 40, 12);
+    }
+    ck_assert_int_eq(segment_wh(c, cw, H, b), 3);
+    ck_assert_int_eq(b[0].x0, 0);
+    ck_assert_int_lt(b[2].x1, cw - 12);
+    free(c);
+    free(g);
+    nn_idx_free(idx);
+}
+END_TEST
+
 START_TEST(blank)
 {
     uint8_t *g = page(200);
@@ -513,6 +539,7 @@ Suite *segment_suite(void)
     tcase_add_test(tc, narrow_open_loop);
     tcase_add_test(tc, specks);
     tcase_add_test(tc, ruled);
+    tcase_add_test(tc, framed);
     tcase_add_test(tc, blank);
     tcase_add_test(tc, many_parts);
     suite_add_tcase(s, tc);
