@@ -474,8 +474,8 @@ START_TEST(framed)
     nn_idx *idx = mnist10_images();
     int ks[] = { 0, 1, 4 };     /* 5 0 9 */
     nn_box b[MAXD];
-    uint8_t *g = line(idx, ks, 3, 30), *c = malloc((size_t)W * H);
     int cw = 400, left = 52;    /* the 5's ink begins at about 40 */
+    uint8_t *g = line(idx, ks, 3, 30), *c = malloc((size_t)cw * H);
 
     ck_assert_ptr_nonnull(c);
     for (int y = 0; y < H; y++) {
