@@ -497,17 +497,6 @@ static void show_boxes(const nn_prep_opts *o, const nn_ink *ink,
     free(img);
 }
 
-/* A digit that the photo's frame cut through: it crosses the edge (its
- * pixels there are a stroke's width or two, not ink along the edge: a
- * shadow, the table beyond the page) and has a digit's size. */
-static int cut_by_frame(const nn_part *p, int tall)
-{
-    int cw = p->x1 - p->x0 + 1, ch = p->y1 - p->y0 + 1;
-
-    return p->border <= FRAME * tall && ch >= 0.5 * tall &&
-           ch <= 1.5 * tall && cw <= 1.5 * tall;
-}
-
 int nn_segment_digits(const uint8_t *gray, int w, int h,
                       const nn_prep_opts *o, int max_parts, int max_digits,
                       float *out, nn_box *boxes, int *n_out, char *why,
@@ -585,7 +574,12 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
     tall = band1 - band0 + 1;
     for (int i = 0; i < n; i++) {
         int cw = c[i].x1 - c[i].x0 + 1, ch = c[i].y1 - c[i].y0 + 1;
-        if (c[i].border && inner && !cut_by_frame(&c[i], tall))
+        /* A digit that the photo's frame cut through: a digit's size, and
+         * crossing the edge (a stroke's width or two of its pixels there),
+         * not lying along it as a shadow or the table beyond the page. */
+        int framed = c[i].border <= FRAME * tall && ch >= 0.5 * tall &&
+                     ch <= 1.5 * tall && cw <= 1.5 * tall;
+        if (c[i].border && inner && !framed)
             keep[i] = 0;
         else if (cw < SPECK * tall && ch < SPECK * tall)
             keep[i] = 0;
