@@ -946,7 +946,10 @@ int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
      * through steps 3 to 5, and the one that finds stroke-like ink wins,
      * unless its ink stands out much less than the other side's; when both
      * do, the one whose ink stands out more (tails()), or when that is
-     * close, the one with less ink; when neither does, the border's. */
+     * close, the one whose strokes are less than half as wide as the
+     * other's (the lit wedge of a page beside a hard shadow is a "stroke"
+     * as wide as a marker's), or failing that, the one with less ink; when
+     * neither does, the border's. */
     paper = border_level(&f, scratch);
     invert = o->invert >= 0 ? o->invert : paper > 0.5f;
     block_medians(&f, scratch, &m);
@@ -966,8 +969,11 @@ int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
         cb = invert ? light : dark;
         if (a && b) {
             double sa = sides[0].share, sb = sides[1].share;
+            double wa = sides[0].width, wb = sides[1].width;
             if (fmax(ca, cb) >= 1.5 * fmin(ca, cb))
                 b = cb > ca;
+            else if (fmax(wa, wb) >= 2 * fmin(wa, wb))
+                b = wb < wa;            /* the pen's is the thinner stroke */
             else {                      /* ink is the minority */
                 info.uncertain = fmax(sa, sb) < 1.5 * fmin(sa, sb);
                 b = sb < sa;

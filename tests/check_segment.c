@@ -492,6 +492,28 @@ START_TEST(framed)
 }
 END_TEST
 
+/* A hard shadow over all but a lit wedge at the left, the number in the
+ * shadow: both polarities find strokes that stand out alike, and the
+ * wedge, as light paper on a dark page, is less of the picture than the
+ * ink.  The pen's strokes are the thinner; the wedge's are not read. */
+START_TEST(lit_wedge)
+{
+    nn_idx *idx = mnist10_images();
+    int ks[] = { 0, 1, 2, 3, 4 };
+    nn_box b[MAXD];
+    uint8_t *g = line(idx, ks, 5, 30);
+
+    for (int y = 0; y < H; y++)
+        for (int x = 60 - 60 * y / H; x < W; x++)
+            g[y * W + x] = (uint8_t)(g[y * W + x] * 0.55);
+    ck_assert_int_eq(segment(g, b), 5);
+    assert_left_to_right(b, 5);
+    ck_assert_int_ge(b[0].x0, 30);      /* the 5's ink begins at about 40 */
+    free(g);
+    nn_idx_free(idx);
+}
+END_TEST
+
 START_TEST(blank)
 {
     uint8_t *g = page(200);
@@ -540,6 +562,7 @@ Suite *segment_suite(void)
     tcase_add_test(tc, specks);
     tcase_add_test(tc, ruled);
     tcase_add_test(tc, framed);
+    tcase_add_test(tc, lit_wedge);
     tcase_add_test(tc, blank);
     tcase_add_test(tc, many_parts);
     suite_add_tcase(s, tc);
