@@ -27,7 +27,10 @@
  *      not cut (a narrow 0 open at the top, a 4 seen at an angle, wider
  *      than SPLIT * H); any other is cut in two where a path down it
  *      crosses one stroke, leaves a digit's height of ink on both sides
- *      and does not run inside a loop (see cut()); failing such a path, a
+ *      and does not run inside a loop (see cut()), though a group no wider
+ *      than SPLIT * H that the judge does not call two is cut so only if
+ *      the reader reads its sides more surely than it whole (a 4 whose
+ *      strokes do not meet); failing such a path, a
  *      group wider than SPLIT * H, or one that the judge is sure holds
  *      two, holds about width / (DIGIT_W * H) digits, two at least, and is
  *      cut down a column near the first expected boundary; of the paths,
@@ -371,6 +374,11 @@ static int cut(const nn_ink *ink, const int *piece, const struct piece *p,
             continue;
         consider(ink, piece, p, c);
     }
+    /* A group of step 3 a digit wide that the judge does not call two (a
+     * 4 written in two strokes, each a digit's height) is cut only if its
+     * sides read more surely than it does whole. */
+    if (c->found && p->whole && p->core_w <= SPLIT * tall && two < JUDGE)
+        return c->sure > read_part(ink, piece, p, NULL, -1, c);
     if (c->found ||
         (p->core_w <= SPLIT * tall && !(p->whole && two >= JUDGE)))
         return c->found;

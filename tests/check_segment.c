@@ -3,6 +3,7 @@
  * specks, across ruled lines), blank pages and pages of many marks. */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -429,6 +430,29 @@ START_TEST(narrow_open_loop)
 }
 END_TEST
 
+/* A 4 whose left stroke does not quite meet its bar (MNIST training image
+ * 50389, tests/data/open-four-idx3-ubyte): a path between the two strokes
+ * crosses no ink and leaves a digit's height on both sides, and the judge
+ * is not sure it holds two; read whole, it is a 4 more surely than its
+ * sides are digits, so it is not cut. */
+START_TEST(open_four)
+{
+    FILE *fp = fopen("tests/data/open-four-idx3-ubyte", "rb");
+    nn_idx *idx = NULL;
+    int ks[] = { 0 };
+    nn_box b[MAXD];
+    uint8_t *g;
+
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_int_eq(nn_idx_read(&idx, fp, NULL, 0), NN_OK);
+    fclose(fp);
+    g = line(idx, ks, 1, 0);
+    ck_assert_int_eq(segment(g, b), 1);
+    free(g);
+    nn_idx_free(idx);
+}
+END_TEST
+
 START_TEST(specks)
 {
     nn_idx *idx = mnist10_images();
@@ -559,6 +583,7 @@ Suite *segment_suite(void)
     tcase_add_test(tc, broken);
     tcase_add_test(tc, broken_halves);
     tcase_add_test(tc, narrow_open_loop);
+    tcase_add_test(tc, open_four);
     tcase_add_test(tc, specks);
     tcase_add_test(tc, ruled);
     tcase_add_test(tc, framed);
