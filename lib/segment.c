@@ -296,7 +296,9 @@ static void consider(const nn_ink *ink, const int *piece,
  * digit leaves only a piece of it on one side (a 7's bar, a 9's loop, a
  * 4's corner); one into a loop left open runs inside it (enclosed()).
  * Of such paths, the one whose two sides the reader reads most surely
- * (read_sides()).  A group of step 3 that the judge is sure is one digit
+ * (read_sides()); in a group of step 3 no wider than SPLIT * H that the
+ * judge does not call two, only if they read more surely than the group
+ * whole.  A group of step 3 that the judge is sure is one digit
  * is not cut at all (an open 0 or 6 that enclosed() does not see: a
  * narrow loop; a digit seen at an angle, wider than SPLIT * H).  Failing
  * such a path, a piece wider than SPLIT * H, or one of the groups of step
@@ -374,14 +376,15 @@ static int cut(const nn_ink *ink, const int *piece, const struct piece *p,
             continue;
         consider(ink, piece, p, c);
     }
-    /* A group of step 3 a digit wide that the judge does not call two (a
-     * 4 written in two strokes, each a digit's height) is cut only if its
-     * sides read more surely than it does whole. */
-    if (c->found && p->whole && p->core_w <= SPLIT * tall && two < JUDGE)
-        return c->sure > read_part(ink, piece, p, NULL, -1, c);
-    if (c->found ||
-        (p->core_w <= SPLIT * tall && !(p->whole && two >= JUDGE)))
-        return c->found;
+    /* A path found is the cut, but a group of step 3 a digit wide that the
+     * judge does not call two (a 4 written in two strokes, each a digit's
+     * height) is cut only if its sides read more surely than it does
+     * whole. */
+    if (c->found)
+        return !(p->whole && p->core_w <= SPLIT * tall && two < JUDGE) ||
+               c->sure > read_part(ink, piece, p, NULL, -1, c);
+    if (p->core_w <= SPLIT * tall && !(p->whole && two >= JUDGE))
+        return 0;
 
     /* Wide and no such path: a straight cut near the first expected
      * boundary, where both sides keep ink PIECE * H high (a 5's flag alone
