@@ -26,7 +26,9 @@ awk -F '\t' -v verbose="$verbose" -v dir="$dir/" '
     NR == FNR { read[$1] = $2; next }
     FNR == 1 { next }
     {
-        file = $1; want = $2; kind = $3; got = read[dir file]
+        # As strings: awk compares numeric-looking fields as numbers, and
+        # "0500" read as "500" is not right.
+        file = $1; want = $2 ""; kind = $3; got = read[dir file] ""
         if (got == "") got = "?"
         n[kind]++; N++
         d[kind] += length(want); D += length(want)
