@@ -30,8 +30,8 @@
  *      and does not run inside a loop (see cut()), though a group no wider
  *      than SPLIT * H that the judge does not call two is cut so only if
  *      the reader reads its sides more surely than it whole (a 4 whose
- *      strokes do not meet); failing such a path, a
- *      group wider than SPLIT * H, or one that the judge is sure holds
+ *      strokes do not meet); failing such a path, a group wider than
+ *      SPLIT * H, or one that the judge is sure holds
  *      two, holds about width / (DIGIT_W * H) digits, two at least, and is
  *      cut down a column near the first expected boundary; of the paths,
  *      and of the columns, the cut is the one whose two sides the reader
@@ -273,6 +273,14 @@ static double read_sides(const nn_ink *ink, const int *piece,
     return c->last_sure;
 }
 
+/* Whether the sides of the best cut, c->best, read more surely than
+ * piece p whole. */
+static int sides_win(const nn_ink *ink, const int *piece,
+                     const struct piece *p, struct cuts *c)
+{
+    return c->sure > read_part(ink, piece, p, NULL, -1, c);
+}
+
 /* The cut at c->at becomes c->best if its sides read more surely than
  * those of the best so far. */
 static void consider(const nn_ink *ink, const int *piece,
@@ -313,6 +321,7 @@ static int cut(const nn_ink *ink, const int *piece, const struct piece *p,
 {
     int w = ink->w;
     int bw = p->x1 - p->x0 + 3, bh = p->y1 - p->y0 + 1, gw = bw - 2;
+    int narrow = p->core_w <= SPLIT * tall;     /* a digit's width */
     long edge = 0;
     double t, two = -1;
 #define INK(x, y) (piece[(long)(y) * w + (x)] == p->id)
@@ -381,9 +390,9 @@ static int cut(const nn_ink *ink, const int *piece, const struct piece *p,
      * height) is cut only if its sides read more surely than it does
      * whole. */
     if (c->found)
-        return !(p->whole && p->core_w <= SPLIT * tall && two < JUDGE) ||
-               c->sure > read_part(ink, piece, p, NULL, -1, c);
-    if (p->core_w <= SPLIT * tall && !(p->whole && two >= JUDGE))
+        return !(p->whole && narrow && two < JUDGE) ||
+               sides_win(ink, piece, p, c);
+    if (narrow && !(p->whole && two >= JUDGE))
         return 0;
 
     /* Wide and no such path: a straight cut near the first expected
@@ -401,8 +410,7 @@ static int cut(const nn_ink *ink, const int *piece, const struct piece *p,
     }
     /* A side of a cut that is still wide: a digit written wide (slanted,
      * seen at an angle) reads more surely whole than in two. */
-    return c->found &&
-           (p->whole || c->sure > read_part(ink, piece, p, NULL, -1, c));
+    return c->found && (p->whole || sides_win(ink, piece, p, c));
 #undef SLIP
 #undef IN
 #undef INK

@@ -15,15 +15,23 @@ nn_model *tiny_model(int hidden_act, int output_act, int cost, uint64_t seed)
     return m;
 }
 
-nn_idx *mnist10_images(void)
+nn_idx *idx_fixture(const char *name)
 {
-    FILE *fp = fopen("tests/data/mnist10-images-idx3-ubyte", "rb");
+    char path[256];
+    FILE *fp;
     nn_idx *idx = NULL;
 
-    ck_assert_ptr_nonnull(fp);
+    snprintf(path, sizeof path, "tests/data/%s", name);
+    fp = fopen(path, "rb");
+    ck_assert_msg(fp != NULL, "%s: cannot open", path);
     ck_assert_int_eq(nn_idx_read(&idx, fp, NULL, 0), NN_OK);
     fclose(fp);
     return idx;
+}
+
+nn_idx *mnist10_images(void)
+{
+    return idx_fixture("mnist10-images-idx3-ubyte");
 }
 
 int main(void)

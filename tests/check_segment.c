@@ -3,7 +3,6 @@
  * specks, across ruled lines), blank pages and pages of many marks. */
 #include <check.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -437,16 +436,11 @@ END_TEST
  * sides are digits, so it is not cut. */
 START_TEST(open_four)
 {
-    FILE *fp = fopen("tests/data/open-four-idx3-ubyte", "rb");
-    nn_idx *idx = NULL;
+    nn_idx *idx = idx_fixture("open-four-idx3-ubyte");
     int ks[] = { 0 };
     nn_box b[MAXD];
-    uint8_t *g;
+    uint8_t *g = line(idx, ks, 1, 0);
 
-    ck_assert_ptr_nonnull(fp);
-    ck_assert_int_eq(nn_idx_read(&idx, fp, NULL, 0), NN_OK);
-    fclose(fp);
-    g = line(idx, ks, 1, 0);
     ck_assert_int_eq(segment(g, b), 1);
     free(g);
     nn_idx_free(idx);
