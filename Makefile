@@ -150,10 +150,11 @@ cli: all
 # The default model reads photos of handwriting (issue 17) and numbers
 # (issue 18): a convolutional network (bench network C1) trained on affine
 # distortions (shift, rotation, scale, shear; nn-train's defaults), 4
-# epochs with a cosine schedule, on 50,000 images; the other 10,000 choose
-# the best epoch and fit the temperature.  It was chosen on the tuning sets
-# (make photoset-dev, make numbers-dev; docs/training.md, "The default
-# model") and trains in about 80 s on 2 cores.
+# epochs with a cosine schedule, on 50,000 images and copies of some of
+# their 1s with a flag (data/train-flagged.nnv, below); the other 10,000
+# choose the best epoch and fit the temperature.  It was chosen on the
+# tuning sets (make photoset-dev, make numbers-dev; docs/training.md, "The
+# default model", "A 1 with a flag") and trains in about 80 s on 2 cores.
 # DEMO_MODEL=data/model-mlp.json: the same with the earlier MLP default.
 DEMO_MODEL = data/model.json
 DEMO_TRAIN = --net conv5x5:32,maxpool2,conv5x5:64,maxpool2,dense:256 -b 64 \
