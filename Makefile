@@ -136,14 +136,14 @@ CHECK_PKGS = curl jq chromium chromium-driver apache2-utils python3-onnx \
 
 check: deps
 	$(MAKE) deps DEB_PKGS="$(CHECK_PKGS)"
-	$(MAKE) all tests/check_nn
+	$(MAKE) all tests/check_nn examples/flagged-ones
 	tests/check_nn
 	CC="$(CC)" LDFLAGS="$(LDFLAGS)" SAN="$(SAN)" tests/cli/run.sh
 
 # The unit tests alone, and the tool tests alone.
 unit: tests/check_nn
 	tests/check_nn
-cli: all
+cli: all examples/flagged-ones
 	CC="$(CC)" LDFLAGS="$(LDFLAGS)" tests/cli/run.sh
 
 # The demo: MNIST to a trained model, its test accuracy, a few predictions.

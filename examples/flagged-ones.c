@@ -134,7 +134,7 @@ int main(int argc, char **argv)
     float copy[DIM];
     char why[256] = "";
     nn_rng r;
-    int c, label, rc, werr;
+    int c, label, rc = 0, werr, status = 0;
 
     while ((c = getopt(argc, argv, "s:p:n:")) != -1)
         switch (c) {
@@ -151,12 +151,13 @@ int main(int argc, char **argv)
         return 1;
     }
     nn_rng_seed(&r, seed);
-    while ((rc = nn_vec_read(in, &x, &label, why, sizeof why)) == 1) {
+    while (!status && (rc = nn_vec_read(in, &x, &label, why, sizeof why)) == 1) {
         long i = nn_vec_count(in) - 1;      /* this record's index */
         if (nn_vec_dim(in) != DIM) {
             fprintf(stderr, "flagged-ones: (stdin): record %ld: %d values, "
                     "not a 28x28 image\n", i + 1, nn_vec_dim(in));
-            return 1;
+            status = 1;
+            break;
         }
         werr = nn_vec_write(out, x, label);
         if (!werr && label == 1 && (first < 0 || i < first) &&
@@ -168,16 +169,18 @@ int main(int argc, char **argv)
             fprintf(stderr, "flagged-ones: (stdout): record %ld: %s\n", i + 1,
                     werr == NN_EINVAL ? "not pixel values k/255 (as idx2vec "
                     "writes them)" : nn_strerror(werr));
-            return 1;
+            status = 1;
         }
     }
-    if (rc < 0) {
+    if (!status && rc < 0) {
         fprintf(stderr, "flagged-ones: (stdin): %s\n", why[0] ? why : nn_strerror(rc));
-        return 1;
+        status = 1;
     }
     n = nn_vec_count(in);
     nn_vec_reader_free(in);
     nn_vec_writer_free(out);
+    if (status)
+        return status;
     if (fflush(stdout) || ferror(stdout)) {
         fprintf(stderr, "flagged-ones: (stdout): %s\n", strerror(errno));
         return 1;
