@@ -7,7 +7,7 @@
  *
  * Reads labelled 28x28 vectors (any form the tools read) and writes them in
  * the binary form, each followed, if it is an upright 1 among the first N
- * records (all by default) and with probability FRACTION [0.6], by a copy
+ * records (all by default) and with probability FRACTION [0.25], by a copy
  * with a flag: a stroke from the top of its stem down to the left, 30 to 60
  * degrees below the horizontal, 0.2 to 0.55 of the stem's height long,
  * slightly bent, as wide as the 1's own stroke; the copy is placed again
@@ -125,7 +125,7 @@ static double number(const char *opt, const char *arg, double lo, double hi)
 
 int main(int argc, char **argv)
 {
-    double frac = 0.6;
+    double frac = 0.25;
     long first = -1, made = 0, n;
     unsigned long seed = 1;
     nn_vec_reader *in;
@@ -151,7 +151,7 @@ int main(int argc, char **argv)
         return 1;
     }
     nn_rng_seed(&r, seed);
-    while (!status && (rc = nn_vec_read(in, &x, &label, why, sizeof why)) == 1) {
+    while ((rc = nn_vec_read(in, &x, &label, why, sizeof why)) == 1) {
         long i = nn_vec_count(in) - 1;      /* this record's index */
         if (nn_vec_dim(in) != DIM) {
             fprintf(stderr, "flagged-ones: (stdin): record %ld: %d values, "
@@ -170,6 +170,7 @@ int main(int argc, char **argv)
                     werr == NN_EINVAL ? "not pixel values k/255 (as idx2vec "
                     "writes them)" : nn_strerror(werr));
             status = 1;
+            break;
         }
     }
     if (!status && rc < 0) {
