@@ -9,7 +9,10 @@
  *   1. ruled lines: a row more than LINE_ROW of the width in ink is a line
  *      across the page, not a stroke; its ink is cleared;
  *   2. parts: connected components (more than max_parts: not a line of
- *      writing, refused); parts touching the border are dropped when the
+ *      writing, refused); a part lying along the picture's edge for more
+ *      than its own length (a frame, the table beyond the sheet) is
+ *      dropped, and does not count as ink that others are measured
+ *      against; parts touching the border are dropped when the
  *      inside has substantial ink, unless the picture's frame cut a digit
  *      (a part of a digit's size with at most FRAME * H of its pixels on
  *      the edge: strokes crossing it, not a shadow along it), as specks
@@ -108,6 +111,16 @@ static int by_x(const void *a, const void *b)
 {
     const struct piece *p = a, *q = b;
     return (p->cx > q->cx) - (p->cx < q->cx);
+}
+
+/* 1 if part c lies along the picture's edge for more than its own length:
+ * a frame, the table beyond a sheet of paper, a shadow along a whole side.
+ * Background, not ink, however large (a digit cut by the frame crosses the
+ * edge with a stroke's width, see FRAME). */
+static int along_edge(const nn_part *c)
+{
+    int cw = c->x1 - c->x0 + 1, ch = c->y1 - c->y0 + 1;
+    return c->border > (cw > ch ? cw : ch);
 }
 
 static int too_many(char *why, size_t whylen, int max_digits)
@@ -564,14 +577,16 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
     if (!(keep = calloc(n ? n : 1, 1)) || !(up = malloc((n ? n : 1) * sizeof *up)))
         goto done;
     for (int i = 0; i < n; i++) {
-        area_max = c[i].area > area_max ? c[i].area : area_max;
+        if (!along_edge(&c[i]))
+            area_max = c[i].area > area_max ? c[i].area : area_max;
         up[i] = i;
     }
     for (int i = 0; i < n; i++)
         if (!c[i].border && c[i].area >= 0.2 * area_max)
             inner = 1;
     for (int i = 0; i < n; i++) {
-        keep[i] = c[i].area >= 0.05 * area_max && !(inner && c[i].border);
+        keep[i] = c[i].area >= 0.05 * area_max && !(inner && c[i].border) &&
+                  !along_edge(&c[i]);
         if (keep[i] && c[i].y1 - c[i].y0 + 1 > tall)
             tall = c[i].y1 - c[i].y0 + 1;
     }
@@ -598,7 +613,7 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
          * not lying along it as a shadow or the table beyond the page. */
         int framed = c[i].border <= FRAME * tall && ch >= 0.5 * tall &&
                      ch <= 1.5 * tall && cw <= 1.5 * tall;
-        if (c[i].border && inner && !framed)
+        if (along_edge(&c[i]) || (c[i].border && inner && !framed))
             keep[i] = 0;
         else if (cw < SPECK * tall && ch < SPECK * tall)
             keep[i] = 0;

@@ -532,6 +532,29 @@ START_TEST(lit_wedge)
 }
 END_TEST
 
+/* The sheet photographed on a darker table: the table around it is darker
+ * than the paper, so it is ink to the threshold, and one part, larger than
+ * all the digits; it lies along the picture's edge and is dropped. */
+START_TEST(on_a_table)
+{
+    nn_idx *idx = mnist10_images();
+    int ks[] = { 0, 1, 2, 3, 4 };
+    nn_box b[MAXD];
+    uint8_t *g = line(idx, ks, 5, 30);
+
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            if (x < 20 || x >= 600 || y < 15 || y >= H - 15)
+                g[y * W + x] = 90;
+    ck_assert_int_eq(segment(g, b), 5);
+    assert_left_to_right(b, 5);
+    ck_assert_int_ge(b[0].x0, 30);      /* the 5's ink begins at about 40 */
+    ck_assert_int_lt(b[4].x1, 600);
+    free(g);
+    nn_idx_free(idx);
+}
+END_TEST
+
 START_TEST(blank)
 {
     uint8_t *g = page(200);
@@ -582,6 +605,7 @@ Suite *segment_suite(void)
     tcase_add_test(tc, ruled);
     tcase_add_test(tc, framed);
     tcase_add_test(tc, lit_wedge);
+    tcase_add_test(tc, on_a_table);
     tcase_add_test(tc, blank);
     tcase_add_test(tc, many_parts);
     suite_add_tcase(s, tc);
