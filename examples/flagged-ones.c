@@ -57,7 +57,7 @@ static int flag(const float *x, float *out, nn_rng *r)
             top = y < top ? y : top;
             bottom = y > bottom ? y : bottom;
         }
-    if (n < 10 || bottom - top < 10 || n * syy - sy * sy <= 0)
+    if (n < 10 || bottom - top < 10)   /* the stem below fits many rows */
         return 0;
     double s = (n * sxy - sx * sy) / (n * syy - sy * sy), c = (sx - s * sy) / n;
     if (fabs(s) > 0.2)

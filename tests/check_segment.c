@@ -510,25 +510,41 @@ START_TEST(framed)
 }
 END_TEST
 
+/* MNIST's first five digits (5 0 4 1 9) on a line 30 pixels apart, for a
+ * test to change the page around them. */
+static uint8_t *first_five(void)
+{
+    nn_idx *idx = mnist10_images();
+    int ks[] = { 0, 1, 2, 3, 4 };
+    uint8_t *g = line(idx, ks, 5, 30);
+
+    nn_idx_free(idx);
+    return g;
+}
+
+/* g, first_five()'s page changed, is still read as the five digits, left
+ * to right, the first box no further left than the 5's ink; boxes in b. */
+static void assert_first_five(const uint8_t *g, nn_box *b)
+{
+    ck_assert_int_eq(segment(g, b), 5);
+    assert_left_to_right(b, 5);
+    ck_assert_int_ge(b[0].x0, 30);      /* the 5's ink begins at about 40 */
+}
+
 /* A hard shadow over all but a lit wedge at the left, the number in the
  * shadow: both polarities find strokes that stand out alike, and the
  * wedge, as light paper on a dark page, is less of the picture than the
  * ink.  The pen's strokes are the thinner; the wedge's are not read. */
 START_TEST(lit_wedge)
 {
-    nn_idx *idx = mnist10_images();
-    int ks[] = { 0, 1, 2, 3, 4 };
     nn_box b[MAXD];
-    uint8_t *g = line(idx, ks, 5, 30);
+    uint8_t *g = first_five();
 
     for (int y = 0; y < H; y++)
         for (int x = 60 - 60 * y / H; x < W; x++)
             g[y * W + x] = (uint8_t)(g[y * W + x] * 0.55);
-    ck_assert_int_eq(segment(g, b), 5);
-    assert_left_to_right(b, 5);
-    ck_assert_int_ge(b[0].x0, 30);      /* the 5's ink begins at about 40 */
+    assert_first_five(g, b);
     free(g);
-    nn_idx_free(idx);
 }
 END_TEST
 
@@ -537,21 +553,16 @@ END_TEST
  * all the digits; it lies along the picture's edge and is dropped. */
 START_TEST(on_a_table)
 {
-    nn_idx *idx = mnist10_images();
-    int ks[] = { 0, 1, 2, 3, 4 };
     nn_box b[MAXD];
-    uint8_t *g = line(idx, ks, 5, 30);
+    uint8_t *g = first_five();
 
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++)
             if (x < 20 || x >= 600 || y < 15 || y >= H - 15)
                 g[y * W + x] = 90;
-    ck_assert_int_eq(segment(g, b), 5);
-    assert_left_to_right(b, 5);
-    ck_assert_int_ge(b[0].x0, 30);      /* the 5's ink begins at about 40 */
+    assert_first_five(g, b);
     ck_assert_int_lt(b[4].x1, 600);
     free(g);
-    nn_idx_free(idx);
 }
 END_TEST
 
