@@ -9,7 +9,9 @@
  * specks.  The steps, each one a function below:
  *   1. work at a bounded resolution (area-averaged down to WORK pixels;
  *      segment.c has a smaller picture enlarged to WORK: its rules need
- *      the pixels of a digit that is a fraction of the picture);
+ *      the pixels of a digit that is a fraction of the picture); then, on
+ *      a sheet lying on a darker table, the table becomes paper (see
+ *      off_sheet);
  *   2. polarity: ink is the minority, in strokes thin against the digit
  *      and standing out from the paper: steps 3 to 5 are tried both ways
  *      and the way that finds such strokes wins (the image border, mostly
@@ -508,6 +510,158 @@ fail:
     return -1;
 }
 
+/* Step 1b: the table around a sheet.  A sheet photographed on a darker
+ * table: Otsu's threshold of the picture splits the paper from the table
+ * (the writing is too little of it to move the threshold), and the
+ * largest light part is the sheet.  What is not the sheet and is reached
+ * from the picture's edge without crossing it is the table, but for what
+ * an opening by a square of side 2 * (side / ROOM) + 1 removes: strokes
+ * that the frame cuts, a shadow's thin band.  The dark pixels that the
+ * sheet encloses are the writing.  When the sheet covers SHEET of the
+ * picture with at most WRITING of it dark, the table TABLE of the picture
+ * and half the shorter side of its edge, the table is DARKER than the
+ * paper and plain (at most GRAIN of it darker than its level by DEEP of
+ * the writing's contrast, scaled by the table's level over the paper's: a
+ * wood's grain is not plain), the table and a band of BAND pixels over the
+ * sheet's edge become paper, but for what is that much darker than the
+ * table: writing that runs off the sheet, or that lies in a shadow taken
+ * for the table.  Otherwise the sheet's edge reads as a stroke, the
+ * polarity as light on dark, and a corner of table that a turned sheet
+ * leaves as ink.  NN_OK or NN_ENOMEM. */
+#define SHEET 0.25f     /* of the picture: the least a sheet covers */
+#define ROOM 50         /* of the longer side: the opening's radius */
+#define TABLE 0.03f     /* of the picture: the least that is table */
+#define WRITING 0.2f    /* of the sheet's pixels: the most writing */
+#define DARKER 0.15f    /* the least the table is darker than the paper */
+#define DEEP 0.3f       /* of the writing's scaled contrast: not table */
+#define GRAIN 0.02f     /* of the table: the most that is not table */
+#define BAND 3          /* pixels of the sheet's edge made paper */
+
+/* off_sheet()'s pixels: the sheet, neither it nor the table, reached from
+ * the edge through HOLE, the writing, the table (REACHED, opened). */
+enum { PAPER, HOLE, REACHED, WRIT, BOARD };
+
+/* The pixels reached from the picture's edge through HOLE (marked REACHED
+ * in m), opened by a square of radius r, as t->p[] > 0. */
+static int table_of(unsigned char *m, int r, struct fimg *t)
+{
+    long n = (long)t->w * t->h, top = 0;
+    int side = t->w > t->h ? t->w : t->h;
+    long *stack = malloc(n * sizeof *stack);
+    float *buf = malloc(2 * ((size_t)side + 2 * r) * sizeof *buf);
+
+    if (!stack || !buf) {
+        free(stack);
+        free(buf);
+        return NN_ENOMEM;
+    }
+    for (int y = 0; y < t->h; y++)
+        for (int x = 0; x < t->w; x++) {
+            long i = (long)y * t->w + x;
+            if ((y == 0 || x == 0 || y == t->h - 1 || x == t->w - 1) &&
+                m[i] == HOLE) {
+                m[i] = REACHED;
+                stack[top++] = i;
+            }
+        }
+    while (top > 0) {
+        long i = stack[--top], x = i % t->w, y = i / t->w;
+        long nb[4] = { x > 0 ? i - 1 : -1, x < t->w - 1 ? i + 1 : -1,
+                       y > 0 ? i - t->w : -1, y < t->h - 1 ? i + t->w : -1 };
+        for (int k = 0; k < 4; k++)
+            if (nb[k] >= 0 && m[nb[k]] == HOLE) {
+                m[nb[k]] = REACHED;
+                stack[top++] = nb[k];
+            }
+    }
+    for (long i = 0; i < n; i++)
+        t->p[i] = m[i] == REACHED;
+    square(t, r, 0, buf);
+    square(t, r, 1, buf);
+    free(stack);
+    free(buf);
+    return NN_OK;
+}
+
+/* The q-quantile of the pixels i of f with m[i] == v (at least one). */
+static float level_of(const struct fimg *f, const unsigned char *m,
+                      unsigned char v, double q, float *scratch)
+{
+    long k = 0;
+
+    for (long i = 0; i < (long)f->w * f->h; i++)
+        if (m[i] == v)
+            scratch[k++] = f->p[i];
+    return select_kth(scratch, k, rank(k, q));
+}
+
+static int off_sheet(struct fimg *f, float *scratch)
+{
+    long n = (long)f->w * f->h, table = 0, edge = 0, ink = 0, grain = 0;
+    int side = f->w > f->h ? f->w : f->h, *label = NULL, np, s = 0;
+    int err = NN_ENOMEM;
+    unsigned char *m = malloc(n);
+    nn_part *parts = NULL;
+    struct fimg t = { 0, 0, NULL, NULL };
+    float light = otsu(f), paper, level, deep;
+
+    if (!m || fimg_new(&t, f->w, f->h))
+        goto done;
+    for (long i = 0; i < n; i++)
+        m[i] = f->p[i] > light;
+    if ((np = nn_prep_parts(m, f->w, f->h, &label, &parts)) < 0)
+        goto done;
+    for (int i = 1; i < np; i++)
+        s = parts[i].area > parts[s].area ? i : s;
+    err = NN_OK;
+    if (np == 0 || parts[s].area < SHEET * n)
+        goto done;
+    for (long i = 0; i < n; i++)
+        m[i] = label[i] == s ? PAPER : HOLE;
+    if ((err = table_of(m, side / ROOM, &t)))
+        goto done;
+    for (int y = 0; y < f->h; y++)
+        for (int x = 0; x < f->w; x++) {
+            long i = (long)y * f->w + x;
+            if (t.p[i] > 0) {
+                m[i] = BOARD;
+                table++;
+                edge += y == 0 || x == 0 || y == f->h - 1 || x == f->w - 1;
+            } else if (m[i] == HOLE && label[i] < 0) {
+                m[i] = WRIT;
+                ink++;
+            }
+        }
+    if (table < TABLE * n || 2 * edge < (f->w < f->h ? f->w : f->h) ||
+        ink == 0 || ink > WRITING * parts[s].area)
+        goto done;
+    paper = level_of(f, m, PAPER, 0.5, scratch);
+    level = level_of(f, m, BOARD, 0.5, scratch);
+    deep = DEEP * (paper - level_of(f, m, WRIT, 0.5, scratch)) * level / paper;
+    for (long i = 0; i < n; i++)
+        grain += m[i] == BOARD && f->p[i] < level - deep;
+    if (paper - level < DARKER || grain > GRAIN * table)
+        goto done;
+    {
+        float *buf = malloc(2 * ((size_t)side + 2 * BAND) * sizeof *buf);
+        if (!buf) {
+            err = NN_ENOMEM;
+            goto done;
+        }
+        square(&t, BAND, 1, buf);
+        free(buf);
+    }
+    for (long i = 0; i < n; i++)
+        if (t.p[i] > 0 && f->p[i] >= level - deep)
+            f->p[i] = paper;
+done:
+    free(m);
+    free(t.p);
+    free(label);
+    free(parts);
+    return err;
+}
+
 /* Which components are the digit: not ruled lines (spanning nearly the
  * whole width or height while thin), and not specks (under 5% of the
  * largest remaining part).  Parts touching the image border are only used
@@ -940,6 +1094,8 @@ int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
     if (!(scratch = malloc((size_t)f.w * f.h * sizeof *scratch)))
         goto fail;
     stage(o, "1-gray", &f);
+    if ((err = off_sheet(&f, scratch)))
+        goto fail;
 
     /* Step 2: polarity.  The border is mostly paper: its median says which
      * side of mid-grey the paper is on.  Unless told, both polarities go

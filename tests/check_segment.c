@@ -566,6 +566,27 @@ START_TEST(on_a_table)
 }
 END_TEST
 
+/* The sheet turned 4 degrees on a darker table that shows all around it:
+ * without finding the sheet first, its edge against the table reads as a
+ * light stroke on a dark page and the digits as holes in it. */
+START_TEST(turned_sheet)
+{
+    nn_box b[MAXD];
+    uint8_t *g = first_five();
+    double c = cos(0.07), s = sin(0.07);       /* 4 degrees */
+
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            double u = (x - 380) * c + (y - 100) * s;
+            double v = -(x - 380) * s + (y - 100) * c;
+            if (fabs(u) > 355 || fabs(v) > 75)
+                g[y * W + x] = 110;
+        }
+    assert_first_five(g, b);
+    free(g);
+}
+END_TEST
+
 START_TEST(blank)
 {
     uint8_t *g = page(200);
@@ -617,6 +638,7 @@ Suite *segment_suite(void)
     tcase_add_test(tc, framed);
     tcase_add_test(tc, lit_wedge);
     tcase_add_test(tc, on_a_table);
+    tcase_add_test(tc, turned_sheet);
     tcase_add_test(tc, blank);
     tcase_add_test(tc, many_parts);
     suite_add_tcase(s, tc);
