@@ -17,7 +17,12 @@
  *      (a part of a digit's size with at most FRAME * H of its pixels on
  *      the edge: strokes crossing it, not a shadow along it), as specks
  *      (both sides under SPECK * H) and marks wholly above or below the
- *      line's band;
+ *      line's band; but a speck within GAP * H of a part that is no
+ *      speck, directly or through other specks so near, is a piece of a
+ *      stroke that a fine pen broke (the dashes left of a 0's side, of a
+ *      5's middle): it is kept, as one part with what it is near, though
+ *      it never makes one part of two each SHORT * H high or more (two
+ *      digits with a speck between them, not one broken);
  *   3. parts of one digit (a 5's detached flag, a broken 4, a 7's dash):
  *      parts that overlap in x are merged when they share most of the
  *      narrower's width; then a group shorter than PIECE * H joins the
@@ -59,6 +64,7 @@
 
 #define LINE_ROW 0.75   /* of the width: a ruled line, not a stroke */
 #define SPECK 0.2       /* of H: both sides shorter is a speck */
+#define GAP 0.1         /* of H: the longest break in a broken stroke */
 #define SHORT 0.6       /* of H: a part shorter is a piece of a digit */
 #define PIECE 0.3       /* of H: a group shorter is a piece of a digit */
 #define NEAR 0.3        /* of H: the farthest a piece is from its digit */
@@ -482,6 +488,61 @@ static int join_halves(const nn_ink *ink, const int *label,
     return 0;
 }
 
+/* Step 2's specks (keep[i] 2) that lie within gap pixels (GAP * H) of
+ * another part kept (keep 1 or 2) join it in up[], unless that would join
+ * two parts each SHORT * H high (two digits); a speck is then kept (1) if
+ * its group holds a part that is no speck, else dropped (0): specks near
+ * only specks are noise, not a digit.  0, or -1 when out of memory. */
+static int link_specks(const int *label, const nn_part *c, int n,
+                       unsigned char *keep, int *up, int w, int h, int gap,
+                       int tall)
+{
+    unsigned char *high = calloc(n ? n : 1, 1);
+
+    if (!high)
+        return -1;
+    for (int i = 0; i < n; i++)
+        high[i] = keep[i] == 1 && c[i].y1 - c[i].y0 + 1 >= SHORT * tall;
+    for (int i = 0; i < n; i++) {
+        if (keep[i] != 2)
+            continue;
+        for (int y = c[i].y0; y <= c[i].y1; y++)
+            for (int x = c[i].x0; x <= c[i].x1; x++) {
+                long k = (long)y * w + x;
+                /* its edge: the nearest pixel of any other part is
+                 * nearest to one of the speck's edge pixels */
+                if (label[k] != i ||
+                    (x > 0 && x + 1 < w && y > 0 && y + 1 < h &&
+                     label[k - 1] == i && label[k + 1] == i &&
+                     label[k - w] == i && label[k + w] == i))
+                    continue;
+                for (int v = y - gap; v <= y + gap; v++)
+                    for (int u = x - gap; u <= x + gap; u++) {
+                        int l, ri, rl;
+                        if (u < 0 || v < 0 || u >= w || v >= h)
+                            continue;
+                        l = label[(long)v * w + u];
+                        if (l < 0 || l == i || !keep[l])
+                            continue;
+                        ri = find(up, i);
+                        rl = find(up, l);
+                        if (ri != rl && !(high[ri] && high[rl])) {
+                            up[ri] = rl;
+                            high[rl] |= high[ri];
+                        }
+                    }
+            }
+    }
+    for (int i = 0; i < n; i++)
+        if (keep[i] == 1)
+            high[find(up, i)] |= 2;
+    for (int i = 0; i < n; i++)
+        if (keep[i] == 2)
+            keep[i] = (high[find(up, i)] & 2) ? 1 : 0;
+    free(high);
+    return 0;
+}
+
 /* 3x5 digits for the numbers on the boxes (bit 2 is the left column). */
 static const unsigned char font[10][5] = {
     { 7, 5, 5, 5, 7 }, { 2, 6, 2, 2, 7 }, { 7, 1, 7, 4, 7 }, { 7, 1, 3, 1, 7 },
@@ -616,13 +677,16 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
         if (along_edge(&c[i]) || (c[i].border && inner && !framed))
             keep[i] = 0;
         else if (cw < SPECK * tall && ch < SPECK * tall)
-            keep[i] = 0;
+            keep[i] = 2;   /* a speck, unless a broken stroke's piece */
         else if (c[i].y1 < band0 || c[i].y0 > band1)
             keep[i] = 0;
         else
             keep[i] = 1;
     }
 
+    if (link_specks(label, c, n, keep, up, ink.w, ink.h,
+                    (int)(GAP * tall + 0.5), tall))
+        goto done;
     /* 3. Parts of one digit overlap in x. */
     for (int i = 0; i < n; i++)
         for (int j = i + 1; j < n; j++) {

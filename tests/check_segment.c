@@ -447,6 +447,32 @@ START_TEST(open_four)
 }
 END_TEST
 
+/* A 1 and a 0 whose right side a fine pen left in dashes, each shorter
+ * than a speck is wide (SPECK * H) with gaps under GAP * H between them:
+ * the dashes are the 0's, not specks to drop, and its box spans them. */
+START_TEST(broken_stroke)
+{
+    nn_box b[MAXD];
+    uint8_t *g = page(230);
+
+    for (int y = 30; y <= 170; y++)             /* a 1 */
+        memset(g + y * W + 200, 40, 4);
+    for (int a = 0; a < 3600; a++) {            /* a 0, 70 wide */
+        double t = a * 3.14159265 / 1800;
+        int x = (int)(330 + 35 * cos(t)), y = (int)(100 + 70 * sin(t));
+        /* its right side: 10 pixels of every 16 along it, no more */
+        if (cos(t) > 0.2 && (int)(a * 0.125) % 16 >= 10)
+            continue;
+        for (int d = 0; d < 4; d++)
+            g[y * W + x - d] = 40;
+    }
+    ck_assert_int_eq(segment(g, b), 2);
+    ck_assert_int_le(b[1].x0, 297);
+    ck_assert_int_ge(b[1].x1, 362);
+    free(g);
+}
+END_TEST
+
 START_TEST(specks)
 {
     nn_idx *idx = mnist10_images();
@@ -633,6 +659,7 @@ Suite *segment_suite(void)
     tcase_add_test(tc, broken_halves);
     tcase_add_test(tc, narrow_open_loop);
     tcase_add_test(tc, open_four);
+    tcase_add_test(tc, broken_stroke);
     tcase_add_test(tc, specks);
     tcase_add_test(tc, ruled);
     tcase_add_test(tc, framed);
