@@ -605,10 +605,22 @@ static int off_sheet(struct fimg *f, float *scratch)
     struct fimg t = { 0, 0, NULL, NULL };
     float light = otsu(f), paper, level, deep;
 
-    if (!m || fimg_new(&t, f->w, f->h))
+    if (!m)
         goto done;
     for (long i = 0; i < n; i++)
         m[i] = f->p[i] > light;
+    /* Most pictures: too little of the edge is dark to be a table. */
+    for (int y = 0; y < f->h; y++)
+        for (int x = 0; x < f->w; x++)
+            if (y == 0 || x == 0 || y == f->h - 1 || x == f->w - 1)
+                edge += !m[(long)y * f->w + x];
+    err = NN_OK;
+    if (2 * edge < (f->w < f->h ? f->w : f->h))
+        goto done;
+    edge = 0;
+    err = NN_ENOMEM;
+    if (fimg_new(&t, f->w, f->h))
+        goto done;
     if ((np = nn_prep_parts(m, f->w, f->h, &label, &parts)) < 0)
         goto done;
     for (int i = 1; i < np; i++)
