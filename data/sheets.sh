@@ -60,7 +60,7 @@ draw() {
 i=0
 for n in 2025 93817 4071; do draw n "$n" 150; done
 i=0
-for d in 4 7 2; do draw d "$d" 200; done
+for d in 4 7 2; do draw d "$d" 170; done
 rm -f "$tmp/scene.png"
 rm -rf "$dir"
 mv "$tmp" "$dir"
