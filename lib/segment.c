@@ -22,7 +22,10 @@
  *      stroke that a fine pen broke (the dashes left of a 0's side, of a
  *      5's middle): it is kept, as one part with what it is near, though
  *      it never makes one part of two each SHORT * H high or more (two
- *      digits with a speck between them, not one broken);
+ *      digits with a speck between them, not one broken); a speck in
+ *      the lowest POINT * H of the line's band with no ink of a part
+ *      SHORT * H high in its columns in the band's lower half is a point
+ *      ("4.071") and is dropped;
  *   3. parts of one digit (a 5's detached flag, a broken 4, a 7's dash):
  *      parts that overlap in x are merged when they share most of the
  *      narrower's width; then a group shorter than PIECE * H joins the
@@ -65,6 +68,7 @@
 #define LINE_ROW 0.75   /* of the width: a ruled line, not a stroke */
 #define SPECK 0.2       /* of H: both sides shorter is a speck */
 #define GAP 0.1         /* of H: the longest break in a broken stroke */
+#define POINT 0.25      /* of H: a speck this low beside the digits: a point */
 #define SHORT 0.6       /* of H: a part shorter is a piece of a digit */
 #define PIECE 0.3       /* of H: a group shorter is a piece of a digit */
 #define NEAR 0.3        /* of H: the farthest a piece is from its digit */
@@ -543,6 +547,25 @@ static int link_specks(const int *label, const nn_part *c, int n,
     return 0;
 }
 
+/* Whether speck i is a point (a decimal point, a full stop): in the
+ * lowest POINT * H of the line's band (whose last row is band1), and no
+ * part SHORT * H high has ink in its columns in the band's lower half (a
+ * point is written beside a digit's foot, though it may lie under a 4's
+ * arm).  A point is dropped, not linked as a broken stroke's piece. */
+static int point(const int *label, const nn_part *c, int w, int i,
+                 int band1, int tall)
+{
+    if (c[i].y0 < band1 - POINT * tall)
+        return 0;
+    for (int y = band1 - tall / 2; y <= band1; y++)
+        for (int x = c[i].x0; x <= c[i].x1; x++) {
+            int l = label[(long)y * w + x];
+            if (l >= 0 && l != i && c[l].y1 - c[l].y0 + 1 >= SHORT * tall)
+                return 0;
+        }
+    return 1;
+}
+
 /* 3x5 digits for the numbers on the boxes (bit 2 is the left column). */
 static const unsigned char font[10][5] = {
     { 7, 5, 5, 5, 7 }, { 2, 6, 2, 2, 7 }, { 7, 1, 7, 4, 7 }, { 7, 1, 3, 1, 7 },
@@ -677,7 +700,7 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
         if (along_edge(&c[i]) || (c[i].border && inner && !framed))
             keep[i] = 0;
         else if (cw < SPECK * tall && ch < SPECK * tall)
-            keep[i] = 2;   /* a speck, unless a broken stroke's piece */
+            keep[i] = point(label, c, ink.w, i, band1, tall) ? 0 : 2;
         else if (c[i].y1 < band0 || c[i].y0 > band1)
             keep[i] = 0;
         else

@@ -473,6 +473,40 @@ START_TEST(broken_stroke)
 }
 END_TEST
 
+/* "4.01" written with the point close to the 4's foot, nearer than the
+ * dashes of a broken stroke lie: the point is dropped, not taken into the
+ * 4 (which then reads as two digits) nor read as a digit of its own. */
+START_TEST(decimal_point)
+{
+    nn_idx *idx = mnist10_images();
+    int ks[] = { 2, 1, 3 };     /* 4 0 1 */
+    nn_box b[MAXD];
+    uint8_t *g = line(idx, ks, 3, 40);
+    int x1 = 40, y1 = 0, foot = 0, ink = 1;
+
+    while (ink) {                           /* the 4's last column of ink */
+        ink = 0;
+        for (int y = 0; y < H; y++)
+            ink |= g[y * W + x1 + 1] < 150;
+        x1 += ink;
+    }
+    for (int y = 0; y < H; y++)             /* the line's last row */
+        for (int x = 0; x < W; x++)
+            y1 = g[y * W + x] < 150 && y > y1 ? y : y1;
+    for (int y = y1 - 24; y <= y1; y++)     /* the 4's foot's last column */
+        for (int x = 40; x <= x1; x++)
+            foot = g[y * W + x] < 150 && x > foot ? x : foot;
+    for (int y = y1 - 12; y <= y1; y++)     /* a point 13 across, 5 off */
+        for (int x = foot + 5; x <= foot + 17; x++)
+            g[y * W + x] = 40;
+    ck_assert_int_eq(segment(g, b), 3);
+    assert_left_to_right(b, 3);
+    ck_assert_int_lt(b[0].x1, foot + 17);  /* the 4 without the point */
+    free(g);
+    nn_idx_free(idx);
+}
+END_TEST
+
 START_TEST(specks)
 {
     nn_idx *idx = mnist10_images();
@@ -660,6 +694,7 @@ Suite *segment_suite(void)
     tcase_add_test(tc, narrow_open_loop);
     tcase_add_test(tc, open_four);
     tcase_add_test(tc, broken_stroke);
+    tcase_add_test(tc, decimal_point);
     tcase_add_test(tc, specks);
     tcase_add_test(tc, ruled);
     tcase_add_test(tc, framed);
