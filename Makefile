@@ -110,7 +110,7 @@ tests/check_nn: $(TEST_OBJ) cmd/progress.o cmd/util.o lib/libnn.a
 -include $(DEPS)
 
 .PHONY: FORCE all deps check unit cli clean distclean install uninstall demo photos photoset \
-	photoset-dev numbers numbers-dev sheets pair-model reader-model example-digits pictures fuzz fuzz-build valgrind loadtest screenshots
+	photoset-dev numbers numbers-dev fontset pair-model reader-model example-digits pictures fuzz fuzz-build valgrind loadtest screenshots
 
 # Install the Debian packages the build needs, if any is missing.
 deps:
@@ -248,16 +248,17 @@ data/numbers/labels.tsv: examples/photoset data/numbers.n
 	    $(NUMBERS_N) && rm -rf data/numbers && mv data/numbers.tmp data/numbers || \
 	    { rm -rf data/numbers.tmp; exit 1; }
 
-# A sheet of paper on a darker table, photographed: numbers and single
-# digits in handwriting fonts, drawn by ImageMagick into data/sheets and
-# read (data/sheets.sh; docs/training.md, "The sheet on the table").  Not
-# MNIST's hands: the sheet and the table are what is measured.
-SHEET_PKGS = imagemagick fonts-dkg-handwriting fonts-bwht fonts-sjfonts
+# Numbers and digits drawn in handwriting fonts by ImageMagick as a camera
+# sees them where MNIST-made sets do not go: a sheet on a darker table, a
+# decimal point, a number written on a line; into data/fontset, and read
+# (data/fontset.sh; docs/training.md, "The sheet on the table").  Not
+# MNIST's hands: what is measured is what lies around the writing.
+FONTSET_PKGS = imagemagick fonts-dkg-handwriting fonts-bwht fonts-sjfonts
 
-sheets: deps
-	$(MAKE) deps DEB_PKGS="$(SHEET_PKGS)"
+fontset: deps
+	$(MAKE) deps DEB_PKGS="$(FONTSET_PKGS)"
 	$(MAKE) all $(DEMO_MODEL)
-	sh data/sheets.sh $(DEMO_MODEL)
+	sh data/fontset.sh $(DEMO_MODEL)
 
 # The numbers tuning set: the same from the last 10000 MNIST *training*
 # digits with another seed (1200 numbers), where segmentation rules are
@@ -476,5 +477,5 @@ distclean: clean
 	    data/model-mlp.json data/train-mlp-log.tsv data/model-small.json \
 	    data/runs.jsonl data/examples.out
 	rm -rf data/photoset data/photoset-dev data/numbers data/numbers.n data/numbers-dev \
-	    data/sheets
+	    data/fontset
 	rm -rf data/mnist

@@ -7,7 +7,10 @@
  * length below is relative to H, the line's ink height (the tallest
  * substantial part), so that the rules hold at any size:
  *   1. ruled lines: a row more than LINE_ROW of the width in ink is a line
- *      across the page, not a stroke; its ink is cleared;
+ *      across the page, not a stroke; its ink is cleared; once H is known
+ *      (step 2), so is a row's ink running RUN * H or more (a row or its
+ *      neighbours, for a line a little slanted: the line a number is
+ *      written on, or underlined with), and step 2 starts again;
  *   2. parts: connected components (more than max_parts: not a line of
  *      writing, refused); a part lying along the picture's edge for more
  *      than its own length (a frame, the table beyond the sheet) is
@@ -69,6 +72,7 @@
 #define SPECK 0.2       /* of H: both sides shorter is a speck */
 #define GAP 0.1         /* of H: the longest break in a broken stroke */
 #define POINT 0.25      /* of H: a speck this low beside the digits: a point */
+#define RUN 2.5         /* of H: a row of ink longer is a line, not a stroke */
 #define SHORT 0.6       /* of H: a part shorter is a piece of a digit */
 #define PIECE 0.3       /* of H: a group shorter is a piece of a digit */
 #define NEAR 0.3        /* of H: the farthest a piece is from its digit */
@@ -547,6 +551,32 @@ static int link_specks(const int *label, const nn_part *c, int n,
     return 0;
 }
 
+/* Step 1b: a line that the number is written on or underlined with (a
+ * form's field, not across the page): ink running along a row (or the
+ * rows beside it, for a line a little slanted) for run pixels or more,
+ * longer than any digit's stroke, is cleared in that row.  Whether any
+ * was. */
+static int underline(nn_ink *ink, int run)
+{
+    int found = 0, w = ink->w;
+    unsigned char *m = ink->mask;
+
+    for (int y = 0; y < ink->h; y++)
+        for (int x = 0; x < w;) {
+            int x0 = x;
+            while (x < w && (m[(long)y * w + x] ||
+                             (y > 0 && m[(long)(y - 1) * w + x]) ||
+                             (y + 1 < ink->h && m[(long)(y + 1) * w + x])))
+                x++;
+            if (x - x0 >= run) {
+                memset(m + (long)y * w + x0, 0, x - x0);
+                found = 1;
+            }
+            x += x == x0;
+        }
+    return found;
+}
+
 /* Whether speck i is a point (a decimal point, a full stop): in the
  * lowest POINT * H of the line's band (whose last row is band1), and no
  * part SHORT * H high has ink in its columns in the band's lower half (a
@@ -627,7 +657,7 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
     nn_box *wb = NULL;      /* boxes at working resolution */
     nn_box *gb = NULL;      /* the groups' boxes, at their roots */
     long area_max = 0;
-    int tall = 0, inner = 0, band0, band1;
+    int tall = 0, inner = 0, band0, band1, lined = 0;
 
     *n_out = 0;
     if (o->plain)
@@ -650,6 +680,7 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
     }
 
     /* 2. Parts, and which of them are writing. */
+parts:
     if ((n = nn_prep_parts(ink.mask, ink.w, ink.h, &label, &c)) < 0)
         goto done;
     if (n > max_parts) {
@@ -678,6 +709,18 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
         err = nn_why(why, whylen, NN_EFORMAT, "no ink found: nothing that "
                      "looks like a digit");
         goto done;
+    }
+    /* 1b. A line written on or under (step 1 with H known): once. */
+    if (!lined++ && underline(&ink, (int)(RUN * tall))) {
+        free(label);
+        free(c);
+        free(keep);
+        free(up);
+        label = up = NULL;
+        c = NULL;
+        keep = NULL;
+        area_max = tall = inner = 0;
+        goto parts;
     }
     /* The line's band: the rows of its taller parts (a digit broken
      * across, or cut by a ruled line, spans it with its pieces); H, its

@@ -647,6 +647,25 @@ START_TEST(turned_sheet)
 }
 END_TEST
 
+/* A number written on a form's line that runs under it, touching the
+ * digits' feet, longer than any stroke but not across the page: the line
+ * is cleared, not read as part of a digit. */
+START_TEST(on_a_line)
+{
+    nn_box b[MAXD];
+    uint8_t *g = first_five();
+    int y1 = 0;
+
+    for (int y = 0; y < H; y++)             /* the digits' last row */
+        for (int x = 0; x < W; x++)
+            y1 = g[y * W + x] < 150 && y > y1 ? y : y1;
+    for (int y = y1 - 2; y <= y1 + 2; y++)  /* 5 thick, 60% of the width */
+        memset(g + y * W + 20, 50, 540);
+    assert_first_five(g, b);
+    free(g);
+}
+END_TEST
+
 START_TEST(blank)
 {
     uint8_t *g = page(200);
@@ -695,6 +714,7 @@ Suite *segment_suite(void)
     tcase_add_test(tc, open_four);
     tcase_add_test(tc, broken_stroke);
     tcase_add_test(tc, decimal_point);
+    tcase_add_test(tc, on_a_line);
     tcase_add_test(tc, specks);
     tcase_add_test(tc, ruled);
     tcase_add_test(tc, framed);

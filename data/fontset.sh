@@ -1,0 +1,132 @@
+#!/bin/sh
+# fontset.sh [-v] [MODEL] - draw numbers and digits in handwriting fonts
+# (ImageMagick, fonts of Debian's handwriting font packages) as a camera
+# would see them in three cases that MNIST-made sets do not hold, into
+# data/fontset (made again each run), and read them: a number with
+# img2vec --digits and nn-predict --number, a single digit with img2vec and
+# nn-predict.  Prints, per group, the pictures read right:
+#   table-all, table-two, table-one: a sheet (grey 238) lying on a darker
+#     table (grey 60, 110 or 150, with noise), turned 0, 4 or -7 degrees,
+#     framed with the table all around the sheet, along two sides (the
+#     sheet running off the other two) or along one; "2025", "93817",
+#     "4071" in 3 fonts (numbers) and 4, 7, 2 alone (digits);
+#   point: "3.14", "12.50", "0.75", "99.9", "4.071", "27.3", "1.5",
+#     "806.2" in 9 fonts, read as the digits without the point;
+#   on-line, over-line, line-below: "2025", "93817", "4071", "586" in 4
+#     fonts, written on a line (a form's field) 500 pixels long, touching
+#     it, 12 pixels over it, 30 pixels over it.
+# -v lists those read wrongly.  Run from the top of the source tree (make
+# fontset installs what it needs).
+set -eu
+verbose=
+[ "${1:-}" = -v ] && { verbose=1; shift; }
+model=${1:-data/model.json}
+[ -f "$model" ] || { echo "fontset.sh: no model $model (run make demo)" >&2; exit 1; }
+command -v convert > /dev/null || { echo "fontset.sh: no ImageMagick (make fontset installs it)" >&2; exit 1; }
+PATH=$(pwd)/cmd:$PATH
+dir=data/fontset
+tmp=$dir.tmp
+rm -rf "$tmp"
+trap 'rm -rf "$tmp"' EXIT INT TERM
+mkdir -p "$tmp"
+
+f=/usr/share/fonts
+dkg=$f/truetype/fifthhorseman/dkg.ttf
+steve=$f/truetype/sjfonts/SteveHand.ttf
+learn=$f/opentype/bwht/BecauseWeLearn-Regular.otf
+build=$f/opentype/bwht/BecauseWeBuild-Regular.otf
+bwht="$f/opentype/bwht/BecauseWeBuild-Regular.otf
+$f/opentype/bwht/BecauseWeConnect-Regular.otf
+$f/opentype/bwht/BecauseWeCreate-Regular.otf
+$f/opentype/bwht/BecauseWeLearn-Regular.otf
+$f/opentype/bwht/BecauseWeMentor-Regular.otf
+$f/opentype/bwht/BecauseWeOrganize-Regular.otf"
+for font in $dkg $f/truetype/fifthhorseman/dkgIt.ttf $steve $bwht; do
+    [ -f "$font" ] || { echo "fontset.sh: no font $font (make fontset installs it)" >&2; exit 1; }
+done
+i=0
+# add FILE WANT GROUP: a line of labels.tsv
+add() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$tmp/labels.tsv"; }
+
+# table KIND TEXT POINTSIZE: TEXT on a 700x400 sheet on a 1400x1000 table
+# of each grey, turned, then framed three ways.
+table() {
+    for font in $dkg $learn $steve; do
+        for grey in 60 110 150; do
+            for turn in 0 4 -7; do
+                i=$((i + 1))
+                convert -seed "$i" -size 1400x1000 xc:"gray($grey)" \
+                    -attenuate 0.4 +noise Gaussian \( -size 700x400 \
+                    xc:'gray(238)' -font "$font" -pointsize "$3" \
+                    -fill 'gray(35)' -gravity center -annotate +0+25 "$2" \) \
+                    -gravity northwest -geometry +350+300 -composite \
+                    -background "gray($grey)" -rotate "$turn" \
+                    -gravity center -crop 1400x1000+0+0 +repage "$tmp/scene.png"
+                for frame in all:900x560+250+220 two:760x480+380+310 \
+                             one:710x320+290+340; do
+                    name=$(printf '%s%03d_%s.jpg' "$1" "$i" "${frame%%:*}")
+                    convert "$tmp/scene.png" -gravity northwest \
+                        -crop "${frame#*:}" +repage -blur 0x1 -quality 85 \
+                        "$tmp/$name"
+                    add "$name" "$2" "table-${frame%%:*}"
+                done
+            done
+        done
+    done
+    rm -f "$tmp/scene.png"
+}
+for n in 2025 93817 4071; do table n "$n" 150; done
+for d in 4 7 2; do table d "$d" 170; done
+
+# Numbers with a decimal point, on white paper.
+for font in $dkg $f/truetype/fifthhorseman/dkgIt.ttf $steve $bwht; do
+    for t in 3.14 12.50 0.75 99.9 4.071 27.3 1.5 806.2; do
+        i=$((i + 1))
+        name=$(printf 'n%03d_point.jpg' "$i")
+        convert -size 800x300 xc:'gray(235)' -font "$font" -pointsize 140 \
+            -fill 'gray(30)' -gravity center -annotate +0+0 "$t" \
+            -blur 0x1 -quality 90 "$tmp/$name"
+        add "$name" "$(echo "$t" | tr -d .)" point
+    done
+done
+
+# Numbers written on a line.
+for font in $dkg $steve $learn $build; do
+    for t in 2025 93817 4071 586; do
+        for gap in 0:on-line 12:over-line 30:line-below; do
+            i=$((i + 1))
+            name=$(printf 'n%03d_line.jpg' "$i")
+            y=$((200 + ${gap%%:*}))
+            convert -size 800x300 xc:'gray(235)' -font "$font" \
+                -pointsize 140 -fill 'gray(30)' -gravity center \
+                -annotate +0+0 "$t" -stroke 'gray(60)' -strokewidth 4 \
+                -draw "line 150,$y 650,$y" -blur 0x1 -quality 90 "$tmp/$name"
+            add "$name" "$t" "${gap#*:}"
+        done
+    done
+done
+rm -rf "$dir"
+mv "$tmp" "$dir"
+
+# IMAGE<TAB>READ per picture, then per group: read right of all.
+{
+    grep '^n' "$dir/labels.tsv" | cut -f1 | sed "s|^|$dir/|" |
+        xargs img2vec --digits --no-progress 2>/dev/null |
+        nn-predict --number "$model" | cut -f1,2 || true
+    grep '^d' "$dir/labels.tsv" | cut -f1 | while read -r f; do
+        r=$(img2vec "$dir/$f" 2>/dev/null | nn-predict "$model" | cut -f1) || true
+        printf '%s\t%s\n' "$dir/$f" "${r:-?}"
+    done
+} | awk -F '\t' -v verbose="$verbose" -v dir="$dir/" '
+    NR == FNR { read[$1] = $2; next }
+    {
+        g = (substr($1, 1, 1) == "d" ? "digit " : "number ") $3
+        if (!(g in n)) order[++groups] = g
+        n[g]++
+        if (read[dir $1] "" == $2 "") w[g]++
+        else if (verbose) printf "%s\t%s\tread %s\n", $1, $2, read[dir $1]
+    }
+    END {
+        for (k = 1; k <= groups; k++)
+            printf "%-20s %3d of %3d\n", order[k], w[order[k]], n[order[k]]
+    }' - "$dir/labels.tsv"
