@@ -553,20 +553,24 @@ static int link_specks(const int *label, const nn_part *c, int n,
 
 /* Step 1b: a line that the number is written on or underlined with (a
  * form's field, not across the page): ink running along a row (or the
- * rows beside it, for a line a little slanted) for run pixels or more,
- * longer than any digit's stroke, is cleared in that row.  Whether any
- * was. */
+ * rows beside it, for a line a little slanted; as the picture was, not
+ * as cleared so far) for run pixels or more, longer than any digit's
+ * stroke, is cleared in that row.  1 if any was, 0 if not, -1 when out of
+ * memory. */
 static int underline(nn_ink *ink, int run)
 {
-    int found = 0, w = ink->w;
-    unsigned char *m = ink->mask;
+    int found = 0, w = ink->w, h = ink->h;
+    unsigned char *m = ink->mask, *was = malloc((size_t)w * h);
 
-    for (int y = 0; y < ink->h; y++)
+    if (!was)
+        return -1;
+    memcpy(was, m, (size_t)w * h);
+    for (int y = 0; y < h; y++)
         for (int x = 0; x < w;) {
             int x0 = x;
-            while (x < w && (m[(long)y * w + x] ||
-                             (y > 0 && m[(long)(y - 1) * w + x]) ||
-                             (y + 1 < ink->h && m[(long)(y + 1) * w + x])))
+            while (x < w && (was[(long)y * w + x] ||
+                             (y > 0 && was[(long)(y - 1) * w + x]) ||
+                             (y + 1 < h && was[(long)(y + 1) * w + x])))
                 x++;
             if (x - x0 >= run) {
                 memset(m + (long)y * w + x0, 0, x - x0);
@@ -574,6 +578,7 @@ static int underline(nn_ink *ink, int run)
             }
             x += x == x0;
         }
+    free(was);
     return found;
 }
 
@@ -711,16 +716,22 @@ parts:
         goto done;
     }
     /* 1b. A line written on or under (step 1 with H known): once. */
-    if (!lined++ && underline(&ink, (int)(RUN * tall))) {
-        free(label);
-        free(c);
-        free(keep);
-        free(up);
-        label = up = NULL;
-        c = NULL;
-        keep = NULL;
-        area_max = tall = inner = 0;
-        goto parts;
+    if (!lined) {
+        int found = underline(&ink, (int)(RUN * tall));
+        lined = 1;
+        if (found < 0)
+            goto done;                  /* err is NN_ENOMEM */
+        if (found) {
+            free(label);
+            free(c);
+            free(keep);
+            free(up);
+            label = up = NULL;
+            c = NULL;
+            keep = NULL;
+            area_max = tall = inner = 0;
+            goto parts;
+        }
     }
     /* The line's band: the rows of its taller parts (a digit broken
      * across, or cut by a ruled line, spans it with its pieces); H, its
