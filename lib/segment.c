@@ -10,7 +10,8 @@
  *      across the page, not a stroke; its ink is cleared; once H is known
  *      (step 2), so is a row's ink running RUN * H or more (a row or its
  *      neighbours, for a line a little slanted: the line a number is
- *      written on, or underlined with), and step 2 starts again;
+ *      written on, or underlined with), but under ink standing on it (a
+ *      digit's foot keeps its bottom), and step 2 starts again;
  *   2. parts: connected components (more than max_parts: not a line of
  *      writing, refused); a part lying along the picture's edge for more
  *      than its own length (a frame, the table beyond the sheet) is
@@ -555,8 +556,9 @@ static int link_specks(const int *label, const nn_part *c, int n,
  * form's field, not across the page): ink running along a row (or the
  * rows beside it, for a line a little slanted; as the picture was, not
  * as cleared so far) for run pixels or more, longer than any digit's
- * stroke, is cleared in that row.  1 if any was, 0 if not, -1 when out of
- * memory. */
+ * stroke, is the line's, and is cleared but under ink standing on it (a
+ * digit's foot, a stroke crossing it: the digit keeps its bottom, a 0 its
+ * loop).  1 if any was, 0 if not, -1 when out of memory. */
 static int underline(nn_ink *ink, int run)
 {
     int found = 0, w = ink->w, h = ink->h;
@@ -565,7 +567,7 @@ static int underline(nn_ink *ink, int run)
     if (!was)
         return -1;
     memcpy(was, m, (size_t)w * h);
-    for (int y = 0; y < h; y++)
+    for (int y = 0; y < h; y++)         /* the line's pixels: 2 in m */
         for (int x = 0; x < w;) {
             int x0 = x;
             while (x < w && (was[(long)y * w + x] ||
@@ -573,11 +575,18 @@ static int underline(nn_ink *ink, int run)
                              (y + 1 < h && was[(long)(y + 1) * w + x])))
                 x++;
             if (x - x0 >= run) {
-                memset(m + (long)y * w + x0, 0, x - x0);
+                for (int k = x0; k < x; k++)
+                    m[(long)y * w + k] *= 2;
                 found = 1;
             }
             x += x == x0;
         }
+    /* Top down: a line's pixel is what is above it in its column (the
+     * line's pixels above it decided already), ink or paper. */
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if (m[(long)y * w + x] == 2)
+                m[(long)y * w + x] = y > 0 && m[(long)(y - 1) * w + x] == 1;
     free(was);
     return found;
 }
