@@ -541,44 +541,34 @@ fail:
  * the edge through HOLE, the writing, the table (REACHED, opened). */
 enum { PAPER, HOLE, REACHED, WRIT, BOARD };
 
-/* The pixels reached from the picture's edge through HOLE (marked REACHED
- * in m), opened by a square of radius r, as t->p[] > 0. */
+/* The parts of HOLE touching the picture's edge (marked REACHED in m),
+ * opened by a square of radius r, as t->p[] > 0. */
 static int table_of(unsigned char *m, int r, struct fimg *t)
 {
-    long n = (long)t->w * t->h, top = 0;
-    int side = t->w > t->h ? t->w : t->h;
-    long *stack = malloc(n * sizeof *stack);
+    long n = (long)t->w * t->h;
+    int side = t->w > t->h ? t->w : t->h, *label = NULL;
+    unsigned char *hole = malloc(n);
     float *buf = malloc(2 * ((size_t)side + 2 * r) * sizeof *buf);
+    nn_part *parts = NULL;
 
-    if (!stack || !buf) {
-        free(stack);
+    if (hole)
+        for (long i = 0; i < n; i++)
+            hole[i] = m[i] == HOLE;
+    if (!hole || !buf || nn_prep_parts(hole, t->w, t->h, &label, &parts) < 0) {
+        free(hole);
         free(buf);
         return NN_ENOMEM;
     }
-    for (int y = 0; y < t->h; y++)
-        for (int x = 0; x < t->w; x++) {
-            long i = (long)y * t->w + x;
-            if ((y == 0 || x == 0 || y == t->h - 1 || x == t->w - 1) &&
-                m[i] == HOLE) {
-                m[i] = REACHED;
-                stack[top++] = i;
-            }
-        }
-    while (top > 0) {
-        long i = stack[--top], x = i % t->w, y = i / t->w;
-        long nb[4] = { x > 0 ? i - 1 : -1, x < t->w - 1 ? i + 1 : -1,
-                       y > 0 ? i - t->w : -1, y < t->h - 1 ? i + t->w : -1 };
-        for (int k = 0; k < 4; k++)
-            if (nb[k] >= 0 && m[nb[k]] == HOLE) {
-                m[nb[k]] = REACHED;
-                stack[top++] = nb[k];
-            }
-    }
-    for (long i = 0; i < n; i++)
+    free(hole);
+    for (long i = 0; i < n; i++) {
+        if (label[i] >= 0 && parts[label[i]].border)
+            m[i] = REACHED;
         t->p[i] = m[i] == REACHED;
+    }
     square(t, r, 0, buf);
     square(t, r, 1, buf);
-    free(stack);
+    free(label);
+    free(parts);
     free(buf);
     return NN_OK;
 }
