@@ -50,6 +50,16 @@ static uint8_t *line(const nn_idx *idx, const int *ks, int n, int gap)
     return g;
 }
 
+/* The last row of g with ink (the digits' feet). */
+static int last_row(const uint8_t *g)
+{
+    for (int y = H - 1; y > 0; y--)
+        for (int x = 0; x < W; x++)
+            if (g[y * W + x] < 150)
+                return y;
+    return 0;
+}
+
 /* Segments g; returns the digit count (or the negative error), boxes in b,
  * the digits' vectors in vecs. */
 static float vecs[MAXD * 784];     /* segment()'s digits */
@@ -482,7 +492,7 @@ START_TEST(decimal_point)
     int ks[] = { 2, 1, 3 };     /* 4 0 1 */
     nn_box b[MAXD];
     uint8_t *g = line(idx, ks, 3, 40);
-    int x1 = 40, y1 = 0, foot = 0, ink = 1;
+    int x1 = 40, y1, foot = 0, ink = 1;
 
     while (ink) {                           /* the 4's last column of ink */
         ink = 0;
@@ -490,9 +500,7 @@ START_TEST(decimal_point)
             ink |= g[y * W + x1 + 1] < 150;
         x1 += ink;
     }
-    for (int y = 0; y < H; y++)             /* the line's last row */
-        for (int x = 0; x < W; x++)
-            y1 = g[y * W + x] < 150 && y > y1 ? y : y1;
+    y1 = last_row(g);
     for (int y = y1 - 24; y <= y1; y++)     /* the 4's foot's last column */
         for (int x = 40; x <= x1; x++)
             foot = g[y * W + x] < 150 && x > foot ? x : foot;
@@ -654,11 +662,8 @@ START_TEST(on_a_line)
 {
     nn_box b[MAXD];
     uint8_t *g = first_five();
-    int y1 = 0;
+    int y1 = last_row(g);
 
-    for (int y = 0; y < H; y++)             /* the digits' last row */
-        for (int x = 0; x < W; x++)
-            y1 = g[y * W + x] < 150 && y > y1 ? y : y1;
     for (int y = y1 - 2; y <= y1 + 2; y++)  /* 5 thick, 60% of the width */
         memset(g + y * W + 20, 50, 540);
     assert_first_five(g, b);
