@@ -657,7 +657,8 @@ END_TEST
 
 /* A number written on a form's line that runs under it, touching the
  * digits' feet, longer than any stroke but not across the page: the line
- * is cleared, not read as part of a digit. */
+ * is cleared, not read as part of a digit, but under the feet standing on
+ * it, which keep their bottom. */
 START_TEST(on_a_line)
 {
     nn_box b[MAXD];
@@ -667,6 +668,9 @@ START_TEST(on_a_line)
     for (int y = y1 - 2; y <= y1 + 2; y++)  /* 5 thick, 60% of the width */
         memset(g + y * W + 20, 50, 540);
     assert_first_five(g, b);
+    for (int k = 1; k < 5; k++)             /* the feet on it kept whole */
+        b[0].y1 = b[k].y1 > b[0].y1 ? b[k].y1 : b[0].y1;
+    ck_assert_int_ge(b[0].y1, y1);
     free(g);
 }
 END_TEST
