@@ -181,6 +181,31 @@ START_TEST(test_hard_shadow)
 }
 END_TEST
 
+/* The digit on a sheet (grey 238) turned 4 degrees on a darker table
+ * (grey 110) that shows all around it: the table becomes paper (step 1b).
+ * Without that, the sheet is a broad light "stroke" on a dark page, and
+ * the digit is read from it. */
+START_TEST(test_turned_sheet)
+{
+    nn_idx *idx = mnist10_images();
+    double c = cos(0.07), s = sin(0.07);
+    for (int k = 0; k < 10; k++) {
+        int w = 300, h = 240;
+        uint8_t *g = page(idx, k, w, h, 94, 64, 238, 35, 0);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                double u = (x - 150) * c + (y - 120) * s;
+                double v = -(x - 150) * s + (y - 120) * c;
+                if (fabs(u) > 100 || fabs(v) > 85)
+                    g[(long)y * w + x] = 110;
+            }
+        expect_close(idx, k, g, w, h, 0.85, "turned sheet");
+        free(g);
+    }
+    nn_idx_free(idx);
+}
+END_TEST
+
 /* Specks away from the digit and a ruled line across the page are not the
  * digit. */
 START_TEST(test_specks_and_lines)
@@ -330,6 +355,7 @@ Suite *prep_suite(void)
     tcase_add_test(tc, test_polarity);
     tcase_add_test(tc, test_uneven_light);
     tcase_add_test(tc, test_hard_shadow);
+    tcase_add_test(tc, test_turned_sheet);
     tcase_add_test(tc, test_specks_and_lines);
     tcase_add_test(tc, test_polarity_mid_grey);
     tcase_add_test(tc, test_no_strokes);

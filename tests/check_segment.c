@@ -634,9 +634,11 @@ START_TEST(on_a_table)
 }
 END_TEST
 
-/* The sheet turned 4 degrees on a darker table that shows all around it:
- * without finding the sheet first, its edge against the table reads as a
- * light stroke on a dark page and the digits as holes in it. */
+/* The sheet turned 4 degrees on a darker table that shows all around it.
+ * prep.c's sheet step makes the table paper (check_prep.c's
+ * test_turned_sheet fails without it); here the number is read whole.
+ * Without the sheet step only 2 digits were found until step 1b of
+ * segment.c (the long rows of the sheet's edges cleared as lines). */
 START_TEST(turned_sheet)
 {
     nn_box b[MAXD];
