@@ -33,6 +33,10 @@
  *
  *     photoset --pieces [-s SEED] [-r FIRST:COUNT] IMAGES LABELS FILE COUNT
  *
+ * With --digits, the same but every picture is one MNIST digit, labelled
+ * with that digit: MNIST's hands as our pipeline reads them from photos,
+ * never our own pen styles (which the test sets draw), to train on.
+ *
  * Deterministic: everything comes from one nn_rng seeded with SEED [17], so
  * the same inputs give the same files.  make photoset draws MNIST *test*
  * digits with seed 17 (the stress set, never trained or tuned on); make
@@ -667,9 +671,10 @@ static int draw_pair(int k, nn_rng *r, const nn_idx *img, const nn_idx *lab,
 /* --pieces: n pictures of kind k chosen at random, half of one MNIST digit
  * (label 0), half of two touching (label 1), each photographed and read as
  * img2vec reads a single digit, as 28x28 vectors into path (binary, through
- * path.tmp).  0, or -1 with a message. */
+ * path.tmp).  With digits, every picture is one MNIST digit, labelled with
+ * that digit (--digits).  0, or -1 with a message. */
 static int pieces(nn_rng *r, const nn_idx *img, const nn_idx *lab,
-                  long first, long count, long n, const char *path)
+                  long first, long count, long n, int digits, const char *path)
 {
     char tmp[4200], why[256] = "";
     float vec[28 * 28], *line = NULL;
@@ -690,7 +695,8 @@ static int pieces(nn_rng *r, const nn_idx *img, const nn_idx *lab,
     }
     ok = 1;
     for (long i = 0; ok && i < n; i++) {
-        int k = (int)nn_rng_below(r, NKIND), two = (int)nn_rng_below(r, 2);
+        int k = (int)nn_rng_below(r, NKIND);
+        int two = digits ? 0 : (int)nn_rng_below(r, 2), label = two, d = 0;
         int lw = FIELD, err;
         struct gray g = { NULL, 0, 0 };
         char src[64];
@@ -698,15 +704,17 @@ static int pieces(nn_rng *r, const nn_idx *img, const nn_idx *lab,
             ok = draw_pair(k, r, img, lab, first, count, &line, &lw) == 0;
         else
             ok = (line = malloc(sizeof *line * FIELD * FIELD)) &&
-                 draw_digit(line, k, 1, r, img, lab, first, count, src,
-                            sizeof src) >= 0;
+                 (d = draw_digit(line, k, 1, r, img, lab, first, count, src,
+                                 sizeof src)) >= 0;
+        if (digits)
+            label = d;
         ok = ok && photograph(line, lw, k, r, NULL, &g) == 0;
         free(line);
         line = NULL;
         if (ok) {
             err = nn_prep_digit(g.px, g.w, g.h, &o, vec, why, sizeof why);
             if (err == NN_OK)
-                ok = nn_vec_write(vw, vec, two) == NN_OK;
+                ok = nn_vec_write(vw, vec, label) == NN_OK;
             else if (err != NN_EFORMAT)    /* no ink left: not a piece */
                 ok = 0;
         }
@@ -746,16 +754,17 @@ static void usage(void)
 {
     fprintf(stderr, "usage: photoset [--numbers] [-s SEED] [-r FIRST:COUNT] IMAGES "
             "LABELS DIR [PER-KIND]\n"
-            "       photoset --pieces [-s SEED] [-r FIRST:COUNT] IMAGES LABELS "
-            "FILE COUNT\n");
+            "       photoset --pieces|--digits [-s SEED] [-r FIRST:COUNT] IMAGES "
+            "LABELS FILE COUNT\n");
 }
 
 int main(int argc, char **argv)
 {
     int numbers = argc > 1 && strcmp(argv[1], "--numbers") == 0;
     int split = argc > 1 && strcmp(argv[1], "--pieces") == 0;
-    argc -= numbers + split;
-    argv += numbers + split;
+    int digits = argc > 1 && strcmp(argv[1], "--digits") == 0;
+    argc -= numbers + split + digits;
+    argv += numbers + split + digits;
     nn_idx *img = NULL, *lab = NULL;
     float *field = malloc(sizeof *field * FIELD * FIELD);
     char path[4096], tmp[4200], *end;
@@ -793,7 +802,8 @@ int main(int argc, char **argv)
     argv += optind - 1;
     if (argc == 5)
         per = atoi(argv[4]);
-    if (argc < 4 || argc > 5 || per < 2 || per > (split ? 1000000 : 10000)) {
+    if (argc < 4 || argc > 5 || per < 2 ||
+        per > (split || digits ? 1000000 : 10000)) {
         usage();
         rc = 2;
         goto done;
@@ -811,9 +821,9 @@ int main(int argc, char **argv)
                 count, (long)img->count);
         goto done;
     }
-    if (split) {
+    if (split || digits) {
         nn_rng_seed(&r, seed);
-        rc = pieces(&r, img, lab, first, count, per, argv[3]) ? 1 : 0;
+        rc = pieces(&r, img, lab, first, count, per, digits, argv[3]) ? 1 : 0;
         goto done;
     }
     snprintf(path, sizeof path, "%s/labels.tsv", argv[3]);
