@@ -677,6 +677,57 @@ START_TEST(on_a_line)
 }
 END_TEST
 
+/* The number written in a form's row of boxes, one digit in each, the
+ * walls touching the 5's left and the 1's left, the row turned 2 degrees
+ * as on a photo of a form: the frame's straight lines are cleared (step
+ * 1c), not read as 1s nor left joining the digits into one part; each
+ * digit reads as it does without the boxes (its vector alike: the 1,
+ * slanted against its wall, 0.82). */
+START_TEST(in_boxes)
+{
+    static float plain[5 * 784];
+    nn_box b[MAXD];
+    uint8_t *g = first_five();
+    int x0[5], x1[5], walls[6], k = 0, was = 0;
+    double turn = tan(2 * 3.14159265 / 180);
+
+    ck_assert_int_eq(segment(g, b), 5);
+    memcpy(plain, vecs, sizeof plain);
+    for (int x = 0; x < W && k < 5; x++) {      /* the digits' columns */
+        int ink = 0;
+        for (int y = 0; y < H; y++)
+            ink |= g[y * W + x] < 150;
+        if (ink && !was)
+            x0[k] = x;
+        if (!ink && was)
+            x1[k++] = x - 1;
+        was = ink;
+    }
+    ck_assert_int_eq(k, 5);
+    walls[0] = x0[0] - 2;
+    for (k = 1; k < 5; k++)
+        walls[k] = k == 3 ? x0[3] - 2 : (x1[k - 1] + x0[k]) / 2;
+    walls[5] = x1[4] + 12;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            int yt = y + (int)lround(turn * (x - 300));
+            int xt = x - (int)lround(turn * (y - 95)), line = 0;
+            if (yt < 30 || yt > 160 || xt < walls[0] - 1 || xt > walls[5] + 1)
+                continue;
+            for (k = 0; k < 6; k++)
+                line |= abs(xt - walls[k]) <= 1;
+            if (line || abs(yt - 31) <= 1 || abs(yt - 159) <= 1)
+                g[y * W + x] = 60;
+        }
+    assert_first_five(g, b);
+    for (k = 0; k < 5; k++)
+        ck_assert_msg(correlation(plain + k * 784, vecs + k * 784) >= 0.8,
+                      "digit %d: correlation %.2f", k,
+                      correlation(plain + k * 784, vecs + k * 784));
+    free(g);
+}
+END_TEST
+
 START_TEST(blank)
 {
     uint8_t *g = page(200);
@@ -726,6 +777,7 @@ Suite *segment_suite(void)
     tcase_add_test(tc, broken_stroke);
     tcase_add_test(tc, decimal_point);
     tcase_add_test(tc, on_a_line);
+    tcase_add_test(tc, in_boxes);
     tcase_add_test(tc, specks);
     tcase_add_test(tc, ruled);
     tcase_add_test(tc, framed);
