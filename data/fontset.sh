@@ -14,7 +14,11 @@
 #     "806.2" in 9 fonts, read as the digits without the point;
 #   on-line, over-line, line-below: "2025", "93817", "4071", "586" in 4
 #     fonts, written on a line (a form's field) 500 pixels long, touching
-#     it, 12 pixels over it, 30 pixels over it.
+#     it, 12 pixels over it, 30 pixels over it;
+#   boxes-row, boxes-apart, boxes-around, boxes-turned: the same numbers in
+#     4 fonts written in boxes (a form's row of boxes; a box for each digit,
+#     apart; one box around the number; the row turned 3 degrees), each
+#     digit in its box; in-box: a digit (3, 4, 7, 0) alone in a box.
 # -v lists those read wrongly.  Run from the top of the source tree (make
 # fontset installs what it needs).
 set -eu
@@ -105,6 +109,62 @@ for font in $dkg $steve $learn $build; do
         done
     done
 done
+# Numbers written in boxes: a form's row of boxes, a box for each digit 20
+# pixels apart, one box around the number, and the row turned 3 degrees;
+# each digit drawn alone and centred in its box (110 x 180).  And a digit
+# alone in a box.
+# glyphs FONT TEXT: each character of TEXT as $tmp/gK.png, trimmed.
+glyphs() {
+    k=0
+    while [ $k -lt ${#2} ]; do
+        convert -background none -fill 'gray(30)' -font "$1" -pointsize 130 \
+            label:"$(echo "$2" | cut -c$((k + 1)))" -trim +repage "$tmp/g$k.png"
+        k=$((k + 1))
+    done
+}
+# boxed FILE TEXT LAYOUT: TEXT's glyphs in boxes laid out as LAYOUT.
+boxed() {
+    n=${#2} gap=0 draw='' put='' turn=0
+    [ "$3" = apart ] && gap=20
+    [ "$3" = turned ] && turn=3
+    x0=$(((900 - n * 110 - (n - 1) * gap) / 2))
+    k=0
+    while [ $k -lt $n ]; do
+        bx=$((x0 + k * (110 + gap)))
+        [ "$3" = around ] ||
+            draw="$draw rectangle $bx,60 $((bx + 110)),240"
+        gw=$(identify -format %w "$tmp/g$k.png")
+        gh=$(identify -format %h "$tmp/g$k.png")
+        put="$put $tmp/g$k.png -geometry +$((bx + 55 - gw / 2))+$((150 - gh / 2)) -composite"
+        k=$((k + 1))
+    done
+    [ "$3" = around ] &&
+        draw="rectangle $((x0 - 10)),50 $((x0 + n * 110 + 10)),250"
+    # shellcheck disable=SC2086
+    convert -size 900x320 xc:'gray(238)' -fill none -stroke 'gray(90)' \
+        -strokewidth 3 -draw "$draw" $put -background 'gray(238)' \
+        -rotate "$turn" -blur 0x1 -quality 90 "$1"
+}
+for font in $dkg $steve $learn $build; do
+    for t in 2025 93817 4071 586; do
+        glyphs "$font" "$t"
+        for layout in row apart around turned; do
+            i=$((i + 1))
+            name=$(printf 'n%03d_boxes.jpg' "$i")
+            boxed "$tmp/$name" "$t" "$layout"
+            add "$name" "$t" "boxes-$layout"
+        done
+    done
+    for d in 3 4 7 0; do
+        glyphs "$font" "$d"
+        i=$((i + 1))
+        name=$(printf 'd%03d_box.jpg' "$i")
+        boxed "$tmp/$name" "$d" row
+        add "$name" "$d" in-box
+    done
+done
+rm -f "$tmp"/g*.png
+
 rm -rf "$dir"
 mv "$tmp" "$dir"
 

@@ -666,6 +666,11 @@ int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
 void nn_ink_free(nn_ink *ink);
 int nn_prep_parts(const unsigned char *mask, int w, int h, int **label,
                   nn_part **parts);
+/* The boxes digits are written in (lib/frame.c), among parts c (n, with
+ * their labels, w wide), cleared from mask m: 1 if any, 0 if none, -1
+ * when out of memory. */
+int nn_prep_frames(unsigned char *m, int w, const int *label,
+                   const nn_part *c, int n);
 /* The pixels of one digit (sel: w x h, 1 = the digit's, all inside the
  * box in) to out[28*28]; NN_EINVAL if sel is empty, NN_ENOMEM. */
 int nn_prep_place(const nn_ink *ink, const unsigned char *sel, nn_box in,

@@ -23,7 +23,9 @@
  *   4. ink mask: Otsu's threshold on the flattened image, with a minimum
  *      contrast below which there is no ink at all;
  *   5. keep the digit: connected components, dropping specks (small next
- *      to the largest part) and ruled lines (spanning the image);
+ *      to the largest part) and ruled lines (spanning the image); a box
+ *      the digit is written in (a form's; lib/frame.c) is cleared, and
+ *      the digit's parts chosen again;
  *   6. crop to the kept ink, scale its grey levels so strokes reach 1,
  *      area-average into 20x20 keeping the aspect ratio, and place it in
  *      28x28 by centre of mass.
@@ -1261,6 +1263,81 @@ int nn_prep_place(const nn_ink *ink, const unsigned char *sel, nn_box in,
     return err;
 }
 
+/* Whether step 5's ink could hold a box: ink in the band along each side
+ * of its bounding box (as deep as a box turned 8 degrees needs) in 80% of
+ * the side's columns or rows.  Most digits fail this cheap test, and
+ * unbox() does not look further. */
+static int boxed(const nn_ink *ink)
+{
+    int x0 = ink->w, y0 = ink->h, x1 = -1, y1 = -1, band, sides = 0;
+
+    for (int y = 0; y < ink->h; y++)
+        for (int x = 0; x < ink->w; x++)
+            if (ink->digit[(long)y * ink->w + x]) {
+                x0 = x < x0 ? x : x0;
+                x1 = x > x1 ? x : x1;
+                y0 = y < y0 ? y : y0;
+                y1 = y;
+            }
+    if (x1 < 0)
+        return 0;
+    band = 2 + (int)(0.15 * (x1 - x0 > y1 - y0 ? x1 - x0 : y1 - y0));
+    for (int side = 0; side < 4; side++) {
+        int across = side < 2, n = across ? x1 - x0 + 1 : y1 - y0 + 1;
+        int hit = 0;
+        for (int i = 0; i < n; i++) {
+            int any = 0;
+            for (int d = 0; d < band && !any; d++) {
+                int x = across ? x0 + i : side == 2 ? x0 + d : x1 - d;
+                int y = !across ? y0 + i : side == 0 ? y0 + d : y1 - d;
+                any = x >= x0 && x <= x1 && y >= y0 && y <= y1 &&
+                      ink->digit[(long)y * ink->w + x];
+            }
+            hit += any;
+        }
+        sides += hit >= 0.8 * n;
+    }
+    return sides == 4;
+}
+
+/* Step 5b: the box a digit is written in on a form (lib/frame.c) is
+ * cleared from ink's mask, and step 5 chooses the digit's parts again
+ * from what is left.  NN_OK (a box or none) or NN_ENOMEM. */
+static int unbox(nn_ink *ink)
+{
+    nn_part *c = NULL;
+    unsigned char *keep = NULL;
+    int *label = NULL, n, err = NN_ENOMEM;
+
+    if (!boxed(ink))
+        return NN_OK;
+    if ((n = nn_prep_parts(ink->mask, ink->w, ink->h, &label, &c)) < 0)
+        return NN_ENOMEM;
+    switch (nn_prep_frames(ink->mask, ink->w, label, c, n)) {
+    case 0:
+        err = NN_OK;
+        /* fall through */
+    case -1:
+        goto done;
+    }
+    free(label);
+    free(c);
+    label = NULL;
+    c = NULL;
+    if ((n = nn_prep_parts(ink->mask, ink->w, ink->h, &label, &c)) < 0 ||
+        !(keep = malloc(n ? n : 1)))
+        goto done;
+    choose(c, n, ink->w, ink->h, keep);
+    for (long i = 0; i < (long)ink->w * ink->h; i++)
+        ink->digit[i] = label[i] >= 0 && keep[label[i]];
+    err = NN_OK;
+done:
+    free(label);
+    free(c);
+    free(keep);
+    return err;
+}
+
 int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
                   float *out, char *why, size_t whylen)
 {
@@ -1275,7 +1352,10 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
         err = plain(&f, out);
         goto done;
     }
-    /* Step 5, as nn_prep_ink chose the polarity by it. */
+    /* Step 5, as nn_prep_ink chose the polarity by it, but without the
+     * box the digit was written in. */
+    if ((err = unbox(&ink)))
+        goto done;
     err = NN_ENOMEM;
     sel = ink.digit;
     for (long i = 0; i < (long)ink.w * ink.h && !any; i++)

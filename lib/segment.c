@@ -11,7 +11,10 @@
  *      (step 2), so is a row's ink running RUN * H or more (a row or its
  *      neighbours, for a line a little slanted: the line a number is
  *      written on, or underlined with), but under ink standing on it (a
- *      digit's foot keeps its bottom), and step 2 starts again;
+ *      digit's foot keeps its bottom), and step 2 starts again; before
+ *      that, once, the boxes the number is written in (a form's row of
+ *      boxes, a box per digit, one around it: lib/frame.c) are cleared,
+ *      and step 2 starts again if there were any;
  *   2. parts: connected components (more than max_parts: not a line of
  *      writing, refused); a part lying along the picture's edge for more
  *      than its own length (a frame, the table beyond the sheet) is
@@ -63,7 +66,6 @@
  *      side is not cut again;
  *   5. each digit's pixels go through prep.c's step 6.
  */
-#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,8 +77,6 @@
 #define GAP 0.1         /* of H: the longest break in a broken stroke */
 #define POINT 0.25      /* of H: a speck this low beside the digits: a point */
 #define RUN 2.5         /* of H: a row of ink longer is a line, not a stroke */
-#define LINED 0.9       /* of a box's side: inked so far, a line drawn */
-#define SLANT 0.15      /* the most a box's sides slope (8.5 degrees) */
 #define SHORT 0.6       /* of H: a part shorter is a piece of a digit */
 #define PIECE 0.3       /* of H: a group shorter is a piece of a digit */
 #define NEAR 0.3        /* of H: the farthest a piece is from its digit */
@@ -123,11 +123,6 @@ static int find(int *up, int i)
     while (up[i] != i)
         i = up[i] = up[up[i]];
     return i;
-}
-
-static int by_int(const void *a, const void *b)
-{
-    return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
 }
 
 static int by_x(const void *a, const void *b)
@@ -599,219 +594,6 @@ static int underline(nn_ink *ink, int run)
     return found;
 }
 
-/* A part's ink seen along a direction, for tracing lines: a step s
- * along (0 to len - 1), a position t across (0 to span - 1); horiz: s is
- * the column from the box's left, t the row from its top, else the
- * other way. */
-struct along {
-    const int *label;
-    int w, id, horiz, len, span;
-    nn_box b;
-};
-
-/* The pixel at (s, t), as an index into the box (bw = len or span). */
-static long in_box(const struct along *a, int s, int t)
-{
-    return a->horiz ? (long)t * a->len + s : (long)s * a->span + t;
-}
-
-static int ink_at(const struct along *a, int s, int t)
-{
-    int x = a->b.x0 + (a->horiz ? s : t), y = a->b.y0 + (a->horiz ? t : s);
-    return a->label[(long)y * a->w + x] == a->id;
-}
-
-/* The best straight line of ink across the part, through no pixel
- * taken[] (in the box, marked by the lines found before): the path from
- * one side of the box to the other, moving at most one position across
- * per step, that holds the most ink, the straightest of those (a step
- * aside costs a quarter of an ink pixel), into path[] (len).  Its ink
- * pixels, or 0 when it bends from the straight line between its ends by
- * more than a slant's error: a digit's curve, not a drawn line.  score
- * and from: len * span of scratch. */
-static int trace(const struct along *a, const unsigned char *taken,
-                 int *score, signed char *from, int *path)
-{
-    int best = INT_MIN, end = 0, ink = 0, bent = 1 + a->len / 50;
-    int e0 = 1 + a->len / 20, e1 = a->len - 1 - e0;
-
-    for (int s = 0; s < a->len; s++)
-        for (int t = 0; t < a->span; t++) {
-            int k = s * a->span + t, m = 0, f = 0;
-            if (s > 0) {
-                m = score[k - a->span];
-                for (int d = -1; d <= 1; d += 2)
-                    if (t + d >= 0 && t + d < a->span &&
-                        score[k - a->span + d] - 1 > m)
-                        m = score[k - a->span + d] - 1, f = d;
-            }
-            score[k] = m + 4 * (ink_at(a, s, t) && !taken[in_box(a, s, t)]);
-            from[k] = (signed char)f;
-        }
-    for (int t = 0; t < a->span; t++)
-        if (score[(a->len - 1) * a->span + t] > best)
-            best = score[(a->len - 1) * a->span + t], end = t;
-    for (int s = a->len - 1; s >= 0; s--) {
-        path[s] = end;
-        ink += ink_at(a, s, end) && !taken[in_box(a, s, end)];
-        end += from[s * a->span + end];
-    }
-    /* Straight but for its ends, which may run along the lines it meets. */
-    for (int s = e0; s <= e1; s++) {
-        double chord = path[e0] + (double)(path[e1] - path[e0]) * (s - e0) /
-                       (e1 > e0 ? e1 - e0 : 1);
-        if (fabs(path[s] - chord) > bent)
-            return 0;
-    }
-    return ink;
-}
-
-/* The run of the part's ink across the line at step s through path[s]:
- * its first and last positions in *t0, *t1. */
-static void across(const struct along *a, const int *path, int s, int *t0,
-                   int *t1)
-{
-    *t0 = *t1 = path[s];
-    while (*t0 > 0 && ink_at(a, s, *t0 - 1))
-        --*t0;
-    while (*t1 + 1 < a->span && ink_at(a, s, *t1 + 1))
-        ++*t1;
-}
-
-/* Clears from mask m the line that path[] traced (the part's ink along
- * a's direction): its middle is fitted, as a straight line, to the runs
- * of ink across it that are as thick as the line (the median run) and no
- * more, and at each step the line's thickness about it is cleared.  A
- * stroke that touches the line, runs along it or crosses it keeps all
- * but the line's own pixels.  runs: len of scratch. */
-static void clear_line(const struct along *a, const int *path, int *runs,
-                       unsigned char *m)
-{
-    double n = 0, ss = 0, st = 0, sss = 0, sst = 0, slope, mid;
-    int thick, half;
-
-    for (int s = 0; s < a->len; s++) {
-        int t0, t1;
-        across(a, path, s, &t0, &t1);
-        runs[s] = ink_at(a, s, path[s]) ? t1 - t0 + 1 : 0;
-    }
-    qsort(runs, a->len, sizeof *runs, by_int);
-    thick = runs[a->len / 2];
-    half = thick / 2 + 1;
-    for (int s = 0; s < a->len; s++) {
-        int t0, t1;
-        if (!ink_at(a, s, path[s]))
-            continue;
-        across(a, path, s, &t0, &t1);
-        if (t1 - t0 + 1 > thick)
-            continue;
-        n++;
-        ss += s;
-        st += (t0 + t1) / 2.0;
-        sss += (double)s * s;
-        sst += s * (t0 + t1) / 2.0;
-    }
-    if (n < 2 || n * sss - ss * ss == 0)
-        return;
-    slope = (n * sst - ss * st) / (n * sss - ss * ss);
-    mid = (st - slope * ss) / n;
-    for (int s = 0; s < a->len; s++) {
-        int c = (int)lround(mid + slope * s);
-        for (int t = c - half; t <= c + half; t++)
-            if (t >= 0 && t < a->span && ink_at(a, s, t))
-                m[a->horiz ? (long)(a->b.y0 + t) * a->w + a->b.x0 + s
-                           : (long)(a->b.y0 + s) * a->w + a->b.x0 + t] = 0;
-    }
-}
-
-/* Step 1c: the boxes a number is written in (a form's row of boxes, a box
- * for each digit, one box around it all).  In a part with something
- * written inside its box, and paper left there (not a loop, not a blot),
- * straight lines of ink are traced from side to side of the box, inked
- * LINED of their length (trace(); a frame photographed a little turned
- * is traced too); with two such lines across and two down, the part is
- * a frame, and its lines are cleared, each as thick as it is (the median
- * of its runs across): a digit that touches a side, or crosses it, loses
- * no more than where the line ran.  1 if any part was a frame, 0 if
- * none, -1 when out of memory. */
-static int frames(nn_ink *ink, const int *label, const nn_part *c, int n)
-{
-    enum { MAXLINES = 2 * NN_SEG_MAX_DIGITS + 4 };
-    int w = ink->w, found = 0, err = 0;
-    unsigned char *m = ink->mask;
-
-    for (int i = 0; i < n && !err; i++) {
-        nn_box b = { c[i].x0, c[i].y0, c[i].x1, c[i].y1 };
-        int bw = b.x1 - b.x0 + 1, bh = b.y1 - b.y0 + 1;
-        int edge = 1 + bh / 40, lines[2] = { 0, 0 };
-        double slope = 0;   /* of the first line across: the frame's turn */
-        long inside = 0, room = (long)(bw - 2 * edge) * (bh - 2 * edge);
-        struct along a[2] = { { label, w, i, 1, bw, bh, b },
-                              { label, w, i, 0, bh, bw, b } };
-        int *score, *path, *paths[2];
-        signed char *from;
-        unsigned char *taken;
-
-        if (bh < 12 || bw < 0.3 * bh || along_edge(&c[i]) || room <= 0)
-            continue;
-        for (int y = b.y0 + edge; y <= b.y1 - edge; y++)
-            for (int x = b.x0 + edge; x <= b.x1 - edge; x++)
-                inside += m[(long)y * w + x] != 0;
-        if (inside < 0.02 * room || inside > 0.5 * room)
-            continue;
-        score = malloc((size_t)bw * bh * sizeof *score);
-        from = malloc((size_t)bw * bh);
-        taken = calloc((size_t)bw * bh, 1);
-        path = malloc((size_t)MAXLINES * (bw + bh) * sizeof *path);
-        if (!score || !from || !taken || !path) {
-            err = -1;
-            goto next;
-        }
-        paths[0] = path;
-        paths[1] = path + (size_t)MAXLINES / 2 * (bw + bh);
-        /* The lines across (d 0) and down (d 1), best first; a line found
-         * takes its pixels' runs across it, so that the next is another. */
-        for (int d = 0; d < 2; d++) {
-            memset(taken, 0, (size_t)bw * bh);
-            while (lines[d] < MAXLINES / 2) {
-                int *p = paths[d] + (size_t)lines[d] * a[d].len;
-                int reach = 1 + a[d].span / 25;     /* a line's thickness */
-                int got = trace(&a[d], taken, score, from, p);
-                int e0 = 1 + a[d].len / 20, e1 = a[d].len - 1 - e0;
-                if (d == 0 && lines[0] == 0 && got) {
-                    slope = fabs((double)(p[e1] - p[e0]) / (e1 - e0));
-                    slope = slope < SLANT ? slope : SLANT;
-                }
-                if (got < LINED * (a[d].len - slope * a[d].span))
-                    break;
-                for (int s = 0; s < a[d].len; s++) {
-                    int t0, t1;
-                    across(&a[d], p, s, &t0, &t1);
-                    if (t1 - t0 >= a[d].span / 4) {  /* a line it meets */
-                        t0 = t0 > p[s] - reach ? t0 : p[s] - reach;
-                        t1 = t1 < p[s] + reach ? t1 : p[s] + reach;
-                    }
-                    for (int t = t0; t <= t1; t++)
-                        taken[in_box(&a[d], s, t)] = 1;
-                }
-                lines[d]++;
-            }
-        }
-        if (lines[0] < 2 || lines[1] < 2)
-            goto next;
-        found = 1;
-        for (int d = 0; d < 2; d++)
-            for (int l = 0; l < lines[d]; l++)
-                clear_line(&a[d], paths[d] + (size_t)l * a[d].len, score, m);
-next:
-        free(score);
-        free(from);
-        free(taken);
-        free(path);
-    }
-    return err ? err : found;
-}
-
 /* Whether speck i is a point (a decimal point, a full stop): in the
  * lowest POINT * H of the line's band (whose last row is band1), and no
  * part SHORT * H high has ink in its columns in the band's lower half (a
@@ -948,7 +730,7 @@ parts:
     /* 1c. Boxes written in, then 1b. a line written on or under (step 1
      * with H known, the boxes gone): each once. */
     if (!lined) {
-        int found = boxed ? 0 : frames(&ink, label, c, n);
+        int found = boxed ? 0 : nn_prep_frames(ink.mask, ink.w, label, c, n);
         boxed = 1;
         if (found == 0) {
             found = underline(&ink, (int)(RUN * tall));

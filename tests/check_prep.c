@@ -206,6 +206,34 @@ START_TEST(test_turned_sheet)
 }
 END_TEST
 
+/* The digit written in a box on a form, the box turned 2 degrees: the
+ * box's sides are cleared (lib/frame.c), not read as part of the digit.
+ * Without unbox() the digit is read with its box around it (digit 0:
+ * cosine 0.469). */
+START_TEST(test_in_a_box)
+{
+    nn_idx *idx = mnist10_images();
+    double t = tan(2 * 3.14159265 / 180);
+    for (int k = 0; k < 10; k++) {
+        int w = 300, h = 240;
+        uint8_t *g = page(idx, k, w, h, 94, 64, 238, 35, 0);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                double u = x + t * (y - 120), v = y - t * (x - 150);
+                int side = (fabs(u - 80) <= 1 || fabs(u - 220) <= 1) &&
+                           v >= 50 && v <= 190;
+                side |= (fabs(v - 50) <= 1 || fabs(v - 190) <= 1) &&
+                        u >= 80 && u <= 220;
+                if (side)
+                    g[(long)y * w + x] = 70;
+            }
+        expect_close(idx, k, g, w, h, 0.85, "in a box");
+        free(g);
+    }
+    nn_idx_free(idx);
+}
+END_TEST
+
 /* Specks away from the digit and a ruled line across the page are not the
  * digit. */
 START_TEST(test_specks_and_lines)
@@ -356,6 +384,7 @@ Suite *prep_suite(void)
     tcase_add_test(tc, test_uneven_light);
     tcase_add_test(tc, test_hard_shadow);
     tcase_add_test(tc, test_turned_sheet);
+    tcase_add_test(tc, test_in_a_box);
     tcase_add_test(tc, test_specks_and_lines);
     tcase_add_test(tc, test_polarity_mid_grey);
     tcase_add_test(tc, test_no_strokes);
