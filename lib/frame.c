@@ -56,6 +56,24 @@ static int stray(const struct along *a)
     return 3 + a->len / 50;
 }
 
+/* Where a path's middle begins and ends (*e0, *e1): its ends may run
+ * along the lines it meets. */
+static void middle(const struct along *a, int *e0, int *e1)
+{
+    *e0 = 1 + a->len / 20;
+    *e1 = a->len - 1 - *e0;
+}
+
+/* Where the straight line through a path's middle's ends is at step s. */
+static double chord(const struct along *a, const int *path, int s)
+{
+    int e0, e1;
+
+    middle(a, &e0, &e1);
+    return path[e0] + (double)(path[e1] - path[e0]) * (s - e0) /
+           (e1 > e0 ? e1 - e0 : 1);
+}
+
 /* The best straight line of ink across the part, through no pixel
  * taken[] (in the box: lines found, curves passed over): the path from
  * one side of the box to the other, moving at most one position across
@@ -67,8 +85,9 @@ static int stray(const struct along *a)
 static int trace(const struct along *a, const unsigned char *taken,
                  int *score, signed char *from, int *path)
 {
-    int best = INT_MIN, end = 0, ink = 0, bent = stray(a);
-    int e0 = 1 + a->len / 20, e1 = a->len - 1 - e0;
+    int best = INT_MIN, end = 0, ink = 0, bent = stray(a), e0, e1;
+
+    middle(a, &e0, &e1);
 
     for (int s = 0; s < a->len; s++)
         for (int t = 0; t < a->span; t++) {
@@ -91,16 +110,13 @@ static int trace(const struct along *a, const unsigned char *taken,
         ink += ink_at(a, s, end) && !taken[in_box(a, s, end)];
         end += from[s * a->span + end];
     }
-    /* Straight but for its ends, which may run along the lines it meets,
-     * and no steeper than a box's side turned SLANT. */
+    /* Straight but for its ends, and no steeper than a box's side
+     * turned SLANT. */
     if (abs(path[e1] - path[e0]) > SLANT * (e1 - e0) + bent)
         return -1;
-    for (int s = e0; s <= e1; s++) {
-        double chord = path[e0] + (double)(path[e1] - path[e0]) * (s - e0) /
-                       (e1 > e0 ? e1 - e0 : 1);
-        if (fabs(path[s] - chord) > bent)
+    for (int s = e0; s <= e1; s++)
+        if (fabs(path[s] - chord(a, path, s)) > bent)
             return -1;
-    }
     return ink;
 }
 
@@ -169,13 +185,11 @@ static void clear_line(const struct along *a, const int *path, int *runs,
 static void take(const struct along *a, const int *path, int bent,
                  unsigned char *taken)
 {
-    int reach = 1 + a->span / 25, e0 = 1 + a->len / 20, e1 = a->len - 1 - e0;
+    int reach = 1 + a->span / 25;
 
     for (int s = 0; s < a->len; s++) {
-        double chord = path[e0] + (double)(path[e1] - path[e0]) * (s - e0) /
-                       (e1 > e0 ? e1 - e0 : 1);
         int t0, t1;
-        if (bent && fabs(path[s] - chord) <= bent)
+        if (bent && fabs(path[s] - chord(a, path, s)) <= bent)
             continue;
         across(a, path, s, &t0, &t1);
         if (t1 - t0 >= a->span / 4) {
@@ -253,8 +267,7 @@ int nn_prep_frames(unsigned char *m, int w, const int *label,
             memset(taken, 0, (size_t)bw * bh);
             for (int bends = 0; lines[d] < MAXLINES / 2;) {
                 int *p = paths[d] + (size_t)lines[d] * a[d].len;
-                int got = trace(&a[d], taken, score, from, p);
-                int e0 = 1 + a[d].len / 20, e1 = a[d].len - 1 - e0;
+                int got = trace(&a[d], taken, score, from, p), e0, e1;
                 if (got < 0) {      /* a curve holds more ink: passed over */
                     if (++bends > BENDS)
                         break;
@@ -262,6 +275,7 @@ int nn_prep_frames(unsigned char *m, int w, const int *label,
                     continue;
                 }
                 if (d == 0 && lines[0] == 0) {
+                    middle(&a[0], &e0, &e1);
                     slope = fabs((double)(p[e1] - p[e0]) / (e1 - e0));
                     slope = slope < SLANT ? slope : SLANT;
                 }
