@@ -1307,17 +1307,14 @@ static int unbox(nn_ink *ink)
 {
     nn_part *c = NULL;
     unsigned char *keep = NULL;
-    int *label = NULL, n, err = NN_ENOMEM;
+    int *label = NULL, n, found, err = NN_ENOMEM;
 
     if (!boxed(ink))
         return NN_OK;
     if ((n = nn_prep_parts(ink->mask, ink->w, ink->h, &label, &c)) < 0)
         return NN_ENOMEM;
-    switch (nn_prep_frames(ink->mask, ink->w, label, c, n)) {
-    case 0:
-        err = NN_OK;
-        /* fall through */
-    case -1:
+    if ((found = nn_prep_frames(ink->mask, ink->w, label, c, n)) <= 0) {
+        err = found < 0 ? NN_ENOMEM : NN_OK;
         goto done;
     }
     free(label);
