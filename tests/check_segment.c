@@ -60,6 +60,25 @@ static int last_row(const uint8_t *g)
     return 0;
 }
 
+/* The runs of columns of g with ink, left to right: the first and last
+ * column of each in x0[], x1[] (at most n); returns how many. */
+static int ink_columns(const uint8_t *g, int *x0, int *x1, int n)
+{
+    int k = 0, was = 0;
+
+    for (int x = 0; x < W && k < n; x++) {
+        int ink = 0;
+        for (int y = 0; y < H; y++)
+            ink |= g[y * W + x] < 150;
+        if (ink && !was)
+            x0[k] = x;
+        if (!ink && was)
+            x1[k++] = x - 1;
+        was = ink;
+    }
+    return k;
+}
+
 /* Segments g; returns the digit count (or the negative error), boxes in b,
  * the digits' vectors in vecs. */
 static float vecs[MAXD * 784];     /* segment()'s digits */
@@ -492,17 +511,12 @@ START_TEST(decimal_point)
     int ks[] = { 2, 1, 3 };     /* 4 0 1 */
     nn_box b[MAXD];
     uint8_t *g = line(idx, ks, 3, 40);
-    int x1 = 40, y1, foot = 0, ink = 1;
+    int x0[3], x1[3], y1, foot = 0;
 
-    while (ink) {                           /* the 4's last column of ink */
-        ink = 0;
-        for (int y = 0; y < H; y++)
-            ink |= g[y * W + x1 + 1] < 150;
-        x1 += ink;
-    }
+    ck_assert_int_eq(ink_columns(g, x0, x1, 3), 3);     /* 4, 0, 1 */
     y1 = last_row(g);
     for (int y = y1 - 24; y <= y1; y++)     /* the 4's foot's last column */
-        for (int x = 40; x <= x1; x++)
+        for (int x = x0[0]; x <= x1[0]; x++)
             foot = g[y * W + x] < 150 && x > foot ? x : foot;
     for (int y = y1 - 12; y <= y1; y++)     /* a point 13 across, 5 off */
         for (int x = foot + 5; x <= foot + 17; x++)
@@ -688,22 +702,12 @@ START_TEST(in_boxes)
     static float plain[5 * 784];
     nn_box b[MAXD];
     uint8_t *g = first_five();
-    int x0[5], x1[5], walls[6], k = 0, was = 0;
+    int x0[5], x1[5], walls[6], k;
     double turn = tan(2 * 3.14159265 / 180);
 
     ck_assert_int_eq(segment(g, b), 5);
     memcpy(plain, vecs, sizeof plain);
-    for (int x = 0; x < W && k < 5; x++) {      /* the digits' columns */
-        int ink = 0;
-        for (int y = 0; y < H; y++)
-            ink |= g[y * W + x] < 150;
-        if (ink && !was)
-            x0[k] = x;
-        if (!ink && was)
-            x1[k++] = x - 1;
-        was = ink;
-    }
-    ck_assert_int_eq(k, 5);
+    ck_assert_int_eq(ink_columns(g, x0, x1, 5), 5);
     walls[0] = x0[0] - 2;
     for (k = 1; k < 5; k++)
         walls[k] = k == 3 ? x0[3] - 2 : (x1[k - 1] + x0[k]) / 2;
