@@ -133,8 +133,8 @@ boxed() {
         bx=$((x0 + k * (110 + gap)))
         [ "$3" = around ] ||
             draw="$draw rectangle $bx,60 $((bx + 110)),240"
-        gw=$(identify -format %w "$tmp/g$k.png")
-        gh=$(identify -format %h "$tmp/g$k.png")
+        wh=$(identify -format '%w %h' "$tmp/g$k.png")
+        gw=${wh% *} gh=${wh#* }
         put="$put $tmp/g$k.png -geometry +$((bx + 55 - gw / 2))+$((150 - gh / 2)) -composite"
         k=$((k + 1))
     done
