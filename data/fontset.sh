@@ -18,7 +18,10 @@
 #   boxes-row, boxes-apart, boxes-around, boxes-turned: the same numbers in
 #     4 fonts written in boxes (a form's row of boxes; a box for each digit,
 #     apart; one box around the number; the row turned 3 degrees), each
-#     digit in its box; in-box: a digit (3, 4, 7, 0) alone in a box.
+#     digit in its box; in-box: a digit (3, 4, 7, 0) alone in a box;
+#   squared, squared-dark, squared-turned: the same numbers in 4 fonts on
+#     squared paper whose lines come out dark (grey 140, 120, or 130 turned
+#     3 degrees, on 240, every 40 pixels).
 # -v lists those read wrongly.  Run from the top of the source tree (make
 # fontset installs what it needs).
 set -eu
@@ -109,6 +112,28 @@ for font in $dkg $steve $learn $build; do
         done
     done
 done
+# Numbers written on squared paper whose lines come out dark: lines 2
+# pixels wide, 40 pixels apart, grey 140 and 120 (158 and 141 at their
+# darkest once blurred), and grey 130 turned 3 degrees.
+squares=''
+for x in $(seq -200 40 1000); do squares="$squares line $x,-200 $x,500"; done
+for y in $(seq -200 40 500); do squares="$squares line -200,$y 1000,$y"; done
+for font in $dkg $steve $learn $build; do
+    for t in 2025 93817 4071 586; do
+        for paper in 140:0:squared 120:0:squared-dark 130:3:squared-turned; do
+            i=$((i + 1))
+            name=$(printf 'n%03d_squared.jpg' "$i")
+            grey=${paper%%:*} turn=${paper#*:} turn=${turn%%:*}
+            convert -size 800x300 xc:'gray(240)' -stroke "gray($grey)" \
+                -strokewidth 2 -draw "rotate $turn $squares" -stroke none \
+                -font "$font" -pointsize 140 -fill 'gray(30)' \
+                -gravity center -annotate +0+0 "$t" -blur 0x1 -quality 90 \
+                "$tmp/$name"
+            add "$name" "$t" "${paper##*:}"
+        done
+    done
+done
+
 # Numbers written in boxes: a form's row of boxes, a box for each digit 20
 # pixels apart, one box around the number, and the row turned 3 degrees;
 # each digit drawn alone and centred in its box (110 x 180).  And a digit

@@ -664,6 +664,9 @@ typedef struct nn_part { long area; int x0, y0, x1, y1; long border; } nn_part;
 int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
                 int grow, nn_ink *ink, char *why, size_t whylen);
 void nn_ink_free(nn_ink *ink);
+/* The k-th smallest of v[0..n-1] (0-based), the value a sort would put at
+ * v[k]; v is reordered (prep.c). */
+float nn_select_kth(float *v, long n, long k);
 int nn_prep_parts(const unsigned char *mask, int w, int h, int **label,
                   nn_part **parts);
 /* The boxes digits are written in (lib/frame.c), among parts c (n, with

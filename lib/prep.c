@@ -200,7 +200,7 @@ done:
 /* The k-th smallest of v[0..n-1] (0-based), the value a sort would put at
  * v[k]; v is reordered.  Quickselect (Hoare's partition around the median
  * of three), linear time on average where a sort is n log n. */
-static float select_kth(float *v, long n, long k)
+float nn_select_kth(float *v, long n, long k)
 {
     long lo = 0, hi = n - 1;
     while (lo < hi) {
@@ -239,7 +239,7 @@ static long rank(long n, double q)
 static float quantile(const float *v, long n, double q, float *scratch)
 {
     memcpy(scratch, v, n * sizeof *v);
-    return select_kth(scratch, n, rank(n, q));
+    return nn_select_kth(scratch, n, rank(n, q));
 }
 
 /* Step 2: the median of a band around the border is the paper's level. */
@@ -252,7 +252,7 @@ static float border_level(const struct fimg *f, float *scratch)
         for (int x = 0; x < f->w; x++)
             if (y < bh || y >= f->h - bh || x < bw || x >= f->w - bw)
                 scratch[n++] = f->p[(long)y * f->w + x];
-    return select_kth(scratch, n, n / 2);
+    return nn_select_kth(scratch, n, n / 2);
 }
 
 /* Step 3: subtract a smooth background.  The image is cut into a grid of
@@ -293,7 +293,7 @@ static void block_medians(const struct fimg *f, float *scratch,
             }
             /* 1 - f's rank n / 2 is f's rank n - 1 - n / 2: the same for
              * odd n, the highest of the ranks below for even n. */
-            m->med[gy][gx] = mirror = select_kth(block, n, n / 2);
+            m->med[gy][gx] = mirror = nn_select_kth(block, n, n / 2);
             if (n % 2 == 0)
                 for (long i = 0; i < n / 2; i++)
                     mirror = i == 0 || block[i] > mirror ? block[i] : mirror;
@@ -320,7 +320,7 @@ static void flatten(struct fimg *f, const float med[G][G], int median)
                     nb[k++] = med[y][x];
                     lo = med[y][x] < lo ? med[y][x] : lo;
                 }
-            bg[gy][gx] = median ? select_kth(nb, k, k / 2) : lo;
+            bg[gy][gx] = median ? nn_select_kth(nb, k, k / 2) : lo;
         }
     /* Where each column lies between block centres, the same on every
      * row (f is at most WORK wide: a working image). */
@@ -584,7 +584,7 @@ static float level_of(const struct fimg *f, const unsigned char *m,
     for (long i = 0; i < (long)f->w * f->h; i++)
         if (m[i] == v)
             scratch[k++] = f->p[i];
-    return select_kth(scratch, k, rank(k, q));
+    return nn_select_kth(scratch, k, rank(k, q));
 }
 
 static int off_sheet(struct fimg *f, float *scratch)
@@ -876,8 +876,8 @@ static void tails(const struct fimg *gray, const struct medians *m,
     memcpy(r.p, gray->p, n * sizeof *r.p);
     flatten(&r, m->med, 1);
     /* r is ours to reorder: no copy to select in */
-    *dark = -select_kth(r.p, n, rank(n, 0.005));
-    *light = select_kth(r.p, n, rank(n, 0.995));
+    *dark = -nn_select_kth(r.p, n, rank(n, 0.005));
+    *light = nn_select_kth(r.p, n, rank(n, 0.995));
 }
 
 /* What the steps 3 to 5 find under one polarity: the flattened image (ink
@@ -1242,7 +1242,7 @@ int nn_prep_place(const nn_ink *ink, const unsigned char *sel, nn_box in,
         for (int x = x0; x <= x1; x++)
             if (sel[(long)y * ink->w + x])
                 core_v[k++] = ink->p[(long)y * ink->w + x];
-    core = select_kth(core_v, k, rank(k, 0.9));
+    core = nn_select_kth(core_v, k, rank(k, 0.9));
     /* Only pixels within one of the box can be near the digit; the rest
      * stay 0 (and 0 / core is 0: sel's pixels are ink, above 0). */
     for (int y = y0 > 0 ? y0 - 1 : 0; y <= y1 + 1 && y < ink->h; y++)

@@ -6,8 +6,14 @@
  * small, its digits 20 pixels high: the rules below count pixels).  Every
  * length below is relative to H, the line's ink height (the tallest
  * substantial part), so that the rules hold at any size:
- *   1. ruled lines: a row more than LINE_ROW of the width in ink is a line
- *      across the page, not a stroke; its ink is cleared; once H is known
+ *   1. ruled lines: squared paper whose lines come out as ink has two
+ *      lines or more each way, more than LINE_ROW of the picture long,
+ *      sloping SLANT at most (the picture turned); once they are found,
+ *      every line of their slope more than FAINT long is one too (the
+ *      threshold breaks a faint line), and the lines' ink is cleared but
+ *      where it is DARKER than theirs (a stroke crossing a line).  Then a
+ *      row more than LINE_ROW of the width in ink is a line across the
+ *      page, not a stroke; its ink is cleared; once H is known
  *      (step 2), so is a row's ink running RUN * H or more (a row or its
  *      neighbours, for a line a little slanted: the line a number is
  *      written on, or underlined with), but under ink standing on it (a
@@ -91,6 +97,9 @@
 #define DIGIT_W 0.7     /* of H: a digit's typical width (MNIST's: 0.5-0.9) */
 #define JUDGE 0.9       /* the judge's probability of two digits: cut above */
 #define ONE 0.2         /* and below it, one digit: do not cut, or join */
+#define SLANT 0.1       /* the most a line of squared paper slopes */
+#define FAINT 0.4       /* of the width: a line of squared paper, once found */
+#define DARKER 1.5      /* the lines' ink: a stroke across a line is darker */
 #define READS 400       /* the reader's readings for one picture, at most */
 
 /* A digit being cut out: the pixels whose piece[] is its index. */
@@ -555,6 +564,106 @@ static int link_specks(const int *label, const nn_part *c, int n,
     return 0;
 }
 
+/* The lines of one direction on squared paper, turned at most SLANT: of
+ * the slopes d / len (d = -SLANT * len .. SLANT * len pixels over a
+ * line's length), the one along which the most lines of ink LINE_ROW *
+ * len long or more are found.  The mask is read as len long by span
+ * across (along rows: w by h; along columns, flip: h by w).  *drift gets
+ * d, and at[k] (span + 2 * SLANT * len + 1 of them, k = across - the
+ * drift at along + SLANT * len) is 1 on the lines found.  The count of
+ * lines (runs of such k), or -1 when out of memory. */
+static int grid_lines(const unsigned char *mask, int w, int len, int span,
+                      int flip, int *drift, unsigned char *at)
+{
+    int dmax = (int)(SLANT * len), n = span + 2 * dmax + 1, best = -1;
+    long *ink = malloc(n * sizeof *ink), np = 0;
+    int *shift = malloc(len * sizeof *shift), *pu = NULL, *pv = NULL;
+
+    for (long i = 0; i < (long)len * span; i++)
+        np += mask[i];
+    if (ink && shift && (pu = malloc((np ? np : 1) * sizeof *pu)) &&
+        (pv = malloc((np ? np : 1) * sizeof *pv))) {
+        best = 0;
+        np = 0;
+        for (int v = 0; v < span; v++)      /* the ink, along and across */
+            for (int u = 0; u < len; u++)
+                if (mask[flip ? (long)u * w + v : (long)v * w + u])
+                    pu[np] = u, pv[np++] = v;
+    }
+    *drift = 0;
+    memset(at, 0, n);
+    for (int t = 0; t <= 2 * dmax && best >= 0; t++) {
+        int lines = 0, d = (t + 1) / 2 * (t % 2 ? 1 : -1); /* 0, 1, -1, .. */
+        for (int u = 0; u < len; u++)
+            shift[u] = dmax - (int)lround((double)d * u / len);
+        memset(ink, 0, n * sizeof *ink);
+        for (long i = 0; i < np; i++)
+            ink[pv[i] + shift[pu[i]]]++;
+        for (int k = 0; k < n; k++)
+            lines += ink[k] > LINE_ROW * len &&
+                     (k == 0 || ink[k - 1] <= LINE_ROW * len);
+        if (lines > best) {
+            best = lines;
+            *drift = d;
+            for (int k = 0; k < n; k++)
+                at[k] = ink[k] > FAINT * len;
+        }
+    }
+    free(ink);
+    free(shift);
+    free(pu);
+    free(pv);
+    return best;
+}
+
+/* Squared paper whose lines come out as ink: two lines or more each way
+ * (grid_lines()).  Their ink, and that of the pixel either side (the
+ * line's blurred edge), is cleared but where it is DARKER times the
+ * lines' own ink or more (a stroke written across a line).  1 if cleared,
+ * 0 if the paper is not squared, -1 when out of memory. */
+static int squared(nn_ink *ink)
+{
+    int w = ink->w, h = ink->h, mr = (int)(SLANT * w), mc = (int)(SLANT * h);
+    int nr = h + 2 * mr + 1, nc = w + 2 * mc + 1, dr, dc, rows, cols;
+    unsigned char *row = malloc(nr), *col = malloc(nc);
+    float *v = malloc((size_t)w * h * sizeof *v), level;
+    long n = 0;
+
+    rows = row && col && v ? grid_lines(ink->mask, w, w, h, 0, &dr, row) : -1;
+    cols = rows >= 2 ? grid_lines(ink->mask, w, h, w, 1, &dc, col) : 0;
+    if (rows < 2 || cols < 2) {
+        free(row);
+        free(col);
+        free(v);
+        return rows < 0 || cols < 0 ? -1 : 0;
+    }
+    /* a pixel's line across each way, as grid_lines() numbers them */
+#define ROW_K(x, y) ((y) - (int)lround((double)dr * (x) / w) + mr)
+#define COL_K(x, y) ((x) - (int)lround((double)dc * (y) / h) + mc)
+    /* the lines' ink: its median on them, but where they cross */
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if (ink->mask[(long)y * w + x] &&
+                row[ROW_K(x, y)] != col[COL_K(x, y)])
+                v[n++] = ink->p[(long)y * w + x];
+    level = n ? nn_select_kth(v, n, n / 2) : 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int r = ROW_K(x, y), c = COL_K(x, y), near = 0;
+            for (int e = -1; e <= 1; e++)
+                near |= (r + e >= 0 && r + e < nr && row[r + e]) ||
+                        (c + e >= 0 && c + e < nc && col[c + e]);
+            if (near && ink->p[(long)y * w + x] < DARKER * level)
+                ink->mask[(long)y * w + x] = 0;
+        }
+#undef ROW_K
+#undef COL_K
+    free(row);
+    free(col);
+    free(v);
+    return 1;
+}
+
 /* Step 1b: a line that the number is written on or underlined with (a
  * form's field, not across the page): ink running along a row (or the
  * rows beside it, for a line a little slanted; as the picture was, not
@@ -688,6 +797,8 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
     long npx = (long)ink.w * ink.h;
 
     /* 1. Ruled lines. */
+    if ((err = squared(&ink)) < 0)
+        goto done;
     for (int y = 0; y < ink.h; y++) {
         long k = 0;
         for (int x = 0; x < ink.w; x++)

@@ -742,6 +742,39 @@ START_TEST(blank)
 }
 END_TEST
 
+/* The number written on squared paper whose lines come out dark (a grey
+ * of 160 on the page's 230, 5 pixels wide, every 56: half a digit's
+ * height), turned 2 degrees as on a photo: the lines are cleared but
+ * where a stroke crosses them (step 1), not left joining the digits into
+ * one part (as they do without the step, or looked for only square to
+ * the picture) nor cut off as a digit (6 digits when all their ink is
+ * cleared); each digit reads as it does on plain paper (its vector
+ * alike). */
+START_TEST(squared_paper)
+{
+    static float plain[5 * 784];
+    nn_box b[MAXD];
+    uint8_t *g = first_five();
+    double turn = tan(2 * 3.14159265 / 180);
+
+    ck_assert_int_eq(segment(g, b), 5);
+    memcpy(plain, vecs, sizeof plain);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            int yt = y + (int)lround(turn * x) + 56;
+            int xt = x - (int)lround(turn * y) + 56;
+            if ((yt % 56 < 5 || xt % 56 < 5) && g[y * W + x] > 160)
+                g[y * W + x] = 160;
+        }
+    assert_first_five(g, b);
+    for (int k = 0; k < 5; k++)
+        ck_assert_msg(correlation(plain + k * 784, vecs + k * 784) >= 0.8,
+                      "digit %d: correlation %.2f", k,
+                      correlation(plain + k * 784, vecs + k * 784));
+    free(g);
+}
+END_TEST
+
 /* 500 dots of one size: no line of digits, refused by the parts limit. */
 START_TEST(many_parts)
 {
@@ -782,6 +815,7 @@ Suite *segment_suite(void)
     tcase_add_test(tc, decimal_point);
     tcase_add_test(tc, on_a_line);
     tcase_add_test(tc, in_boxes);
+    tcase_add_test(tc, squared_paper);
     tcase_add_test(tc, specks);
     tcase_add_test(tc, ruled);
     tcase_add_test(tc, framed);
