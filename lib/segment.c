@@ -567,21 +567,27 @@ static int link_specks(const int *label, const nn_part *c, int n,
 /* The lines of one direction on squared paper, turned at most SLANT: of
  * the slopes d / len (d = -SLANT * len .. SLANT * len pixels over a
  * line's length), the one along which the most lines of ink LINE_ROW *
- * len long or more are found.  The mask is read as len long by span
- * across (along rows: w by h; along columns, flip: h by w).  *drift gets
- * d, and at[k] (span + 2 * SLANT * len + 1 of them, k = across - the
- * drift at along + SLANT * len) is 1 on the lines found.  The count of
- * lines (runs of such k), or -1 when out of memory. */
+ * len long or more are found; of slopes finding as many (a thick line is
+ * found a little askew too), the one that gathers the ink most sharply
+ * (the sum of the squares of the ink along each line), else the one
+ * nearer level.  The mask is read as len long by span across (along
+ * rows: w by h; along columns, flip: h by w).  *drift gets d, and at[k]
+ * (span + 2 * SLANT * len + 1 of them, k = across - the drift at along +
+ * SLANT * len) is 1 on the lines of that slope with ink FAINT of their
+ * length inside the picture or more.  The count of lines found (runs of
+ * such k), or -1 when out of memory. */
 static int grid_lines(const unsigned char *mask, int w, int len, int span,
                       int flip, int *drift, unsigned char *at)
 {
     int dmax = (int)(SLANT * len), n = span + 2 * dmax + 1, best = -1;
+    double best_sharp = 0;
     long *ink = malloc(n * sizeof *ink), np = 0;
+    long *ends = malloc((n + 1) * sizeof *ends);    /* lines' ends */
     int *shift = malloc(len * sizeof *shift), *pu = NULL, *pv = NULL;
 
     for (long i = 0; i < (long)len * span; i++)
         np += mask[i];
-    if (ink && shift && (pu = malloc((np ? np : 1) * sizeof *pu)) &&
+    if (ink && ends && shift && (pu = malloc((np ? np : 1) * sizeof *pu)) &&
         (pv = malloc((np ? np : 1) * sizeof *pv))) {
         best = 0;
         np = 0;
@@ -594,22 +600,35 @@ static int grid_lines(const unsigned char *mask, int w, int len, int span,
     memset(at, 0, n);
     for (int t = 0; t <= 2 * dmax && best >= 0; t++) {
         int lines = 0, d = (t + 1) / 2 * (t % 2 ? 1 : -1); /* 0, 1, -1, .. */
+        double sharp = 0;
         for (int u = 0; u < len; u++)
             shift[u] = dmax - (int)lround((double)d * u / len);
         memset(ink, 0, n * sizeof *ink);
         for (long i = 0; i < np; i++)
             ink[pv[i] + shift[pu[i]]]++;
-        for (int k = 0; k < n; k++)
+        for (int k = 0; k < n; k++) {
             lines += ink[k] > LINE_ROW * len &&
                      (k == 0 || ink[k - 1] <= LINE_ROW * len);
-        if (lines > best) {
+            sharp += (double)ink[k] * ink[k];
+        }
+        if (lines > best || (lines == best && sharp > best_sharp)) {
+            best_sharp = sharp;
+            long inside = 0;    /* line k's pixels inside the picture */
             best = lines;
             *drift = d;
-            for (int k = 0; k < n; k++)
-                at[k] = ink[k] > FAINT * len;
+            memset(ends, 0, (n + 1) * sizeof *ends);
+            for (int u = 0; u < len; u++) {
+                ends[shift[u]]++;
+                ends[shift[u] + span]--;
+            }
+            for (int k = 0; k < n; k++) {
+                inside += ends[k];
+                at[k] = ink[k] > FAINT * inside;
+            }
         }
     }
     free(ink);
+    free(ends);
     free(shift);
     free(pu);
     free(pv);
@@ -619,49 +638,52 @@ static int grid_lines(const unsigned char *mask, int w, int len, int span,
 /* Squared paper whose lines come out as ink: two lines or more each way
  * (grid_lines()).  Their ink, and that of the pixel either side (the
  * line's blurred edge), is cleared but where it is DARKER times the
- * lines' own ink or more (a stroke written across a line).  1 if cleared,
- * 0 if the paper is not squared, -1 when out of memory. */
+ * lines' own ink (its median) or more: a stroke written across a line.
+ * 1 if cleared, 0 if the paper is not squared, -1 when out of memory. */
 static int squared(nn_ink *ink)
 {
     int w = ink->w, h = ink->h, mr = (int)(SLANT * w), mc = (int)(SLANT * h);
     int nr = h + 2 * mr + 1, nc = w + 2 * mc + 1, dr, dc, rows, cols;
-    unsigned char *row = malloc(nr), *col = malloc(nc);
+    int ret = -1;
+    unsigned char *row = malloc(nr), *col = malloc(nc), *on = NULL;
     float *v = malloc((size_t)w * h * sizeof *v), level;
-    long n = 0;
+    long nv = 0, npx = (long)w * h;
 
     rows = row && col && v ? grid_lines(ink->mask, w, w, h, 0, &dr, row) : -1;
     cols = rows >= 2 ? grid_lines(ink->mask, w, h, w, 1, &dc, col) : 0;
     if (rows < 2 || cols < 2) {
-        free(row);
-        free(col);
-        free(v);
-        return rows < 0 || cols < 0 ? -1 : 0;
+        ret = rows < 0 || cols < 0 ? -1 : 0;
+        goto done;
     }
+    if (!(on = malloc(npx)))
+        goto done;
     /* a pixel's line across each way, as grid_lines() numbers them */
 #define ROW_K(x, y) ((y) - (int)lround((double)dr * (x) / w) + mr)
 #define COL_K(x, y) ((x) - (int)lround((double)dc * (y) / h) + mc)
-    /* the lines' ink: its median on them, but where they cross */
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++)
-            if (ink->mask[(long)y * w + x] &&
-                row[ROW_K(x, y)] != col[COL_K(x, y)])
-                v[n++] = ink->p[(long)y * w + x];
-    level = n ? nn_select_kth(v, n, n / 2) : 0;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             int r = ROW_K(x, y), c = COL_K(x, y), near = 0;
             for (int e = -1; e <= 1; e++)
                 near |= (r + e >= 0 && r + e < nr && row[r + e]) ||
                         (c + e >= 0 && c + e < nc && col[c + e]);
-            if (near && ink->p[(long)y * w + x] < DARKER * level)
-                ink->mask[(long)y * w + x] = 0;
+            on[(long)y * w + x] = (unsigned char)near;
+            /* the lines' ink, on them but where they cross */
+            if (ink->mask[(long)y * w + x] && row[r] != col[c])
+                v[nv++] = ink->p[(long)y * w + x];
         }
 #undef ROW_K
 #undef COL_K
+    level = nv ? nn_select_kth(v, nv, nv / 2) : 0;
+    for (long i = 0; i < npx; i++)
+        if (on[i] && ink->p[i] < DARKER * level)
+            ink->mask[i] = 0;
+    ret = 1;
+done:
     free(row);
     free(col);
     free(v);
-    return 1;
+    free(on);
+    return ret;
 }
 
 /* Step 1b: a line that the number is written on or underlined with (a

@@ -750,27 +750,52 @@ END_TEST
  * the picture) nor cut off as a digit (6 digits when all their ink is
  * cleared); each digit reads as it does on plain paper (its vector
  * alike). */
+/* Squared paper's lines drawn on page g: grey 160, 5 pixels wide, every
+ * step pixels, turned by degrees. */
+static void squares(uint8_t *g, int step, double degrees)
+{
+    double turn = tan(degrees * 3.14159265 / 180);
+
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            int yt = y + (int)lround(turn * x) + step;
+            int xt = x - (int)lround(turn * y) + step;
+            if ((yt % step < 5 || xt % step < 5) && g[y * W + x] > 160)
+                g[y * W + x] = 160;
+        }
+}
+
 START_TEST(squared_paper)
 {
     static float plain[5 * 784];
     nn_box b[MAXD];
     uint8_t *g = first_five();
-    double turn = tan(2 * 3.14159265 / 180);
 
     ck_assert_int_eq(segment(g, b), 5);
     memcpy(plain, vecs, sizeof plain);
-    for (int y = 0; y < H; y++)
-        for (int x = 0; x < W; x++) {
-            int yt = y + (int)lround(turn * x) + 56;
-            int xt = x - (int)lround(turn * y) + 56;
-            if ((yt % 56 < 5 || xt % 56 < 5) && g[y * W + x] > 160)
-                g[y * W + x] = 160;
-        }
+    squares(g, 56, 2);
     assert_first_five(g, b);
     for (int k = 0; k < 5; k++)
         ck_assert_msg(correlation(plain + k * 784, vecs + k * 784) >= 0.8,
                       "digit %d: correlation %.2f", k,
                       correlation(plain + k * 784, vecs + k * 784));
+    free(g);
+}
+END_TEST
+
+/* Squared paper with nothing written on it, its lines 40 pixels apart
+ * and turned 3 degrees: no digit.  Not the lines' ends left in the
+ * picture's corners (each line is measured against its part inside the
+ * picture), nor those of thick lines cleared along a slope a little
+ * askew that finds as many of them (of such slopes, the one that gathers
+ * their ink most sharply). */
+START_TEST(squared_paper_blank)
+{
+    nn_box b[MAXD];
+    uint8_t *g = page(230);
+
+    squares(g, 40, 3);
+    ck_assert_int_eq(segment(g, b), NN_EFORMAT);
     free(g);
 }
 END_TEST
@@ -816,6 +841,7 @@ Suite *segment_suite(void)
     tcase_add_test(tc, on_a_line);
     tcase_add_test(tc, in_boxes);
     tcase_add_test(tc, squared_paper);
+    tcase_add_test(tc, squared_paper_blank);
     tcase_add_test(tc, specks);
     tcase_add_test(tc, ruled);
     tcase_add_test(tc, framed);
