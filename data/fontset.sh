@@ -213,5 +213,5 @@ mv "$tmp" "$dir"
     }
     END {
         for (k = 1; k <= groups; k++)
-            printf "%-20s %3d of %3d\n", order[k], w[order[k]], n[order[k]]
+            printf "%-22s %3d of %3d\n", order[k], w[order[k]], n[order[k]]
     }' - "$dir/labels.tsv"
