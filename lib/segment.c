@@ -9,12 +9,13 @@
  *   1. ruled lines: squared paper whose lines come out as ink has two
  *      lines or more each way, more than LINE_ROW of the picture long,
  *      sloping SLANT at most (the picture turned); once they are found,
- *      every line of their slope more than FAINT long is one too (the
- *      threshold breaks a faint line), and the lines' ink is cleared but
- *      where it is DARKER than theirs (a stroke crossing a line).  Then a
- *      row more than LINE_ROW of the width in ink is a line across the
- *      page, not a stroke; its ink is cleared; once H is known
- *      (step 2), so is a row's ink running RUN * H or more (a row or its
+ *      every line of their slope inked along FAINT of its part inside the
+ *      picture is one too (the threshold breaks a faint line; a line's end
+ *      in a corner), and the lines' ink is cleared but where it is DARKER
+ *      than theirs (a stroke crossing a line).  Then a row more than
+ *      LINE_ROW of the width in ink is a line across the page, not a
+ *      stroke; its ink is cleared; once H is known (step 2), so is a
+ *      row's ink running RUN * H or more (a row or its
  *      neighbours, for a line a little slanted: the line a number is
  *      written on, or underlined with), but under ink standing on it (a
  *      digit's foot keeps its bottom), and step 2 starts again; before
@@ -98,7 +99,7 @@
 #define JUDGE 0.9       /* the judge's probability of two digits: cut above */
 #define ONE 0.2         /* and below it, one digit: do not cut, or join */
 #define SLANT 0.1       /* the most a line of squared paper slopes */
-#define FAINT 0.4       /* of the width: a line of squared paper, once found */
+#define FAINT 0.4       /* inked along this much: a line of squared paper */
 #define DARKER 1.5      /* the lines' ink: a stroke across a line is darker */
 #define READS 400       /* the reader's readings for one picture, at most */
 
@@ -612,9 +613,9 @@ static int grid_lines(const unsigned char *mask, int w, int len, int span,
             sharp += (double)ink[k] * ink[k];
         }
         if (lines > best || (lines == best && sharp > best_sharp)) {
-            best_sharp = sharp;
             long inside = 0;    /* line k's pixels inside the picture */
             best = lines;
+            best_sharp = sharp;
             *drift = d;
             memset(ends, 0, (n + 1) * sizeof *ends);
             for (int u = 0; u < len; u++) {
@@ -819,8 +820,8 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
     long npx = (long)ink.w * ink.h;
 
     /* 1. Ruled lines. */
-    if ((err = squared(&ink)) < 0)
-        goto done;
+    if (squared(&ink) < 0)
+        goto done;                      /* err is NN_ENOMEM */
     for (int y = 0; y < ink.h; y++) {
         long k = 0;
         for (int x = 0; x < ink.w; x++)
