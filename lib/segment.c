@@ -571,32 +571,23 @@ static int link_specks(const int *label, const nn_part *c, int n,
  * len long or more are found; of slopes finding as many (a thick line is
  * found a little askew too), the one that gathers the ink most sharply
  * (the sum of the squares of the ink along each line), else the one
- * nearer level.  The mask is read as len long by span across (along
- * rows: w by h; along columns, flip: h by w).  *drift gets d, and at[k]
- * (span + 2 * SLANT * len + 1 of them, k = across - the drift at along +
- * SLANT * len) is 1 on the lines of that slope with ink FAINT of their
- * length inside the picture or more.  The count of lines found (runs of
- * such k), or -1 when out of memory. */
-static int grid_lines(const unsigned char *mask, int w, int len, int span,
-                      int flip, int *drift, unsigned char *at)
+ * nearer level.  The picture is len long by span across; its np ink
+ * pixels are at (pu[i] along, pv[i] across) (for rows, x and y; for
+ * columns, y and x).  *drift gets d, and at[k] (span + 2 * SLANT * len +
+ * 1 of them, k = across - the drift at along + SLANT * len) is 1 on the
+ * lines of that slope with ink FAINT of their length inside the picture
+ * or more.  The count of lines found (runs of such k), or -1 when out of
+ * memory. */
+static int grid_lines(const int *pu, const int *pv, long np, int len,
+                      int span, int *drift, unsigned char *at)
 {
-    int dmax = (int)(SLANT * len), n = span + 2 * dmax + 1, best = -1;
+    int dmax = (int)(SLANT * len), n = span + 2 * dmax + 1;
     double best_sharp = 0;
-    long *ink = malloc(n * sizeof *ink), np = 0;
+    long *ink = malloc(n * sizeof *ink);
     long *ends = malloc((n + 1) * sizeof *ends);    /* lines' ends */
-    int *shift = malloc(len * sizeof *shift), *pu = NULL, *pv = NULL;
+    int *shift = malloc(len * sizeof *shift);
+    int best = ink && ends && shift ? 0 : -1;
 
-    for (long i = 0; i < (long)len * span; i++)
-        np += mask[i];
-    if (ink && ends && shift && (pu = malloc((np ? np : 1) * sizeof *pu)) &&
-        (pv = malloc((np ? np : 1) * sizeof *pv))) {
-        best = 0;
-        np = 0;
-        for (int v = 0; v < span; v++)      /* the ink, along and across */
-            for (int u = 0; u < len; u++)
-                if (mask[flip ? (long)u * w + v : (long)v * w + u])
-                    pu[np] = u, pv[np++] = v;
-    }
     *drift = 0;
     memset(at, 0, n);
     for (int t = 0; t <= 2 * dmax && best >= 0; t++) {
@@ -631,8 +622,6 @@ static int grid_lines(const unsigned char *mask, int w, int len, int span,
     free(ink);
     free(ends);
     free(shift);
-    free(pu);
-    free(pv);
     return best;
 }
 
@@ -646,17 +635,24 @@ static int squared(nn_ink *ink)
     int w = ink->w, h = ink->h, mr = (int)(SLANT * w), mc = (int)(SLANT * h);
     int nr = h + 2 * mr + 1, nc = w + 2 * mc + 1, dr, dc, rows, cols;
     int ret = -1;
+    long nv = 0, np = 0, npx = (long)w * h;
     unsigned char *row = malloc(nr), *col = malloc(nc), *on = NULL;
-    float *v = malloc((size_t)w * h * sizeof *v), level;
-    long nv = 0, npx = (long)w * h;
+    int *px = malloc(npx * sizeof *px), *py = malloc(npx * sizeof *py);
+    float *v = NULL, level;
 
-    rows = row && col && v ? grid_lines(ink->mask, w, w, h, 0, &dr, row) : -1;
-    cols = rows >= 2 ? grid_lines(ink->mask, w, h, w, 1, &dc, col) : 0;
+    if (!row || !col || !px || !py)
+        goto done;
+    for (int y = 0; y < h; y++)         /* the ink, listed once */
+        for (int x = 0; x < w; x++)
+            if (ink->mask[(long)y * w + x])
+                px[np] = x, py[np++] = y;
+    rows = grid_lines(px, py, np, w, h, &dr, row);
+    cols = rows >= 2 ? grid_lines(py, px, np, h, w, &dc, col) : 0;
     if (rows < 2 || cols < 2) {
         ret = rows < 0 || cols < 0 ? -1 : 0;
         goto done;
     }
-    if (!(on = malloc(npx)))
+    if (!(on = malloc(npx)) || !(v = malloc(np * sizeof *v)))
         goto done;
     /* a pixel's line across each way, as grid_lines() numbers them */
 #define ROW_K(x, y) ((y) - (int)lround((double)dr * (x) / w) + mr)
@@ -682,6 +678,8 @@ static int squared(nn_ink *ink)
 done:
     free(row);
     free(col);
+    free(px);
+    free(py);
     free(v);
     free(on);
     return ret;
