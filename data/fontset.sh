@@ -21,7 +21,8 @@
 #     digit in its box; in-box: a digit (3, 4, 7, 0) alone in a box;
 #   squared, squared-dark, squared-turned: the same numbers in 4 fonts on
 #     squared paper whose lines come out dark (grey 140, 120, or 130 turned
-#     3 degrees, on 240, every 40 pixels).
+#     3 degrees, on 240, every 40 pixels); squared (digits): 0 to 9 in the
+#     4 fonts, each alone on the turned paper.
 # -v lists those read wrongly.  Run from the top of the source tree (make
 # fontset installs what it needs).
 set -eu
@@ -131,6 +132,16 @@ for font in $dkg $steve $learn $build; do
                 "$tmp/$name"
             add "$name" "$t" "${paper##*:}"
         done
+    done
+    # and each digit alone on the turned paper, a square and a half high
+    for d in 0 1 2 3 4 5 6 7 8 9; do
+        i=$((i + 1))
+        name=$(printf 'd%03d_squared.jpg' "$i")
+        convert -size 300x300 xc:'gray(240)' -stroke 'gray(130)' \
+            -strokewidth 2 -draw "rotate 3 $squares" -stroke none \
+            -font "$font" -pointsize 180 -fill 'gray(30)' -gravity center \
+            -annotate +0+0 "$d" -blur 0x1 -quality 90 "$tmp/$name"
+        add "$name" "$d" squared
     done
 done
 

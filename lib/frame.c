@@ -1,7 +1,8 @@
-/* frame.c - the boxes that digits are written in on a form (a row of
- * boxes, a box for each digit, one box around a number), found and
- * cleared from an ink mask, so that what is read is the writing: for a
- * number (segment.c, step 1c) and for a single digit (prep.c, step 5).
+/* frame.c - what is printed on the paper that digits are written on: the
+ * boxes of a form (a row of boxes, a box for each digit, one box around a
+ * number) and the lines of squared paper, found and cleared from an ink
+ * mask, so that what is read is the writing: for a number (segment.c,
+ * step 1) and for a single digit (prep.c, step 5).
  *
  * A box is straight lines of ink from side to side of a part's bounding
  * box, something written inside it, and paper left there.  Each line is
@@ -10,6 +11,14 @@
  * is found; a curve (a digit's loop) bends away from its chord and is no
  * line.  The lines are cleared to their own thickness, so a digit that
  * touches a box's side, or runs across it, keeps its stroke.
+ *
+ * Squared paper whose lines come out as ink (a dark grid, or a photo whose
+ * contrast raises a light one) has two lines or more each way, more than
+ * RULED of the picture long, sloping GRID_SLANT at most (the picture
+ * turned); once they are found, every line of their slope inked along
+ * FAINT of its part inside the picture is one too (the threshold breaks a
+ * faint line; a line's end in a corner), and the lines' ink is cleared but
+ * where it is DARKER than theirs (a stroke crossing a line).
  */
 #include <limits.h>
 #include <math.h>
@@ -21,6 +30,10 @@
 #define LINED 0.9       /* of a box's side: inked so far, a line drawn */
 #define SLANT 0.15      /* the most a box's sides slope (8.5 degrees) */
 #define BENDS 3         /* curves passed over looking for a line */
+#define RULED 0.75      /* of its length: inked so far, a line of the paper */
+#define GRID_SLANT 0.1  /* the most a line of squared paper slopes */
+#define FAINT 0.4       /* inked along this much: a line of squared paper */
+#define DARKER 1.5      /* the lines' ink: a stroke across a line is darker */
 
 static int by_int(const void *a, const void *b)
 {
@@ -300,3 +313,137 @@ next:
     }
     return err ? err : found;
 }
+
+/* The lines of one direction on squared paper, turned at most
+ * GRID_SLANT: of the slopes d / len (d = -GRID_SLANT * len .. GRID_SLANT *
+ * len pixels over a line's length), the one along which the most lines of
+ * ink RULED * len long or more are found; of slopes finding as many (a thick line is
+ * found a little askew too), the one that gathers the ink most sharply
+ * (the sum of the squares of the ink along each line), else the one
+ * nearer level.  The picture is len long by span across; its np ink
+ * pixels are at (pu[i] along, pv[i] across) (for rows, x and y; for
+ * columns, y and x).  *drift gets d, and at[k] (span + 2 * GRID_SLANT *
+ * len + 1 of them, k = across - the drift at along + GRID_SLANT * len) is 1
+ * on the lines of that slope with ink FAINT of their length inside the picture
+ * or more.  The count of lines found (runs of such k), or -1 when out of
+ * memory. */
+static int grid_lines(const int *pu, const int *pv, long np, int len,
+                      int span, int *drift, unsigned char *at)
+{
+    int dmax = (int)(GRID_SLANT * len), n = span + 2 * dmax + 1;
+    double best_sharp = 0;
+    long *ink = malloc(n * sizeof *ink);
+    long *ends = malloc((n + 1) * sizeof *ends);    /* lines' ends */
+    int *shift = malloc(len * sizeof *shift);
+    int best = ink && ends && shift ? 0 : -1;
+
+    *drift = 0;
+    memset(at, 0, n);
+    for (int t = 0; t <= 2 * dmax && best >= 0; t++) {
+        int lines = 0, d = (t + 1) / 2 * (t % 2 ? 1 : -1); /* 0, 1, -1, .. */
+        double sharp = 0;
+        for (int u = 0; u < len; u++)
+            shift[u] = dmax - (int)lround((double)d * u / len);
+        memset(ink, 0, n * sizeof *ink);
+        for (long i = 0; i < np; i++)
+            ink[pv[i] + shift[pu[i]]]++;
+        for (int k = 0; k < n; k++) {
+            lines += ink[k] > RULED * len &&
+                     (k == 0 || ink[k - 1] <= RULED * len);
+            sharp += (double)ink[k] * ink[k];
+        }
+        if (lines > best || (lines == best && sharp > best_sharp)) {
+            long inside = 0;    /* line k's pixels inside the picture */
+            best = lines;
+            best_sharp = sharp;
+            *drift = d;
+            memset(ends, 0, (n + 1) * sizeof *ends);
+            for (int u = 0; u < len; u++) {
+                ends[shift[u]]++;
+                ends[shift[u] + span]--;
+            }
+            for (int k = 0; k < n; k++) {
+                inside += ends[k];
+                at[k] = ink[k] > FAINT * inside;
+            }
+        }
+    }
+    free(ink);
+    free(ends);
+    free(shift);
+    return best;
+}
+
+/* Squared paper whose lines come out as ink: two lines or more each way
+ * (grid_lines()).  Their ink, and that of the pixel either side (the
+ * line's blurred edge), is cleared but where it is DARKER times the
+ * lines' own ink (its median) or more: a stroke written across a line.
+ * Where two lines cross (their blurs add up) and along the picture's edge
+ * (a line's blur had nowhere to spread), a line's ink is darker than
+ * elsewhere, and is cleared whatever its level: a stroke across it loses
+ * a few pixels.  1 if cleared, 0 if the paper is not squared, -1 when out
+ * of memory. */
+int nn_prep_squared(nn_ink *ink)
+{
+    int w = ink->w, h = ink->h;
+    int mr = (int)(GRID_SLANT * w), mc = (int)(GRID_SLANT * h);
+    int nr = h + 2 * mr + 1, nc = w + 2 * mc + 1, dr, dc, rows, cols;
+    int ret = -1;
+    long nv = 0, np = 0, npx = (long)w * h;
+    unsigned char *row = malloc(nr), *col = malloc(nc), *on = NULL;
+    int *px = malloc(npx * sizeof *px), *py = malloc(npx * sizeof *py);
+    float *v = NULL, level;
+
+    if (!row || !col || !px || !py)
+        goto done;
+    for (int y = 0; y < h; y++)         /* the ink, listed once */
+        for (int x = 0; x < w; x++)
+            if (ink->mask[(long)y * w + x])
+                px[np] = x, py[np++] = y;
+    rows = grid_lines(px, py, np, w, h, &dr, row);
+    cols = rows >= 2 ? grid_lines(py, px, np, h, w, &dc, col) : 0;
+    if (rows < 2 || cols < 2) {
+        ret = rows < 0 || cols < 0 ? -1 : 0;
+        goto done;
+    }
+    if (!(on = malloc(npx)) || !(v = malloc(np * sizeof *v)))
+        goto done;
+    /* a pixel's line across each way, as grid_lines() numbers them */
+#define ROW_K(x, y) ((y) - (int)lround((double)dr * (x) / w) + mr)
+#define COL_K(x, y) ((x) - (int)lround((double)dc * (y) / h) + mc)
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            long i = (long)y * w + x;
+            int r = ROW_K(x, y), c = COL_K(x, y), near = 0, wide = 0;
+            for (int e = -2; e <= 2; e++) {     /* 1: a row, 2: a column */
+                int k = (r + e >= 0 && r + e < nr && row[r + e]) |
+                        (c + e >= 0 && c + e < nc && col[c + e]) << 1;
+                wide |= k;
+                near |= e >= -1 && e <= 1 ? k : 0;
+            }
+            /* where lines cross, the corners their blurs fill too */
+            if (wide == 3 || (near && (x < 2 || y < 2 || x >= w - 2 ||
+                                       y >= h - 2)))
+                near = 4;           /* cleared whatever its level */
+            on[i] = (unsigned char)near;
+            /* the lines' own ink: on one, away from the others */
+            if (ink->mask[i] && near && near != 4 && row[r] != col[c])
+                v[nv++] = ink->p[i];
+        }
+#undef ROW_K
+#undef COL_K
+    level = nv ? nn_select_kth(v, nv, nv / 2) : 0;
+    for (long i = 0; i < npx; i++)
+        if (on[i] == 4 || (on[i] && ink->p[i] < DARKER * level))
+            ink->mask[i] = 0;
+    ret = 1;
+done:
+    free(row);
+    free(col);
+    free(px);
+    free(py);
+    free(v);
+    free(on);
+    return ret;
+}
+

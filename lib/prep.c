@@ -23,9 +23,10 @@
  *   4. ink mask: Otsu's threshold on the flattened image, with a minimum
  *      contrast below which there is no ink at all;
  *   5. keep the digit: connected components, dropping specks (small next
- *      to the largest part) and ruled lines (spanning the image); a box
- *      the digit is written in (a form's; lib/frame.c) is cleared, and
- *      the digit's parts chosen again;
+ *      to the largest part) and ruled lines (spanning the image); the
+ *      lines of squared paper, and a box the digit is written in (a
+ *      form's), are cleared (lib/frame.c), and the digit's parts chosen
+ *      again;
  *   6. crop to the kept ink, scale its grey levels so strokes reach 1,
  *      area-average into 20x20 keeping the aspect ratio, and place it in
  *      28x28 by centre of mass.
@@ -1300,27 +1301,15 @@ static int boxed(const nn_ink *ink)
     return sides == 4;
 }
 
-/* Step 5b: the box a digit is written in on a form (lib/frame.c) is
- * cleared from ink's mask, and step 5 chooses the digit's parts again
- * from what is left.  NN_OK (a box or none) or NN_ENOMEM. */
-static int unbox(nn_ink *ink)
+/* Step 5 again on ink's mask, once what was printed on the paper is
+ * cleared from it: the digit's parts, chosen from what is left.  NN_OK
+ * or NN_ENOMEM. */
+static int choose_again(nn_ink *ink)
 {
     nn_part *c = NULL;
     unsigned char *keep = NULL;
-    int *label = NULL, n, found, err = NN_ENOMEM;
+    int *label = NULL, n, err = NN_ENOMEM;
 
-    if (!boxed(ink))
-        return NN_OK;
-    if ((n = nn_prep_parts(ink->mask, ink->w, ink->h, &label, &c)) < 0)
-        return NN_ENOMEM;
-    if ((found = nn_prep_frames(ink->mask, ink->w, label, c, n)) <= 0) {
-        err = found < 0 ? NN_ENOMEM : NN_OK;
-        goto done;
-    }
-    free(label);
-    free(c);
-    label = NULL;
-    c = NULL;
     if ((n = nn_prep_parts(ink->mask, ink->w, ink->h, &label, &c)) < 0 ||
         !(keep = malloc(n ? n : 1)))
         goto done;
@@ -1333,6 +1322,36 @@ done:
     free(c);
     free(keep);
     return err;
+}
+
+/* Step 5b: the box a digit is written in on a form (lib/frame.c) is
+ * cleared from ink's mask, and step 5 chooses the digit's parts again
+ * from what is left.  NN_OK (a box or none) or NN_ENOMEM. */
+static int unbox(nn_ink *ink)
+{
+    nn_part *c = NULL;
+    int *label = NULL, n, found;
+
+    if (!boxed(ink))
+        return NN_OK;
+    if ((n = nn_prep_parts(ink->mask, ink->w, ink->h, &label, &c)) < 0)
+        return NN_ENOMEM;
+    found = nn_prep_frames(ink->mask, ink->w, label, c, n);
+    free(label);
+    free(c);
+    if (found <= 0)
+        return found < 0 ? NN_ENOMEM : NN_OK;
+    return choose_again(ink);
+}
+
+/* Step 5a: the lines of squared paper (lib/frame.c), likewise. */
+static int unsquare(nn_ink *ink)
+{
+    int found = nn_prep_squared(ink);
+
+    if (found <= 0)
+        return found < 0 ? NN_ENOMEM : NN_OK;
+    return choose_again(ink);
 }
 
 int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
@@ -1350,8 +1369,8 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
         goto done;
     }
     /* Step 5, as nn_prep_ink chose the polarity by it, but without the
-     * box the digit was written in. */
-    if ((err = unbox(&ink)))
+     * lines of squared paper and the box the digit was written in. */
+    if ((err = unsquare(&ink)) || (err = unbox(&ink)))
         goto done;
     err = NN_ENOMEM;
     sel = ink.digit;

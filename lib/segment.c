@@ -6,15 +6,10 @@
  * small, its digits 20 pixels high: the rules below count pixels).  Every
  * length below is relative to H, the line's ink height (the tallest
  * substantial part), so that the rules hold at any size:
- *   1. ruled lines: squared paper whose lines come out as ink has two
- *      lines or more each way, more than LINE_ROW of the picture long,
- *      sloping SLANT at most (the picture turned); once they are found,
- *      every line of their slope inked along FAINT of its part inside the
- *      picture is one too (the threshold breaks a faint line; a line's end
- *      in a corner), and the lines' ink is cleared but where it is DARKER
- *      than theirs (a stroke crossing a line).  Then a row more than
- *      LINE_ROW of the width in ink is a line across the page, not a
- *      stroke; its ink is cleared; once H is known (step 2), so is a
+ *   1. ruled lines: the lines of squared paper that come out as ink are
+ *      cleared but where a stroke crosses them (lib/frame.c).  Then a row
+ *      more than LINE_ROW of the width in ink is a line across the page,
+ *      not a stroke; its ink is cleared; once H is known (step 2), so is a
  *      row's ink running RUN * H or more (a row or its
  *      neighbours, for a line a little slanted: the line a number is
  *      written on, or underlined with), but under ink standing on it (a
@@ -98,9 +93,6 @@
 #define DIGIT_W 0.7     /* of H: a digit's typical width (MNIST's: 0.5-0.9) */
 #define JUDGE 0.9       /* the judge's probability of two digits: cut above */
 #define ONE 0.2         /* and below it, one digit: do not cut, or join */
-#define SLANT 0.1       /* the most a line of squared paper slopes */
-#define FAINT 0.4       /* inked along this much: a line of squared paper */
-#define DARKER 1.5      /* the lines' ink: a stroke across a line is darker */
 #define READS 400       /* the reader's readings for one picture, at most */
 
 /* A digit being cut out: the pixels whose piece[] is its index. */
@@ -565,126 +557,6 @@ static int link_specks(const int *label, const nn_part *c, int n,
     return 0;
 }
 
-/* The lines of one direction on squared paper, turned at most SLANT: of
- * the slopes d / len (d = -SLANT * len .. SLANT * len pixels over a
- * line's length), the one along which the most lines of ink LINE_ROW *
- * len long or more are found; of slopes finding as many (a thick line is
- * found a little askew too), the one that gathers the ink most sharply
- * (the sum of the squares of the ink along each line), else the one
- * nearer level.  The picture is len long by span across; its np ink
- * pixels are at (pu[i] along, pv[i] across) (for rows, x and y; for
- * columns, y and x).  *drift gets d, and at[k] (span + 2 * SLANT * len +
- * 1 of them, k = across - the drift at along + SLANT * len) is 1 on the
- * lines of that slope with ink FAINT of their length inside the picture
- * or more.  The count of lines found (runs of such k), or -1 when out of
- * memory. */
-static int grid_lines(const int *pu, const int *pv, long np, int len,
-                      int span, int *drift, unsigned char *at)
-{
-    int dmax = (int)(SLANT * len), n = span + 2 * dmax + 1;
-    double best_sharp = 0;
-    long *ink = malloc(n * sizeof *ink);
-    long *ends = malloc((n + 1) * sizeof *ends);    /* lines' ends */
-    int *shift = malloc(len * sizeof *shift);
-    int best = ink && ends && shift ? 0 : -1;
-
-    *drift = 0;
-    memset(at, 0, n);
-    for (int t = 0; t <= 2 * dmax && best >= 0; t++) {
-        int lines = 0, d = (t + 1) / 2 * (t % 2 ? 1 : -1); /* 0, 1, -1, .. */
-        double sharp = 0;
-        for (int u = 0; u < len; u++)
-            shift[u] = dmax - (int)lround((double)d * u / len);
-        memset(ink, 0, n * sizeof *ink);
-        for (long i = 0; i < np; i++)
-            ink[pv[i] + shift[pu[i]]]++;
-        for (int k = 0; k < n; k++) {
-            lines += ink[k] > LINE_ROW * len &&
-                     (k == 0 || ink[k - 1] <= LINE_ROW * len);
-            sharp += (double)ink[k] * ink[k];
-        }
-        if (lines > best || (lines == best && sharp > best_sharp)) {
-            long inside = 0;    /* line k's pixels inside the picture */
-            best = lines;
-            best_sharp = sharp;
-            *drift = d;
-            memset(ends, 0, (n + 1) * sizeof *ends);
-            for (int u = 0; u < len; u++) {
-                ends[shift[u]]++;
-                ends[shift[u] + span]--;
-            }
-            for (int k = 0; k < n; k++) {
-                inside += ends[k];
-                at[k] = ink[k] > FAINT * inside;
-            }
-        }
-    }
-    free(ink);
-    free(ends);
-    free(shift);
-    return best;
-}
-
-/* Squared paper whose lines come out as ink: two lines or more each way
- * (grid_lines()).  Their ink, and that of the pixel either side (the
- * line's blurred edge), is cleared but where it is DARKER times the
- * lines' own ink (its median) or more: a stroke written across a line.
- * 1 if cleared, 0 if the paper is not squared, -1 when out of memory. */
-static int squared(nn_ink *ink)
-{
-    int w = ink->w, h = ink->h, mr = (int)(SLANT * w), mc = (int)(SLANT * h);
-    int nr = h + 2 * mr + 1, nc = w + 2 * mc + 1, dr, dc, rows, cols;
-    int ret = -1;
-    long nv = 0, np = 0, npx = (long)w * h;
-    unsigned char *row = malloc(nr), *col = malloc(nc), *on = NULL;
-    int *px = malloc(npx * sizeof *px), *py = malloc(npx * sizeof *py);
-    float *v = NULL, level;
-
-    if (!row || !col || !px || !py)
-        goto done;
-    for (int y = 0; y < h; y++)         /* the ink, listed once */
-        for (int x = 0; x < w; x++)
-            if (ink->mask[(long)y * w + x])
-                px[np] = x, py[np++] = y;
-    rows = grid_lines(px, py, np, w, h, &dr, row);
-    cols = rows >= 2 ? grid_lines(py, px, np, h, w, &dc, col) : 0;
-    if (rows < 2 || cols < 2) {
-        ret = rows < 0 || cols < 0 ? -1 : 0;
-        goto done;
-    }
-    if (!(on = malloc(npx)) || !(v = malloc(np * sizeof *v)))
-        goto done;
-    /* a pixel's line across each way, as grid_lines() numbers them */
-#define ROW_K(x, y) ((y) - (int)lround((double)dr * (x) / w) + mr)
-#define COL_K(x, y) ((x) - (int)lround((double)dc * (y) / h) + mc)
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            int r = ROW_K(x, y), c = COL_K(x, y), near = 0;
-            for (int e = -1; e <= 1; e++)
-                near |= (r + e >= 0 && r + e < nr && row[r + e]) ||
-                        (c + e >= 0 && c + e < nc && col[c + e]);
-            on[(long)y * w + x] = (unsigned char)near;
-            /* the lines' ink, on them but where they cross */
-            if (ink->mask[(long)y * w + x] && row[r] != col[c])
-                v[nv++] = ink->p[(long)y * w + x];
-        }
-#undef ROW_K
-#undef COL_K
-    level = nv ? nn_select_kth(v, nv, nv / 2) : 0;
-    for (long i = 0; i < npx; i++)
-        if (on[i] && ink->p[i] < DARKER * level)
-            ink->mask[i] = 0;
-    ret = 1;
-done:
-    free(row);
-    free(col);
-    free(px);
-    free(py);
-    free(v);
-    free(on);
-    return ret;
-}
-
 /* Step 1b: a line that the number is written on or underlined with (a
  * form's field, not across the page): ink running along a row (or the
  * rows beside it, for a line a little slanted; as the picture was, not
@@ -818,7 +690,7 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
     long npx = (long)ink.w * ink.h;
 
     /* 1. Ruled lines. */
-    if (squared(&ink) < 0)
+    if (nn_prep_squared(&ink) < 0)
         goto done;                      /* err is NN_ENOMEM */
     for (int y = 0; y < ink.h; y++) {
         long k = 0;
