@@ -620,6 +620,7 @@ number N3 ruled.pgm
 page 800 300 '((y + int(x * 0.0524) + 400) % 40 < 3 || (x - int(y * 0.0524) + 400) % 40 < 3) ? 110 : 235' > squared.pgm
 bad N7 "img2vec: squared.pgm: no ink found: nothing that looks like a digit" img2vec --digits squared.pgm
 number N7 squared.pgm
+bad N7 "img2vec: squared.pgm: no ink found: nothing that looks like a digit" img2vec squared.pgm
 page 830 190 '(x >= 16 && x < 816 && y >= 16 && y < 176 && x % 16 < 6 && y % 16 < 6) ? 20 : 220' > marks.pgm
 bad N4 "img2vec: marks.pgm: 500 separate marks, more than 200: not a number on one line (the limit: --max-parts)" img2vec --digits marks.pgm
 number N4 marks.pgm
