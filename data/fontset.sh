@@ -21,8 +21,9 @@
 #     digit in its box; in-box: a digit (3, 4, 7, 0) alone in a box;
 #   squared, squared-dark, squared-turned: the same numbers in 4 fonts on
 #     squared paper whose lines come out dark (grey 140, 120, or 130 turned
-#     3 degrees, on 240, every 40 pixels); squared (digits): 0 to 9 in the
-#     4 fonts, each alone on the turned paper.
+#     3 degrees, on 240, every 40 pixels), squared-steep: turned 8 degrees;
+#     squared (digits): 0 to 9 in the 4 fonts, each alone on the paper
+#     turned 3 degrees.
 # -v lists those read wrongly.  Run from the top of the source tree (make
 # fontset installs what it needs).
 set -eu
@@ -115,13 +116,14 @@ for font in $dkg $steve $learn $build; do
 done
 # Numbers written on squared paper whose lines come out dark: lines 2
 # pixels wide, 40 pixels apart, grey 140 and 120 (158 and 141 at their
-# darkest once blurred), and grey 130 turned 3 degrees.
+# darkest once blurred), and grey 130 turned 3 and 8 degrees.
 squares=''
 for x in $(seq -200 40 1000); do squares="$squares line $x,-200 $x,500"; done
 for y in $(seq -200 40 500); do squares="$squares line -200,$y 1000,$y"; done
 for font in $dkg $steve $learn $build; do
     for t in 2025 93817 4071 586; do
-        for paper in 140:0:squared 120:0:squared-dark 130:3:squared-turned; do
+        for paper in 140:0:squared 120:0:squared-dark 130:3:squared-turned \
+                     130:8:squared-steep; do
             i=$((i + 1))
             name=$(printf 'n%03d_squared.jpg' "$i")
             grey=${paper%%:*} turn=${paper#*:} turn=${turn%%:*}

@@ -31,7 +31,7 @@
 #define SLANT 0.15      /* the most a box's sides slope (8.5 degrees) */
 #define BENDS 3         /* curves passed over looking for a line */
 #define RULED 0.75      /* of its length: inked so far, a line of the paper */
-#define GRID_SLANT 0.1  /* the most a line of squared paper slopes */
+#define GRID_SLANT 0.18 /* the most a line of squared paper slopes (10 degrees) */
 #define FAINT 0.4       /* inked along this much: a line of squared paper */
 #define DARKER 1.5      /* the lines' ink: a stroke across a line is darker */
 
