@@ -23,7 +23,8 @@
 #     squared paper whose lines come out dark (grey 140, 120, or 130 turned
 #     3 degrees, on 240, every 40 pixels), squared-steep: turned 8 degrees;
 #     squared (digits): 0 to 9 in the 4 fonts, each alone on the paper
-#     turned 3 degrees.
+#     turned 3 degrees; ruled (digits): the same on a ruled page (blue
+#     lines, a red margin, blue ink).
 # -v lists those read wrongly.  Run from the top of the source tree (make
 # fontset installs what it needs).
 set -eu
@@ -116,10 +117,12 @@ for font in $dkg $steve $learn $build; do
 done
 # Numbers written on squared paper whose lines come out dark: lines 2
 # pixels wide, 40 pixels apart, grey 140 and 120 (158 and 141 at their
-# darkest once blurred), and grey 130 turned 3 and 8 degrees.
-squares=''
+# darkest once blurred), and grey 130 turned 3 and 8 degrees; digits on it
+# and on a ruled page.
+squares='' ruled=''
 for x in $(seq -200 40 1000); do squares="$squares line $x,-200 $x,500"; done
 for y in $(seq -200 40 500); do squares="$squares line -200,$y 1000,$y"; done
+for y in $(seq 40 40 280); do ruled="$ruled line 0,$y 400,$y"; done
 for font in $dkg $steve $learn $build; do
     for t in 2025 93817 4071 586; do
         for paper in 140:0:squared 120:0:squared-dark 130:3:squared-turned \
@@ -144,6 +147,19 @@ for font in $dkg $steve $learn $build; do
             -font "$font" -pointsize 180 -fill 'gray(30)' -gravity center \
             -annotate +0+0 "$d" -blur 0x1 -quality 90 "$tmp/$name"
         add "$name" "$d" squared
+    done
+    # and on a ruled page: blue lines 40 pixels apart, a red margin, blue
+    # ink (the margin comes out darker than the lines)
+    for d in 0 1 2 3 4 5 6 7 8 9; do
+        i=$((i + 1))
+        name=$(printf 'd%03d_ruled.jpg' "$i")
+        convert -size 400x300 xc:'rgb(250,250,245)' \
+            -stroke 'rgb(220,80,80)' -strokewidth 2 -draw 'line 60,0 60,300' \
+            -stroke 'rgb(120,160,220)' -draw "$ruled" -stroke none \
+            -font "$font" -pointsize 150 -fill 'rgb(20,40,150)' \
+            -gravity center -annotate +0+0 "$d" -blur 0x1 -quality 90 \
+            "$tmp/$name"
+        add "$name" "$d" ruled
     done
 done
 

@@ -12,13 +12,15 @@
  * line.  The lines are cleared to their own thickness, so a digit that
  * touches a box's side, or runs across it, keeps its stroke.
  *
- * Squared paper whose lines come out as ink (a dark grid, or a photo whose
- * contrast raises a light one) has two lines or more each way, more than
- * RULED of the picture long, sloping GRID_SLANT at most (the picture
- * turned); once they are found, every line of their slope inked along
- * FAINT of its part inside the picture is one too (the threshold breaks a
- * faint line; a line's end in a corner), and the lines' ink is cleared but
- * where it is DARKER than theirs (a stroke crossing a line).
+ * Ruled or squared paper whose lines come out as ink (dark lines, or a
+ * photo whose contrast raises light ones) has two lines or more across,
+ * more than RULED of the picture long, sloping GRID_SLANT at most (the
+ * picture turned), and on squared paper two or more down too (one: a
+ * ruled page's margin); once they are found, every line of their slope
+ * inked along FAINT of its part inside the picture is one too (the
+ * threshold breaks a faint line; a line's end in a corner), and the lines'
+ * ink is cleared but where it is DARKER than theirs (a stroke crossing a
+ * line).
  */
 #include <limits.h>
 #include <math.h>
@@ -314,19 +316,19 @@ next:
     return err ? err : found;
 }
 
-/* The lines of one direction on squared paper, turned at most
+/* The lines of one direction on ruled or squared paper, turned at most
  * GRID_SLANT: of the slopes d / len (d = -GRID_SLANT * len .. GRID_SLANT *
  * len pixels over a line's length), the one along which the most lines of
- * ink RULED * len long or more are found; of slopes finding as many (a thick line is
- * found a little askew too), the one that gathers the ink most sharply
- * (the sum of the squares of the ink along each line), else the one
- * nearer level.  The picture is len long by span across; its np ink
- * pixels are at (pu[i] along, pv[i] across) (for rows, x and y; for
+ * ink RULED * len long or more are found; of slopes finding as many (a
+ * thick line is found a little askew too), the one that gathers the ink
+ * most sharply (the sum of the squares of the ink along each line), else
+ * the one nearer level.  The picture is len long by span across; its np
+ * ink pixels are at (pu[i] along, pv[i] across) (for rows, x and y; for
  * columns, y and x).  *drift gets d, and at[k] (span + 2 * GRID_SLANT *
- * len + 1 of them, k = across - the drift at along + GRID_SLANT * len) is 1
- * on the lines of that slope with ink FAINT of their length inside the picture
- * or more.  The count of lines found (runs of such k), or -1 when out of
- * memory. */
+ * len + 1 of them, k = across - the drift at along + GRID_SLANT * len) is
+ * 1 on the lines of that slope with ink FAINT of their length inside the
+ * picture or more; with no line found, d is 0 and at[] all 0.  The count
+ * of lines found (runs of such k), or -1 when out of memory. */
 static int grid_lines(const int *pu, const int *pv, long np, int len,
                       int span, int *drift, unsigned char *at)
 {
@@ -352,7 +354,7 @@ static int grid_lines(const int *pu, const int *pv, long np, int len,
                      (k == 0 || ink[k - 1] <= RULED * len);
             sharp += (double)ink[k] * ink[k];
         }
-        if (lines > best || (lines == best && sharp > best_sharp)) {
+        if (lines && (lines > best || (lines == best && sharp > best_sharp))) {
             long inside = 0;    /* line k's pixels inside the picture */
             best = lines;
             best_sharp = sharp;
@@ -374,16 +376,16 @@ static int grid_lines(const int *pu, const int *pv, long np, int len,
     return best;
 }
 
-/* Squared paper whose lines come out as ink: two lines or more each way
- * (grid_lines()).  Their ink, and that of the pixel either side (the
- * line's blurred edge), is cleared but where it is DARKER times the
- * lines' own ink (its median) or more: a stroke written across a line.
- * Where two lines cross (their blurs add up) and along the picture's edge
- * (a line's blur had nowhere to spread), a line's ink is darker than
- * elsewhere, and is cleared whatever its level: a stroke across it loses
- * a few pixels.  1 if cleared, 0 if the paper is not squared, -1 when out
- * of memory. */
-int nn_prep_squared(nn_ink *ink)
+/* Ruled or squared paper whose lines come out as ink: two lines or more
+ * across (grid_lines()), and any down (a margin, or squared paper's).
+ * Their ink, and that of the pixel either side (the line's blurred edge),
+ * is cleared but where it is DARKER times the lines' own ink (its median)
+ * or more: a stroke written across a line.  Where two lines cross (their
+ * blurs add up) and along the picture's edge (a line's blur had nowhere
+ * to spread), a line's ink is darker than elsewhere, and is cleared
+ * whatever its level: a stroke across it loses a few pixels.  1 if
+ * cleared, 0 if the paper is not ruled, -1 when out of memory. */
+int nn_prep_ruled(nn_ink *ink)
 {
     int w = ink->w, h = ink->h;
     int mr = (int)(GRID_SLANT * w), mc = (int)(GRID_SLANT * h);
@@ -402,7 +404,7 @@ int nn_prep_squared(nn_ink *ink)
                 px[np] = x, py[np++] = y;
     rows = grid_lines(px, py, np, w, h, &dr, row);
     cols = rows >= 2 ? grid_lines(py, px, np, h, w, &dc, col) : 0;
-    if (rows < 2 || cols < 2) {
+    if (rows < 2 || cols < 0) {
         ret = rows < 0 || cols < 0 ? -1 : 0;
         goto done;
     }

@@ -665,7 +665,7 @@ int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
                 int grow, nn_ink *ink, char *why, size_t whylen);
 void nn_ink_free(nn_ink *ink);
 /* The k-th smallest of v[0..n-1] (0-based), the value a sort would put at
- * v[k]; v is reordered (prep.c). */
+ * v[k]; v is reordered (select.c). */
 float nn_select_kth(float *v, long n, long k);
 int nn_prep_parts(const unsigned char *mask, int w, int h, int **label,
                   nn_part **parts);
@@ -674,10 +674,10 @@ int nn_prep_parts(const unsigned char *mask, int w, int h, int **label,
  * when out of memory. */
 int nn_prep_frames(unsigned char *m, int w, const int *label,
                    const nn_part *c, int n);
-/* The lines of squared paper (lib/frame.c), cleared from ink's mask but
- * where a stroke crosses them: 1 if the paper is squared, 0 if not, -1
- * when out of memory. */
-int nn_prep_squared(nn_ink *ink);
+/* The lines of ruled or squared paper (lib/frame.c), cleared from ink's
+ * mask but where a stroke crosses them: 1 if the paper is ruled, 0 if not,
+ * -1 when out of memory. */
+int nn_prep_ruled(nn_ink *ink);
 /* The pixels of one digit (sel: w x h, 1 = the digit's, all inside the
  * box in) to out[28*28]; NN_EINVAL if sel is empty, NN_ENOMEM. */
 int nn_prep_place(const nn_ink *ink, const unsigned char *sel, nn_box in,

@@ -24,8 +24,8 @@
  *      contrast below which there is no ink at all;
  *   5. keep the digit: connected components, dropping specks (small next
  *      to the largest part) and ruled lines (spanning the image); the
- *      lines of squared paper, and a box the digit is written in (a
- *      form's), are cleared (lib/frame.c), and the digit's parts chosen
+ *      lines of ruled or squared paper, and a box the digit is written in
+ *      (a form's), are cleared (lib/frame.c), and the digit's parts chosen
  *      again;
  *   6. crop to the kept ink, scale its grey levels so strokes reach 1,
  *      area-average into 20x20 keeping the aspect ratio, and place it in
@@ -196,38 +196,6 @@ done:
     axis_free(&ax);
     axis_free(&ay);
     return err;
-}
-
-/* The k-th smallest of v[0..n-1] (0-based), the value a sort would put at
- * v[k]; v is reordered.  Quickselect (Hoare's partition around the median
- * of three), linear time on average where a sort is n log n. */
-float nn_select_kth(float *v, long n, long k)
-{
-    long lo = 0, hi = n - 1;
-    while (lo < hi) {
-        long mid = lo + (hi - lo) / 2, i = lo, j = hi;
-        float a = v[lo], b = v[mid], c = v[hi];
-        float pivot = a < b ? (b < c ? b : a < c ? c : a)
-                            : (a < c ? a : b < c ? c : b);
-        while (i <= j) {
-            while (v[i] < pivot)
-                i++;
-            while (v[j] > pivot)
-                j--;
-            if (i <= j) {
-                float t = v[i];
-                v[i++] = v[j];
-                v[j--] = t;
-            }
-        }
-        if (k <= j)
-            hi = j;
-        else if (k >= i)
-            lo = i;
-        else
-            return v[k];
-    }
-    return v[k];
 }
 
 /* The rank of the q-quantile (0..1) of n values. */
@@ -1344,10 +1312,10 @@ static int unbox(nn_ink *ink)
     return choose_again(ink);
 }
 
-/* Step 5a: the lines of squared paper (lib/frame.c), likewise. */
-static int unsquare(nn_ink *ink)
+/* Step 5a: the lines of ruled or squared paper (lib/frame.c), likewise. */
+static int unrule(nn_ink *ink)
 {
-    int found = nn_prep_squared(ink);
+    int found = nn_prep_ruled(ink);
 
     if (found <= 0)
         return found < 0 ? NN_ENOMEM : NN_OK;
@@ -1369,8 +1337,9 @@ int nn_prep_digit(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
         goto done;
     }
     /* Step 5, as nn_prep_ink chose the polarity by it, but without the
-     * lines of squared paper and the box the digit was written in. */
-    if ((err = unsquare(&ink)) || (err = unbox(&ink)))
+     * lines of ruled or squared paper and the box the digit was written
+     * in. */
+    if ((err = unrule(&ink)) || (err = unbox(&ink)))
         goto done;
     err = NN_ENOMEM;
     sel = ink.digit;

@@ -6,11 +6,11 @@
  * small, its digits 20 pixels high: the rules below count pixels).  Every
  * length below is relative to H, the line's ink height (the tallest
  * substantial part), so that the rules hold at any size:
- *   1. ruled lines: the lines of squared paper that come out as ink are
- *      cleared but where a stroke crosses them (lib/frame.c).  Then a row
- *      more than LINE_ROW of the width in ink is a line across the page,
- *      not a stroke; its ink is cleared; once H is known (step 2), so is a
- *      row's ink running RUN * H or more (a row or its
+ *   1. ruled lines: the lines of ruled or squared paper that come out as
+ *      ink are cleared but where a stroke crosses them (lib/frame.c).  Then
+ *      a row more than LINE_ROW of the width in ink is a line across the
+ *      page, not a stroke; its ink is cleared; once H is known (step 2),
+ *      so is a row's ink running RUN * H or more (a row or its
  *      neighbours, for a line a little slanted: the line a number is
  *      written on, or underlined with), but under ink standing on it (a
  *      digit's foot keeps its bottom), and step 2 starts again; before
@@ -690,7 +690,7 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
     long npx = (long)ink.w * ink.h;
 
     /* 1. Ruled lines. */
-    if (nn_prep_squared(&ink) < 0)
+    if (nn_prep_ruled(&ink) < 0)
         goto done;                      /* err is NN_ENOMEM */
     for (int y = 0; y < ink.h; y++) {
         long k = 0;

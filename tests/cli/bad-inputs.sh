@@ -616,6 +616,10 @@ number N2 specks.pgm
 page 300 200 '(y % 25 < 2) ? 60 : 220' > ruled.pgm
 bad N3 "img2vec: ruled.pgm: no ink found: nothing that looks like a digit" img2vec --digits ruled.pgm
 number N3 ruled.pgm
+# The same with a margin down it, darker than the lines.
+page 300 200 '(x >= 40 && x < 42) ? 40 : (y % 25 < 2) ? 60 : 220' > margin.pgm
+bad N3 "img2vec: margin.pgm: no ink found: nothing that looks like a digit" img2vec --digits margin.pgm
+bad N3 "img2vec: margin.pgm: no ink found: nothing that looks like a digit" img2vec margin.pgm
 # Squared paper, lines 3 pixels wide every 40, turned 3 degrees.
 page 800 300 '((y + int(x * 0.0524) + 400) % 40 < 3 || (x - int(y * 0.0524) + 400) % 40 < 3) ? 110 : 235' > squared.pgm
 bad N7 "img2vec: squared.pgm: no ink found: nothing that looks like a digit" img2vec --digits squared.pgm
