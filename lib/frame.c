@@ -1,8 +1,8 @@
 /* frame.c - what is printed on the paper that digits are written on: the
  * boxes of a form (a row of boxes, a box for each digit, one box around a
- * number) and the lines of squared paper, found and cleared from an ink
- * mask, so that what is read is the writing: for a number (segment.c,
- * step 1) and for a single digit (prep.c, step 5).
+ * number) and the lines of ruled or squared paper, found and cleared from
+ * an ink mask, so that what is read is the writing: for a number
+ * (segment.c, step 1) and for a single digit (prep.c, step 5).
  *
  * A box is straight lines of ink from side to side of a part's bounding
  * box, something written inside it, and paper left there.  Each line is
@@ -20,7 +20,9 @@
  * inked along FAINT of its part inside the picture is one too (the
  * threshold breaks a faint line; a line's end in a corner), and the lines'
  * ink is cleared but where it is DARKER than theirs (a stroke crossing a
- * line).
+ * line).  A page's lines are thin and fainter than the writing: lines
+ * covering most of the picture, or as dark as the ink away from them, are
+ * strokes (a digit cropped tight, its bars across the picture).
  */
 #include <limits.h>
 #include <math.h>
@@ -33,8 +35,8 @@
 #define SLANT 0.15      /* the most a box's sides slope (8.5 degrees) */
 #define BENDS 3         /* curves passed over looking for a line */
 #define RULED 0.75      /* of its length: inked so far, a line of the paper */
-#define GRID_SLANT 0.18 /* the most a line of squared paper slopes (10 degrees) */
-#define FAINT 0.4       /* inked along this much: a line of squared paper */
+#define GRID_SLANT 0.18 /* the most a paper's line slopes (10 degrees) */
+#define FAINT 0.4       /* inked along this much: a line of the paper */
 #define DARKER 1.5      /* the lines' ink: a stroke across a line is darker */
 
 static int by_int(const void *a, const void *b)
@@ -376,6 +378,18 @@ static int grid_lines(const int *pu, const int *pv, long np, int len,
     return best;
 }
 
+/* Whether lines at[0..n-1] (grid_lines()) cover more than half of their
+ * places: not thin lines of the paper but strokes, thick or many (a small
+ * picture, a digit's bars). */
+static int thick(const unsigned char *at, int n)
+{
+    int on = 0;
+
+    for (int k = 0; k < n; k++)
+        on += at[k];
+    return 2 * on > n;
+}
+
 /* Ruled or squared paper whose lines come out as ink: two lines or more
  * across (grid_lines()), and any down (a margin, or squared paper's).
  * Their ink, and that of the pixel either side (the line's blurred edge),
@@ -391,7 +405,7 @@ int nn_prep_ruled(nn_ink *ink)
     int mr = (int)(GRID_SLANT * w), mc = (int)(GRID_SLANT * h);
     int nr = h + 2 * mr + 1, nc = w + 2 * mc + 1, dr, dc, rows, cols;
     int ret = -1;
-    long nv = 0, np = 0, npx = (long)w * h;
+    long nv = 0, nw = 0, np = 0, npx = (long)w * h;
     unsigned char *row = malloc(nr), *col = malloc(nc), *on = NULL;
     int *px = malloc(npx * sizeof *px), *py = malloc(npx * sizeof *py);
     float *v = NULL, level;
@@ -406,6 +420,10 @@ int nn_prep_ruled(nn_ink *ink)
     cols = rows >= 2 ? grid_lines(py, px, np, h, w, &dc, col) : 0;
     if (rows < 2 || cols < 0) {
         ret = rows < 0 || cols < 0 ? -1 : 0;
+        goto done;
+    }
+    if (thick(row, nr) || thick(col, nc)) {
+        ret = 0;
         goto done;
     }
     if (!(on = malloc(npx)) || !(v = malloc(np * sizeof *v)))
@@ -428,13 +446,25 @@ int nn_prep_ruled(nn_ink *ink)
                                        y >= h - 2)))
                 near = 4;           /* cleared whatever its level */
             on[i] = (unsigned char)near;
-            /* the lines' own ink: on one, away from the others */
+            /* the lines' own ink (from v's start), away from the others;
+             * the writing's, away from them all (from its end) */
             if (ink->mask[i] && near && near != 4 && row[r] != col[c])
                 v[nv++] = ink->p[i];
+            else if (ink->mask[i] && !wide)
+                v[np - ++nw] = ink->p[i];
         }
 #undef ROW_K
 #undef COL_K
     level = nv ? nn_select_kth(v, nv, nv / 2) : 0;
+    /* Printed lines are fainter than the writing: DARKER times their ink
+     * is no more than the writing's core (the 0.9 quantile of the ink away
+     * from them), as a stroke across them is.  "Lines" as dark as the rest
+     * of the ink are strokes (a Z-shaped 2 cropped to its bars). */
+    if (nw && nn_select_kth(v + np - nw, nw, (long)(0.9 * (nw - 1))) <
+              DARKER * level) {
+        ret = 0;
+        goto done;
+    }
     for (long i = 0; i < npx; i++)
         if (on[i] == 4 || (on[i] && ink->p[i] < DARKER * level))
             ink->mask[i] = 0;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "nn.h"
+#include "nn_internal.h"
 #include "tests.h"
 
 enum { S = 4 };     /* drawing scale */
@@ -296,6 +297,78 @@ START_TEST(test_ruled_paper)
 }
 END_TEST
 
+/* A Z-shaped 2 cropped tight, w x h, black on white: its bars run across
+ * the picture (pen radius r). */
+static uint8_t *zee(int w, int h, double r)
+{
+    const double m = 6, px[4] = { m, w - m, m, w - m };
+    const double py[4] = { 8, 8, h - 8, h - 8 };
+    uint8_t *g = malloc((size_t)w * h);
+
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            double d = 1e9;
+            for (int k = 0; k < 3; k++) {   /* to the nearest segment */
+                double ax = px[k + 1] - px[k], ay = py[k + 1] - py[k];
+                double t = ((x - px[k]) * ax + (y - py[k]) * ay) /
+                           (ax * ax + ay * ay);
+                t = t < 0 ? 0 : t > 1 ? 1 : t;
+                d = fmin(d, hypot(x - px[k] - t * ax, y - py[k] - t * ay));
+            }
+            g[(long)y * w + x] = d <= r ? 0 : 255;
+        }
+    return g;
+}
+
+/* The picture tests/data/NAME (or $DATA/NAME), read. */
+static nn_image *fixture(const char *name)
+{
+    char path[512];
+    nn_image *img = NULL;
+    FILE *fp;
+
+    snprintf(path, sizeof path, "%s/%s",
+             getenv("DATA") ? getenv("DATA") : "tests/data", name);
+    ck_assert_msg((fp = fopen(path, "rb")) != NULL, "%s", path);
+    ck_assert_int_eq(nn_img_read(&img, fp, NN_IMG_MAX_PIXELS, NULL, 0),
+                     NN_OK);
+    fclose(fp);
+    return img;
+}
+
+/* Whether nn_prep_ruled finds a ruled page in g (w x h). */
+static int ruled_page(const uint8_t *g, int w, int h)
+{
+    nn_prep_opts o;
+    nn_ink ink;
+    int found;
+
+    nn_prep_opts_default(&o);
+    ck_assert_int_eq(nn_prep_ink(g, w, h, &o, 0, &ink, NULL, 0), NN_OK);
+    found = nn_prep_ruled(&ink);
+    nn_ink_free(&ink);
+    return found;
+}
+
+/* Strokes that run across the picture are not a ruled page's lines: a
+ * Z-shaped 2 cropped to its bars, whose bars are as dark as its diagonal
+ * (a page's lines are fainter than the writing), and
+ * tests/data/zee.png, the same drawn smaller by ImageMagick, where the
+ * bars and what looks like lines beside them cover most of the picture
+ * (a page's lines are thin). */
+START_TEST(test_strokes_not_ruled)
+{
+    uint8_t *g = zee(100, 100, 4);
+    nn_image *img = fixture("zee.png");
+
+    ck_assert_msg(ruled_page(g, 100, 100) == 0, "drawn Z read as ruled");
+    ck_assert_msg(ruled_page(img->gray, img->width, img->height) == 0,
+                  "zee.png read as ruled");
+    free(g);
+    nn_img_free(img);
+}
+END_TEST
+
 /* nn_prep_digit on g (w x h) fails with "no ink found". */
 static void expect_no_ink(const uint8_t *g, int w, int h, const char *what)
 {
@@ -344,15 +417,8 @@ START_TEST(test_squared_paper_blank)
     free(g);
     free(t);
 
-    char path[512];
-    snprintf(path, sizeof path, "%s/squared-blank.png",
-             getenv("DATA") ? getenv("DATA") : "tests/data");
-    FILE *fp = fopen(path, "rb");
-    nn_image *img = NULL;
-    ck_assert_msg(fp != NULL, "%s", path);
-    ck_assert_int_eq(nn_img_read(&img, fp, NN_IMG_MAX_PIXELS, NULL, 0), NN_OK);
-    fclose(fp);
-    expect_no_ink(img->gray, img->width, img->height, path);
+    nn_image *img = fixture("squared-blank.png");
+    expect_no_ink(img->gray, img->width, img->height, "squared-blank.png");
     nn_img_free(img);
 }
 END_TEST
@@ -511,6 +577,7 @@ Suite *prep_suite(void)
     tcase_add_test(tc, test_squared_paper);
     tcase_add_test(tc, test_squared_paper_blank);
     tcase_add_test(tc, test_ruled_paper);
+    tcase_add_test(tc, test_strokes_not_ruled);
     tcase_add_test(tc, test_specks_and_lines);
     tcase_add_test(tc, test_polarity_mid_grey);
     tcase_add_test(tc, test_no_strokes);
