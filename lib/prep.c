@@ -1292,9 +1292,20 @@ done:
     return err;
 }
 
-/* Step 5b: the box a digit is written in on a form (lib/frame.c) is
- * cleared from ink's mask, and step 5 chooses the digit's parts again
- * from what is left.  NN_OK (a box or none) or NN_ENOMEM. */
+/* Step 5a: the lines of ruled or squared paper (lib/frame.c) are cleared
+ * from ink's mask, and step 5 chooses the digit's parts again from what is
+ * left.  NN_OK (lines or none) or NN_ENOMEM. */
+static int unrule(nn_ink *ink)
+{
+    int found = nn_prep_ruled(ink);
+
+    if (found <= 0)
+        return found < 0 ? NN_ENOMEM : NN_OK;
+    return choose_again(ink);
+}
+
+/* Step 5b: the box a digit is written in on a form (lib/frame.c), likewise.
+ * NN_OK (a box or none) or NN_ENOMEM. */
 static int unbox(nn_ink *ink)
 {
     nn_part *c = NULL;
@@ -1307,16 +1318,6 @@ static int unbox(nn_ink *ink)
     found = nn_prep_frames(ink->mask, ink->w, label, c, n);
     free(label);
     free(c);
-    if (found <= 0)
-        return found < 0 ? NN_ENOMEM : NN_OK;
-    return choose_again(ink);
-}
-
-/* Step 5a: the lines of ruled or squared paper (lib/frame.c), likewise. */
-static int unrule(nn_ink *ink)
-{
-    int found = nn_prep_ruled(ink);
-
     if (found <= 0)
         return found < 0 ? NN_ENOMEM : NN_OK;
     return choose_again(ink);
