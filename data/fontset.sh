@@ -138,7 +138,9 @@ for font in $dkg $steve $learn $build; do
             add "$name" "$t" "${paper##*:}"
         done
     done
-    # and each digit alone on the turned paper, a square and a half high
+    # and each digit alone: on the turned paper, a square and a half high,
+    # and on a ruled page (blue lines 40 pixels apart, a red margin, blue
+    # ink: the margin comes out darker than the lines)
     for d in 0 1 2 3 4 5 6 7 8 9; do
         i=$((i + 1))
         name=$(printf 'd%03d_squared.jpg' "$i")
@@ -147,10 +149,6 @@ for font in $dkg $steve $learn $build; do
             -font "$font" -pointsize 180 -fill 'gray(30)' -gravity center \
             -annotate +0+0 "$d" -blur 0x1 -quality 90 "$tmp/$name"
         add "$name" "$d" squared
-    done
-    # and on a ruled page: blue lines 40 pixels apart, a red margin, blue
-    # ink (the margin comes out darker than the lines)
-    for d in 0 1 2 3 4 5 6 7 8 9; do
         i=$((i + 1))
         name=$(printf 'd%03d_ruled.jpg' "$i")
         convert -size 400x300 xc:'rgb(250,250,245)' \

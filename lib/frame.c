@@ -460,8 +460,7 @@ int nn_prep_ruled(nn_ink *ink)
      * is no more than the writing's core (the 0.9 quantile of the ink away
      * from them), as a stroke across them is.  "Lines" as dark as the rest
      * of the ink are strokes (a Z-shaped 2 cropped to its bars). */
-    if (nw && nn_select_kth(v + np - nw, nw, (long)(0.9 * (nw - 1))) <
-              DARKER * level) {
+    if (nw && nn_select_quantile(v + np - nw, nw, 0.9) < DARKER * level) {
         ret = 0;
         goto done;
     }

@@ -667,6 +667,8 @@ void nn_ink_free(nn_ink *ink);
 /* The k-th smallest of v[0..n-1] (0-based), the value a sort would put at
  * v[k]; v is reordered (select.c). */
 float nn_select_kth(float *v, long n, long k);
+/* The q-quantile (0..1) of v[0..n-1]: nn_select_kth at rank q (n - 1). */
+float nn_select_quantile(float *v, long n, double q);
 int nn_prep_parts(const unsigned char *mask, int w, int h, int **label,
                   nn_part **parts);
 /* The boxes digits are written in (lib/frame.c), among parts c (n, with

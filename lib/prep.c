@@ -198,17 +198,11 @@ done:
     return err;
 }
 
-/* The rank of the q-quantile (0..1) of n values. */
-static long rank(long n, double q)
-{
-    return (long)(q * (n - 1));
-}
-
 /* The q-quantile of n values (copied; v is not changed). */
 static float quantile(const float *v, long n, double q, float *scratch)
 {
     memcpy(scratch, v, n * sizeof *v);
-    return nn_select_kth(scratch, n, rank(n, q));
+    return nn_select_quantile(scratch, n, q);
 }
 
 /* Step 2: the median of a band around the border is the paper's level. */
@@ -553,7 +547,7 @@ static float level_of(const struct fimg *f, const unsigned char *m,
     for (long i = 0; i < (long)f->w * f->h; i++)
         if (m[i] == v)
             scratch[k++] = f->p[i];
-    return nn_select_kth(scratch, k, rank(k, q));
+    return nn_select_quantile(scratch, k, q);
 }
 
 static int off_sheet(struct fimg *f, float *scratch)
@@ -845,8 +839,8 @@ static void tails(const struct fimg *gray, const struct medians *m,
     memcpy(r.p, gray->p, n * sizeof *r.p);
     flatten(&r, m->med, 1);
     /* r is ours to reorder: no copy to select in */
-    *dark = -nn_select_kth(r.p, n, rank(n, 0.005));
-    *light = nn_select_kth(r.p, n, rank(n, 0.995));
+    *dark = -nn_select_quantile(r.p, n, 0.005);
+    *light = nn_select_quantile(r.p, n, 0.995);
 }
 
 /* What the steps 3 to 5 find under one polarity: the flattened image (ink
@@ -1211,7 +1205,7 @@ int nn_prep_place(const nn_ink *ink, const unsigned char *sel, nn_box in,
         for (int x = x0; x <= x1; x++)
             if (sel[(long)y * ink->w + x])
                 core_v[k++] = ink->p[(long)y * ink->w + x];
-    core = nn_select_kth(core_v, k, rank(k, 0.9));
+    core = nn_select_quantile(core_v, k, 0.9);
     /* Only pixels within one of the box can be near the digit; the rest
      * stay 0 (and 0 / core is 0: sel's pixels are ink, above 0). */
     for (int y = y0 > 0 ? y0 - 1 : 0; y <= y1 + 1 && y < ink->h; y++)

@@ -1,5 +1,6 @@
-/* select.c - the k-th smallest of an array of floats: the medians and
- * quantiles that prep.c's steps and frame.c's lines are measured by. */
+/* select.c - the k-th smallest of an array of floats, and its q-quantile:
+ * the medians and quantiles that prep.c's steps and frame.c's lines are
+ * measured by. */
 #include "nn_internal.h"
 
 /* The k-th smallest of v[0..n-1] (0-based), the value a sort would put at
@@ -32,4 +33,9 @@ float nn_select_kth(float *v, long n, long k)
             return v[k];
     }
     return v[k];
+}
+
+float nn_select_quantile(float *v, long n, double q)
+{
+    return nn_select_kth(v, n, (long)(q * (n - 1)));
 }
