@@ -24,7 +24,9 @@
 #     3 degrees, on 240, every 40 pixels), squared-steep: turned 8 degrees;
 #     squared (digits): 0 to 9 in the 4 fonts, each alone on the paper
 #     turned 3 degrees; ruled (digits): the same on a ruled page (blue
-#     lines, a red margin, blue ink).
+#     lines, a red margin, blue ink);
+#   far: the same numbers in 4 fonts, and 0 to 9 alone, small on a large
+#     page (3,000 x 2,000; numbers at 60 points, digits at 100).
 # -v lists those read wrongly.  Run from the top of the source tree (make
 # fontset installs what it needs).
 set -eu
@@ -216,6 +218,32 @@ for font in $dkg $steve $learn $build; do
     done
 done
 rm -f "$tmp"/g*.png
+
+# A number and a digit small in a large photo: a 3,000 x 2,000 page (grey
+# 225, with noise and a camera's blur), the numbers at 60 points (their
+# digits some 45 pixels high) and each digit alone at 100 points (some
+# 70), each somewhere else on the page.
+# far FILE FONT POINTS TEXT
+far() {
+    convert -size 3000x2000 xc:'gray(225)' -font "$2" -pointsize "$3" \
+        -fill 'gray(40)' -gravity center \
+        -annotate +$((i * 137 % 1600 - 800))+$((i * 71 % 1000 - 500)) "$4" \
+        -seed "$i" -attenuate 0.3 +noise Gaussian -blur 0x1.2 -quality 85 "$1"
+}
+for font in $dkg $steve $learn $build; do
+    for t in 2025 93817 4071 586; do
+        i=$((i + 1))
+        name=$(printf 'n%03d_far.jpg' "$i")
+        far "$tmp/$name" "$font" 60 "$t"
+        add "$name" "$t" far
+    done
+    for d in 0 1 2 3 4 5 6 7 8 9; do
+        i=$((i + 1))
+        name=$(printf 'd%03d_far.jpg' "$i")
+        far "$tmp/$name" "$font" 100 "$d"
+        add "$name" "$d" far
+    done
+done
 
 rm -rf "$dir"
 mv "$tmp" "$dir"

@@ -650,6 +650,9 @@ void nn_view_map(int v, float A[6]);
 /* Preprocessing's steps that segment.c shares (lib/prep.c). */
 typedef struct nn_ink {
     int w, h;               /* the working resolution */
+    nn_box from;            /* the part of the picture it was made from
+                               (all of it, or the part around small ink:
+                               see prep.c), in the picture's pixels */
     float *p;               /* ink, in [0,1], high where there is ink */
     unsigned char *mask;    /* 1 where p is above the ink threshold */
     unsigned char *digit;   /* 1 where the mask's parts that step 5 kept

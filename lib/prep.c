@@ -11,7 +11,8 @@
  *      segment.c has a smaller picture enlarged to WORK: its rules need
  *      the pixels of a digit that is a fraction of the picture); then, on
  *      a sheet lying on a darker table, the table becomes paper (see
- *      off_sheet);
+ *      off_sheet); a digit, or a number, found small in a large picture
+ *      is read again from the part of the picture around it (closer());
  *   2. polarity: ink is the minority, in strokes thin against the digit
  *      and standing out from the paper: steps 3 to 5 are tried both ways
  *      and the way that finds such strokes wins (the image border, mostly
@@ -21,7 +22,7 @@
  *      polarity chosen, remove the faint bands that a shadow's hard edge
  *      leaves (a white top-hat; see unshadow);
  *   4. ink mask: Otsu's threshold on the flattened image, with a minimum
- *      contrast below which there is no ink at all;
+ *      contrast below which there is no ink at all (FAINT, FEW);
  *   5. keep the digit: connected components, dropping specks (small next
  *      to the largest part) and ruled lines (spanning the image); the
  *      lines of ruled or squared paper, and a box the digit is written in
@@ -40,6 +41,18 @@
 #include "nn_internal.h"
 
 enum { WORK = NN_PREP_MIN_SIDE / 2 };  /* longest side while preprocessing */
+/* Step 4: the flattened image's top (its 0.999 quantile: the ink's cores,
+ * when ink is a thousandth of the picture or more) under FAINT is no ink;
+ * a digit small in a large photo is less ink than that, and the top is
+ * then the FEW-th highest pixel's, if that is FAINT or more (a single
+ * pixel may be noise; a digit a few pixels high at the working resolution
+ * has tens of them). */
+#define FAINT 0.08f
+enum { FEW = 10 };
+/* Step 1: a picture area-averaged down to the working resolution whose
+ * ink found is under CLOSE pixels high there is read again from the part
+ * of the picture around that ink (see nn_prep_ink). */
+enum { CLOSE = 24 };
 
 /* A float image, row-major.  As the source of resample() only, it may
  * be the caller's gray bytes instead (p NULL), read as k / 255: a copy of
@@ -881,7 +894,7 @@ static void side_free(struct side *k)
 static int stroke_like(const struct side *k)
 {
     double extent = fmax(k->x1 - k->x0 + 1, k->y1 - k->y0 + 1);
-    return k->x1 >= 0 && k->top >= 0.08f && k->share < 0.4 &&
+    return k->x1 >= 0 && k->top >= FAINT && k->share < 0.4 &&
            k->width < 0.3 * extent;
 }
 
@@ -933,6 +946,10 @@ static int segment(struct side *k, float *scratch)
     if (!(k->mask = malloc(npx)))
         return NN_ENOMEM;
     k->top = quantile(k->f.p, npx, 0.999, scratch);
+    if (k->top < FAINT && npx > 1000L * FEW) {
+        float few = quantile(k->f.p, npx, 1.0 - (double)FEW / npx, scratch);
+        k->top = few >= FAINT ? few : k->top;
+    }
     k->t = fmaxf(otsu(&k->f), 0.25f * k->top);
     for (long i = 0; i < npx; i++)
         k->mask[i] = k->f.p[i] > k->t;
@@ -1012,7 +1029,7 @@ static int unshadow(const struct fimg *gray, int invert, struct side *k,
     long lost = 0;          /* ink of the mask that is ink no more */
     struct fimg g;
 
-    if (k->top < 0.08f)     /* no ink: nothing to clean */
+    if (k->top < FAINT)     /* no ink: nothing to clean */
         return NN_OK;
     if (fimg_new(&g, gray->w, gray->h))
         return NN_ENOMEM;
@@ -1031,13 +1048,13 @@ static int unshadow(const struct fimg *gray, int invert, struct side *k,
     return lost ? segment(k, scratch) : NN_OK;     /* the same mask: done */
 }
 
-/* Steps 1 to 4: ink->p the ink at working resolution (values in [0,1],
- * ink high, light flattened) and ink->mask its pixels above the threshold;
- * with o->plain, ink->p after step 2 (the polarity chosen) and no mask. */
-int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
-                int grow, nn_ink *ink, char *why, size_t whylen)
+/* nn_prep_ink on the part `from` of the picture. */
+static int ink_of(const uint8_t *gray, int w, int h, nn_box from,
+                  const nn_prep_opts *o, int grow, nn_ink *ink, char *why,
+                  size_t whylen)
 {
     struct fimg src = { w, h, NULL, gray }, f = { 0, 0, NULL, NULL };
+    int fw = from.x1 - from.x0 + 1, fh = from.y1 - from.y0 + 1;
     struct side sides[2], *k;
     struct medians m;
     nn_prep_info info = { 0, 0, 0, 0 };
@@ -1046,17 +1063,16 @@ int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
     double scale;
 
     memset(ink, 0, sizeof *ink);
-    if (w < 1 || h < 1)
-        return nn_why(why, whylen, NN_EINVAL, "empty image");
+    ink->from = from;
     memset(sides, 0, sizeof sides);
     /* Step 1: floats in [0,1], at most WORK pixels on the longest side
      * (exactly WORK if told to grow a smaller picture). */
-    scale = (double)WORK / (w > h ? w : h);
+    scale = (double)WORK / (fw > fh ? fw : fh);
     scale = grow ? scale : fmin(1.0, scale);
-    if (fimg_new(&f, (int)fmax(1, floor(w * scale + 0.5)),
-                 (int)fmax(1, floor(h * scale + 0.5))))
+    if (fimg_new(&f, (int)fmax(1, floor(fw * scale + 0.5)),
+                 (int)fmax(1, floor(fh * scale + 0.5))))
         goto fail;
-    if (resample(&src, 0, 0, w, h, f.p, f.w, f.h, f.w))
+    if (resample(&src, from.x0, from.y0, fw, fh, f.p, f.w, f.h, f.w))
         goto fail;
     if (!(scratch = malloc((size_t)f.w * f.h * sizeof *scratch)))
         goto fail;
@@ -1135,7 +1151,7 @@ int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
         goto fail;
     }
     stage(o, "3-flat", &k->f);
-    if (k->top < 0.08f) {
+    if (k->top < FAINT) {
         err = nn_why(why, whylen, NN_EFORMAT, "no ink found: the image is "
                      "blank or has almost no contrast");
         goto fail;
@@ -1153,6 +1169,71 @@ fail:
     side_free(&sides[0]);
     side_free(&sides[1]);
     return err;
+}
+
+/* Where to read small ink again (step 1): the ink kept in a picture that
+ * was area-averaged down (ink->digit, step 5's parts) under CLOSE pixels
+ * high is read again from the part of the picture around it, with its
+ * height's margin on each side, if that part is at most half the
+ * picture's longer side each way: a digit 80 pixels high in a phone's
+ * photo of a page is 10 at the working resolution, too few for its shape,
+ * but all of them in the part around it.  1 and *near that part (in the
+ * picture's pixels), or 0. */
+static int closer(const nn_ink *ink, nn_box *near)
+{
+    int x0 = ink->w, y0 = ink->h, x1 = -1, y1 = -1, m;
+    int fw = ink->from.x1 - ink->from.x0 + 1;
+    int fh = ink->from.y1 - ink->from.y0 + 1, side = fw > fh ? fw : fh;
+    double s = (double)fw / ink->w;     /* picture pixels per working one */
+
+    if (s <= 1 || !ink->digit)
+        return 0;
+    for (int y = 0; y < ink->h; y++)
+        for (int x = 0; x < ink->w; x++)
+            if (ink->digit[(long)y * ink->w + x]) {
+                x0 = x < x0 ? x : x0;
+                x1 = x > x1 ? x : x1;
+                y0 = y < y0 ? y : y0;
+                y1 = y;
+            }
+    if (x1 < 0 || y1 - y0 + 1 >= CLOSE)
+        return 0;
+    m = y1 - y0 + 1;
+    near->x0 = ink->from.x0 + (int)fmax(0, (x0 - m) * s);
+    near->y0 = ink->from.y0 + (int)fmax(0, (y0 - m) * s);
+    near->x1 = ink->from.x0 + (int)fmin(fw - 1, (x1 + m + 1) * s);
+    near->y1 = ink->from.y0 + (int)fmin(fh - 1, (y1 + m + 1) * s);
+    return 2 * (near->x1 - near->x0 + 1) <= side &&
+           2 * (near->y1 - near->y0 + 1) <= side;
+}
+
+/* Steps 1 to 4: ink->p the ink at working resolution (values in [0,1],
+ * ink high, light flattened) and ink->mask its pixels above the threshold;
+ * with o->plain, ink->p after step 2 (the polarity chosen) and no mask.
+ * A digit small in a large photo is read again from the part of the
+ * photo around it (closer()). */
+int nn_prep_ink(const uint8_t *gray, int w, int h, const nn_prep_opts *o,
+                int grow, nn_ink *ink, char *why, size_t whylen)
+{
+    nn_ink again;
+    nn_box near;
+    int err;
+
+    if (w < 1 || h < 1) {
+        memset(ink, 0, sizeof *ink);
+        return nn_why(why, whylen, NN_EINVAL, "empty image");
+    }
+    err = ink_of(gray, w, h, (nn_box){ 0, 0, w - 1, h - 1 }, o, grow, ink,
+                 why, whylen);
+    if (err || o->plain || !closer(ink, &near))
+        return err;
+    if (ink_of(gray, w, h, near, o, grow, &again, NULL, 0) != NN_OK) {
+        nn_ink_free(&again);
+        return NN_OK;
+    }
+    nn_ink_free(ink);
+    *ink = again;
+    return NN_OK;
 }
 
 void nn_ink_free(nn_ink *ink)

@@ -3,7 +3,8 @@
  *
  * On the ink that prep.c cleans up (steps 1-4 there), at its working
  * resolution, to which a smaller picture is enlarged (a number photographed
- * small, its digits 20 pixels high: the rules below count pixels).  Every
+ * small, its digits 20 pixels high: the rules below count pixels), as is
+ * the part of a large picture around a number small in it.  Every
  * length below is relative to H, the line's ink height (the tallest
  * substantial part), so that the rules hold at any size:
  *   1. ruled lines: the lines of ruled or squared paper that come out as
@@ -902,10 +903,13 @@ parts:
         if ((err = nn_prep_place(&ink, sel, wb[k], out + (long)k * 28 * 28)))
             goto done;
         if (boxes) {
-            double sx = (double)w / ink.w, sy = (double)h / ink.h;
-            boxes[k] = (nn_box){ (int)(wb[k].x0 * sx), (int)(wb[k].y0 * sy),
-                                 (int)((wb[k].x1 + 1) * sx) - 1,
-                                 (int)((wb[k].y1 + 1) * sy) - 1 };
+            nn_box f = ink.from;     /* the picture's part read */
+            double sx = (double)(f.x1 - f.x0 + 1) / ink.w;
+            double sy = (double)(f.y1 - f.y0 + 1) / ink.h;
+            boxes[k] = (nn_box){ f.x0 + (int)(wb[k].x0 * sx),
+                                 f.y0 + (int)(wb[k].y0 * sy),
+                                 f.x0 + (int)((wb[k].x1 + 1) * sx) - 1,
+                                 f.y0 + (int)((wb[k].y1 + 1) * sy) - 1 };
         }
     }
     show_boxes(o, &ink, kept, wb, nd, tall >= 60 ? tall / 30 : 1);

@@ -423,6 +423,33 @@ START_TEST(test_squared_paper_blank)
 }
 END_TEST
 
+/* A digit small in a large photo: MNIST's ten, each some 80 pixels high
+ * on a page of 3,000 x 2,000 (11 pixels high at the working resolution,
+ * less than a thousandth of the picture's pixels), and a speck of dust
+ * alone on such a page.  The digit is ink, and is read again from the part
+ * of the page around it; the speck is no ink. */
+START_TEST(test_far_digit)
+{
+    nn_idx *idx = mnist10_images();
+    int w = 3000, h = 2000;
+
+    for (int k = 0; k < 10; k++) {
+        uint8_t *g = page(idx, k, w, h, 600 + 170 * k, 500 + 90 * k, 240, 20,
+                          0);
+        expect_close(idx, k, g, w, h, 0.9, "far");
+        free(g);
+    }
+    uint8_t *g = malloc((size_t)w * h);
+    ck_assert_ptr_nonnull(g);
+    memset(g, 240, (size_t)w * h);
+    for (int y = 1000; y < 1005; y++)
+        memset(g + (long)y * w + 1500, 20, 5);
+    expect_no_ink(g, w, h, "a speck");
+    free(g);
+    nn_idx_free(idx);
+}
+END_TEST
+
 /* Specks away from the digit and a ruled line across the page are not the
  * digit. */
 START_TEST(test_specks_and_lines)
@@ -583,6 +610,7 @@ Suite *prep_suite(void)
     tcase_add_test(tc, test_no_strokes);
     tcase_add_test(tc, test_side_by_side);
     tcase_add_test(tc, test_blank);
+    tcase_add_test(tc, test_far_digit);
     tcase_add_test(tc, test_plain);
     suite_add_tcase(s, tc);
     return s;

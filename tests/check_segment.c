@@ -642,6 +642,38 @@ START_TEST(lit_wedge)
 }
 END_TEST
 
+/* A number small in a large photo: first_five()'s page in the middle of
+ * one six times as wide and as high (its digits some 6 pixels high at the
+ * working resolution).  It is read again from the part of the photo
+ * around it: five digits that read as on the page alone (correlation 0.8
+ * or more), their boxes where they are on the large page. */
+START_TEST(far_away)
+{
+    enum { F = 6 };
+    nn_box b[MAXD];
+    float alone[5 * 784];
+    uint8_t *g = first_five(), *big = malloc((size_t)F * W * F * H);
+
+    ck_assert_ptr_nonnull(big);
+    ck_assert_int_eq(segment(g, b), 5);
+    memcpy(alone, vecs, sizeof alone);
+    memset(big, 230, (size_t)F * W * F * H);
+    for (int y = 0; y < H; y++)
+        memcpy(big + (long)(2 * H + y) * F * W + 2 * W, g + (long)y * W, W);
+    ck_assert_int_eq(segment_wh(big, F * W, F * H, b), 5);
+    assert_left_to_right(b, 5);
+    ck_assert_int_ge(b[0].x0, 2 * W + 30);      /* the 5's ink: 2 * W + 40 */
+    ck_assert_int_le(b[4].x1, 3 * W);
+    ck_assert_int_ge(b[0].y0, 2 * H + 30);
+    for (int k = 0; k < 5; k++)
+        ck_assert_msg(correlation(alone + k * 784, vecs + k * 784) >= 0.8,
+                      "digit %d: correlation %.2f", k,
+                      correlation(alone + k * 784, vecs + k * 784));
+    free(big);
+    free(g);
+}
+END_TEST
+
 /* The sheet photographed on a darker table: the table around it is darker
  * than the paper, so it is ink to the threshold, and one part, larger than
  * all the digits; it lies along the picture's edge and is dropped. */
@@ -854,6 +886,7 @@ Suite *segment_suite(void)
     tcase_add_test(tc, framed);
     tcase_add_test(tc, lit_wedge);
     tcase_add_test(tc, on_a_table);
+    tcase_add_test(tc, far_away);
     tcase_add_test(tc, turned_sheet);
     tcase_add_test(tc, blank);
     tcase_add_test(tc, many_parts);
