@@ -528,6 +528,17 @@ bad G7 "img2vec: x.gif: " img2vec "$I/gray.png" x.gif
 printf 'P5\n40 30\n255\n' > blank.pgm
 head -c 1200 /dev/zero | tr '\0' '\310' >> blank.pgm
 bad P1 "img2vec: blank.pgm: no ink found" img2vec blank.pgm
+# A speck of dust (5x5 pixels) alone on a 2000x1500 page: under a
+# thousandth of the picture, as a digit small in a large photo is, but too
+# few pixels for one.
+{ printf 'P5\n2000 1500\n255\n'; head -c 2004000 /dev/zero | tr '\0' '\310'
+  for r in 1 2 3 4 5; do
+      head -c 1002 /dev/zero | tr '\0' '\310'; head -c 5 /dev/zero | tr '\0' '\024'
+      head -c 993 /dev/zero | tr '\0' '\310'
+  done
+  head -c 986000 /dev/zero | tr '\0' '\310'; } > speck.pgm
+bad P1 "img2vec: speck.pgm: no ink found: the image is blank or has almost no contrast" img2vec speck.pgm
+bad P1 "img2vec: speck.pgm: no ink found: the image is blank or has almost no contrast" img2vec --digits speck.pgm
 printf 'P5\n1 1\n255\n\0' > dot.pgm
 bad P2 "img2vec: dot.pgm: no ink found: the image is blank or has almost no contrast" img2vec dot.pgm
 good P2 img2vec --plain dot.pgm
