@@ -11,7 +11,8 @@
 #     sheet running off the other two) or along one; "2025", "93817",
 #     "4071" in 3 fonts (numbers) and 4, 7, 2 alone (digits);
 #   point: "3.14", "12.50", "0.75", "99.9", "4.071", "27.3", "1.5",
-#     "806.2" in 9 fonts, read as the digits without the point;
+#     "806.2" in 9 fonts, read as the digits without the point; comma: the
+#     same written with a comma ("3,14", "4,071");
 #   on-line, over-line, line-below: "2025", "93817", "4071", "586" in 4
 #     fonts, written on a line (a form's field) 500 pixels long, touching
 #     it, 12 pixels over it, 30 pixels over it;
@@ -90,15 +91,19 @@ table() {
 for n in 2025 93817 4071; do table n "$n" 150; done
 for d in 4 7 2; do table d "$d" 170; done
 
-# Numbers with a decimal point, on white paper.
+# Numbers with a decimal point, on white paper, and the same with a comma.
 for font in $dkg $f/truetype/fifthhorseman/dkgIt.ttf $steve $bwht; do
     for t in 3.14 12.50 0.75 99.9 4.071 27.3 1.5 806.2; do
         i=$((i + 1))
-        name=$(printf 'n%03d_point.jpg' "$i")
-        convert -size 800x300 xc:'gray(235)' -font "$font" -pointsize 140 \
-            -fill 'gray(30)' -gravity center -annotate +0+0 "$t" \
-            -blur 0x1 -quality 90 "$tmp/$name"
-        add "$name" "$(echo "$t" | tr -d .)" point
+        for mark in point comma; do
+            name=$(printf 'n%03d_%s.jpg' "$i" "$mark")
+            text=$t
+            [ "$mark" = comma ] && text=$(echo "$t" | tr . ,)
+            convert -size 800x300 xc:'gray(235)' -font "$font" \
+                -pointsize 140 -fill 'gray(30)' -gravity center \
+                -annotate +0+0 "$text" -blur 0x1 -quality 90 "$tmp/$name"
+            add "$name" "$(echo "$t" | tr -d .)" "$mark"
+        done
     done
 done
 

@@ -35,7 +35,7 @@
  *      digits with a speck between them, not one broken); a speck in
  *      the lowest POINT * H of the line's band with no ink of a part
  *      SHORT * H high in its columns in the band's lower half is a point
- *      ("4.071") and is dropped;
+ *      ("4.071") and is dropped, as is a comma ("4,071"; see comma());
  *   3. parts of one digit (a 5's detached flag, a broken 4, a 7's dash):
  *      parts that overlap in x are merged when they share most of the
  *      narrower's width; then a group shorter than PIECE * H joins the
@@ -79,6 +79,8 @@
 #define SPECK 0.2       /* of H: both sides shorter is a speck */
 #define GAP 0.1         /* of H: the longest break in a broken stroke */
 #define POINT 0.25      /* of H: a speck this low beside the digits: a point */
+#define COMMA 0.5       /* of H: the tallest comma */
+#define ABOVE 0.05      /* of H: ink this near above a comma: a stroke */
 #define RUN 2.5         /* of H: a row of ink longer is a line, not a stroke */
 #define SHORT 0.6       /* of H: a part shorter is a piece of a digit */
 #define PIECE 0.3       /* of H: a group shorter is a piece of a digit */
@@ -616,6 +618,39 @@ static int point(const int *label, const nn_part *c, int w, int i,
     return 1;
 }
 
+/* Whether part i is a comma ("4,071", "1,5"): shorter than COMMA * H and
+ * narrower than SHORT * H, its top in the lower half of the digits' rows
+ * (d0 to d1: those of the parts SHORT * H high) and its bottom at their
+ * foot or below, with no other ink in its columns from d0 down (not a
+ * digit's foot broken off, with the rest of the digit above it; not
+ * under a 4's arm) nor within ABOVE * H above its top (not the last dash
+ * of a 9's tail broken by a fine pen).  A comma is dropped as a point is. */
+static int comma(const int *label, const nn_part *c, int w, int i, int d0,
+                 int d1, int tall)
+{
+    int g = (int)(ABOVE * tall + 0.5), t0 = c[i].x1, t1 = c[i].x0;
+
+    if (c[i].y1 - c[i].y0 + 1 >= COMMA * tall ||
+        c[i].x1 - c[i].x0 + 1 >= SHORT * tall ||
+        2 * c[i].y0 < d0 + d1 || c[i].y1 < d1)
+        return 0;
+    for (int x = c[i].x0; x <= c[i].x1; x++)   /* its top row's ink */
+        if (label[(long)c[i].y0 * w + x] == i) {
+            t0 = x < t0 ? x : t0;
+            t1 = x;
+        }
+    for (int y = d0; y <= c[i].y1; y++)
+        for (int x = c[i].x0 - g; x <= c[i].x1 + g; x++) {
+            int l = x >= 0 && x < w ? label[(long)y * w + x] : -1;
+            if (l >= 0 && l != i &&
+                ((x >= c[i].x0 && x <= c[i].x1) ||
+                 (y >= c[i].y0 - g && y < c[i].y0 && x >= t0 - g &&
+                  x <= t1 + g)))
+                return 0;
+        }
+    return 1;
+}
+
 /* 3x5 digits for the numbers on the boxes (bit 2 is the left column). */
 static const unsigned char font[10][5] = {
     { 7, 5, 5, 5, 7 }, { 2, 6, 2, 2, 7 }, { 7, 1, 7, 4, 7 }, { 7, 1, 3, 1, 7 },
@@ -677,7 +712,7 @@ int nn_segment_digits(const uint8_t *gray, int w, int h,
     nn_box *wb = NULL;      /* boxes at working resolution */
     nn_box *gb = NULL;      /* the groups' boxes, at their roots */
     long area_max = 0;
-    int tall = 0, inner = 0, band0, band1, boxed = 0, lined = 0;
+    int tall = 0, inner = 0, band0, band1, boxed = 0, lined = 0, d0, d1;
 
     *n_out = 0;
     if (o->plain)
@@ -766,6 +801,13 @@ parts:
             band1 = c[i].y1 > band1 ? c[i].y1 : band1;
         }
     tall = band1 - band0 + 1;
+    d0 = ink.h;                         /* the digits' rows */
+    d1 = -1;
+    for (int i = 0; i < n; i++)
+        if (keep[i] && c[i].y1 - c[i].y0 + 1 >= SHORT * tall) {
+            d0 = c[i].y0 < d0 ? c[i].y0 : d0;
+            d1 = c[i].y1 > d1 ? c[i].y1 : d1;
+        }
     for (int i = 0; i < n; i++) {
         int cw = c[i].x1 - c[i].x0 + 1, ch = c[i].y1 - c[i].y0 + 1;
         /* A digit that the photo's frame cut through: a digit's size, and
@@ -777,7 +819,8 @@ parts:
             keep[i] = 0;
         else if (cw < SPECK * tall && ch < SPECK * tall)
             keep[i] = point(label, c, ink.w, i, band1, tall) ? 0 : 2;
-        else if (c[i].y1 < band0 || c[i].y0 > band1)
+        else if (c[i].y1 < band0 || c[i].y0 > band1 ||
+                 (d1 >= 0 && comma(label, c, ink.w, i, d0, d1, tall)))
             keep[i] = 0;
         else
             keep[i] = 1;

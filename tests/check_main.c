@@ -29,6 +29,21 @@ nn_idx *idx_fixture(const char *name)
     return idx;
 }
 
+nn_image *image_fixture(const char *name)
+{
+    char path[256];
+    FILE *fp;
+    nn_image *img = NULL;
+
+    snprintf(path, sizeof path, "tests/data/%s", name);
+    fp = fopen(path, "rb");
+    ck_assert_msg(fp != NULL, "%s: cannot open", path);
+    ck_assert_int_eq(nn_img_read(&img, fp, NN_IMG_MAX_PIXELS, NULL, 0),
+                     NN_OK);
+    fclose(fp);
+    return img;
+}
+
 nn_idx *mnist10_images(void)
 {
     return idx_fixture("mnist10-images-idx3-ubyte");

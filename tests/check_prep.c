@@ -320,22 +320,6 @@ static uint8_t *zee(int w, int h, double r)
     return g;
 }
 
-/* The picture tests/data/NAME (or $DATA/NAME), read. */
-static nn_image *fixture(const char *name)
-{
-    char path[512];
-    nn_image *img = NULL;
-    FILE *fp;
-
-    snprintf(path, sizeof path, "%s/%s",
-             getenv("DATA") ? getenv("DATA") : "tests/data", name);
-    ck_assert_msg((fp = fopen(path, "rb")) != NULL, "%s", path);
-    ck_assert_int_eq(nn_img_read(&img, fp, NN_IMG_MAX_PIXELS, NULL, 0),
-                     NN_OK);
-    fclose(fp);
-    return img;
-}
-
 /* Whether nn_prep_ruled finds a ruled page in g (w x h). */
 static int ruled_page(const uint8_t *g, int w, int h)
 {
@@ -359,7 +343,7 @@ static int ruled_page(const uint8_t *g, int w, int h)
 START_TEST(test_strokes_not_ruled)
 {
     uint8_t *g = zee(100, 100, 4);
-    nn_image *img = fixture("zee.png");
+    nn_image *img = image_fixture("zee.png");
 
     ck_assert_msg(ruled_page(g, 100, 100) == 0, "drawn Z read as ruled");
     ck_assert_msg(ruled_page(img->gray, img->width, img->height) == 0,
@@ -417,7 +401,7 @@ START_TEST(test_squared_paper_blank)
     free(g);
     free(t);
 
-    nn_image *img = fixture("squared-blank.png");
+    nn_image *img = image_fixture("squared-blank.png");
     expect_no_ink(img->gray, img->width, img->height, "squared-blank.png");
     nn_img_free(img);
 }

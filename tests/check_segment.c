@@ -529,6 +529,63 @@ START_TEST(decimal_point)
 }
 END_TEST
 
+/* "4,01": a comma between the 4 and the 0, from the digits' foot down
+ * below it, slanting left, 34 pixels high (a third of the digits'):
+ * dropped as a point is, neither read as a digit (a 1) nor taken into a
+ * neighbour. */
+START_TEST(decimal_comma)
+{
+    nn_idx *idx = mnist10_images();
+    int ks[] = { 2, 1, 3 };     /* 4 0 1 */
+    nn_box b[MAXD];
+    uint8_t *g = line(idx, ks, 3, 40);
+    int x0[3], x1[3], y1;
+
+    ck_assert_int_eq(ink_columns(g, x0, x1, 3), 3);     /* 4, 0, 1 */
+    y1 = last_row(g);
+    for (int t = 0; t <= 30; t++) {     /* a pen 9 pixels wide */
+        int cx = (x1[0] + x0[1]) / 2 + 4 - t / 4, cy = y1 - 6 + t;
+        for (int y = cy - 4; y <= cy + 4; y++)
+            for (int x = cx - 4; x <= cx + 4; x++)
+                if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= 16)
+                    g[y * W + x] = 40;
+    }
+    ck_assert_int_eq(segment(g, b), 3);
+    assert_left_to_right(b, 3);
+    /* the 4 and the 0 without it (it spans x1[0] + 13 to x0[1] - 12) */
+    ck_assert_int_lt(b[0].x1, x1[0] + 10);
+    ck_assert_int_gt(b[1].x0, x0[1] - 10);
+    free(g);
+    nn_idx_free(idx);
+}
+END_TEST
+
+/* tests/data/broken-tail.jpg, "3519" in a fine pen whose 9's tail is
+ * broken near its end: the last dash, short, below the other digits'
+ * feet and with nothing above it in its columns, is no comma, since the
+ * tail goes on just above it.  The 9's box keeps it: it reaches the
+ * lowest ink right of the 1, which is that dash's. */
+START_TEST(not_a_comma)
+{
+    nn_image *img = image_fixture("broken-tail.jpg");
+    nn_box b[MAXD];
+    nn_prep_opts o;
+    int n = -1, low = 0;
+
+    nn_prep_opts_default(&o);
+    ck_assert_int_eq(nn_segment_digits(img->gray, img->width, img->height,
+                                       &o, NN_SEG_MAX_PARTS, MAXD, vecs, b,
+                                       &n, NULL, 0), NN_OK);
+    ck_assert_int_eq(n, 4);
+    for (int y = 0; y < img->height; y++)
+        for (int x = b[2].x1 + 1; x < img->width; x++)
+            low = img->gray[(long)y * img->width + x] < 100 ? y : low;
+    ck_assert_msg(b[3].y1 >= low - 3, "the 9's box ends at row %d, its "
+                  "ink at %d", b[3].y1, low);
+    nn_img_free(img);
+}
+END_TEST
+
 START_TEST(specks)
 {
     nn_idx *idx = mnist10_images();
@@ -877,6 +934,8 @@ Suite *segment_suite(void)
     tcase_add_test(tc, open_four);
     tcase_add_test(tc, broken_stroke);
     tcase_add_test(tc, decimal_point);
+    tcase_add_test(tc, decimal_comma);
+    tcase_add_test(tc, not_a_comma);
     tcase_add_test(tc, on_a_line);
     tcase_add_test(tc, in_boxes);
     tcase_add_test(tc, squared_paper);

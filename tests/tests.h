@@ -25,6 +25,8 @@ Suite *conv_suite(void);
 nn_model *tiny_model(int hidden_act, int output_act, int cost, uint64_t seed);
 /* The IDX file tests/data/NAME, read. */
 nn_idx *idx_fixture(const char *name);
+/* The picture tests/data/NAME, read. */
+nn_image *image_fixture(const char *name);
 /* The ten MNIST images of tests/data/mnist10-images-idx3-ubyte. */
 nn_idx *mnist10_images(void);
 
