@@ -250,11 +250,13 @@ data/numbers/labels.tsv: examples/photoset data/numbers.n
 
 # Numbers and digits drawn in handwriting fonts by ImageMagick as a camera
 # sees them where MNIST-made sets do not go: a sheet on a darker table, a
-# decimal point, a number written on a line, numbers and digits written in
-# a form's boxes, numbers and digits on squared paper; into data/fontset,
-# and read (data/fontset.sh; docs/training.md, "The sheet on the table",
-# "Numbers and digits written in boxes", "Squared paper" and "A single
-# digit on squared paper").  Not MNIST's hands:
+# decimal point or comma, a number written on a line, numbers and digits
+# written in a form's boxes, on squared or ruled paper, small on a large
+# page; into data/fontset, and read (data/fontset.sh; docs/training.md,
+# "The sheet on the table", "Numbers and digits written in boxes",
+# "Squared paper", "A single digit on squared paper", "Ruled paper", "A
+# digit or a number small in a large photo", "A decimal comma").  Not
+# MNIST's hands:
 # what is measured is what lies around the writing.
 FONTSET_PKGS = imagemagick fonts-dkg-handwriting fonts-bwht fonts-sjfonts
 
