@@ -946,6 +946,8 @@ static int segment(struct side *k, float *scratch)
     if (!(k->mask = malloc(npx)))
         return NN_ENOMEM;
     k->top = quantile(k->f.p, npx, 0.999, scratch);
+    /* (the 0.999 quantile of a picture of 1000 * FEW pixels or fewer is
+     * among its FEW brightest already) */
     if (k->top < FAINT && npx > 1000L * FEW) {
         float few = quantile(k->f.p, npx, 1.0 - (double)FEW / npx, scratch);
         k->top = few >= FAINT ? few : k->top;

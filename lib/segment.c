@@ -623,8 +623,10 @@ static int point(const int *label, const nn_part *c, int w, int i,
  * (d0 to d1: those of the parts SHORT * H high) and its bottom at their
  * foot or below, with no other ink in its columns from d0 down (not a
  * digit's foot broken off, with the rest of the digit above it; not
- * under a 4's arm) nor within ABOVE * H above its top (not the last dash
- * of a 9's tail broken by a fine pen).  A comma is dropped as a point is. */
+ * under a 4's arm) nor within ABOVE * H above its top end, the ink of
+ * its top row (not the last dash of a 9's tail broken by a fine pen; a
+ * digit's stem beside the comma does not count).  A comma is dropped as a
+ * point is. */
 static int comma(const int *label, const nn_part *c, int w, int i, int d0,
                  int d1, int tall)
 {
