@@ -44,10 +44,13 @@ enum { WORK = NN_PREP_MIN_SIDE / 2 };  /* longest side while preprocessing */
 /* Step 4: the flattened image's top (its 0.999 quantile: the ink's cores,
  * when ink is a thousandth of the picture or more) under FAINT is no ink;
  * a digit small in a large photo is less ink than that, and the top is
- * then the FEW-th highest pixel's, if that is FAINT or more (a single
- * pixel may be noise; a digit a few pixels high at the working resolution
- * has tens of them). */
+ * then the FEW-th highest pixel's, if that is FAINT or more and STANDS
+ * times the 0.999 quantile or more (a single pixel may be noise; a digit
+ * a few pixels high at the working resolution has tens of them, 6 times
+ * that quantile or more on make fontset's far pictures, where the grain of
+ * blank paper drawn as make photoset draws it is 1.3 times it at most). */
 #define FAINT 0.08f
+#define STANDS 3.0
 enum { FEW = 10 };
 /* Step 1: a picture area-averaged down to the working resolution whose
  * ink found is under CLOSE pixels high there is read again from the part
@@ -950,7 +953,7 @@ static int segment(struct side *k, float *scratch)
      * among its FEW brightest already) */
     if (k->top < FAINT && npx > 1000L * FEW) {
         float few = quantile(k->f.p, npx, 1.0 - (double)FEW / npx, scratch);
-        k->top = few >= FAINT ? few : k->top;
+        k->top = few >= FAINT && few >= STANDS * k->top ? few : k->top;
     }
     k->t = fmaxf(otsu(&k->f), 0.25f * k->top);
     for (long i = 0; i < npx; i++)

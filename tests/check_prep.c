@@ -531,6 +531,11 @@ START_TEST(test_side_by_side)
 }
 END_TEST
 
+/* A blank page, one grey, with a faint texture, and tests/data's
+ * blank-grain.jpg (paper with nothing on it, drawn and photographed as
+ * make photoset's clean kind is): no ink.  The grain's brightest pixels
+ * pass the minimum contrast, but stand out from the paper far less than a
+ * small digit's do (STANDS). */
 START_TEST(test_blank)
 {
     uint8_t g[100 * 80];
@@ -547,6 +552,9 @@ START_TEST(test_blank)
         g[i] = (uint8_t)(228 + (i * 7919 % 5));
     ck_assert_int_eq(nn_prep_digit(g, 100, 80, &o, out, why, sizeof why),
                      NN_EFORMAT);
+    nn_image *img = image_fixture("blank-grain.jpg");
+    expect_no_ink(img->gray, img->width, img->height, "blank-grain.jpg");
+    nn_img_free(img);
 }
 END_TEST
 
