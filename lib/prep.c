@@ -1176,6 +1176,23 @@ fail:
     return err;
 }
 
+/* The box of step 5's kept parts (ink->digit); x1 is -1 if there are
+ * none. */
+static nn_box kept_box(const nn_ink *ink)
+{
+    nn_box b = { ink->w, ink->h, -1, -1 };
+
+    for (int y = 0; y < ink->h; y++)
+        for (int x = 0; x < ink->w; x++)
+            if (ink->digit[(long)y * ink->w + x]) {
+                b.x0 = x < b.x0 ? x : b.x0;
+                b.x1 = x > b.x1 ? x : b.x1;
+                b.y0 = y < b.y0 ? y : b.y0;
+                b.y1 = y;
+            }
+    return b;
+}
+
 /* Where to read small ink again (step 1): the ink kept in a picture that
  * was area-averaged down (ink->digit, step 5's parts) under CLOSE pixels
  * high is read again from the part of the picture around it, with its
@@ -1186,28 +1203,21 @@ fail:
  * picture's pixels), or 0. */
 static int closer(const nn_ink *ink, nn_box *near)
 {
-    int x0 = ink->w, y0 = ink->h, x1 = -1, y1 = -1, m;
-    int fw = ink->from.x1 - ink->from.x0 + 1;
+    int fw = ink->from.x1 - ink->from.x0 + 1, m;
     int fh = ink->from.y1 - ink->from.y0 + 1, side = fw > fh ? fw : fh;
     double s = (double)fw / ink->w;     /* picture pixels per working one */
+    nn_box b;
 
     if (s <= 1 || !ink->digit)
         return 0;
-    for (int y = 0; y < ink->h; y++)
-        for (int x = 0; x < ink->w; x++)
-            if (ink->digit[(long)y * ink->w + x]) {
-                x0 = x < x0 ? x : x0;
-                x1 = x > x1 ? x : x1;
-                y0 = y < y0 ? y : y0;
-                y1 = y;
-            }
-    if (x1 < 0 || y1 - y0 + 1 >= CLOSE)
+    b = kept_box(ink);
+    if (b.x1 < 0 || b.y1 - b.y0 + 1 >= CLOSE)
         return 0;
-    m = y1 - y0 + 1;
-    near->x0 = ink->from.x0 + (int)fmax(0, (x0 - m) * s);
-    near->y0 = ink->from.y0 + (int)fmax(0, (y0 - m) * s);
-    near->x1 = ink->from.x0 + (int)fmin(fw - 1, (x1 + m + 1) * s);
-    near->y1 = ink->from.y0 + (int)fmin(fh - 1, (y1 + m + 1) * s);
+    m = b.y1 - b.y0 + 1;
+    near->x0 = ink->from.x0 + (int)fmax(0, (b.x0 - m) * s);
+    near->y0 = ink->from.y0 + (int)fmax(0, (b.y0 - m) * s);
+    near->x1 = ink->from.x0 + (int)fmin(fw - 1, (b.x1 + m + 1) * s);
+    near->y1 = ink->from.y0 + (int)fmin(fh - 1, (b.y1 + m + 1) * s);
     return 2 * (near->x1 - near->x0 + 1) <= side &&
            2 * (near->y1 - near->y0 + 1) <= side;
 }
@@ -1318,16 +1328,9 @@ int nn_prep_place(const nn_ink *ink, const unsigned char *sel, nn_box in,
  * unbox() does not look further. */
 static int boxed(const nn_ink *ink)
 {
-    int x0 = ink->w, y0 = ink->h, x1 = -1, y1 = -1, band, sides = 0;
+    nn_box b = kept_box(ink);
+    int x0 = b.x0, y0 = b.y0, x1 = b.x1, y1 = b.y1, band, sides = 0;
 
-    for (int y = 0; y < ink->h; y++)
-        for (int x = 0; x < ink->w; x++)
-            if (ink->digit[(long)y * ink->w + x]) {
-                x0 = x < x0 ? x : x0;
-                x1 = x > x1 ? x : x1;
-                y0 = y < y0 ? y : y0;
-                y1 = y;
-            }
     if (x1 < 0)
         return 0;
     band = 2 + (int)(0.15 * (x1 - x0 > y1 - y0 ? x1 - x0 : y1 - y0));

@@ -15,15 +15,23 @@ nn_model *tiny_model(int hidden_act, int output_act, int cost, uint64_t seed)
     return m;
 }
 
-nn_idx *idx_fixture(const char *name)
+/* tests/data/NAME, open for reading. */
+static FILE *fixture(const char *name)
 {
     char path[256];
     FILE *fp;
-    nn_idx *idx = NULL;
 
     snprintf(path, sizeof path, "tests/data/%s", name);
     fp = fopen(path, "rb");
     ck_assert_msg(fp != NULL, "%s: cannot open", path);
+    return fp;
+}
+
+nn_idx *idx_fixture(const char *name)
+{
+    FILE *fp = fixture(name);
+    nn_idx *idx = NULL;
+
     ck_assert_int_eq(nn_idx_read(&idx, fp, NULL, 0), NN_OK);
     fclose(fp);
     return idx;
@@ -31,13 +39,9 @@ nn_idx *idx_fixture(const char *name)
 
 nn_image *image_fixture(const char *name)
 {
-    char path[256];
-    FILE *fp;
+    FILE *fp = fixture(name);
     nn_image *img = NULL;
 
-    snprintf(path, sizeof path, "tests/data/%s", name);
-    fp = fopen(path, "rb");
-    ck_assert_msg(fp != NULL, "%s: cannot open", path);
     ck_assert_int_eq(nn_img_read(&img, fp, NN_IMG_MAX_PIXELS, NULL, 0),
                      NN_OK);
     fclose(fp);
