@@ -535,7 +535,10 @@ END_TEST
  * blank-grain.jpg (paper with nothing on it, drawn and photographed as
  * make photoset's clean kind is): no ink.  The grain's brightest pixels
  * pass the minimum contrast, but stand out from the paper far less than a
- * small digit's do (STANDS). */
+ * small digit's do (STANDS).  And blank-texture.jpg (its texture kind:
+ * mottled paper, faint ruled lines): what stands out most, the lines'
+ * pieces and the mottling, stands out from the paper's grain less than
+ * ink does (OVER_GRAIN). */
 START_TEST(test_blank)
 {
     uint8_t g[100 * 80];
@@ -554,6 +557,52 @@ START_TEST(test_blank)
                      NN_EFORMAT);
     nn_image *img = image_fixture("blank-grain.jpg");
     expect_no_ink(img->gray, img->width, img->height, "blank-grain.jpg");
+    nn_img_free(img);
+    img = image_fixture("blank-texture.jpg");
+    expect_no_ink(img->gray, img->width, img->height, "blank-texture.jpg");
+    nn_img_free(img);
+}
+END_TEST
+
+/* A shadow's hard edge is not ink.  A blank page half in the shadow of
+ * test_hard_shadow, and tests/data/shadow-blank.jpg (a blank page drawn
+ * and photographed as make photoset's light kind is): "no ink found", not
+ * the band that flattening leaves along the edge, read as a 1.  And
+ * tests/data/shadow-zero.jpg (the light kind: a round 0 beside the edge,
+ * read as a 6 while the band was kept with it): the 0 alone, nothing kept
+ * in the left third of the picture, where the band is. */
+START_TEST(test_shadow_edge)
+{
+    int w = 300, h = 240;
+    uint8_t *g = malloc((size_t)w * h);
+    nn_image *img;
+    nn_prep_opts o;
+    nn_ink ink;
+    long all = 0, left = 0;
+
+    ck_assert_ptr_nonnull(g);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            g[(long)y * w + x] = x > 150 + (y - h / 2) / 3 ? 126 : 230;
+    expect_no_ink(g, w, h, "a page half in shadow");
+    free(g);
+    img = image_fixture("shadow-blank.jpg");
+    expect_no_ink(img->gray, img->width, img->height, "shadow-blank.jpg");
+    nn_img_free(img);
+
+    img = image_fixture("shadow-zero.jpg");
+    nn_prep_opts_default(&o);
+    ck_assert_int_eq(nn_prep_ink(img->gray, img->width, img->height, &o, 0,
+                                 &ink, NULL, 0), NN_OK);
+    for (int y = 0; y < ink.h; y++)
+        for (int x = 0; x < ink.w; x++)
+            if (ink.digit[(long)y * ink.w + x]) {
+                all++;
+                left += x < ink.w / 3;
+            }
+    ck_assert_msg(all > 0 && left == 0, "shadow-zero.jpg: %ld of %ld kept "
+                  "pixels in the left third", left, all);
+    nn_ink_free(&ink);
     nn_img_free(img);
 }
 END_TEST
@@ -591,6 +640,7 @@ Suite *prep_suite(void)
     tcase_add_test(tc, test_polarity);
     tcase_add_test(tc, test_uneven_light);
     tcase_add_test(tc, test_hard_shadow);
+    tcase_add_test(tc, test_shadow_edge);
     tcase_add_test(tc, test_turned_sheet);
     tcase_add_test(tc, test_in_a_box);
     tcase_add_test(tc, test_squared_paper);

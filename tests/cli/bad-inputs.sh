@@ -546,6 +546,15 @@ good P2 img2vec --plain dot.pgm
 { printf 'P5\n3000 2\n255\n'; head -c 4400 /dev/zero | tr '\0' '\377'
   head -c 200 /dev/zero; head -c 1400 /dev/zero | tr '\0' '\377'; } > wide.pgm
 bad P3 "img2vec: wide.pgm: no ink found: nothing that looks like a digit" img2vec wide.pgm
+# A blank page half in shadow, the shadow's edge slanted: not a 1.
+awk -v w=300 -v h=240 'BEGIN { print "P2", w, h, 255
+    for (y = 0; y < h; y++) for (x = 0; x < w; x++)
+        print (x > 150 + (y - h / 2) / 3 ? 126 : 230) }' > shadow.pgm
+bad P7 "img2vec: shadow.pgm: no ink found: only the edge of a shadow" img2vec shadow.pgm
+bad P7 "img2vec: shadow.pgm: no ink found: only the edge of a shadow" img2vec --digits shadow.pgm
+# Mottled paper with faint ruled lines, nothing written (make photoset's
+# texture kind, drawn from a blank image).
+bad P8 "img2vec: $DATA/blank-texture.jpg: no ink found: nothing stands out from the paper's grain" img2vec "$DATA/blank-texture.jpg"
 # Warnings: the vector is still written.  A thick ring (found both ways
 # round), a filled blot, two bars side by side.
 pgm() {     # pgm W H AWK-EXPRESSION-OF-x-y: a P2 image, 20 ink on 230 paper

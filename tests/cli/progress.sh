@@ -23,7 +23,7 @@ expect 0 idx2vec --help
 expect_out "--no-progress"
 
 # img2vec counts files; a warning starts on a line of its own.
-expect 1 env NN_PROGRESS=1 img2vec --no-invert "$DATA/img/gray.png" nosuch.png "$DATA/img/gray.png"
+expect 1 env NN_PROGRESS=1 img2vec --invert "$DATA/img/gray.png" nosuch.png "$DATA/img/gray.png"
 expect_err "images, "
 expect_err "3/3 images"
 grep -q "^img2vec: nosuch.png: No such file or directory$" "$TMP/err" ||
