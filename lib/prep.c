@@ -1115,8 +1115,15 @@ static int edges(const struct fimg *g, const struct side *k,
                 double l = ink - nn_select_kth(side[0], ns[0], ns[0] / 2);
                 double r = ink - nn_select_kth(side[1], ns[1], ns[1] / 2);
                 weak = fmin(l, r) < ONE_SIDED * fmax(l, r);
-                for (int at = l < r ? b0 - 1 : b; weak == 1 && at >= 0 &&
-                     at < len; at += l < r ? -1 : 1) {
+                /* (none lies beyond this part's box and the digit's) */
+                int lo = pass ? c->y0 : c->x0, hi = pass ? c->y1 : c->x1;
+                if (k->x1 >= 0) {
+                    int klo = pass ? k->y0 : k->x0, khi = pass ? k->y1 : k->x1;
+                    lo = klo < lo ? klo : lo;
+                    hi = khi > hi ? khi : hi;
+                }
+                for (int at = l < r ? b0 - 1 : b; weak == 1 && at >= lo &&
+                     at <= hi; at += l < r ? -1 : 1) {
                     int q = label[(long)at * step];
                     weak = q >= 0 && (q == part || k->keep[q]) ? -1 : 1;
                 }
