@@ -22,15 +22,14 @@
  *      polarity chosen, remove the faint bands that a shadow's hard edge
  *      leaves (a white top-hat; see unshadow);
  *   4. ink mask: Otsu's threshold on the flattened image, with a minimum
- *      contrast below which there is no ink at all (FAINT, FEW), nor where
- *      the ink kept in step 5 hardly stands out from the paper's grain
- *      (OVER_GRAIN);
+ *      contrast below which there is no ink at all (FAINT, FEW);
  *   5. keep the digit: connected components, dropping specks (small next
  *      to the largest part), a shadow's edge (paper on one side only; see
- *      unedge) and ruled lines (spanning the image); the
- *      lines of ruled or squared paper, and a box the digit is written in
- *      (a form's), are cleared (lib/frame.c), and the digit's parts chosen
- *      again;
+ *      unedge) and ruled lines (spanning the image), and no ink at all if
+ *      what is kept hardly stands out from the paper's grain (OVER_GRAIN);
+ *      the lines of ruled or squared paper, and a box the digit is written
+ *      in (a form's), are cleared (lib/frame.c), and the digit's parts
+ *      chosen again;
  *   6. crop to the kept ink, scale its grey levels so strokes reach 1,
  *      area-average into 20x20 keeping the aspect ratio, and place it in
  *      28x28 by centre of mass.
@@ -55,12 +54,11 @@ enum { WORK = NN_PREP_MIN_SIDE / 2 };  /* longest side while preprocessing */
 #define FAINT 0.08f
 #define STANDS 3.0
 enum { FEW = 10 };
-/* Step 5's floor: the kept ink's core (the 0.9 quantile of its pixels in
- * the flattened image) under OVER_GRAIN times the paper's grain (the whole
- * flattened image's median) is the paper's own mottling, a faint ruled
- * line's pieces or a shadow's edge, not ink.  Blank pictures drawn as make
- * photoset draws it reach 5.8-9.8 (10 of 27 that gave a vector are under
- * 7); written digits on the tuning sets 8.6 or more (see blank_grain). */
+/* Step 5's floor: the kept ink's core under OVER_GRAIN times the paper's
+ * grain (see blank_grain) is the paper's own mottling or a faint ruled
+ * line's pieces, not ink.  Blank pictures drawn as make photoset draws it
+ * reach 5.8-9.8 (10 of 27 that gave a vector are under 7); written digits
+ * on the tuning sets 8.6 or more. */
 #define OVER_GRAIN 7.0
 /* Step 1: a picture area-averaged down to the working resolution whose
  * ink found is under CLOSE pixels high there is read again from the part
@@ -985,7 +983,8 @@ static int segment(struct side *k, float *scratch)
     k->t = fmaxf(otsu(&k->f), 0.25f * k->top);
     for (long i = 0; i < npx; i++)
         k->mask[i] = k->f.p[i] > k->t;
-    if ((k->n = nn_prep_parts(k->mask, k->f.w, k->f.h, &k->label, &k->comps)) < 0) {
+    if ((k->n = nn_prep_parts(k->mask, k->f.w, k->f.h, &k->label,
+                              &k->comps)) < 0) {
         k->n = 0;
         return NN_ENOMEM;
     }
@@ -1069,6 +1068,29 @@ static int blank_grain(const struct side *k, float *scratch)
 #define EDGE 0.15
 enum { MIN_CROSS = 10, REACH = 6 };
 
+/* Whether ink of part `part`, or of the digit, lies on a line of k's
+ * labels (label, step apart) beyond position `end` in direction dir (-1 or
+ * 1; along rows when pass is 0): none lies beyond that part's box and the
+ * digit's. */
+static int ink_beyond(const struct side *k, const int *label, long step,
+                      int part, int end, int dir, int pass)
+{
+    const nn_part *c = &k->comps[part];
+    int lo = pass ? c->y0 : c->x0, hi = pass ? c->y1 : c->x1;
+
+    if (k->x1 >= 0) {
+        int klo = pass ? k->y0 : k->x0, khi = pass ? k->y1 : k->x1;
+        lo = klo < lo ? klo : lo;
+        hi = khi > hi ? khi : hi;
+    }
+    for (int at = end + dir; at >= lo && at <= hi; at += dir) {
+        int q = label[(long)at * step];
+        if (q >= 0 && (q == part || k->keep[q]))
+            return 1;
+    }
+    return 0;
+}
+
 /* Which parts of k's mask are edges (edge[part] set), in g: the working
  * picture, ink high.  NN_OK or NN_ENOMEM. */
 static int edges(const struct fimg *g, const struct side *k,
@@ -1115,19 +1137,9 @@ static int edges(const struct fimg *g, const struct side *k,
                 double l = ink - nn_select_kth(side[0], ns[0], ns[0] / 2);
                 double r = ink - nn_select_kth(side[1], ns[1], ns[1] / 2);
                 weak = fmin(l, r) < ONE_SIDED * fmax(l, r);
-                /* (none lies beyond this part's box and the digit's) */
-                int lo = pass ? c->y0 : c->x0, hi = pass ? c->y1 : c->x1;
-                if (k->x1 >= 0) {
-                    int klo = pass ? k->y0 : k->x0, khi = pass ? k->y1 : k->x1;
-                    lo = klo < lo ? klo : lo;
-                    hi = khi > hi ? khi : hi;
-                }
-                for (int at = l < r ? b0 - 1 : b; weak == 1 && at >= lo &&
-                     at <= hi; at += l < r ? -1 : 1) {
-                    int q = label[(long)at * step];
-                    weak = q >= 0 && (q == part || k->keep[q]) ? -1 : 1;
-                }
-                if (weak < 0)
+                int dir = l < r ? -1 : 1;   /* toward the darker side */
+                if (weak && ink_beyond(k, label, step, part,
+                                       dir < 0 ? b0 : b - 1, dir, pass))
                     continue;
                 cross[part]++;
                 one[part] += weak;
