@@ -1,5 +1,6 @@
 /* nn-convert - a model from one format to another: nnpipe's JSON,
- * network2.py's JSON (Nielsen's book), ONNX. */
+ * network2.py's JSON (Nielsen's book), ONNX; several models joined into
+ * an ensemble. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,23 +11,29 @@
 #include "util.h"
 
 struct opts {
-    const char *in, *out;
+    char **in;          /* the models to read, n_in of them */
+    int n_in;
+    const char *out;
     int to;             /* NN_FMT_*, or -1: from OUT's name and IN */
 };
 
 static void usage(void)
 {
     printf("Usage: %s [OPTIONS] IN OUT\n"
+"       %s [OPTIONS] IN IN... OUT\n"
 "Convert the model IN to OUT ('-': standard input or output).  IN may be an\n"
 "nnpipe model, the JSON that network2.py of Nielsen's book saves, or an ONNX\n"
 "model of dense layers: its bytes tell which.  OUT is written as --to says;\n"
 "without it, ONNX when its name ends in .onnx, else network2's JSON for an\n"
 "nnpipe model and nnpipe's for the others.  A model the format cannot\n"
 "express is refused with the reason, and nothing is written.\n"
+"Given several models, OUT is their ensemble (nnpipe's format only): one\n"
+"model whose answer is the mean of their probabilities.  They must read\n"
+"the same input and have the same classes.\n"
 "\n"
 "  -t, --to FORMAT  nnpipe, network2 or onnx\n"
 "  -h, --help       show this help and exit\n"
-"      --version    show the version and exit\n", argv0);
+"      --version    show the version and exit\n", argv0, argv0);
 }
 
 static void parse_args(int argc, char **argv, struct opts *o)
@@ -56,10 +63,16 @@ static void parse_args(int argc, char **argv, struct opts *o)
     }
     if (argc - optind < 2)
         usage_error(argc == optind ? "no model given" : "no output given");
-    if (argc - optind > 2)
-        usage_error("too many operands");
-    o->in = argv[optind];
-    o->out = argv[optind + 1];
+    o->in = argv + optind;
+    o->n_in = argc - optind - 1;
+    o->out = argv[argc - 1];
+    if (o->n_in > NN_MAX_MEMBERS)
+        usage_error("%d models: an ensemble holds %d at most", o->n_in,
+                    NN_MAX_MEMBERS);
+    for (int i = 0; i < o->n_in; i++)
+        for (int j = i + 1; j < o->n_in; j++)
+            if (strcmp(o->in[i], "-") == 0 && strcmp(o->in[j], "-") == 0)
+                usage_error("'-' (standard input) given twice");
 }
 
 /* The format to write: --to, else by OUT's name and the input's format. */
@@ -69,33 +82,57 @@ static int out_format(const struct opts *o, int in_fmt)
 
     if (o->to >= 0)
         return o->to;
+    if (o->n_in > 1)
+        return NN_FMT_NNPIPE;   /* the one format that holds an ensemble */
     if (n > 5 && strcmp(o->out + n - 5, ".onnx") == 0)
         return NN_FMT_ONNX;
     return in_fmt == NN_FMT_NNPIPE ? NN_FMT_NETWORK2 : NN_FMT_NNPIPE;
 }
 
+/* The model in file path, read in whichever format its bytes say
+ * (*fmt); exits with the reason when it is not one. */
+static nn_model *read_model(const char *path, int *fmt)
+{
+    nn_model *m = NULL;
+    char why[256] = "";
+    FILE *in = xfopen(path, "rb");
+    int err = nn_model_import(&m, fmt, in, why, sizeof why);
+
+    if (err)
+        die("%s: %s", path, why[0] ? why : nn_strerror(err));
+    xfclose(in, path);
+    return m;
+}
+
 int main(int argc, char **argv)
 {
     struct opts o;
-    nn_model *m = NULL;
+    nn_model *m = NULL, *members[NN_MAX_MEMBERS];
     char why[256] = "";
+    const char *what;
     int in_fmt, fmt, err;
-    FILE *in;
 
     setprog(argv[0]);
     parse_args(argc, argv, &o);
-    file_input(o.in, "the model");
+    for (int i = 0; i < o.n_in; i++)
+        file_input(o.in[i], o.n_in > 1 ? "a model to join" : "the model");
     if (strcmp(o.out, "-") == 0)
         file_output("-", "standard output");
     else
-        file_replaced(o.out, "the converted model");
+        file_replaced(o.out, o.n_in > 1 ? "the ensemble"
+                                        : "the converted model");
     files_check();
 
-    in = xfopen(o.in, "rb");
-    err = nn_model_import(&m, &in_fmt, in, why, sizeof why);
-    if (err)
-        die("%s: %s", o.in, why[0] ? why : nn_strerror(err));
-    xfclose(in, o.in);
+    for (int i = 0; i < o.n_in; i++) {
+        members[i] = read_model(o.in[i], &in_fmt);
+        if (i > 0 && (what = nn_model_unlike(members[0], members[i])))
+            die("%s: cannot join %s: %s", o.in[i], o.in[0], what);
+    }
+    if (o.n_in > 1 && nn_model_join(&m, members, o.n_in, why, sizeof why))
+        die("%s: %s", o.in[0], why);
+    if (o.n_in == 1)
+        m = members[0];
+    what = o.n_in > 1 ? "the ensemble" : o.in[0];
     fmt = out_format(&o, in_fmt);
     if (fmt == NN_FMT_ONNX && strcmp(o.out, "-") == 0
         && isatty(STDOUT_FILENO))
@@ -109,7 +146,7 @@ int main(int argc, char **argv)
                                    sizeof why);
     unblock_signals();
     if (err == NN_EINVAL)
-        die("%s: cannot be written as %s: %s", o.in, nn_format_name(fmt),
+        die("%s: cannot be written as %s: %s", what, nn_format_name(fmt),
             why);
     if (err)
         die("%s: %s", strcmp(o.out, "-") ? o.out : "(stdout)",

@@ -449,6 +449,10 @@ int main(int argc, char **argv)
     if (o.resume) {
         /* The options not given are the model's own. */
         m = load_model(o.resume);
+        if (nn_model_members(m) > 1)
+            die("%s: an ensemble of %d networks is not trained further "
+                "(resume one of its networks, then join them again with "
+                "nn-convert)", o.resume, nn_model_members(m));
         if (nn_model_train_info(m)->epochs_run > 0)
             parse_args(argc, argv, &o, &nn_model_train_info(m)->opts);
         else

@@ -362,8 +362,9 @@ static void model_json(struct buf *b, int id, const struct model_entry *e)
         }
         bputs(b, "}");
     }
-    bprintf(b, "], \"params\": %ld, \"input\": {\"width\": %d, \"height\": "
-            "%d}, \"classes\": ", nn_model_n_params(m), d.width, d.height);
+    bprintf(b, "], \"params\": %ld, \"members\": %d, \"input\": {\"width\": "
+            "%d, \"height\": %d}, \"classes\": ", nn_model_n_params(m),
+            nn_model_members(m), d.width, d.height);
     if (nn_model_class_name(m, 0)) {
         bputs(b, "[");
         for (int k = 0; k < nn_model_n_out(m); k++) {

@@ -263,6 +263,27 @@ int nn_model_new(nn_model **out, const nn_arch *a, uint64_t seed,
 void nn_model_free(nn_model *m);
 int nn_model_copy(nn_model **out, const nn_model *m);
 
+/* An ensemble: one model made of networks that read the same input and
+ * answer with the same classes, whose answer is the mean of their
+ * probabilities (several networks trained with different seeds err less
+ * than any one of them).  nn_model_join makes members[0..n-1] (each a
+ * network or an ensemble, none given twice) one model, *out, which owns
+ * them from then on
+ * (nn_model_free frees them all); on an error (why says which member is
+ * unlike the first, and how) they are left as they were.  Everything else
+ * that describes a model (its layers, weights, training record) describes
+ * its first network; nn_model_members counts the networks (1: not an
+ * ensemble).  An ensemble is not trained further (nn_train: NN_EINVAL),
+ * and it is written as version 3 of the model format. */
+#define NN_MAX_MEMBERS 16
+int nn_model_join(nn_model **out, nn_model **members, int n, char *why,
+                  size_t whylen);
+int nn_model_members(const nn_model *m);
+/* Why m cannot join first in an ensemble ("it has another number of
+ * classes"), or NULL if it can: the same input (size, image shape, value
+ * range, polarity), output layer and classes (number and names). */
+const char *nn_model_unlike(const nn_model *first, const nn_model *m);
+
 int nn_model_n_in(const nn_model *m);
 int nn_model_n_out(const nn_model *m);
 int nn_model_n_layers(const nn_model *m);     /* weight layers */

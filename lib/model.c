@@ -260,14 +260,19 @@ static void free_names(char **names, int n)
 
 void nn_model_free(nn_model *m)
 {
-    if (!m)
-        return;
-    free_names(m->class_names, nn_model_n_out(m));
-    free(m->params);
-    free(m);
+    while (m) {
+        nn_model *next = m->next;
+        free_names(m->class_names, nn_model_n_out(m));
+        free(m->params);
+        free(m);
+        m = next;
+    }
 }
 
-int nn_model_copy(nn_model **out, const nn_model *m)
+static int set_names(nn_model *m, int n, const char *const *names);
+
+/* A copy of m alone (not the members after it). */
+static int copy_one(nn_model **out, const nn_model *m)
 {
     nn_model *c = malloc(sizeof *c);
 
@@ -276,18 +281,108 @@ int nn_model_copy(nn_model **out, const nn_model *m)
         return NN_ENOMEM;
     *c = *m;
     c->class_names = NULL;
+    c->next = NULL;
     if (!(c->params = malloc(m->n_params * sizeof *c->params))) {
         free(c);
         return NN_ENOMEM;
     }
     memcpy(c->params, m->params, m->n_params * sizeof *c->params);
     if (m->class_names &&
-        nn_model_set_class_names(c, nn_model_n_out(m),
+        set_names(c, nn_model_n_out(m),
                                  (const char *const *)m->class_names)) {
         nn_model_free(c);
         return NN_ENOMEM;
     }
     *out = c;
+    return NN_OK;
+}
+
+int nn_model_copy(nn_model **out, const nn_model *m)
+{
+    nn_model **tail = out;
+    int err;
+
+    *out = NULL;
+    for (; m; m = m->next, tail = &(*tail)->next)
+        if ((err = copy_one(tail, m))) {
+            nn_model_free(*out);
+            *out = NULL;
+            return err;
+        }
+    return NN_OK;
+}
+
+int nn_model_members(const nn_model *m)
+{
+    int n = 0;
+
+    for (; m; m = m->next)
+        n++;
+    return n;
+}
+
+/* Whether two class names are the same (both absent counts). */
+static int same_name(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+const char *nn_model_unlike(const nn_model *first, const nn_model *m)
+{
+    const nn_input_desc *a = &first->input, *b = &m->input;
+
+    if (nn_model_n_in(m) != nn_model_n_in(first))
+        return "it takes another number of input values";
+    if (nn_model_n_out(m) != nn_model_n_out(first))
+        return "it has another number of classes";
+    if (m->output_act != first->output_act)
+        return "its output layer is another kind";
+    if (a->width != b->width || a->height != b->height || a->lo != b->lo ||
+        a->hi != b->hi || a->ink_high != b->ink_high)
+        return "it takes its input otherwise (image shape, value range or "
+               "polarity)";
+    for (int i = 0; i < nn_model_n_out(m); i++)
+        if (!same_name(nn_model_class_name(m, i),
+                       nn_model_class_name(first, i)))
+            return "its classes have other names";
+    return NULL;
+}
+
+int nn_model_join(nn_model **out, nn_model **members, int n, char *why,
+                  size_t whylen)
+{
+    const nn_model *nets[NN_MAX_MEMBERS];
+    nn_model **tail;
+    const char *wrong;
+    int total = 0;
+
+    *out = NULL;
+    if (n < 1 || !members)
+        return nn_why(why, whylen, NN_EINVAL, "no models to join");
+    for (int i = 0; i < n; i++) {
+        if (!members[i])
+            return nn_why(why, whylen, NN_EINVAL, "model %d: none", i + 1);
+        if ((wrong = nn_model_unlike(members[0], members[i])))
+            return nn_why(why, whylen, NN_EINVAL, "model %d is not like "
+                          "model 1: %s", i + 1, wrong);
+        for (const nn_model *e = members[i]; e; e = e->next) {
+            if (total == NN_MAX_MEMBERS)
+                return nn_why(why, whylen, NN_ELIMIT, "more networks than "
+                              "an ensemble holds (%d)", NN_MAX_MEMBERS);
+            for (int k = 0; k < total; k++)
+                if (nets[k] == e)   /* a chain that meets itself */
+                    return nn_why(why, whylen, NN_EINVAL, "model %d: a "
+                                  "network given twice", i + 1);
+            nets[total++] = e;
+        }
+    }
+    /* An ensemble given as a member brings its own members. */
+    for (int i = 0; i < n; i++) {
+        for (tail = &members[i]->next; *tail; tail = &(*tail)->next)
+            ;
+        *tail = i + 1 < n ? members[i + 1] : NULL;
+    }
+    *out = members[0];
     return NN_OK;
 }
 
@@ -367,7 +462,8 @@ const char *nn_class_name_problem(const char *s)
     return NULL;
 }
 
-int nn_model_set_class_names(nn_model *m, int n, const char *const *names)
+/* nn_model_set_class_names for m alone. */
+static int set_names(nn_model *m, int n, const char *const *names)
 {
     char **copy;
 
@@ -391,6 +487,15 @@ int nn_model_set_class_names(nn_model *m, int n, const char *const *names)
     return NN_OK;
 }
 
+int nn_model_set_class_names(nn_model *m, int n, const char *const *names)
+{
+    int err = NN_OK;
+
+    for (; m && !err; m = m->next)
+        err = set_names(m, n, names);
+    return err;
+}
+
 void nn_model_input(const nn_model *m, nn_input_desc *d)
 {
     *d = m->input;
@@ -398,7 +503,8 @@ void nn_model_input(const nn_model *m, nn_input_desc *d)
 
 void nn_model_set_input(nn_model *m, const nn_input_desc *d)
 {
-    m->input = *d;
+    for (; m; m = m->next)
+        m->input = *d;
 }
 
 int nn_model_input_ok(const nn_model *m, float lo, float hi)
@@ -532,7 +638,8 @@ static void predict_part(void *arg, int c, int worker)
                   nn_model_n_out(m), m->temperature);
 }
 
-int nn_predict(const nn_model *m, const float *x, int n, float *y)
+/* nn_predict for one network (not the members after it). */
+static int predict_one(const nn_model *m, const float *x, int n, float *y)
 {
     struct predict_job j = { m, x, NULL, y, n, NN_OK, { { NULL, { 0 } } } };
     float *WT = NULL;
@@ -552,4 +659,25 @@ int nn_predict(const nn_model *m, const float *x, int n, float *y)
     }
     free(WT);
     return j.err;
+}
+
+/* An ensemble answers with the mean of its members' probabilities. */
+int nn_predict(const nn_model *m, const float *x, int n, float *y)
+{
+    long len = (long)n * nn_model_n_out(m);
+    float *part;
+    int err, k = 1;
+
+    if ((err = predict_one(m, x, n, y)) || !m->next || n <= 0)
+        return err;
+    if (!(part = malloc(len * sizeof *part)))
+        return NN_ENOMEM;
+    for (const nn_model *e = m->next; e && !err; e = e->next, k++)
+        if (!(err = predict_one(e, x, n, part)))
+            for (long i = 0; i < len; i++)
+                y[i] += part[i];
+    for (long i = 0; i < len; i++)
+        y[i] /= k;
+    free(part);
+    return err;
 }

@@ -101,19 +101,34 @@ static int bad_format(int fmt, char *why, size_t whylen)
     return nn_why(why, whylen, NN_EINVAL, "unknown model format %d", fmt);
 }
 
-int nn_model_export(const nn_model *m, int fmt, FILE *fp, char *why,
-                    size_t whylen)
+/* Whether fmt can hold m (only nnpipe's own format holds an ensemble);
+ * NN_OK or why not. */
+static int can_hold(const nn_model *m, int fmt, char *why, size_t whylen)
 {
     if (!nn_format_name(fmt))
         return bad_format(fmt, why, whylen);
-    return writers[fmt](fp, m, why, whylen);
+    if (fmt != NN_FMT_NNPIPE && nn_model_members(m) > 1)
+        return nn_why(why, whylen, NN_EINVAL, "%s holds one network, and "
+                      "this model is an ensemble of %d (nnpipe's format "
+                      "holds it)", nn_format_name(fmt), nn_model_members(m));
+    return NN_OK;
+}
+
+int nn_model_export(const nn_model *m, int fmt, FILE *fp, char *why,
+                    size_t whylen)
+{
+    int err = can_hold(m, fmt, why, whylen);
+
+    return err ? err : writers[fmt](fp, m, why, whylen);
 }
 
 int nn_model_export_save(const nn_model *m, int fmt, const char *path,
                          char *why, size_t whylen)
 {
-    if (!nn_format_name(fmt))
-        return bad_format(fmt, why, whylen);
+    int err = can_hold(m, fmt, why, whylen);
+
+    if (err)
+        return err;
     if (fmt == NN_FMT_NNPIPE)
         return nn_model_save(m, path, why, whylen);
     return nn_replace_file(path, writers[fmt], m, why, whylen);

@@ -308,6 +308,25 @@ static int put_model(nn_jw *w, const nn_model *m, char *why, size_t whylen)
     return w->err;
 }
 
+/* An ensemble: version 3, its networks in "ensemble", each as a model of
+ * its own. */
+static int put_ensemble(nn_jw *w, const nn_model *m, char *why,
+                        size_t whylen)
+{
+    int err = NN_OK;
+
+    nn_jw_open(w, NULL, 1, 0);
+    nn_jw_str(w, "format", NN_FORMAT_NAME);
+    put_int(w, "version", 3);
+    nn_jw_str(w, "tool", "nnpipe " NN_VERSION);
+    nn_jw_open(w, "ensemble", 0, 0);
+    for (; m && !err; m = m->next)
+        err = put_model(w, m, why, whylen);
+    nn_jw_close(w);
+    nn_jw_close(w);
+    return err ? err : w->err;
+}
+
 static int write_model(const nn_model *m, FILE *fp, char *why, size_t whylen)
 {
     nn_jw w;
@@ -316,7 +335,8 @@ static int write_model(const nn_model *m, FILE *fp, char *why, size_t whylen)
     if (!m || !fp)
         return nn_why(why, whylen, NN_EINVAL, "no model or no stream");
     memset(&w, 0, sizeof w);
-    err = put_model(&w, m, why, whylen);
+    err = m->next ? put_ensemble(&w, m, why, whylen)
+                  : put_model(&w, m, why, whylen);
     if (err == NN_OK && fwrite(w.p, 1, w.len, fp) != w.len)
         err = NN_EIO;
     free(w.p);
@@ -893,6 +913,48 @@ fail:
     return err;
 }
 
+/* A network (from_tree), or an ensemble of them: a version 3 document
+ * whose "ensemble" holds two or more models, each read as a file of its
+ * own would be, and then joined (nn_model_join checks that they match). */
+static int read_tree(nn_jget *r, const nn_json *root, nn_model **out)
+{
+    nn_model *members[NN_MAX_MEMBERS];
+    const nn_json *list, *e;
+    char inner[256], where[32];
+    int version = 1, err, n = 0;
+
+    if ((err = check_header(r, root, &version)))
+        return err;
+    if (version < 3)
+        return from_tree(r, root, out);
+    if ((err = nn_json_member(r, root, "", "ensemble", 1, &list)))
+        return err;
+    if (!nn_json_is_array(list))
+        return nn_why(r->why, r->whylen, NN_EFORMAT,
+                      "ensemble: expected an array, got %s",
+                      nn_json_kind(list));
+    if (list->n < 2 || list->n > NN_MAX_MEMBERS)
+        return nn_why(r->why, r->whylen, list->n < 2 ? NN_EFORMAT : NN_ELIMIT,
+                      "ensemble: %ld network%s (an ensemble holds 2 to %d)",
+                      list->n, list->n == 1 ? "" : "s", NN_MAX_MEMBERS);
+    for (e = list->child; e && !err; e = e->next)
+        if ((err = from_tree(r, e, &members[n])) == NN_OK)
+            n++;
+    if (err)        /* where in members[n] */
+        snprintf(where, sizeof where, "ensemble[%d]", n);
+    else if ((err = nn_model_join(out, members, n, r->why, r->whylen)))
+        snprintf(where, sizeof where, "ensemble");
+    if (err) {      /* the members are still ours to free */
+        while (n > 0)
+            nn_model_free(members[--n]);
+        if (r->why && r->whylen) {
+            snprintf(inner, sizeof inner, "%s", r->why);
+            snprintf(r->why, r->whylen, "%s: %s", where, inner);
+        }
+    }
+    return err;
+}
+
 int nn_model_read(nn_model **out, FILE *fp, char *why, size_t whylen)
 {
     nn_jget r = { why, whylen };
@@ -942,7 +1004,7 @@ int nn_model_read(nn_model **out, FILE *fp, char *why, size_t whylen)
     free(buf);      /* the tree holds everything now: lower the peak */
     if (err)
         return err;
-    err = from_tree(&r, nn_json_root(doc), out);
+    err = read_tree(&r, nn_json_root(doc), out);
     nn_json_free(doc);
     return err;
 }

@@ -5,7 +5,7 @@
 #include "nn.h"
 
 #define NN_FORMAT_NAME "nn-model"
-#define NN_FORMAT_VERSION 2     /* major version of the JSON schema */
+#define NN_FORMAT_VERSION 3     /* major version of the JSON schema */
 
 /* Before a function of vectorisable loops: compile it for AVX-512 and AVX2
  * too and pick the version at run time.  ISO C mode fuses no FMA, and each
@@ -78,6 +78,8 @@ struct nn_model {
     nn_train_info train;            /* epochs_run == 0: never trained */
     float temperature;              /* calibration of softmax outputs (see
                                        nn_temper); 1: none */
+    struct nn_model *next;          /* an ensemble's next member, or NULL
+                                       (nn_model_join) */
 };
 
 /* The nonzero values of a rows x cols matrix (lib/sparse.c), by rows and

@@ -469,6 +469,10 @@ int nn_train(nn_model *m, const nn_data *train, const nn_data *val,
     nn_rng rng, noise;          /* shuffling; dropout and augmentation */
     const char *bad;
 
+    if (m->next)
+        return nn_why(why, whylen, NN_EINVAL, "an ensemble of %d networks "
+                      "is not trained further (train a network, then join "
+                      "it)", nn_model_members(m));
     m->temperature = 1.0f;      /* fitted again at the end */
 
     if (n <= 0)

@@ -749,12 +749,30 @@ END_TEST
 #define L11 LAYER("1", "1", "relu", "1", "0")
 #define L11X4 L11 ", " L11 ", " L11 ", " L11
 
+#define ENS(members) \
+    "{\"format\": \"nn-model\", \"version\": 3, \"ensemble\": " members "}"
+#define L0_3 LAYER("3", "3", "relu", "1, 2, 3, 4, 5, 6, 7, 8, 9", "0, 0, 0")
+
 static const struct {
     const char *name, *doc;
     int err;
     const char *why;
 } bad[] = {
     { "good", GOOD, NN_OK, "" },
+    { "ensemble", ENS("[" GOOD ", " GOOD "]"), NN_OK, "" },
+    { "ensemble of one", ENS("[" GOOD "]"), NN_EFORMAT,
+      "ensemble: 1 network (an ensemble holds 2 to 16)" },
+    { "ensemble not a list", ENS("\"a, b\""), NN_EFORMAT,
+      "ensemble: expected an array, got a string" },
+    { "ensemble missing", "{\"format\": \"nn-model\", \"version\": 3}",
+      NN_EFORMAT, "no \"ensemble\" field" },
+    { "ensemble member bad", ENS("[" GOOD ", " GOOD ", " HDR "\"seed\": 1}]"),
+      NN_EFORMAT, "ensemble[2]: no \"layers\" field" },
+    { "ensemble unlike", ENS("[" GOOD ", " DOC("", L0_3, L1) "]"), NN_EINVAL,
+      "ensemble: model 2 is not like model 1: it takes another number of "
+      "input values" },
+    { "ensemble in ensemble", ENS("[" GOOD ", " ENS("[" GOOD ", " GOOD "]")
+      "]"), NN_EFORMAT, "ensemble[1]: no \"layers\" field" },
     { "unknown fields", DOC("\"x\": {\"y\": [1, null]}, ",
                             L0, L1), NN_OK, "" },
     { "not JSON", "model.json: no such file\n", NN_EFORMAT,
@@ -786,9 +804,9 @@ static const struct {
       "not an nnpipe model: format is 'foo'" },
     { "format number", "{\"format\": 1, \"version\": 1}", NN_EFORMAT,
       "not an nnpipe model: format is a number" },
-    { "version 3", "{\"format\": \"nn-model\", \"version\": 3, \"layers\": "
+    { "version 4", "{\"format\": \"nn-model\", \"version\": 4, \"layers\": "
       "\"in a new layout\"}", NN_EFORMAT,
-      "model format version 3 is newer than this nnpipe supports (2)" },
+      "model format version 4 is newer than this nnpipe supports (3)" },
     { "version string", "{\"format\": \"nn-model\", \"version\": \"1\"}",
       NN_EFORMAT, "version: expected a positive integer, got a string" },
     { "no version", "{\"format\": \"nn-model\"}", NN_EFORMAT,

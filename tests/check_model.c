@@ -398,6 +398,98 @@ START_TEST(test_weights)
 }
 END_TEST
 
+/* An ensemble answers with the mean of its networks' probabilities; an
+ * ensemble joined to another network brings its own members; a copy, or
+ * the file written and read back, answers the same bit for bit; a model
+ * unlike the first is refused and nothing changes; every member takes the
+ * class names; an ensemble is not trained further, nor written in a
+ * format that holds one network. */
+START_TEST(test_ensemble)
+{
+    enum { N = 9 };
+    nn_model *m[3], *two, *e, *c, *r, *odd;
+    float x[N * 5], y[3][N * 3], ye[N * 3], yc[N * 3];
+    int sizes[] = { 5, 4 };
+    nn_arch a = { 2, sizes, NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE,
+                  NN_INIT_DEFAULT, NULL, 0, 0 };
+    const char *names[] = { "a", "b", "c" };
+    char why[256] = "";
+    nn_train_opts o;
+    nn_data *d;
+    nn_rng rng;
+    FILE *fp;
+
+    nn_rng_seed(&rng, 8);
+    for (int i = 0; i < N * 5; i++)
+        x[i] = (float)nn_rng_uniform(&rng);
+    for (int k = 0; k < 3; k++) {
+        m[k] = tiny_model(NN_ACT_RELU, NN_ACT_SOFTMAX, NN_COST_CE, 11 + k);
+        ck_assert_int_eq(nn_predict(m[k], x, N, y[k]), NN_OK);
+    }
+    ck_assert_int_eq(nn_model_join(&two, m, 2, why, sizeof why), NN_OK);
+    ck_assert_int_eq(nn_model_members(two), 2);
+    m[1] = m[2];
+    m[0] = two;
+    ck_assert_int_eq(nn_model_join(&e, m, 2, why, sizeof why), NN_OK);
+    ck_assert_int_eq(nn_model_members(e), 3);
+    ck_assert_int_eq(nn_predict(e, x, N, ye), NN_OK);
+    for (int i = 0; i < N * 3; i++)
+        ck_assert_float_eq_tol(ye[i], (y[0][i] + y[1][i] + y[2][i]) / 3,
+                               1e-6f);
+
+    ck_assert_int_eq(nn_model_copy(&c, e), NN_OK);
+    ck_assert_int_eq(nn_model_members(c), 3);
+    ck_assert_int_eq(nn_predict(c, x, N, yc), NN_OK);
+    ck_assert_int_eq(memcmp(ye, yc, sizeof ye), 0);
+    nn_model_free(c);
+
+    fp = tmpfile();
+    ck_assert_int_eq(nn_model_write(e, fp), NN_OK);
+    rewind(fp);
+    ck_assert_int_eq(nn_model_read(&r, fp, why, sizeof why), NN_OK);
+    fclose(fp);
+    ck_assert_int_eq(nn_model_members(r), 3);
+    ck_assert_int_eq(nn_predict(r, x, N, yc), NN_OK);
+    ck_assert_int_eq(memcmp(ye, yc, sizeof ye), 0);
+    nn_model_free(r);
+
+    m[0] = e;
+    m[1] = e->next;
+    ck_assert_int_eq(nn_model_join(&r, m, 2, why, sizeof why), NN_EINVAL);
+    ck_assert_str_eq(why, "model 2: a network given twice");
+    ck_assert_int_eq(nn_model_new(&odd, &a, 1, NULL, 0), NN_OK);
+    m[1] = odd;
+    ck_assert_int_eq(nn_model_join(&r, m, 2, why, sizeof why), NN_EINVAL);
+    ck_assert_str_eq(why, "model 2 is not like model 1: it has another "
+                          "number of classes");
+    ck_assert_int_eq(nn_model_members(e), 3);
+    ck_assert_int_eq(nn_model_members(odd), 1);
+    nn_model_free(odd);
+
+    ck_assert_int_eq(nn_model_set_class_names(e, 3, names), NN_OK);
+    for (const nn_model *k = e; k; k = k->next)
+        ck_assert_str_eq(nn_model_class_name(k, 2), "c");
+
+    ck_assert_int_eq(nn_data_new(&d, 5), NN_OK);
+    ck_assert_int_eq(nn_data_add(d, x, 1), NN_OK);
+    nn_train_opts_default(&o);
+    ck_assert_int_eq(nn_train(e, d, NULL, &o, NULL, why, sizeof why),
+                     NN_EINVAL);
+    ck_assert(strstr(why, "an ensemble of 3 networks is not trained"));
+    nn_data_free(d);
+
+    fp = tmpfile();
+    ck_assert_int_eq(nn_model_export(e, NN_FMT_ONNX, fp, why, sizeof why),
+                     NN_EINVAL);
+    ck_assert(strstr(why, "onnx holds one network"));
+    ck_assert_int_eq(nn_model_export(e, NN_FMT_NETWORK2, fp, why, sizeof why),
+                     NN_EINVAL);
+    ck_assert_int_eq(ftell(fp), 0);
+    fclose(fp);
+    nn_model_free(e);
+}
+END_TEST
+
 Suite *model_suite(void)
 {
     Suite *s = suite_create("model");
@@ -418,6 +510,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, test_names);
     tcase_add_test(tc, test_class_names);
     tcase_add_test(tc, test_weights);
+    tcase_add_test(tc, test_ensemble);
     suite_add_tcase(s, tc);
     return s;
 }

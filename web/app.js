@@ -64,6 +64,7 @@ function modelChanged() {
   }
   const sizes = m.layers.map((l) => l.size).join('-');
   $('#model-info').textContent = `${sizes}, ${m.params} weights` +
+    (m.members > 1 ? ` (the first of an ensemble of ${m.members})` : '') +
     (m.best_val_acc !== null ? `, validation ${pct(m.best_val_acc)}` : '');
   drawNetwork(m);
   loadWeights(m);

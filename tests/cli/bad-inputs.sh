@@ -329,8 +329,8 @@ printf '   \n\t\n' > blank.json
 bad M2 "nn-eval: blank.json: empty input (expected an nnpipe model in JSON)" nn-eval blank.json tiny.vec
 sed 's/"nn-model"/"nn-data"/' tiny.json > wrong.json
 bad M3 "nn-predict: wrong.json: not an nnpipe model: format is 'nn-data'" nn-predict wrong.json tiny.vec
-sed 's/"version": 1/"version": 3/' tiny.json > wrong.json
-bad M4 "nn-predict: wrong.json: model format version 3 is newer than this nnpipe supports (2)" nn-predict wrong.json tiny.vec
+sed 's/"version": 1/"version": 4/' tiny.json > wrong.json
+bad M4 "nn-predict: wrong.json: model format version 4 is newer than this nnpipe supports (3)" nn-predict wrong.json tiny.vec
 sed 's/"version": 1/"version": 0/' tiny.json > wrong.json
 bad M4 "nn-predict: wrong.json: version: " nn-predict wrong.json tiny.vec
 sed 's/"version": 1/"version": 1.5/' tiny.json > wrong.json

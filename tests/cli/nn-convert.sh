@@ -157,6 +157,31 @@ expect 1 nn-convert cost.json out.json
 expect_err "cost.json: cost: 'LogLikelihoodCost', expected CrossEntropyCost or QuadraticCost"
 ls out.json out.json.tmp* 2>/dev/null && fail "an output file was left"
 
+# An ensemble: models joined answer with the mean of their probabilities
+# (nn-predict prints 6 significant digits); it reads back the same, and it
+# is written in nnpipe's format only.  A model unlike the first (another
+# output layer) is refused by name, and nothing is written.
+nn-train -q -H 16 -e 2 -s 9 --holdout 3 --class-names zero,one,two,three,four,five,six,seven,eight,nine -o relu2.json ten.vec
+expect 0 nn-convert relu.json relu2.json relu.json ens.json
+jq -e '.version == 3 and (.ensemble | length) == 3' ens.json > /dev/null ||
+    fail "ens.json: not a version 3 ensemble of 3 networks"
+nn-predict --probs relu.json ten.vec | cut -f 2-11 > a.p
+nn-predict --probs relu2.json ten.vec | cut -f 2-11 > b.p
+nn-predict --probs ens.json ten.vec | cut -f 2-11 > e.p
+paste a.p b.p e.p | awk -F'\t' '{ for (k = 1; k <= 10; k++) {
+        d = (2 * $k + $(k + 10)) / 3 - $(k + 20); if (d < 0) d = -d;
+        if (d > 2e-6 * (1 + $(k + 20))) { print NR ": class " k - 1 ": " $(k + 20); exit 1 } } }' ||
+    fail "ens.json: its probabilities are not the mean of its networks'"
+nn-convert --to nnpipe ens.json again.json
+cmp ens.json again.json || fail "ens.json: not the same after reading and writing"
+expect 1 nn-convert ens.json ens.onnx
+expect_err "nn-convert: ens.json: cannot be written as onnx: onnx holds one network, and this model is an ensemble of 3 (nnpipe's format holds it)"
+expect 1 nn-convert relu.json sig.json mixed.json
+expect_err "nn-convert: sig.json: cannot join relu.json: its output layer is another kind"
+expect 1 nn-train --resume ens.json -o more.json ten.vec
+expect_err "nn-train: ens.json: an ensemble of 3 networks is not trained further"
+ls ens.onnx mixed.json more.json 2>/dev/null && fail "an output file was left"
+
 # Usage.
 expect 2 nn-convert relu.json
 expect_err "no output given"
