@@ -27,12 +27,15 @@ printf '\5# comment\n1\t0 0.5 1 0.25\n?\t1e-3 -0 0x1p-3 .5\r\n\n0 1 0 1\n' > "$S
 # Models: a small trained one (the fixtures themselves: tests/data).
 cmd/idx2vec $D/mnist10-images-idx3-ubyte $D/mnist10-labels-idx1-ubyte > "$S/ten.vec"
 cmd/nn-train -q -H 3 -e 1 --class-names a,b,c,d,e,f,g,h,i,j -o "$S/model/trained.json" "$S/ten.vec" 2>/dev/null
+# An ensemble: that model and another of another shape, joined.
+cmd/nn-train -q -H 2 -e 1 -s 2 --class-names a,b,c,d,e,f,g,h,i,j -o "$S/two.json" "$S/ten.vec" 2>/dev/null
+cmd/nn-convert "$S/model/trained.json" "$S/two.json" "$S/model/ensemble.json"
 # Conversions: that model as ONNX, a sigmoid one as ONNX and network2.
 cmd/nn-convert "$S/model/trained.json" "$S/convert/trained.onnx"
 cmd/nn-train -q -H 3 -a sigmoid --output sigmoid -e 1 -o "$S/sig.json" "$S/ten.vec" 2>/dev/null
 cmd/nn-convert "$S/sig.json" "$S/convert/sigmoid.onnx"
 cmd/nn-convert "$S/sig.json" "$S/convert/network2.json"
-rm -f "$S/ten.vec" "$S/sig.json"
+rm -f "$S/ten.vec" "$S/sig.json" "$S/two.json"
 
 # Images: the fixtures themselves (tests/data/img).
 

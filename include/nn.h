@@ -267,14 +267,15 @@ int nn_model_copy(nn_model **out, const nn_model *m);
  * answer with the same classes, whose answer is the mean of their
  * probabilities (several networks trained with different seeds err less
  * than any one of them).  nn_model_join makes members[0..n-1] (each a
- * network or an ensemble, none given twice) one model, *out, which owns
- * them from then on
- * (nn_model_free frees them all); on an error (why says which member is
- * unlike the first, and how) they are left as they were.  Everything else
- * that describes a model (its layers, weights, training record) describes
- * its first network; nn_model_members counts the networks (1: not an
- * ensemble).  An ensemble is not trained further (nn_train: NN_EINVAL),
- * and it is written as version 3 of the model format. */
+ * network or an ensemble, none given twice, NN_MAX_MEMBERS networks in
+ * all) one model, *out, which owns them from then on (nn_model_free frees
+ * them all); on an error (why says what: "model 2 is not like model 1: it
+ * has another number of classes") they are left as they were.
+ * Everything else that describes a model (its layers, weights, training
+ * record) describes its first network; nn_model_members counts the
+ * networks (1: not an ensemble).  An ensemble is not trained further
+ * (nn_train: NN_EINVAL), and it is written as version 3 of the model
+ * format. */
 #define NN_MAX_MEMBERS 16
 int nn_model_join(nn_model **out, nn_model **members, int n, char *why,
                   size_t whylen);
