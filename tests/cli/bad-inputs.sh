@@ -391,6 +391,15 @@ bad M13 "nn-predict: act.json: layers[0].activation: unknown activation 'swish'"
 sed '/"layers"/,$d' tiny.json | sed '$s/,$//' > nolayers.json
 echo '}' >> nolayers.json
 bad M13 "nn-predict: nolayers.json: no \"layers\" field" nn-predict nolayers.json tiny.vec
+# An ensemble: of one network; with a network unlike the first (another
+# number of classes); with one network broken.
+{ printf '{"format": "nn-model", "version": 3, "ensemble": ['; cat tiny.json; printf ']}\n'; } > ens1.json
+bad M15 "nn-predict: ens1.json: ensemble: 1 network (an ensemble holds 2 to 16)" nn-predict ens1.json tiny.vec
+nn-train -q -H 2 -e 1 -o m4b.json four.vec
+{ printf '{"format": "nn-model", "version": 3, "ensemble": ['; cat tiny.json; printf ','; cat m4b.json; printf ']}\n'; } > ens2.json
+bad M15 "nn-eval: ens2.json: ensemble: model 2 is not like model 1: it has another number of classes" nn-eval ens2.json tiny.vec
+{ printf '{"format": "nn-model", "version": 3, "ensemble": ['; cat tiny.json; printf ','; cat act.json; printf ']}\n'; } > ens3.json
+bad M15 "nn-predict: ens3.json: ensemble[1]: layers[0].activation: unknown activation 'swish'" nn-predict ens3.json tiny.vec
 for tool in nn-predict nn-eval; do
     echo M14 >> ids
     expect 2 $tool four.vec m4.json
