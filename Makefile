@@ -153,8 +153,9 @@ cli: all examples/flagged-ones
 # nn-train's defaults), 4 epochs with a cosine schedule, on 50,000 images
 # and copies of some of their 1s with a flag (data/train-flagged.nnv,
 # below); the other 10,000 choose the best epoch and fit the temperature.
-# They differ only in the seed (DEMO_SEEDS); nn-convert joins them, and
-# the ensemble answers with the mean of their probabilities.  It was chosen
+# They differ only in the seed (DEMO_SEEDS; one seed makes one network);
+# nn-convert joins them, and the ensemble answers with the mean of their
+# probabilities.  It was chosen
 # on the tuning sets (make photoset-dev, make numbers-dev; docs/training.md,
 # "The default model", "A 1 with a flag", "Three networks") and trains in
 # about 3 minutes on 2 cores.
@@ -351,7 +352,7 @@ data/member-%.json: data/train-flagged.nnv data/test.nnv cmd/nn-train
 	cmd/nn-train $(DEMO_TRAIN) --seed $* --log data/train-log-$*.tsv \
 	    -o $@ data/train-flagged.nnv
 data/model.json: $(DEMO_SEEDS:%=data/member-%.json) cmd/nn-convert
-	cmd/nn-convert $(DEMO_SEEDS:%=data/member-%.json) $@
+	cmd/nn-convert --to nnpipe $(DEMO_SEEDS:%=data/member-%.json) $@
 
 # The default model's training vectors: MNIST's 60,000, each upright 1 of
 # the first 50,000 followed, one time in four, by a copy with a flag drawn
