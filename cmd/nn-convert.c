@@ -107,32 +107,32 @@ static nn_model *read_model(const char *path, int *fmt)
 int main(int argc, char **argv)
 {
     struct opts o;
-    nn_model *m = NULL, *members[NN_MAX_MEMBERS];
+    nn_model *m, *members[NN_MAX_MEMBERS];
     char why[256] = "";
-    const char *what;
+    const char *what;   /* what the errors below name */
     int in_fmt, fmt, err;
 
     setprog(argv[0]);
     parse_args(argc, argv, &o);
+    what = o.n_in > 1 ? "the ensemble" : o.in[0];
     for (int i = 0; i < o.n_in; i++)
         file_input(o.in[i], o.n_in > 1 ? "a model to join" : "the model");
     if (strcmp(o.out, "-") == 0)
         file_output("-", "standard output");
     else
-        file_replaced(o.out, o.n_in > 1 ? "the ensemble"
-                                        : "the converted model");
+        file_replaced(o.out, o.n_in > 1 ? what : "the converted model");
     files_check();
 
     for (int i = 0; i < o.n_in; i++) {
+        const char *unlike;
+
         members[i] = read_model(o.in[i], &in_fmt);
-        if (i > 0 && (what = nn_model_unlike(members[0], members[i])))
-            die("%s: cannot join %s: %s", o.in[i], o.in[0], what);
+        if (i > 0 && (unlike = nn_model_unlike(members[0], members[i])))
+            die("%s: cannot join %s: %s", o.in[i], o.in[0], unlike);
     }
+    m = members[0];
     if (o.n_in > 1 && nn_model_join(&m, members, o.n_in, why, sizeof why))
         die("%s: %s", o.in[0], why);
-    if (o.n_in == 1)
-        m = members[0];
-    what = o.n_in > 1 ? "the ensemble" : o.in[0];
     fmt = out_format(&o, in_fmt);
     if (fmt == NN_FMT_ONNX && strcmp(o.out, "-") == 0
         && isatty(STDOUT_FILENO))
