@@ -82,10 +82,10 @@ static int out_format(const struct opts *o, int in_fmt)
 
     if (o->to >= 0)
         return o->to;
-    if (o->n_in > 1)
-        return NN_FMT_NNPIPE;   /* the one format that holds an ensemble */
     if (n > 5 && strcmp(o->out + n - 5, ".onnx") == 0)
         return NN_FMT_ONNX;
+    if (o->n_in > 1)
+        return NN_FMT_NNPIPE;   /* the one format that holds an ensemble */
     return in_fmt == NN_FMT_NNPIPE ? NN_FMT_NETWORK2 : NN_FMT_NNPIPE;
 }
 

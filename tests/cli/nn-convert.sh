@@ -176,11 +176,13 @@ nn-convert --to nnpipe ens.json again.json
 cmp ens.json again.json || fail "ens.json: not the same after reading and writing"
 expect 1 nn-convert ens.json ens.onnx
 expect_err "nn-convert: ens.json: cannot be written as onnx: onnx holds one network, and this model is an ensemble of 3 (nnpipe's format holds it)"
+expect 1 nn-convert relu.json relu2.json joined.onnx
+expect_err "nn-convert: the ensemble: cannot be written as onnx: onnx holds one network, and this model is an ensemble of 2"
 expect 1 nn-convert relu.json sig.json mixed.json
 expect_err "nn-convert: sig.json: cannot join relu.json: its output layer is another kind"
 expect 1 nn-train --resume ens.json -o more.json ten.vec
 expect_err "nn-train: ens.json: an ensemble of 3 networks is not trained further"
-ls ens.onnx mixed.json more.json 2>/dev/null && fail "an output file was left"
+ls ens.onnx joined.onnx mixed.json more.json 2>/dev/null && fail "an output file was left"
 
 # Usage.
 expect 2 nn-convert relu.json
